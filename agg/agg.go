@@ -1,0 +1,169 @@
+// Package agg holds the aggregate functions (COUNT, SUM, AVG, MIN, MAX).
+// Each keeps a small, plain State that can be updated row by row, merged
+// with another State (so a window combines the partial aggregates of its
+// panes instead of rescanning rows) and serialised for checkpoints.
+package agg
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/types"
+)
+
+// State is the partial aggregate of one group in one pane. One struct
+// serves every function so group state is a flat []State with no interface
+// boxing per group.
+type State struct {
+	N     int64       // rows (COUNT(*)), non-NULL inputs (others)
+	I     int64       // integer part of a SUM
+	F     float64     // float part of a SUM / AVG
+	Float bool        // the SUM has seen a DOUBLE, so it is one
+	V     types.Value // current MIN / MAX
+}
+
+// Func is an aggregate function bound to its argument.
+type Func interface {
+	Add(s *State, r types.Row)
+	Merge(dst, src *State)
+	Result(s *State) types.Value
+	// Kind is the result type, KindNull if it depends on the input.
+	Kind() types.Kind
+}
+
+// Names are the aggregate function names the planner recognises.
+var Names = []string{"count", "sum", "avg", "min", "max"}
+
+// IsAggregate reports whether name is an aggregate function.
+func IsAggregate(name string) bool {
+	n := strings.ToLower(name)
+	for _, a := range Names {
+		if a == n {
+			return true
+		}
+	}
+	return false
+}
+
+// New binds the aggregate name to its compiled argument. arg is nil for
+// COUNT(*).
+func New(name string, arg expr.Func) (Func, error) {
+	switch strings.ToLower(name) {
+	case "count":
+		if arg == nil {
+			return countStar{}, nil
+		}
+		return count{arg}, nil
+	case "sum":
+		return sum{arg}, nil
+	case "avg":
+		return avg{arg}, nil
+	case "min":
+		return extreme{arg, -1}, nil
+	case "max":
+		return extreme{arg, 1}, nil
+	}
+	return nil, fmt.Errorf("unknown aggregate %q", name)
+}
+
+type countStar struct{}
+
+func (countStar) Add(s *State, _ types.Row)   { s.N++ }
+func (countStar) Merge(d, s *State)           { d.N += s.N }
+func (countStar) Result(s *State) types.Value { return types.Int(s.N) }
+func (countStar) Kind() types.Kind            { return types.KindInt }
+
+type count struct{ arg expr.Func }
+
+func (c count) Add(s *State, r types.Row) {
+	if !c.arg(r).IsNull() {
+		s.N++
+	}
+}
+func (count) Merge(d, s *State)           { d.N += s.N }
+func (count) Result(s *State) types.Value { return types.Int(s.N) }
+func (count) Kind() types.Kind            { return types.KindInt }
+
+// addNumber folds v into a SUM/AVG state. Text that spells a number counts
+// as that number (CSV and JSON producers are not always careful); other
+// text is ignored like NULL.
+func addNumber(s *State, v types.Value) {
+	switch v.Kind() {
+	case types.KindInt:
+		s.N++
+		s.I += v.AsInt()
+	case types.KindFloat:
+		s.N++
+		s.F += v.AsFloat()
+		s.Float = true
+	case types.KindText:
+		if n, ok := expr.ParseNumber(v.AsText()); ok {
+			addNumber(s, n)
+		}
+	}
+}
+
+func mergeSum(d, s *State) {
+	d.N += s.N
+	d.I += s.I
+	d.F += s.F
+	d.Float = d.Float || s.Float
+}
+
+type sum struct{ arg expr.Func }
+
+func (f sum) Add(s *State, r types.Row) { addNumber(s, f.arg(r)) }
+func (sum) Merge(d, s *State)           { mergeSum(d, s) }
+func (sum) Result(s *State) types.Value {
+	switch {
+	case s.N == 0:
+		return types.Null
+	case s.Float:
+		return types.Float(float64(s.I) + s.F)
+	}
+	return types.Int(s.I)
+}
+func (sum) Kind() types.Kind { return types.KindNull }
+
+type avg struct{ arg expr.Func }
+
+func (f avg) Add(s *State, r types.Row) { addNumber(s, f.arg(r)) }
+func (avg) Merge(d, s *State)           { mergeSum(d, s) }
+func (avg) Result(s *State) types.Value {
+	if s.N == 0 {
+		return types.Null
+	}
+	return types.Float((float64(s.I) + s.F) / float64(s.N))
+}
+func (avg) Kind() types.Kind { return types.KindFloat }
+
+// extreme is MIN (sign -1) or MAX (sign 1) over numbers, text or
+// timestamps, ordered by types.Compare.
+type extreme struct {
+	arg  expr.Func
+	sign int
+}
+
+func (f extreme) Add(s *State, r types.Row) { f.fold(s, f.arg(r)) }
+
+func (f extreme) fold(s *State, v types.Value) {
+	if v.IsNull() {
+		return
+	}
+	if s.N == 0 || types.Compare(v, s.V)*f.sign > 0 {
+		s.V = v
+	}
+	s.N++
+}
+
+func (f extreme) Merge(d, s *State) {
+	if s.N == 0 {
+		return
+	}
+	n := d.N
+	f.fold(d, s.V)
+	d.N = n + s.N
+}
+func (extreme) Result(s *State) types.Value { return s.V }
+func (extreme) Kind() types.Kind            { return types.KindNull }

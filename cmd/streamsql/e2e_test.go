@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests build the real binary and run it as a user would.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "streamsql-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "streamsql")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building streamsql: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const text1 = "the quick brown fox\njumps over the lazy dog\n\nthe end\n"
+const text2 = "fox  and\tdog\r\nthe fox\n"
+
+// wordCounts is what `tr -s ' ' '\n' | sort | uniq -c` would say.
+func wordCounts(texts ...string) map[string]int {
+	m := map[string]int{}
+	for _, t := range texts {
+		for _, w := range strings.Fields(t) {
+			m[w]++
+		}
+	}
+	return m
+}
+
+func readJSONCounts(t *testing.T, lines []byte) map[string]int {
+	t.Helper()
+	m := map[string]int{}
+	sc := bufio.NewScanner(bytes.NewReader(lines))
+	for sc.Scan() {
+		var row struct {
+			Word string `json:"word"`
+			N    int    `json:"COUNT(*)"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+			t.Fatalf("bad output line %q: %v", sc.Text(), err)
+		}
+		m[row.Word] += row.N
+	}
+	return m
+}
+
+func TestOnceCountsWords(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte(text1), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.txt"), []byte(text2), 0o644)
+	q := fmt.Sprintf("SELECT word, COUNT(*) FROM file('%s') GROUP BY word WINDOW 10s", dir)
+	cmd := exec.Command(binary, "--once", "--output", "jsonl", "-e", q)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("streamsql: %v\n%s", err, stderr.String())
+	}
+	if got, want := readJSONCounts(t, out), wordCounts(text1, text2); !reflect.DeepEqual(got, want) {
+		t.Errorf("counts\n got %v\nwant %v", got, want)
+	}
+	if !strings.Contains(stderr.String(), "query 1: 7 rows read, 0 malformed records skipped") {
+		t.Errorf("stderr lacks the summary:\n%s", stderr.String())
+	}
+}
+
+func TestLiveCountsMovedInFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "logfile")
+	os.Mkdir(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "old.txt"), []byte("ignored because it was there first\n"), 0o644)
+	q := fmt.Sprintf("SELECT word, COUNT(*) FROM file('%s') GROUP BY word", dir)
+	cmd := exec.Command(binary, "--batch", "100ms", "--output", "jsonl", "-e", q)
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "watching") {
+				close(ready)
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("streamsql never reported watching the directory")
+	}
+
+	lines := make(chan []byte)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- append([]byte(nil), sc.Bytes()...)
+		}
+		close(lines)
+	}()
+	moveIn := func(name, text string) {
+		tmp := filepath.Join(t.TempDir(), name)
+		os.WriteFile(tmp, []byte(text), 0o644)
+		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out []byte
+	waitFor := func(want map[string]int) {
+		deadline := time.After(30 * time.Second)
+		for {
+			if got := readJSONCounts(t, out); reflect.DeepEqual(got, want) {
+				return
+			}
+			select {
+			case l := <-lines:
+				out = append(append(out, l...), '\n')
+			case <-deadline:
+				t.Fatalf("counts never reached\n want %v\n  got %v", want, readJSONCounts(t, out))
+			}
+		}
+	}
+	moveIn("one.txt", text1)
+	waitFor(wordCounts(text1))
+	moveIn("two.txt", text2)
+	waitFor(wordCounts(text1, text2))
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	for range lines {
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("after SIGTERM: %v", err)
+	}
+}
+
+func TestErrorsArePositioned(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ query, want string }{
+		{"SELECT word, COUNT(*) FORM file('" + dir + "') GROUP BY word",
+			"streamsql: 1:23: syntax error: unexpected \"FORM\"; expected FROM (did you mean FROM?)\n" +
+				"  SELECT word, COUNT(*) FORM file('" + dir + "') GROUP BY word\n" +
+				"                        ^\n"},
+		{"SELECT wrod, COUNT(*) FROM file('" + dir + "') GROUP BY wrod",
+			"streamsql: 1:8: column \"wrod\" not found; did you mean \"word\"?\n" +
+				"  SELECT wrod, COUNT(*) FROM file('" + dir + "') GROUP BY wrod\n" +
+				"         ^\n"},
+	} {
+		cmd := exec.Command(binary, "--once", "-e", c.query)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if code := cmd.ProcessState.ExitCode(); err == nil || code != 1 {
+			t.Errorf("%s: exit code %d, want 1", c.query, code)
+		}
+		if stderr.String() != c.want {
+			t.Errorf("stderr\n got: %q\nwant: %q", stderr.String(), c.want)
+		}
+	}
+}

@@ -1,0 +1,200 @@
+// Command streamsql runs continuous SQL queries over streams: from a file
+// (-f), the command line (-e), or an interactive prompt. It holds flags and
+// the REPL only; the engine is the importable package
+// github.com/streamsql/streamsql.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/streamsql/streamsql"
+	"github.com/streamsql/streamsql/parser"
+	"github.com/streamsql/streamsql/sinks"
+)
+
+const usage = `usage: streamsql [flags]                 interactive prompt
+       streamsql [flags] -e "SELECT ..."  run a statement
+       streamsql [flags] -f queries.sql   run a script (statements separated by ;)
+
+flags:
+`
+
+type options struct {
+	exec   string
+	file   string
+	batch  time.Duration
+	output string
+	once   bool
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("streamsql", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.exec, "e", "", "run the given SQL statement(s)")
+	fs.StringVar(&o.file, "f", "", "run the statements in a .sql file")
+	fs.DurationVar(&o.batch, "batch", time.Second, "micro-batch interval, e.g. 500ms, 1s")
+	fs.StringVar(&o.output, "output", "table", "result format: table, jsonl or csv")
+	fs.BoolVar(&o.once, "once", false, "read the sources as they are now, as one batch, print the result and exit")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "streamsql: unexpected argument %q (put SQL in quotes after -e)\n", fs.Arg(0))
+		return 2
+	}
+	if _, ok := sinks.Lookup(o.output); !ok {
+		fmt.Fprintf(stderr, "streamsql: unknown output %q (choose one of %v)\n", o.output, sinks.Names())
+		return 2
+	}
+	if o.batch <= 0 {
+		fmt.Fprintf(stderr, "streamsql: --batch must be positive, got %s\n", o.batch)
+		return 2
+	}
+	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr})
+	switch {
+	case o.exec != "" && o.file != "":
+		fmt.Fprintln(stderr, "streamsql: use -e or -f, not both")
+		return 2
+	case o.exec != "":
+		return runScript(eng, o, o.exec, stdout, stderr)
+	case o.file != "":
+		text, err := os.ReadFile(o.file)
+		if err != nil {
+			fmt.Fprintf(stderr, "streamsql: %v\n", err)
+			return 1
+		}
+		return runScript(eng, o, string(text), stdout, stderr)
+	}
+	return repl(eng, o, stdin, stdout, stderr)
+}
+
+// printError shows an error; SQL errors get their line and a caret.
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "streamsql: %v\n", err)
+	var perr *parser.Error
+	if errors.As(err, &perr) {
+		if s := perr.Snippet(); s != "" {
+			fmt.Fprintln(w, s)
+		}
+	}
+}
+
+// runScript plans every statement, prints EXPLAINs, then runs the queries
+// side by side until their input ends or a signal stops them.
+func runScript(eng *streamsql.Engine, o options, text string, stdout, stderr io.Writer) int {
+	stmts, err := eng.Prepare(text)
+	if err != nil {
+		printError(stderr, err)
+		return 1
+	}
+	var queries []*streamsql.Statement
+	for _, st := range stmts {
+		if st.Explain {
+			fmt.Fprint(stdout, st.Plan())
+			continue
+		}
+		queries = append(queries, st)
+	}
+	if len(queries) == 0 {
+		return 0
+	}
+	ctx := context.Background()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		if _, ok := <-sig; ok {
+			eng.Stop()
+		}
+	}()
+
+	var outMu sync.Mutex
+	var wg sync.WaitGroup
+	code := 0
+	for _, st := range queries {
+		q, err := st.Start(ctx)
+		if err != nil {
+			printError(stderr, err)
+			eng.Stop()
+			return 1
+		}
+		opts := sinks.Options{}
+		if len(queries) > 1 {
+			opts.Label = fmt.Sprintf("query %d", q.ID)
+		}
+		spec, _ := sinks.Lookup(o.output)
+		sink, err := spec.Open(&lockedWriter{w: stdout, mu: &outMu}, opts)
+		if err != nil {
+			printError(stderr, err)
+			return 1
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := drain(q, sink); err != nil {
+				outMu.Lock()
+				printError(stderr, fmt.Errorf("query %d: %w", q.ID, err))
+				code = 1
+				outMu.Unlock()
+			}
+			if o.once {
+				s := q.Stats()
+				fmt.Fprintf(stderr, "streamsql: query %d: %d rows read, %d malformed records skipped\n", q.ID, s.RowsIn, s.Malformed)
+			}
+		}()
+	}
+	wg.Wait()
+	return code
+}
+
+// drain writes a query's results to its sink until the query ends.
+func drain(q *streamsql.Query, sink sinks.Sink) error {
+	var werr error
+	for res := range q.Results() {
+		if werr == nil {
+			if werr = sink.Write(res); werr != nil {
+				q.Stop() // output is gone (closed pipe): stop reading input
+			}
+		}
+	}
+	if err := sink.Close(); err != nil && werr == nil {
+		werr = err
+	}
+	if err := q.Wait(); err != nil {
+		return err
+	}
+	return werr
+}
+
+// lockedWriter lets several queries share stdout one whole write at a time.
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

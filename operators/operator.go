@@ -1,0 +1,63 @@
+// Package operators is the physical DAG a query runs as: push-based
+// operators that each receive the rows of the open batch in chunks and are
+// told when the batch closes. Stateless operators (filter, project,
+// flatMap) transform each chunk and pass it on; stateful ones (aggregate,
+// sort) hold rows or partial aggregates until the batch or window closes.
+// Operators know rows and batches only, never SQL text: the planner builds
+// them from compiled expressions.
+package operators
+
+import (
+	"time"
+
+	"github.com/streamsql/streamsql/types"
+)
+
+// BatchEnd describes the batch that is closing as it travels down the DAG.
+type BatchEnd struct {
+	// Time is the batch time, the end of its interval; Start its
+	// beginning. Rows of the batch arrived in [Start, Time).
+	Start, Time time.Time
+	// Final is set when the input has ended or the query is stopping:
+	// stateful operators emit everything they hold.
+	Final bool
+	// Bounded is set on the one batch of a bounded run (--once): all the
+	// input, read as a single batch.
+	Bounded bool
+	// Emitted starts true; an aggregate clears it when no window closed,
+	// so the sink knows there is no result this batch.
+	Emitted bool
+	// Window is set by a windowed aggregate to the window it emitted.
+	Window *types.Window
+}
+
+// Operator is one node of the physical DAG.
+type Operator interface {
+	// Push hands over rows of the open batch. The operator may keep the
+	// rows (they are not reused by the caller).
+	Push(rows []types.Row) error
+	// EndBatch closes the batch: the operator emits what is due to its
+	// successor, then passes b on.
+	EndBatch(b *BatchEnd) error
+}
+
+// Collect is the tail of a DAG: it gathers the rows of a batch and hands
+// them, with the batch description, to a callback when the batch closes.
+type Collect struct {
+	rows []types.Row
+	Out  func(b *BatchEnd, rows []types.Row) error
+}
+
+func (c *Collect) Push(rows []types.Row) error {
+	c.rows = append(c.rows, rows...)
+	return nil
+}
+
+func (c *Collect) EndBatch(b *BatchEnd) error {
+	rows := c.rows
+	c.rows = nil
+	if !b.Emitted {
+		rows = nil
+	}
+	return c.Out(b, rows)
+}

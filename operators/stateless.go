@@ -1,0 +1,109 @@
+package operators
+
+import (
+	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/types"
+)
+
+// Filter passes on the rows for which Pred is true (not false, not NULL).
+type Filter struct {
+	Pred expr.Func
+	Next Operator
+}
+
+func (f *Filter) Push(rows []types.Row) error {
+	out := rows[:0:0]
+	for _, r := range rows {
+		if expr.TruthOf(f.Pred(r)) == expr.True {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return f.Next.Push(out)
+}
+
+func (f *Filter) EndBatch(b *BatchEnd) error { return f.Next.EndBatch(b) }
+
+// Project computes a new row of Exprs from each row.
+type Project struct {
+	Exprs []expr.Func
+	Next  Operator
+}
+
+func (p *Project) Push(rows []types.Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	w := len(p.Exprs)
+	arena := make([]types.Value, len(rows)*w)
+	out := make([]types.Row, len(rows))
+	for i, r := range rows {
+		o := arena[i*w : (i+1)*w : (i+1)*w]
+		for j, e := range p.Exprs {
+			o[j] = e(r)
+		}
+		out[i] = o
+	}
+	return p.Next.Push(out)
+}
+
+func (p *Project) EndBatch(b *BatchEnd) error { return p.Next.EndBatch(b) }
+
+// SplitWords is the flatMap of the word count: for each input row it emits
+// one row per whitespace-separated word of column Col, made of the input
+// row's columns followed by the word. Words are substrings of the line, so
+// splitting allocates only the output rows.
+type SplitWords struct {
+	Col  int
+	Next Operator
+}
+
+func (s *SplitWords) Push(rows []types.Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	width := len(rows[0]) + 1
+	var out []types.Row
+	var arena []types.Value
+	for _, r := range rows {
+		v := r[s.Col]
+		if v.IsNull() {
+			continue
+		}
+		line := v.String()
+		for i := 0; i < len(line); {
+			for i < len(line) && isSpace(line[i]) {
+				i++
+			}
+			j := i
+			for j < len(line) && !isSpace(line[j]) {
+				j++
+			}
+			if j > i {
+				if len(arena) < width {
+					arena = make([]types.Value, width*256)
+				}
+				o := arena[:width:width]
+				arena = arena[width:]
+				copy(o, r)
+				o[width-1] = types.Text(line[i:j])
+				out = append(out, o)
+			}
+			i = j
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return s.Next.Push(out)
+}
+
+func (s *SplitWords) EndBatch(b *BatchEnd) error { return s.Next.EndBatch(b) }
+
+// isSpace matches the ASCII whitespace `tr -s ' ' '\n'` users compare with,
+// plus tabs and other ASCII blanks.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}

@@ -1,0 +1,254 @@
+package parser
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/streamsql/streamsql/types"
+)
+
+// Pos is a position in the query text, 1-based as editors show it.
+type Pos struct {
+	Offset int // byte offset from the start of the text
+	Line   int
+	Column int
+}
+
+func (p Pos) String() string { return strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Column) }
+
+// Node is any element of the syntax tree. String prints it back as SQL that
+// parses to the same tree.
+type Node interface {
+	Position() Pos
+	String() string
+}
+
+// Statement is a top-level statement of a script.
+type Statement interface {
+	Node
+	statement()
+}
+
+// Expr is a scalar or aggregate expression.
+type Expr interface {
+	Node
+	expr()
+}
+
+// Select is a continuous query.
+type Select struct {
+	Pos      Pos
+	Distinct bool
+	Items    []*SelectItem
+	From     *SourceCall
+	Where    Expr // nil if absent
+	GroupBy  []Expr
+	Having   Expr // nil if absent
+	Window   *Window
+	OrderBy  []*OrderItem
+	Limit    *Limit
+}
+
+// SelectItem is one entry of the select list: `*`, or an expression with an
+// optional alias.
+type SelectItem struct {
+	Pos   Pos
+	Star  bool
+	Expr  Expr   // nil when Star
+	Alias string // "" when absent
+}
+
+// SourceCall is the FROM clause: a source function with positional and
+// named (`name => value`) arguments, e.g. file('logs', format => 'jsonl').
+type SourceCall struct {
+	Pos   Pos
+	Name  string
+	Args  []Expr
+	Named []*NamedArg
+	Alias string
+}
+
+// NamedArg is `name => value` in a source call.
+type NamedArg struct {
+	Pos   Pos
+	Name  string
+	Value Expr
+}
+
+// Window is `WINDOW size [SLIDE slide]`. Slide is zero for a tumbling window.
+type Window struct {
+	Pos   Pos
+	Size  time.Duration
+	Slide time.Duration
+}
+
+// OrderItem is one ORDER BY key.
+type OrderItem struct {
+	Pos  Pos
+	Expr Expr
+	Desc bool
+	// Nulls is "FIRST", "LAST" or "" (the default: NULLs sort as the
+	// smallest value, as in SQLite).
+	Nulls string
+}
+
+// Limit is `LIMIT n`.
+type Limit struct {
+	Pos   Pos
+	Count int64
+}
+
+// Explain is `EXPLAIN statement`: print the plan instead of running it.
+type Explain struct {
+	Pos  Pos
+	Stmt Statement
+}
+
+// ColumnRef names a column, optionally qualified (`t.col`).
+type ColumnRef struct {
+	Pos   Pos
+	Table string
+	Name  string
+}
+
+// Literal is a constant: number, string, TRUE/FALSE or NULL.
+type Literal struct {
+	Pos   Pos
+	Value types.Value
+}
+
+// Unary is `-x`, `+x` or `NOT x`.
+type Unary struct {
+	Pos Pos
+	Op  string // "-", "+", "NOT"
+	X   Expr
+}
+
+// Binary is an infix operation. Op is one of
+// OR AND = <> < <= > >= + - * / % ||
+// (`!=` is normalised to `<>`).
+type Binary struct {
+	Pos  Pos
+	Op   string
+	L, R Expr
+}
+
+// Call is a function call. Aggregates are calls too: COUNT(*) has Star set,
+// COUNT(DISTINCT x) has Distinct set. Name keeps the spelling of the query.
+type Call struct {
+	Pos      Pos
+	Name     string
+	Args     []Expr
+	Star     bool
+	Distinct bool
+}
+
+// IsNull is `x IS [NOT] NULL`.
+type IsNull struct {
+	Pos Pos
+	X   Expr
+	Not bool
+}
+
+// In is `x [NOT] IN (a, b, ...)`.
+type In struct {
+	Pos  Pos
+	X    Expr
+	List []Expr
+	Not  bool
+}
+
+// Between is `x [NOT] BETWEEN lo AND hi`.
+type Between struct {
+	Pos    Pos
+	X      Expr
+	Lo, Hi Expr
+	Not    bool
+}
+
+// Like is `x [NOT] LIKE pattern`.
+type Like struct {
+	Pos     Pos
+	X       Expr
+	Pattern Expr
+	Not     bool
+}
+
+// Case is `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
+type Case struct {
+	Pos     Pos
+	Operand Expr // nil for the searched form
+	Whens   []*When
+	Else    Expr // nil if absent
+}
+
+// When is one WHEN cond THEN result arm of a CASE.
+type When struct {
+	Pos        Pos
+	Cond, Then Expr
+}
+
+// Cast is `CAST(x AS type)`. Type is upper-cased: BOOLEAN, BIGINT, DOUBLE,
+// TEXT, TIMESTAMP (or a synonym the planner maps, such as INT or VARCHAR).
+type Cast struct {
+	Pos  Pos
+	X    Expr
+	Type string
+}
+
+func (*Select) statement()  {}
+func (*Explain) statement() {}
+
+func (*ColumnRef) expr() {}
+func (*Literal) expr()   {}
+func (*Unary) expr()     {}
+func (*Binary) expr()    {}
+func (*Call) expr()      {}
+func (*IsNull) expr()    {}
+func (*In) expr()        {}
+func (*Between) expr()   {}
+func (*Like) expr()      {}
+func (*Case) expr()      {}
+func (*Cast) expr()      {}
+
+func (n *Select) Position() Pos     { return n.Pos }
+func (n *SelectItem) Position() Pos { return n.Pos }
+func (n *SourceCall) Position() Pos { return n.Pos }
+func (n *NamedArg) Position() Pos   { return n.Pos }
+func (n *Window) Position() Pos     { return n.Pos }
+func (n *OrderItem) Position() Pos  { return n.Pos }
+func (n *Limit) Position() Pos      { return n.Pos }
+func (n *Explain) Position() Pos    { return n.Pos }
+func (n *ColumnRef) Position() Pos  { return n.Pos }
+func (n *Literal) Position() Pos    { return n.Pos }
+func (n *Unary) Position() Pos      { return n.Pos }
+func (n *Binary) Position() Pos     { return n.Pos }
+func (n *Call) Position() Pos       { return n.Pos }
+func (n *IsNull) Position() Pos     { return n.Pos }
+func (n *In) Position() Pos         { return n.Pos }
+func (n *Between) Position() Pos    { return n.Pos }
+func (n *Like) Position() Pos       { return n.Pos }
+func (n *Case) Position() Pos       { return n.Pos }
+func (n *When) Position() Pos       { return n.Pos }
+func (n *Cast) Position() Pos       { return n.Pos }
+
+// FormatDuration prints a duration in the spelling the grammar accepts:
+// 500ms, 10s, 5m, 1h, 1m30s.
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}} {
+		if d >= u.d {
+			b.WriteString(strconv.FormatInt(int64(d/u.d), 10))
+			b.WriteString(u.name)
+			d %= u.d
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,324 @@
+package planner
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/streamsql/streamsql/agg"
+	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/parser"
+	"github.com/streamsql/streamsql/types"
+)
+
+// scope is the row shape an expression is compiled against: what each
+// column is called and, for computed columns, which expression it holds.
+type scope struct {
+	cols []scopeCol
+	// inner is the scope below an aggregate. A column found there but not
+	// here was not grouped by.
+	inner *scope
+	// clause names the clause being compiled, for error messages.
+	clause string
+}
+
+type scopeCol struct {
+	name string // what a ColumnRef calls it ("" if unnamed)
+	expr string // the expression it holds, as parser prints it ("" if a plain column)
+}
+
+func (s *scope) names() []string {
+	var out []string
+	for _, c := range s.cols {
+		if c.name != "" {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
+// lookup finds a column by name: exact match first, then a unique
+// case-insensitive one (SQL identifiers fold case; JSON fields do not).
+func (s *scope) lookup(name string) int {
+	for i, c := range s.cols {
+		if c.name == name {
+			return i
+		}
+	}
+	found := -1
+	for i, c := range s.cols {
+		if strings.EqualFold(c.name, name) {
+			if found >= 0 {
+				return -1
+			}
+			found = i
+		}
+	}
+	return found
+}
+
+func (s *scope) lookupExpr(e parser.Expr) int {
+	str := e.String()
+	for i, c := range s.cols {
+		if c.expr != "" && c.expr == str {
+			return i
+		}
+	}
+	return -1
+}
+
+// compile turns an AST expression into a Func over rows of sc.
+func (p *planning) compile(e parser.Expr, sc *scope) (expr.Func, error) {
+	if i := sc.lookupExpr(e); i >= 0 {
+		return expr.Column(i), nil
+	}
+	switch e := e.(type) {
+	case *parser.Literal:
+		return expr.Const(e.Value), nil
+	case *parser.ColumnRef:
+		return p.compileColumn(e, sc)
+	case *parser.Unary:
+		x, err := p.compile(e.X, sc)
+		if err != nil {
+			return nil, err
+		}
+		switch e.Op {
+		case "NOT":
+			return expr.Not(x), nil
+		case "-":
+			return func(r types.Row) types.Value { return expr.Negate(x(r)) }, nil
+		}
+		return x, nil
+	case *parser.Binary:
+		return p.compileBinary(e, sc)
+	case *parser.Call:
+		return p.compileCall(e, sc)
+	case *parser.IsNull:
+		x, err := p.compile(e.X, sc)
+		if err != nil {
+			return nil, err
+		}
+		return expr.IsNull(x, e.Not), nil
+	case *parser.In:
+		x, err := p.compile(e.X, sc)
+		if err != nil {
+			return nil, err
+		}
+		list, err := p.compileList(e.List, sc)
+		if err != nil {
+			return nil, err
+		}
+		return expr.In(x, list, e.Not), nil
+	case *parser.Between:
+		fs, err := p.compileList([]parser.Expr{e.X, e.Lo, e.Hi}, sc)
+		if err != nil {
+			return nil, err
+		}
+		return expr.Between(fs[0], fs[1], fs[2], e.Not), nil
+	case *parser.Like:
+		fs, err := p.compileList([]parser.Expr{e.X, e.Pattern}, sc)
+		if err != nil {
+			return nil, err
+		}
+		var constPat *string
+		if l, ok := e.Pattern.(*parser.Literal); ok && l.Value.Kind() == types.KindText {
+			s := l.Value.AsText()
+			constPat = &s
+		}
+		return expr.Like(fs[0], fs[1], constPat, e.Not), nil
+	case *parser.Case:
+		return p.compileCase(e, sc)
+	case *parser.Cast:
+		k, ok := expr.KindByName(e.Type)
+		if !ok {
+			return nil, p.errorf(e.Pos, ErrUnsupported, "unknown type %s in CAST", e.Type)
+		}
+		x, err := p.compile(e.X, sc)
+		if err != nil {
+			return nil, err
+		}
+		return func(r types.Row) types.Value { return expr.Cast(x(r), k) }, nil
+	}
+	return nil, p.errorf(e.Position(), ErrUnsupported, "unsupported expression %s", e)
+}
+
+func (p *planning) compileList(es []parser.Expr, sc *scope) ([]expr.Func, error) {
+	out := make([]expr.Func, len(es))
+	for i, e := range es {
+		f, err := p.compile(e, sc)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+func (p *planning) compileColumn(e *parser.ColumnRef, sc *scope) (expr.Func, error) {
+	if i := sc.lookup(e.Name); i >= 0 {
+		return expr.Column(i), nil
+	}
+	if sc.inner != nil && sc.inner.lookup(e.Name) >= 0 {
+		return nil, p.errorf(e.Pos, ErrGroupBy,
+			"column %q must appear in GROUP BY or be used in an aggregate function", e.Name)
+	}
+	if isWindowColumn(e.Name) {
+		return nil, p.errorf(e.Pos, ErrColumnNotFound,
+			"%s is only defined in queries with GROUP BY or an aggregate", e.Name)
+	}
+	cands := sc.names()
+	if sc.inner != nil {
+		cands = append(cands, sc.inner.names()...)
+	}
+	return nil, p.errorf(e.Pos, ErrColumnNotFound, "column %q not found%s", e.Name, didYouMean(e.Name, cands))
+}
+
+func isWindowColumn(name string) bool {
+	return strings.EqualFold(name, "window_start") || strings.EqualFold(name, "window_end")
+}
+
+func (p *planning) compileBinary(e *parser.Binary, sc *scope) (expr.Func, error) {
+	l, err := p.compile(e.L, sc)
+	if err != nil {
+		return nil, err
+	}
+	r, err := p.compile(e.R, sc)
+	if err != nil {
+		return nil, err
+	}
+	switch e.Op {
+	case "AND":
+		return expr.And(l, r), nil
+	case "OR":
+		return expr.Or(l, r), nil
+	case "||":
+		return func(row types.Row) types.Value { return expr.Concat(l(row), r(row)) }, nil
+	case "+", "-", "*", "/", "%":
+		op := expr.ArithOp(e.Op[0])
+		return func(row types.Row) types.Value { return expr.Arith(op, l(row), r(row)) }, nil
+	}
+	cmp, ok := map[string]expr.CmpOp{"=": expr.EQ, "<>": expr.NE, "<": expr.LT, "<=": expr.LE, ">": expr.GT, ">=": expr.GE}[e.Op]
+	if !ok {
+		return nil, p.errorf(e.Pos, ErrUnsupported, "unsupported operator %s", e.Op)
+	}
+	return func(row types.Row) types.Value { return expr.Compare(cmp, l(row), r(row)) }, nil
+}
+
+func (p *planning) compileCall(e *parser.Call, sc *scope) (expr.Func, error) {
+	if agg.IsAggregate(e.Name) {
+		// Aggregates were matched by lookupExpr in an aggregate's output
+		// scope; reaching here means one appeared where none may.
+		return nil, p.errorf(e.Pos, ErrAggregate, "aggregate function %s is not allowed in %s", e, sc.clause)
+	}
+	fn, ok := expr.LookupScalar(e.Name)
+	if !ok {
+		names := append(expr.ScalarNames(), agg.Names...)
+		sort.Strings(names)
+		return nil, p.errorf(e.Pos, ErrFunctionNotFound, "unknown function %s%s", e.Name, didYouMean(e.Name, names))
+	}
+	if e.Star || e.Distinct {
+		return nil, p.errorf(e.Pos, ErrUnsupported, "%s does not take * or DISTINCT", e.Name)
+	}
+	if len(e.Args) < fn.MinArgs || (fn.MaxArgs >= 0 && len(e.Args) > fn.MaxArgs) {
+		return nil, p.errorf(e.Pos, ErrUnsupported, "%s takes %s, got %d", fn.Name, arity(fn), len(e.Args))
+	}
+	args, err := p.compileList(e.Args, sc)
+	if err != nil {
+		return nil, err
+	}
+	return expr.Call(fn, args), nil
+}
+
+func arity(fn *expr.Scalar) string {
+	switch {
+	case fn.MaxArgs < 0:
+		return "at least " + plural(fn.MinArgs)
+	case fn.MinArgs == fn.MaxArgs:
+		return plural(fn.MinArgs)
+	}
+	return plural(fn.MinArgs) + " to " + plural(fn.MaxArgs)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return "1 argument"
+	}
+	return string(rune('0'+n)) + " arguments"
+}
+
+func (p *planning) compileCase(e *parser.Case, sc *scope) (expr.Func, error) {
+	var operand expr.Func
+	if e.Operand != nil {
+		f, err := p.compile(e.Operand, sc)
+		if err != nil {
+			return nil, err
+		}
+		operand = f
+	}
+	whens := make([]expr.When, len(e.Whens))
+	for i, w := range e.Whens {
+		c, err := p.compile(w.Cond, sc)
+		if err != nil {
+			return nil, err
+		}
+		if operand != nil {
+			v := c
+			c = func(r types.Row) types.Value { return expr.Compare(expr.EQ, operand(r), v(r)) }
+		}
+		t, err := p.compile(w.Then, sc)
+		if err != nil {
+			return nil, err
+		}
+		whens[i] = expr.When{Cond: c, Then: t}
+	}
+	var els expr.Func
+	if e.Else != nil {
+		f, err := p.compile(e.Else, sc)
+		if err != nil {
+			return nil, err
+		}
+		els = f
+	}
+	return expr.Case(whens, els), nil
+}
+
+// walk calls fn on e and every expression inside it, depth first; fn
+// returns false to skip a node's children.
+func walk(e parser.Expr, fn func(parser.Expr) bool) {
+	if e == nil || !fn(e) {
+		return
+	}
+	switch e := e.(type) {
+	case *parser.Unary:
+		walk(e.X, fn)
+	case *parser.Binary:
+		walk(e.L, fn)
+		walk(e.R, fn)
+	case *parser.Call:
+		for _, a := range e.Args {
+			walk(a, fn)
+		}
+	case *parser.IsNull:
+		walk(e.X, fn)
+	case *parser.In:
+		walk(e.X, fn)
+		for _, a := range e.List {
+			walk(a, fn)
+		}
+	case *parser.Between:
+		walk(e.X, fn)
+		walk(e.Lo, fn)
+		walk(e.Hi, fn)
+	case *parser.Like:
+		walk(e.X, fn)
+		walk(e.Pattern, fn)
+	case *parser.Case:
+		walk(e.Operand, fn)
+		for _, w := range e.Whens {
+			walk(w.Cond, fn)
+			walk(w.Then, fn)
+		}
+		walk(e.Else, fn)
+	case *parser.Cast:
+		walk(e.X, fn)
+	}
+}

@@ -1,0 +1,33 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/streamsql/streamsql/internal/suggest"
+	"github.com/streamsql/streamsql/parser"
+)
+
+// Classes of planning errors, for errors.Is.
+var (
+	ErrColumnNotFound   = errors.New("column not found")
+	ErrFunctionNotFound = errors.New("function not found")
+	ErrSourceNotFound   = errors.New("source not found")
+	ErrSource           = errors.New("source error")
+	ErrAggregate        = errors.New("misplaced aggregate")
+	ErrGroupBy          = errors.New("column not in GROUP BY")
+	ErrWindow           = errors.New("invalid window")
+	ErrUnsupported      = errors.New("unsupported")
+)
+
+func (p *planning) errorf(pos parser.Pos, class error, format string, args ...any) error {
+	return &parser.Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Query: p.text, Err: class}
+}
+
+// didYouMean returns `; did you mean "x"?` for the closest candidate, or "".
+func didYouMean(name string, candidates []string) string {
+	if c := suggest.Closest(name, candidates); c != "" {
+		return fmt.Sprintf("; did you mean %q?", c)
+	}
+	return ""
+}

@@ -1,0 +1,205 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/streamsql/streamsql/agg"
+	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/operators"
+	"github.com/streamsql/streamsql/parser"
+	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/window"
+)
+
+// Node is a step of the logical plan. Plans here are chains (one source,
+// one path to the result); joins and unions will make them trees, hence
+// Children.
+type Node interface {
+	Children() []Node
+	// Describe is the node's line in EXPLAIN.
+	Describe() string
+	// operator instantiates the node's physical operator feeding next.
+	operator(next operators.Operator) operators.Operator
+}
+
+// Plan is a planned query, ready to run any number of times.
+type Plan struct {
+	Root    Node
+	Columns []string // result column names
+	Source  sources.Source
+	Window  window.Spec
+	// Bounded is true when every source ends by itself (--once, stdin).
+	Bounded bool
+}
+
+// Build instantiates the physical DAG: fresh operators feeding sink. It
+// returns the head operator, into which the source's rows are pushed.
+func (p *Plan) Build(sink operators.Operator) operators.Operator {
+	op := sink
+	for n := p.Root; n != nil; {
+		op = n.operator(op)
+		kids := n.Children()
+		if len(kids) == 0 {
+			break
+		}
+		n = kids[0]
+	}
+	return op
+}
+
+// Explain prints the plan as a tree, result at the top, source at the
+// bottom, as data flows upwards.
+func (p *Plan) Explain() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Result [%s]\n", strings.Join(p.Columns, ", "))
+	explain(&b, p.Root, "")
+	return b.String()
+}
+
+func explain(b *strings.Builder, n Node, indent string) {
+	kids := n.Children()
+	fmt.Fprintf(b, "%s└─ %s\n", indent, n.Describe())
+	for _, k := range kids {
+		explain(b, k, indent+"   ")
+	}
+}
+
+type chain struct{ input Node }
+
+func (c chain) Children() []Node {
+	if c.input == nil {
+		return nil
+	}
+	return []Node{c.input}
+}
+
+// Scan reads the source. It is the bottom of every plan: the scheduler,
+// not an operator, pushes the source's rows into the DAG.
+type Scan struct {
+	chain
+	Source  sources.Source
+	Columns []string
+}
+
+func (s *Scan) Describe() string {
+	return fmt.Sprintf("Source %s columns=[%s]", s.Source.Describe(), strings.Join(s.Columns, ", "))
+}
+func (s *Scan) operator(next operators.Operator) operators.Operator { return next }
+
+// SplitWords is the word-count flatMap: one row per whitespace-separated
+// word of a text column, in a new column.
+type SplitWords struct {
+	chain
+	From, As string
+	col      int
+}
+
+func (s *SplitWords) Describe() string {
+	return fmt.Sprintf("FlatMap %s = split(%s) (one row per word)", s.As, s.From)
+}
+func (s *SplitWords) operator(next operators.Operator) operators.Operator {
+	return &operators.SplitWords{Col: s.col, Next: next}
+}
+
+// Filter keeps rows where Cond holds.
+type Filter struct {
+	chain
+	Label string // WHERE or HAVING
+	Cond  parser.Expr
+	fn    expr.Func
+}
+
+func (f *Filter) Describe() string { return fmt.Sprintf("Filter %s %s", f.Label, f.Cond) }
+func (f *Filter) operator(next operators.Operator) operators.Operator {
+	return &operators.Filter{Pred: f.fn, Next: next}
+}
+
+// Aggregate groups rows by Keys and computes Aggs per group, per batch or
+// per window.
+type Aggregate struct {
+	chain
+	Keys   []parser.Expr
+	Aggs   []*parser.Call
+	Window window.Spec
+	keyFns []expr.Func
+	aggFns []agg.Func
+}
+
+func (a *Aggregate) Describe() string {
+	keys := make([]string, len(a.Keys))
+	for i, k := range a.Keys {
+		keys[i] = k.String()
+	}
+	aggs := make([]string, len(a.Aggs))
+	for i, c := range a.Aggs {
+		aggs[i] = c.String()
+	}
+	w := "per batch"
+	switch {
+	case a.Window.IsZero():
+	case a.Window.Sliding():
+		w = fmt.Sprintf("sliding %s every %s, panes of %s", parser.FormatDuration(a.Window.Size),
+			parser.FormatDuration(a.Window.Slide), parser.FormatDuration(a.Window.Pane()))
+	default:
+		w = "tumbling " + parser.FormatDuration(a.Window.Size)
+	}
+	return fmt.Sprintf("Aggregate keys=[%s] aggs=[%s] window=%s", strings.Join(keys, ", "), strings.Join(aggs, ", "), w)
+}
+
+func (a *Aggregate) operator(next operators.Operator) operators.Operator {
+	return &operators.Aggregate{Keys: a.keyFns, Aggs: a.aggFns, Window: a.Window, Next: next}
+}
+
+// Project computes the result columns (and any hidden sort columns).
+type Project struct {
+	chain
+	Exprs  []string
+	Hidden int
+	fns    []expr.Func
+}
+
+func (p *Project) Describe() string {
+	s := "Project " + strings.Join(p.Exprs[:len(p.Exprs)-p.Hidden], ", ")
+	if p.Hidden > 0 {
+		s += fmt.Sprintf(" (+%d hidden for ORDER BY)", p.Hidden)
+	}
+	return s
+}
+func (p *Project) operator(next operators.Operator) operators.Operator {
+	return &operators.Project{Exprs: p.fns, Next: next}
+}
+
+// Distinct drops duplicate result rows within an emission.
+type Distinct struct{ chain }
+
+func (Distinct) Describe() string { return "Distinct" }
+func (Distinct) operator(next operators.Operator) operators.Operator {
+	return &operators.Distinct{Next: next}
+}
+
+// Order sorts and limits each emission.
+type Order struct {
+	chain
+	Items []*parser.OrderItem
+	Limit int64
+	keys  []operators.SortKey
+}
+
+func (o *Order) Describe() string {
+	var parts []string
+	if len(o.Items) > 0 {
+		items := make([]string, len(o.Items))
+		for i, it := range o.Items {
+			items[i] = it.String()
+		}
+		parts = append(parts, "Sort "+strings.Join(items, ", "))
+	}
+	if o.Limit >= 0 {
+		parts = append(parts, fmt.Sprintf("Limit %d", o.Limit))
+	}
+	return strings.Join(parts, " ") + " (per emission)"
+}
+func (o *Order) operator(next operators.Operator) operators.Operator {
+	return &operators.Order{Keys: o.keys, Limit: o.Limit, Next: next}
+}

@@ -1,0 +1,498 @@
+package planner
+
+import (
+	"strings"
+	"time"
+
+	"github.com/streamsql/streamsql/agg"
+	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/operators"
+	"github.com/streamsql/streamsql/parser"
+	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/types"
+	"github.com/streamsql/streamsql/window"
+)
+
+// Options are the run settings planning depends on.
+type Options struct {
+	Batch time.Duration // batch interval; windows must be multiples of it
+	Once  bool          // bounded run: read what is there, as one batch
+}
+
+type planning struct {
+	text string
+	opts Options
+}
+
+// PlanSelect plans one SELECT. text is the script the statement came from,
+// for error snippets.
+func PlanSelect(sel *parser.Select, text string, opts Options) (*Plan, error) {
+	p := &planning{text: text, opts: opts}
+	return p.plan(sel)
+}
+
+func (p *planning) plan(sel *parser.Select) (*Plan, error) {
+	src, err := p.openSource(sel.From)
+	if err != nil {
+		return nil, err
+	}
+	scan, in, err := p.bindSource(sel, src)
+	if err != nil {
+		return nil, err
+	}
+	var node Node = scan
+	if in.words {
+		sw := &SplitWords{chain: chain{node}, From: "line", As: "word", col: in.lineCol}
+		node = sw
+	}
+	inScope := in.scope
+
+	if sel.Where != nil {
+		inScope.clause = "WHERE"
+		fn, err := p.compile(sel.Where, inScope)
+		if err != nil {
+			return nil, err
+		}
+		node = &Filter{chain: chain{node}, Label: "WHERE", Cond: sel.Where, fn: fn}
+	}
+
+	win, err := p.window(sel.Window)
+	if err != nil {
+		return nil, err
+	}
+
+	rowScope := inScope // what the select list is compiled against
+	if p.isAggregate(sel) {
+		a, aggScope, err := p.aggregate(sel, inScope, win)
+		if err != nil {
+			return nil, err
+		}
+		a.input = node
+		node = a
+		rowScope = aggScope
+		if sel.Having != nil {
+			aggScope.clause = "HAVING"
+			fn, err := p.compile(sel.Having, aggScope)
+			if err != nil {
+				return nil, err
+			}
+			node = &Filter{chain: chain{node}, Label: "HAVING", Cond: sel.Having, fn: fn}
+		}
+	} else {
+		if sel.Having != nil {
+			return nil, p.errorf(sel.Having.Position(), ErrAggregate, "HAVING needs GROUP BY or an aggregate in the select list")
+		}
+		if sel.Window != nil {
+			return nil, p.errorf(sel.Window.Pos, ErrWindow, "WINDOW needs GROUP BY or an aggregate in the select list")
+		}
+	}
+
+	proj, outScope, err := p.project(sel, rowScope)
+	if err != nil {
+		return nil, err
+	}
+	proj.input = node
+	node = proj
+	if sel.Distinct {
+		node = &Distinct{chain{node}}
+	}
+	if len(sel.OrderBy) > 0 || sel.Limit != nil {
+		o, err := p.order(sel, proj, outScope, rowScope)
+		if err != nil {
+			return nil, err
+		}
+		o.input = node
+		node = o
+		if proj.Hidden > 0 {
+			n := len(proj.fns) - proj.Hidden
+			trim := &Project{chain: chain{node}, Exprs: outScope.names()[:n], fns: make([]expr.Func, n)}
+			for i := range trim.fns {
+				trim.fns[i] = expr.Column(i)
+			}
+			node = trim
+		}
+	}
+	cols := outScope.names()[:len(proj.fns)-proj.Hidden]
+	return &Plan{Root: node, Columns: cols, Source: src, Window: win, Bounded: src.Bounded()}, nil
+}
+
+func (p *planning) openSource(call *parser.SourceCall) (sources.Source, error) {
+	spec, ok := sources.Lookup(call.Name)
+	if !ok {
+		return nil, p.errorf(call.Pos, ErrSourceNotFound, "unknown source %s()%s (sources: %s)",
+			call.Name, didYouMean(call.Name, sources.Names()), strings.Join(sources.Names(), ", "))
+	}
+	args := sources.Args{Named: map[string]types.Value{}, Once: p.opts.Once}
+	for _, a := range call.Args {
+		v, err := p.constant(a)
+		if err != nil {
+			return nil, err
+		}
+		args.Positional = append(args.Positional, v)
+	}
+	for _, a := range call.Named {
+		v, err := p.constant(a.Value)
+		if err != nil {
+			return nil, err
+		}
+		args.Named[strings.ToLower(a.Name)] = v
+	}
+	src, err := spec.OpenChecked(args)
+	if err != nil {
+		return nil, p.errorf(call.Pos, ErrSource, "%v", err)
+	}
+	return src, nil
+}
+
+// constant evaluates a source argument, which must not depend on rows.
+func (p *planning) constant(e parser.Expr) (types.Value, error) {
+	f, err := p.compile(e, &scope{clause: "source arguments"})
+	if err != nil {
+		return types.Null, p.errorf(e.Position(), ErrSource, "source arguments must be constants, got %s", e)
+	}
+	return f(nil), nil
+}
+
+// input is the row shape the query's expressions see below any aggregate.
+type input struct {
+	scope   *scope
+	words   bool // the `word` shorthand: split column line into words
+	lineCol int
+}
+
+// bindSource decides which source columns the query reads, binds the
+// source to them and returns the scan and the input scope.
+func (p *planning) bindSource(sel *parser.Select, src sources.Source) (*Scan, *input, error) {
+	schema := src.Schema()
+	has := func(name string) bool {
+		for _, c := range schema.Columns {
+			if strings.EqualFold(c.Name, name) {
+				return true
+			}
+		}
+		return false
+	}
+	aliases := map[string]bool{}
+	star := false
+	for _, it := range sel.Items {
+		star = star || it.Star
+		if it.Alias != "" {
+			aliases[strings.ToLower(it.Alias)] = true
+		}
+	}
+	in := &input{}
+	var need []string
+	add := func(name string) {
+		for _, n := range need {
+			if n == name {
+				return
+			}
+		}
+		need = append(need, name)
+	}
+	if star {
+		if schema.Open && len(schema.Columns) == 0 {
+			return nil, nil, p.errorf(sel.Items[0].Pos, ErrColumnNotFound,
+				"SELECT * needs the source's columns, and %s has none to show yet; name the columns you want", src.Describe())
+		}
+		for _, c := range schema.Columns {
+			add(c.Name)
+		}
+	}
+	for _, name := range referencedColumns(sel) {
+		switch {
+		case has(name):
+			for _, c := range schema.Columns {
+				if strings.EqualFold(c.Name, name) {
+					add(c.Name)
+					break
+				}
+			}
+		case strings.EqualFold(name, "word") && has("line"):
+			in.words = true
+			add("line")
+		case isWindowColumn(name), aliases[strings.ToLower(name)]:
+		case schema.Open:
+			add(name)
+		}
+		// Anything else is reported, with a suggestion, when the
+		// expression naming it is compiled.
+	}
+	if err := src.Bind(need); err != nil {
+		return nil, nil, p.errorf(sel.From.Pos, ErrSource, "%v", err)
+	}
+	sc := &scope{}
+	for _, n := range need {
+		sc.cols = append(sc.cols, scopeCol{name: n})
+	}
+	if in.words {
+		in.lineCol = sc.lookup("line")
+		sc.cols = append(sc.cols, scopeCol{name: "word"})
+	}
+	in.scope = sc
+	return &Scan{Source: src, Columns: need}, in, nil
+}
+
+// referencedColumns lists the column names a query mentions, in order.
+func referencedColumns(sel *parser.Select) []string {
+	var out []string
+	visit := func(e parser.Expr) {
+		walk(e, func(e parser.Expr) bool {
+			if c, ok := e.(*parser.ColumnRef); ok {
+				out = append(out, c.Name)
+			}
+			return true
+		})
+	}
+	for _, it := range sel.Items {
+		visit(it.Expr)
+	}
+	visit(sel.Where)
+	for _, g := range sel.GroupBy {
+		visit(g)
+	}
+	visit(sel.Having)
+	for _, o := range sel.OrderBy {
+		visit(o.Expr)
+	}
+	return out
+}
+
+func (p *planning) window(w *parser.Window) (window.Spec, error) {
+	if w == nil {
+		return window.Spec{}, nil
+	}
+	spec := window.Spec{Size: w.Size, Slide: w.Slide}
+	if spec.Slide == 0 {
+		spec.Slide = spec.Size
+	}
+	if p.opts.Once {
+		// A bounded run is one batch; the window covers all of it.
+		return spec, nil
+	}
+	if err := spec.Check(p.opts.Batch); err != nil {
+		return spec, p.errorf(w.Pos, ErrWindow, "%v", err)
+	}
+	return spec, nil
+}
+
+func isAggCall(e parser.Expr) bool {
+	c, ok := e.(*parser.Call)
+	return ok && agg.IsAggregate(c.Name)
+}
+
+func containsAgg(e parser.Expr) bool {
+	found := false
+	walk(e, func(e parser.Expr) bool {
+		if isAggCall(e) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+func (p *planning) isAggregate(sel *parser.Select) bool {
+	if len(sel.GroupBy) > 0 || containsAgg(sel.Having) {
+		return true
+	}
+	for _, it := range sel.Items {
+		if containsAgg(it.Expr) {
+			return true
+		}
+	}
+	return false
+}
+
+// aggregate plans GROUP BY and the aggregate calls, and returns the scope
+// of its output rows: keys, aggregates, window_start, window_end.
+func (p *planning) aggregate(sel *parser.Select, in *scope, win window.Spec) (*Aggregate, *scope, error) {
+	a := &Aggregate{Window: win}
+	out := &scope{inner: in}
+	in.clause = "GROUP BY"
+	for _, g := range sel.GroupBy {
+		g, err := p.groupKey(g, sel, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		if containsAgg(g) {
+			return nil, nil, p.errorf(g.Position(), ErrAggregate, "aggregate functions are not allowed in GROUP BY")
+		}
+		fn, err := p.compile(g, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		a.Keys = append(a.Keys, g)
+		a.keyFns = append(a.keyFns, fn)
+		name := ""
+		if c, ok := g.(*parser.ColumnRef); ok {
+			name = c.Name
+		}
+		out.cols = append(out.cols, scopeCol{name: name, expr: g.String()})
+	}
+	seen := map[string]bool{}
+	var calls []*parser.Call
+	collect := func(e parser.Expr) {
+		walk(e, func(e parser.Expr) bool {
+			if isAggCall(e) {
+				c := e.(*parser.Call)
+				if !seen[c.String()] {
+					seen[c.String()] = true
+					calls = append(calls, c)
+				}
+				return false
+			}
+			return true
+		})
+	}
+	for _, it := range sel.Items {
+		collect(it.Expr)
+	}
+	collect(sel.Having)
+	for _, o := range sel.OrderBy {
+		collect(o.Expr)
+	}
+	in.clause = "aggregate arguments"
+	for _, c := range calls {
+		f, err := p.aggCall(c, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		a.Aggs = append(a.Aggs, c)
+		a.aggFns = append(a.aggFns, f)
+		out.cols = append(out.cols, scopeCol{expr: c.String()})
+	}
+	out.cols = append(out.cols, scopeCol{name: "window_start"}, scopeCol{name: "window_end"})
+	return a, out, nil
+}
+
+// groupKey resolves `GROUP BY 2` (a select-list position) and `GROUP BY
+// alias` to the select expression they stand for.
+func (p *planning) groupKey(g parser.Expr, sel *parser.Select, in *scope) (parser.Expr, error) {
+	switch g := g.(type) {
+	case *parser.Literal:
+		if g.Value.Kind() != types.KindInt {
+			return g, nil
+		}
+		i := g.Value.AsInt()
+		if i < 1 || int(i) > len(sel.Items) || sel.Items[i-1].Star {
+			return nil, p.errorf(g.Pos, ErrGroupBy, "GROUP BY position %d is not in the select list (1 to %d)", i, len(sel.Items))
+		}
+		return sel.Items[i-1].Expr, nil
+	case *parser.ColumnRef:
+		if in.lookup(g.Name) >= 0 {
+			return g, nil
+		}
+		for _, it := range sel.Items {
+			if it.Alias != "" && strings.EqualFold(it.Alias, g.Name) {
+				return it.Expr, nil
+			}
+		}
+	}
+	return g, nil
+}
+
+func (p *planning) aggCall(c *parser.Call, in *scope) (agg.Func, error) {
+	name := strings.ToLower(c.Name)
+	if c.Distinct {
+		return nil, p.errorf(c.Pos, ErrUnsupported, "%s(DISTINCT ...) is not supported yet", c.Name)
+	}
+	if c.Star {
+		if name != "count" {
+			return nil, p.errorf(c.Pos, ErrAggregate, "only COUNT takes *, not %s", c.Name)
+		}
+		return agg.New(name, nil)
+	}
+	if len(c.Args) != 1 {
+		return nil, p.errorf(c.Pos, ErrAggregate, "%s takes exactly one argument, got %d", c.Name, len(c.Args))
+	}
+	if containsAgg(c.Args[0]) {
+		return nil, p.errorf(c.Args[0].Position(), ErrAggregate, "aggregate calls cannot be nested")
+	}
+	arg, err := p.compile(c.Args[0], in)
+	if err != nil {
+		return nil, err
+	}
+	return agg.New(name, arg)
+}
+
+// project compiles the select list. The output scope names each result
+// column (alias, column name, or the expression's text).
+func (p *planning) project(sel *parser.Select, sc *scope) (*Project, *scope, error) {
+	proj := &Project{}
+	out := &scope{}
+	sc.clause = "the select list"
+	for _, it := range sel.Items {
+		if it.Star {
+			if sc.inner != nil {
+				return nil, nil, p.errorf(it.Pos, ErrGroupBy, "SELECT * cannot be used with GROUP BY or aggregates; name the columns")
+			}
+			for i, c := range sc.cols {
+				proj.fns = append(proj.fns, expr.Column(i))
+				proj.Exprs = append(proj.Exprs, c.name)
+				out.cols = append(out.cols, scopeCol{name: c.name, expr: c.name})
+			}
+			continue
+		}
+		fn, err := p.compile(it.Expr, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		name := it.Alias
+		if name == "" {
+			if c, ok := it.Expr.(*parser.ColumnRef); ok {
+				name = c.Name
+			} else {
+				name = it.Expr.String()
+			}
+		}
+		proj.fns = append(proj.fns, fn)
+		proj.Exprs = append(proj.Exprs, it.String())
+		out.cols = append(out.cols, scopeCol{name: name, expr: it.Expr.String()})
+	}
+	return proj, out, nil
+}
+
+// order compiles ORDER BY against the result columns (so aliases and
+// positions work); a key that needs a column not in the result is computed
+// as a hidden column of the projection and trimmed after sorting.
+func (p *planning) order(sel *parser.Select, proj *Project, out, below *scope) (*Order, error) {
+	o := &Order{Items: sel.OrderBy, Limit: -1}
+	if sel.Limit != nil {
+		o.Limit = sel.Limit.Count
+	}
+	out.clause, below.clause = "ORDER BY", "ORDER BY"
+	for _, it := range sel.OrderBy {
+		key := operators.SortKey{Desc: it.Desc, NullsFirst: !it.Desc}
+		switch it.Nulls {
+		case "FIRST":
+			key.NullsFirst = true
+		case "LAST":
+			key.NullsFirst = false
+		}
+		if l, ok := it.Expr.(*parser.Literal); ok && l.Value.Kind() == types.KindInt {
+			i := l.Value.AsInt()
+			if i < 1 || int(i) > len(proj.fns)-proj.Hidden {
+				return nil, p.errorf(l.Pos, ErrColumnNotFound, "ORDER BY position %d is not in the select list (1 to %d)", i, len(proj.fns)-proj.Hidden)
+			}
+			key.Expr = expr.Column(int(i - 1))
+		} else if fn, err := p.compile(it.Expr, out); err == nil {
+			key.Expr = fn
+		} else {
+			fn, err2 := p.compile(it.Expr, below)
+			if err2 != nil {
+				return nil, err2
+			}
+			if sel.Distinct {
+				return nil, p.errorf(it.Pos, ErrColumnNotFound, "with SELECT DISTINCT, ORDER BY expressions must appear in the select list")
+			}
+			proj.fns = append(proj.fns, fn)
+			proj.Exprs = append(proj.Exprs, it.Expr.String())
+			proj.Hidden++
+			out.cols = append(out.cols, scopeCol{expr: it.Expr.String()})
+			key.Expr = expr.Column(len(proj.fns) - 1)
+		}
+		o.keys = append(o.keys, key)
+	}
+	return o, nil
+}

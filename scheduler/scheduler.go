@@ -1,0 +1,254 @@
+// Package scheduler runs a planned query: it starts the source's receiver
+// goroutine, cuts what arrives into micro-batches on the batch interval of
+// its clock, pushes each chunk of rows through the operator DAG and closes
+// the batch at every boundary, sending the query's Result for it. This is
+// Spark Streaming's JobGenerator and ReceiverTracker in one small loop.
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/streamsql/streamsql/clock"
+	"github.com/streamsql/streamsql/operators"
+	"github.com/streamsql/streamsql/planner"
+	"github.com/streamsql/streamsql/types"
+)
+
+// Config are the settings of one run.
+type Config struct {
+	Batch time.Duration // batch interval (ignored by bounded runs)
+	Clock clock.Clock
+	// Logf receives the sources' notices and skipped-record reports.
+	Logf func(format string, args ...any)
+}
+
+// Stats are a run's running totals.
+type Stats struct {
+	RowsIn    int64
+	Malformed int64
+	Batches   int64
+}
+
+// Job is a running query.
+type Job struct {
+	plan    *planner.Plan
+	cfg     Config
+	results chan *types.Result
+	in      chan []types.Row
+	stop    chan struct{}
+	stopped sync.Once
+	done    chan struct{}
+	err     error
+
+	rowsIn, malformed, batches atomic.Int64
+	batchRows, batchMalformed  atomic.Int64
+
+	// Set by endBatch for send, on the job's goroutine.
+	abandon <-chan struct{}
+	pending types.BatchStats
+	began   time.Time
+}
+
+// Start runs plan until its input ends, Stop is called or ctx is done.
+// Results arrive on Results(), which closes when the job ends; the caller
+// must keep receiving until then, as a slow reader holds the query back
+// (backpressure) rather than losing results.
+func Start(ctx context.Context, plan *planner.Plan, cfg Config) *Job {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = time.Second
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	j := &Job{
+		plan:    plan,
+		cfg:     cfg,
+		results: make(chan *types.Result, 16),
+		in:      make(chan []types.Row, 16),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	j.abandon = ctx.Done()
+	// Read the start time now, not in the goroutine, so a test that moves
+	// its fake clock right after Start cannot skip the first batches.
+	go j.run(ctx, cfg.Clock.Now())
+	return j
+}
+
+// Results delivers one Result per batch (Emitted false when no window
+// closed) and closes after the final one.
+func (j *Job) Results() <-chan *types.Result { return j.results }
+
+// Stop ends the job: the open batch is closed as the final one, so what was
+// read is not lost. It does not wait; range over Results or call Wait.
+func (j *Job) Stop() { j.stopped.Do(func() { close(j.stop) }) }
+
+// Wait blocks until the job has ended and returns its error.
+func (j *Job) Wait() error {
+	<-j.done
+	return j.err
+}
+
+// Stats returns the totals so far.
+func (j *Job) Stats() Stats {
+	return Stats{RowsIn: j.rowsIn.Load(), Malformed: j.malformed.Load(), Batches: j.batches.Load()}
+}
+
+// emitter is what the source sees of the job.
+type emitter struct{ j *Job }
+
+func (e emitter) Emit(rows []types.Row) error {
+	select {
+	case e.j.in <- rows:
+		return nil
+	case <-e.j.stop:
+		return errStopping
+	}
+}
+
+func (e emitter) Malformed(err error) {
+	e.j.malformed.Add(1)
+	e.j.batchMalformed.Add(1)
+	e.j.cfg.Logf("skipped malformed record: %v", err)
+}
+
+func (e emitter) Logf(format string, args ...any) { e.j.cfg.Logf(format, args...) }
+
+var errStopping = fmt.Errorf("query is stopping")
+
+func (j *Job) run(ctx context.Context, start time.Time) {
+	defer close(j.done)
+	defer close(j.results)
+	srcCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srcDone := make(chan error, 1)
+	go func() { srcDone <- j.plan.Source.Run(srcCtx, emitter{j}) }()
+	// Unblock a source stuck in Emit once we stop reading.
+	defer j.Stop()
+
+	head := j.plan.Build(&operators.Collect{Out: j.send})
+	clk := j.cfg.Clock
+	bounded := j.plan.Bounded
+	var tick <-chan time.Time
+	var next time.Time
+	if !bounded {
+		next = start.Truncate(j.cfg.Batch).Add(j.cfg.Batch)
+		tick = clk.At(next)
+	}
+	batchStart := next.Add(-j.cfg.Batch)
+	if bounded {
+		batchStart = start
+	}
+
+	final := func(srcErr error) {
+		j.drain(head, -1)
+		end := clk.Now()
+		if end.Before(batchStart) {
+			end = batchStart
+		}
+		b := &operators.BatchEnd{Start: batchStart, Time: end, Final: true, Bounded: bounded, Emitted: true}
+		if err := j.endBatch(head, b); err != nil && srcErr == nil {
+			srcErr = err
+		}
+		j.err = srcErr
+	}
+
+	for {
+		select {
+		case rows := <-j.in:
+			if err := j.push(head, rows); err != nil {
+				j.err = err
+				return
+			}
+		case <-tick:
+			// Rows handed over before the boundary belong to this batch.
+			j.drain(head, len(j.in))
+			b := &operators.BatchEnd{Start: batchStart, Time: next, Emitted: true}
+			if err := j.endBatch(head, b); err != nil {
+				j.err = err
+				return
+			}
+			batchStart, next = next, next.Add(j.cfg.Batch)
+			tick = clk.At(next)
+		case err := <-srcDone:
+			// The input ended (bounded run, or stdin at EOF).
+			final(err)
+			return
+		case <-j.stop:
+			cancel()
+			final(nil)
+			return
+		case <-ctx.Done():
+			// Cancelling the context abandons the query; Stop is the
+			// way to end it with a final result.
+			j.err = ctx.Err()
+			return
+		}
+	}
+}
+
+// drain pushes up to n queued chunks (all that can be had, if n < 0)
+// without blocking.
+func (j *Job) drain(head operators.Operator, n int) {
+	for n != 0 {
+		select {
+		case rows := <-j.in:
+			if err := j.push(head, rows); err != nil && j.err == nil {
+				j.err = err
+			}
+			n--
+		default:
+			return
+		}
+	}
+}
+
+func (j *Job) push(head operators.Operator, rows []types.Row) error {
+	j.rowsIn.Add(int64(len(rows)))
+	j.batchRows.Add(int64(len(rows)))
+	return head.Push(rows)
+}
+
+func (j *Job) endBatch(head operators.Operator, b *operators.BatchEnd) error {
+	clk := j.cfg.Clock
+	began := clk.Now()
+	delay := began.Sub(b.Time)
+	if delay < 0 || b.Final {
+		delay = 0
+	}
+	j.batches.Add(1)
+	j.pending = types.BatchStats{
+		RowsIn:          j.batchRows.Swap(0),
+		Malformed:       j.batchMalformed.Swap(0),
+		SchedulingDelay: delay,
+	}
+	j.began = began
+	return head.EndBatch(b)
+}
+
+// send is the DAG's tail: it turns a closed batch into a Result.
+func (j *Job) send(b *operators.BatchEnd, rows []types.Row) error {
+	r := &types.Result{
+		Time:    b.Time,
+		Emitted: b.Emitted,
+		Window:  b.Window,
+		Final:   b.Final,
+		Columns: j.plan.Columns,
+		Rows:    rows,
+		Stats:   j.pending,
+	}
+	r.Stats.ProcessingTime = j.cfg.Clock.Now().Sub(j.began)
+	select {
+	case j.results <- r:
+		return nil
+	case <-j.abandon:
+		return context.Canceled
+	}
+}

@@ -1,0 +1,375 @@
+package streamsql_test
+
+import (
+	"bufio"
+	"context"
+	"embed"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/streamsql/streamsql"
+	"github.com/streamsql/streamsql/clock"
+	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/types"
+)
+
+// The scripts under testdata/ drive the whole engine (parser, planner,
+// operators, scheduler) through a source fed by the script and a fake
+// clock the script moves. A case looks like:
+//
+//	query SELECT word, COUNT(*) AS n FROM test() GROUP BY word WINDOW 2s
+//	batch 1s                  (optional, default 1s; `once` for a bounded run)
+//	at 0.5s                   (move the clock to 0.5s, then these rows arrive)
+//	  hello world
+//	at 2s                     (move the clock; batches ending at 1s and 2s close)
+//	expect 2s window [0s, 2s) (the next emitted result: batch time and window)
+//	  word  | n               (column names, then one line per row)
+//	  hello | 1
+//	  world | 1
+//	stop                      (stop the query: the open batch closes as final)
+//	end                       (bounded runs: the input ends)
+//	expect final ...
+//	error 1:8: ...            (instead of running: the exact planning error)
+//
+// Times are offsets from the Unix epoch. Every emitted result must be
+// matched by an expect, in order; batches that emit nothing need none.
+
+//go:embed testdata/*.test
+var scripts embed.FS
+
+func TestScripts(t *testing.T) {
+	files, err := scripts.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(f.Name(), ".test"), func(t *testing.T) {
+			data, err := scripts.ReadFile(path.Join("testdata", f.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range parseScript(t, f.Name(), string(data)) {
+				t.Run(fmt.Sprintf("line%d", c.line), func(t *testing.T) { c.run(t) })
+			}
+		})
+	}
+}
+
+type directive struct {
+	line int
+	verb string
+	arg  string
+	body []string
+}
+
+type scriptCase struct {
+	file  string
+	line  int
+	query string
+	batch time.Duration
+	once  bool
+	steps []directive
+}
+
+func parseScript(t *testing.T, name, text string) []*scriptCase {
+	var cases []*scriptCase
+	var cur *scriptCase
+	sc := bufio.NewScanner(strings.NewReader(text))
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if t := strings.TrimSpace(line); t == "" || t[0] == '#' {
+			continue
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if cur == nil || len(cur.steps) == 0 {
+				t.Fatalf("%s:%d: indented line outside a directive", name, n)
+			}
+			d := &cur.steps[len(cur.steps)-1]
+			d.body = append(d.body, strings.TrimSpace(line))
+			continue
+		}
+		if i := strings.Index(line, "  #"); i >= 0 {
+			line = line[:i] // a comment after a directive
+		}
+		verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+		arg = strings.TrimSpace(arg)
+		switch verb {
+		case "query":
+			cur = &scriptCase{file: name, line: n, query: arg, batch: time.Second}
+			cases = append(cases, cur)
+			continue
+		case "batch":
+			d, err := time.ParseDuration(arg)
+			if err != nil {
+				t.Fatalf("%s:%d: %v", name, n, err)
+			}
+			cur.batch = d
+			continue
+		case "once":
+			cur.once = true
+			continue
+		case "at", "expect", "stop", "end", "error":
+		default:
+			t.Fatalf("%s:%d: unknown directive %q", name, n, verb)
+		}
+		if cur == nil {
+			t.Fatalf("%s:%d: %s before any query", name, n, verb)
+		}
+		cur.steps = append(cur.steps, directive{line: n, verb: verb, arg: arg})
+	}
+	return cases
+}
+
+// feeder is the script's handle on the test() source of the running case.
+var feeder struct {
+	sync.Mutex
+	src *testSource
+}
+
+type testSource struct {
+	dec     sources.Decoder
+	bounded bool
+	feed    chan feed
+}
+
+type feed struct {
+	lines []string
+	done  chan struct{}
+}
+
+func init() {
+	sources.Register(&sources.Spec{
+		Name: "test", Usage: "test([format => 'text'|'jsonl'])", Options: []string{"format"},
+		Open: func(a sources.Args) (sources.Source, error) {
+			dec, err := sources.NewDecoder(a.Option("format", "text"))
+			if err != nil {
+				return nil, err
+			}
+			s := &testSource{dec: dec, bounded: a.Once, feed: make(chan feed)}
+			feeder.Lock()
+			feeder.src = s
+			feeder.Unlock()
+			return s, nil
+		},
+	})
+}
+
+func (s *testSource) Schema() sources.Schema     { return s.dec.Schema() }
+func (s *testSource) Bind(cols []string) error   { return s.dec.Bind(cols) }
+func (s *testSource) Bounded() bool              { return s.bounded }
+func (s *testSource) Describe() string           { return "test() format=" + s.dec.Name() }
+func (s *testSource) Run(ctx context.Context, out sources.Emitter) error {
+	width := len(s.dec.Schema().Columns)
+	for {
+		select {
+		case f, ok := <-s.feed:
+			if !ok {
+				return nil
+			}
+			var rows []types.Row
+			for _, l := range f.lines {
+				r := make(types.Row, width)
+				if err := s.dec.Decode([]byte(l), r); err != nil {
+					out.Malformed(err)
+					continue
+				}
+				rows = append(rows, r)
+			}
+			if err := out.Emit(rows); err != nil {
+				return nil
+			}
+			close(f.done)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func parseOffset(t *testing.T, where, s string) time.Time {
+	t.Helper()
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		t.Fatalf("%s: bad time %q: %v", where, s, err)
+	}
+	return time.Unix(0, 0).UTC().Add(d)
+}
+
+func offset(tm time.Time) string {
+	return tm.Sub(time.Unix(0, 0)).String()
+}
+
+func (c *scriptCase) run(t *testing.T) {
+	fake := clock.NewFake(time.Unix(0, 0).UTC())
+	eng := streamsql.New(streamsql.Config{BatchInterval: c.batch, Once: c.once, Clock: fake, Log: io.Discard})
+	where := func(d directive) string { return fmt.Sprintf("%s:%d", c.file, d.line) }
+
+	stmts, err := eng.Prepare(c.query)
+	if len(c.steps) > 0 && c.steps[0].verb == "error" {
+		want := c.steps[0].arg
+		if err == nil {
+			t.Fatalf("%s: query planned, want error %q", where(c.steps[0]), want)
+		}
+		if err.Error() != want {
+			t.Fatalf("%s: error\n got: %s\nwant: %s", where(c.steps[0]), err, want)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("%s:%d: %v", c.file, c.line, err)
+	}
+	if len(stmts) != 1 {
+		t.Fatalf("%s:%d: want one statement", c.file, c.line)
+	}
+	feeder.Lock()
+	src := feeder.src
+	feeder.Unlock()
+	q, err := stmts[0].Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		q.Stop()
+		for range q.Results() {
+		}
+	}()
+
+	var queue []*types.Result
+	now := fake.Now()
+	// collect reads the one result of every batch boundary in (now, to].
+	collect := func(to time.Time) {
+		for b := now.Truncate(c.batch).Add(c.batch); !b.After(to); b = b.Add(c.batch) {
+			if c.once {
+				break
+			}
+			select {
+			case r, ok := <-q.Results():
+				if !ok {
+					t.Fatalf("query ended early: %v", q.Wait())
+				}
+				if !r.Time.Equal(b) {
+					t.Fatalf("result for batch %s, want %s", offset(r.Time), offset(b))
+				}
+				if r.Emitted {
+					queue = append(queue, r)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no result for batch %s", offset(b))
+			}
+		}
+		now = to
+	}
+	finish := func() {
+		for r := range q.Results() {
+			if r.Emitted {
+				queue = append(queue, r)
+			}
+		}
+	}
+	for _, d := range c.steps {
+		switch d.verb {
+		case "at":
+			to := parseOffset(t, where(d), d.arg)
+			if to.Before(now) {
+				t.Fatalf("%s: time goes backwards", where(d))
+			}
+			fake.Set(to)
+			collect(to)
+			if len(d.body) > 0 {
+				f := feed{lines: d.body, done: make(chan struct{})}
+				src.feed <- f
+				<-f.done
+			}
+		case "stop":
+			q.Stop()
+			finish()
+		case "end":
+			close(src.feed)
+			finish()
+		case "expect":
+			if len(queue) == 0 {
+				t.Fatalf("%s: expected a result, none was emitted", where(d))
+			}
+			r := queue[0]
+			queue = queue[1:]
+			checkResult(t, where(d), d, r)
+		}
+	}
+	for _, r := range queue {
+		t.Errorf("unexpected result at %s: %s", offset(r.Time), renderRows(r))
+	}
+}
+
+func checkResult(t *testing.T, where string, d directive, r *types.Result) {
+	t.Helper()
+	head := strings.Fields(strings.NewReplacer("[", " ", ")", " ", ",", " ").Replace(d.arg))
+	// head: TIME|final [window START END]
+	if len(head) == 0 {
+		t.Fatalf("%s: expect needs a batch time or 'final'", where)
+	}
+	if head[0] == "final" {
+		if !r.Final {
+			t.Errorf("%s: result at %s is not final", where, offset(r.Time))
+		}
+	} else if got := offset(r.Time); got != offset(parseOffset(t, where, head[0])) {
+		t.Errorf("%s: result at %s, want %s", where, got, head[0])
+	}
+	if len(head) == 4 && head[1] == "window" {
+		if r.Window == nil {
+			t.Errorf("%s: result has no window", where)
+		} else if got, want := offset(r.Window.Start)+" "+offset(r.Window.End),
+			offset(parseOffset(t, where, head[2]))+" "+offset(parseOffset(t, where, head[3])); got != want {
+			t.Errorf("%s: window [%s), want [%s)", where, got, want)
+		}
+	}
+	var want []string
+	for _, l := range d.body {
+		want = append(want, normRow(l))
+	}
+	got := []string{normRow(strings.Join(r.Columns, "|"))}
+	for _, row := range r.Rows {
+		vals := make([]string, len(row))
+		for i, v := range row {
+			vals[i] = v.String()
+		}
+		got = append(got, normRow(strings.Join(vals, "|")))
+	}
+	if len(want) == 1 && len(got) == 1 { // header only: an empty result
+		want, got = nil, nil
+	}
+	if len(want) == 0 && len(r.Rows) == 0 {
+		return
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s: rows differ\n got:\n  %s\nwant:\n  %s", where, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+func normRow(s string) string {
+	parts := strings.Split(s, "|")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	return strings.Join(parts, " | ")
+}
+
+func renderRows(r *types.Result) string {
+	var b strings.Builder
+	b.WriteString(strings.Join(r.Columns, " | "))
+	for _, row := range r.Rows {
+		b.WriteString("; ")
+		for i, v := range row {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			b.WriteString(v.String())
+		}
+	}
+	return b.String()
+}

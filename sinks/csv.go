@@ -1,0 +1,67 @@
+package sinks
+
+import (
+	"encoding/csv"
+	"io"
+
+	"github.com/streamsql/streamsql/types"
+)
+
+func init() {
+	Register(&Spec{
+		Name:  "csv",
+		Usage: "CSV with a header row; NULL is an empty field",
+		Open: func(w io.Writer, _ Options) (Sink, error) {
+			return &csvSink{w: csv.NewWriter(w)}, nil
+		},
+	})
+}
+
+type csvSink struct {
+	w         *csv.Writer
+	record    []string
+	wroteHead bool
+	closed    bool
+}
+
+func (s *csvSink) Write(r *types.Result) error {
+	if s.closed {
+		return ErrClosed
+	}
+	if !r.Emitted || len(r.Rows) == 0 {
+		return nil
+	}
+	if err := checkRows(r); err != nil {
+		return err
+	}
+	if !s.wroteHead {
+		if err := s.w.Write(r.Columns); err != nil {
+			return err
+		}
+		s.wroteHead = true
+	}
+	for _, row := range r.Rows {
+		s.record = s.record[:0]
+		for _, v := range row {
+			if v.IsNull() {
+				s.record = append(s.record, "")
+			} else {
+				s.record = append(s.record, v.String())
+			}
+		}
+		if err := s.w.Write(s.record); err != nil {
+			return err
+		}
+	}
+	s.w.Flush()
+	return s.w.Error()
+}
+
+func (s *csvSink) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.w.Flush()
+	return s.w.Error()
+}

@@ -1,0 +1,112 @@
+// Package sinks holds the destinations a query's results are written to.
+//
+// A sink format registers a Spec from an init function in its own file, so
+// adding one (a file, SQLite or Kafka sink) means adding one file. The
+// console formats table, jsonl and csv live here.
+package sinks
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/streamsql/streamsql/types"
+)
+
+// Sink writes the results a query emits.
+//
+// A Sink is used from one goroutine. Sinks that share a writer (several
+// queries printing to stdout) must be serialised by the caller.
+type Sink interface {
+	// Write is called once per batch. Results with Emitted == false carry
+	// only statistics and are ignored. An error writing to the underlying
+	// writer is returned.
+	Write(r *types.Result) error
+	// Close flushes what the sink buffers. It does not close the writer the
+	// sink was opened on; that belongs to the caller.
+	Close() error
+}
+
+// Options tune how a sink presents results.
+type Options struct {
+	// Label names the query when several share one output; formats that
+	// show a header put it there.
+	Label string
+	// Location is the time zone batch and window times are shown in;
+	// nil means time.Local.
+	Location *time.Location
+}
+
+func (o Options) location() *time.Location {
+	if o.Location == nil {
+		return time.Local
+	}
+	return o.Location
+}
+
+// Spec describes one sink format.
+type Spec struct {
+	Name  string // as given on the command line, e.g. "table"
+	Usage string // one line for help output
+	Open  func(w io.Writer, opts Options) (Sink, error)
+}
+
+// ErrClosed is returned by Write on a sink that was closed.
+var ErrClosed = errors.New("sinks: write to closed sink")
+
+var registry struct {
+	sync.RWMutex
+	specs map[string]*Spec
+}
+
+// Register makes a sink format available under s.Name. It panics if the
+// name is empty or taken or Open is nil, as these are programming errors
+// made in an init function.
+func Register(s *Spec) {
+	if s == nil || s.Name == "" || s.Open == nil {
+		panic("sinks: Register of incomplete Spec")
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if _, dup := registry.specs[s.Name]; dup {
+		panic("sinks: Register called twice for " + s.Name)
+	}
+	if registry.specs == nil {
+		registry.specs = make(map[string]*Spec)
+	}
+	registry.specs[s.Name] = s
+}
+
+// Lookup returns the format registered under name.
+func Lookup(name string) (*Spec, bool) {
+	registry.RLock()
+	defer registry.RUnlock()
+	s, ok := registry.specs[name]
+	return s, ok
+}
+
+// Names returns the registered format names, sorted.
+func Names() []string {
+	registry.RLock()
+	defer registry.RUnlock()
+	names := make([]string, 0, len(registry.specs))
+	for n := range registry.specs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// checkRows reports a row whose width does not match the columns, before
+// anything of the result is written.
+func checkRows(r *types.Result) error {
+	for i, row := range r.Rows {
+		if len(row) != len(r.Columns) {
+			return fmt.Errorf("sinks: row %d has %d values for %d columns", i, len(row), len(r.Columns))
+		}
+	}
+	return nil
+}

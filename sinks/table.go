@@ -1,0 +1,139 @@
+package sinks
+
+import (
+	"bytes"
+	"io"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/streamsql/streamsql/types"
+)
+
+func init() {
+	Register(&Spec{
+		Name:  "table",
+		Usage: "a header line with the batch time and window, then the rows as a table",
+		Open: func(w io.Writer, opts Options) (Sink, error) {
+			return &tableSink{w: w, label: opts.Label, loc: opts.location()}, nil
+		},
+	})
+}
+
+type tableSink struct {
+	w      io.Writer
+	label  string
+	loc    *time.Location
+	buf    bytes.Buffer // one result, written with a single Write
+	closed bool
+}
+
+func (s *tableSink) Write(r *types.Result) error {
+	if s.closed {
+		return ErrClosed
+	}
+	if !r.Emitted {
+		return nil
+	}
+	if err := checkRows(r); err != nil {
+		return err
+	}
+	s.buf.Reset()
+	s.header(r)
+	if len(r.Rows) == 0 {
+		s.buf.WriteString("(no rows)\n")
+	} else if err := s.table(r); err != nil {
+		return err
+	}
+	s.buf.WriteByte('\n')
+	_, err := s.w.Write(s.buf.Bytes())
+	if s.buf.Cap() > 1<<20 {
+		s.buf = bytes.Buffer{} // do not pin one huge result's memory
+	}
+	return err
+}
+
+// header writes the line above a result, e.g.
+//
+//	── query 2 · 21:30:10 window [21:30:00, 21:30:10) (final) ──
+func (s *tableSink) header(r *types.Result) {
+	b := s.buf.AvailableBuffer()
+	b = append(b, "── "...)
+	if s.label != "" {
+		b = append(b, s.label...)
+		b = append(b, " · "...)
+	}
+	b = s.appendClock(b, r.Time)
+	if r.Window != nil {
+		b = append(b, " window ["...)
+		b = s.appendClock(b, r.Window.Start)
+		b = append(b, ", "...)
+		b = s.appendClock(b, r.Window.End)
+		b = append(b, ')')
+	}
+	if r.Final {
+		b = append(b, " (final)"...)
+	}
+	b = append(b, " ──\n"...)
+	s.buf.Write(b)
+}
+
+// appendClock appends t as HH:MM:SS, with milliseconds when t has a
+// sub-second part.
+func (s *tableSink) appendClock(b []byte, t time.Time) []byte {
+	t = t.In(s.loc)
+	if t.Nanosecond() != 0 {
+		return t.AppendFormat(b, "15:04:05.000")
+	}
+	return t.AppendFormat(b, "15:04:05")
+}
+
+func (s *tableSink) table(r *types.Result) error {
+	aligns := make([]tw.Align, len(r.Columns))
+	for c := range aligns {
+		aligns[c] = columnAlign(r.Rows, c)
+	}
+	t := tablewriter.NewTable(&s.buf,
+		// Column names are shown as written, not upper-cased.
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{Global: tw.AlignCenter}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns}),
+		// Text values keep their leading and trailing blanks.
+		tablewriter.WithTrimSpace(tw.Off),
+		tablewriter.WithTrimTab(tw.Off),
+	)
+	t.Header(r.Columns)
+	for _, row := range r.Rows {
+		cells := make([]string, len(row))
+		for i, v := range row {
+			cells[i] = v.String()
+		}
+		if err := t.Append(cells); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// columnAlign right-aligns a column whose non-NULL values are all numbers.
+func columnAlign(rows []types.Row, c int) tw.Align {
+	numeric := false
+	for _, row := range rows {
+		switch k := row[c].Kind(); {
+		case k == types.KindNull:
+		case k.Numeric():
+			numeric = true
+		default:
+			return tw.AlignLeft
+		}
+	}
+	if numeric {
+		return tw.AlignRight
+	}
+	return tw.AlignLeft
+}
+
+func (s *tableSink) Close() error {
+	s.closed = true
+	return nil
+}

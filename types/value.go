@@ -1,0 +1,155 @@
+package types
+
+import (
+	"math"
+	"strconv"
+	"time"
+)
+
+// Kind is the SQL type of a Value.
+type Kind uint8
+
+const (
+	KindNull Kind = iota
+	KindBool
+	KindInt   // BIGINT
+	KindFloat // DOUBLE
+	KindText  // TEXT
+	KindTime  // TIMESTAMP, nanoseconds since the Unix epoch, UTC
+)
+
+var kindNames = [...]string{"NULL", "BOOLEAN", "BIGINT", "DOUBLE", "TEXT", "TIMESTAMP"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Numeric reports whether values of k take part in arithmetic.
+func (k Kind) Numeric() bool { return k == KindInt || k == KindFloat }
+
+// Value is one SQL value. The zero Value is NULL.
+//
+// Numbers, booleans and timestamps live in n (floats as their IEEE bits) and
+// text in s, so a Value never points to a heap object of its own beyond its
+// string, and comparing or hashing one needs no type switch on interfaces.
+type Value struct {
+	kind Kind
+	n    uint64
+	s    string
+}
+
+// Null is the SQL NULL.
+var Null = Value{}
+
+func Int(i int64) Value     { return Value{kind: KindInt, n: uint64(i)} }
+func Float(f float64) Value { return Value{kind: KindFloat, n: math.Float64bits(f)} }
+func Text(s string) Value   { return Value{kind: KindText, s: s} }
+func Time(t time.Time) Value {
+	return Value{kind: KindTime, n: uint64(t.UnixNano())}
+}
+func Bool(b bool) Value {
+	if b {
+		return Value{kind: KindBool, n: 1}
+	}
+	return Value{kind: KindBool}
+}
+
+func (v Value) Kind() Kind       { return v.kind }
+func (v Value) IsNull() bool     { return v.kind == KindNull }
+func (v Value) AsInt() int64     { return int64(v.n) }
+func (v Value) AsFloat() float64 { return math.Float64frombits(v.n) }
+func (v Value) AsText() string   { return v.s }
+func (v Value) AsBool() bool     { return v.n != 0 }
+func (v Value) AsTime() time.Time {
+	return time.Unix(0, int64(v.n)).UTC()
+}
+
+// Float64 converts a numeric value to float64; ok is false for other kinds.
+func (v Value) Float64() (f float64, ok bool) {
+	switch v.kind {
+	case KindInt:
+		return float64(int64(v.n)), true
+	case KindFloat:
+		return v.AsFloat(), true
+	}
+	return 0, false
+}
+
+// String renders the value as the console and text sinks show it.
+func (v Value) String() string {
+	switch v.kind {
+	case KindNull:
+		return "NULL"
+	case KindBool:
+		if v.n != 0 {
+			return "true"
+		}
+		return "false"
+	case KindInt:
+		return strconv.FormatInt(int64(v.n), 10)
+	case KindFloat:
+		return formatFloat(v.AsFloat())
+	case KindText:
+		return v.s
+	case KindTime:
+		return v.AsTime().Format(time.RFC3339Nano)
+	}
+	return "?"
+}
+
+func formatFloat(f float64) string {
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// AppendJSON appends the value as a JSON literal.
+func (v Value) AppendJSON(b []byte) []byte {
+	switch v.kind {
+	case KindNull:
+		return append(b, "null"...)
+	case KindBool:
+		if v.n != 0 {
+			return append(b, "true"...)
+		}
+		return append(b, "false"...)
+	case KindInt:
+		return strconv.AppendInt(b, int64(v.n), 10)
+	case KindFloat:
+		f := v.AsFloat()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return append(b, "null"...)
+		}
+		return strconv.AppendFloat(b, f, 'g', -1, 64)
+	case KindText:
+		return appendJSONString(b, v.s)
+	case KindTime:
+		return appendJSONString(b, v.AsTime().Format(time.RFC3339Nano))
+	}
+	return append(b, "null"...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

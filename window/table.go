@@ -1,0 +1,85 @@
+package window
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/streamsql/streamsql/agg"
+	"github.com/streamsql/streamsql/types"
+)
+
+// Group is one key's partial aggregates.
+type Group struct {
+	Key    []types.Value
+	States []agg.State
+}
+
+// Table maps encoded group keys to their groups. It is plain data: a
+// checkpoint can write it out and read it back.
+type Table struct {
+	Groups map[string]*Group
+}
+
+// NewTable returns an empty table.
+func NewTable() *Table { return &Table{Groups: make(map[string]*Group)} }
+
+// Len is the number of groups.
+func (t *Table) Len() int { return len(t.Groups) }
+
+// Get returns the group for the encoded key k, creating it with the key
+// values from key (copied) and nStates empty states if absent.
+func (t *Table) Get(k []byte, key []types.Value, nStates int) *Group {
+	if g, ok := t.Groups[string(k)]; ok {
+		return g
+	}
+	g := &Group{Key: cloneKey(key), States: make([]agg.State, nStates)}
+	t.Groups[string(k)] = g
+	return g
+}
+
+// MergeInto folds every group of t into dst with the aggregate functions
+// fs, creating groups in dst as needed.
+func (t *Table) MergeInto(dst *Table, fs []agg.Func) {
+	for k, g := range t.Groups {
+		d, ok := dst.Groups[k]
+		if !ok {
+			d = &Group{Key: g.Key, States: make([]agg.State, len(g.States))}
+			dst.Groups[k] = d
+		}
+		for i, f := range fs {
+			f.Merge(&d.States[i], &g.States[i])
+		}
+	}
+}
+
+// Sorted returns the groups ordered by key, so results come out in a
+// stable order when the query has no ORDER BY.
+func (t *Table) Sorted() []*Group {
+	out := make([]*Group, 0, len(t.Groups))
+	for _, g := range t.Groups {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].Key, out[j].Key
+		for x := range a {
+			if c := types.Compare(a[x], b[x]); c != 0 {
+				return c < 0
+			}
+		}
+		return false
+	})
+	return out
+}
+
+// cloneKey copies the key values, and the text inside them, so a group does
+// not keep alive the whole input line a word was cut from.
+func cloneKey(key []types.Value) []types.Value {
+	out := make([]types.Value, len(key))
+	for i, v := range key {
+		if v.Kind() == types.KindText {
+			v = types.Text(strings.Clone(v.AsText()))
+		}
+		out[i] = v
+	}
+	return out
+}
