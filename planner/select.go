@@ -199,7 +199,8 @@ func (p *planning) bindSource(sel *parser.Select, src sources.Source) (*Scan, *i
 			add(c.Name)
 		}
 	}
-	for _, name := range referencedColumns(sel) {
+	for _, ref := range referencedColumns(sel) {
+		name := ref.Name
 		switch {
 		case has(name):
 			for _, c := range schema.Columns {
@@ -214,9 +215,9 @@ func (p *planning) bindSource(sel *parser.Select, src sources.Source) (*Scan, *i
 		case isWindowColumn(name), aliases[strings.ToLower(name)]:
 		case schema.Open:
 			add(name)
+		default:
+			return nil, nil, p.unknownColumn(ref, schema)
 		}
-		// Anything else is reported, with a suggestion, when the
-		// expression naming it is compiled.
 	}
 	if err := src.Bind(need); err != nil {
 		return nil, nil, p.errorf(sel.From.Pos, ErrSource, "%v", err)
@@ -233,13 +234,23 @@ func (p *planning) bindSource(sel *parser.Select, src sources.Source) (*Scan, *i
 	return &Scan{Source: src, Columns: need}, in, nil
 }
 
-// referencedColumns lists the column names a query mentions, in order.
-func referencedColumns(sel *parser.Select) []string {
-	var out []string
+// unknownColumn reports the first column the source cannot provide,
+// suggesting the closest one it can.
+func (p *planning) unknownColumn(ref *parser.ColumnRef, schema sources.Schema) error {
+	cands := schema.Columns.Names()
+	if schema.Columns.Index("line") >= 0 {
+		cands = append(cands, "word")
+	}
+	return p.errorf(ref.Pos, ErrColumnNotFound, "column %q not found%s", ref.Name, didYouMean(ref.Name, cands))
+}
+
+// referencedColumns lists the columns a query mentions, in clause order.
+func referencedColumns(sel *parser.Select) []*parser.ColumnRef {
+	var out []*parser.ColumnRef
 	visit := func(e parser.Expr) {
 		walk(e, func(e parser.Expr) bool {
 			if c, ok := e.(*parser.ColumnRef); ok {
-				out = append(out, c.Name)
+				out = append(out, c)
 			}
 			return true
 		})

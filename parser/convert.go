@@ -1,0 +1,209 @@
+package parser
+
+import (
+	"strings"
+	"time"
+
+	"github.com/alecthomas/participle/v2/lexer"
+	"github.com/streamsql/streamsql/types"
+)
+
+// Converting a parse into the AST cannot fail: everything the grammar does
+// not check itself is checked by the literal captures (literal.go).
+
+func pos(p lexer.Position) Pos { return Pos{Offset: p.Offset, Line: p.Line, Column: p.Column} }
+
+func convStatement(g *gStatement) Statement {
+	s := convSelect(g.Select)
+	if g.Explain {
+		return &Explain{Pos: pos(g.Pos), Stmt: s}
+	}
+	return s
+}
+
+func convSelect(g *gSelect) *Select {
+	s := &Select{Pos: pos(g.Pos), Distinct: g.Distinct}
+	for _, it := range g.Items {
+		item := &SelectItem{Pos: pos(it.Pos), Star: it.Star, Alias: ident(it.Alias)}
+		if !it.Star {
+			item.Expr = convExpr(it.Expr)
+		}
+		s.Items = append(s.Items, item)
+	}
+	s.From = convSource(g.From)
+	s.Where = convOptExpr(g.Where)
+	for _, e := range g.GroupBy {
+		s.GroupBy = append(s.GroupBy, convExpr(e))
+	}
+	s.Having = convOptExpr(g.Having)
+	if w := g.Window; w != nil {
+		s.Window = &Window{Pos: pos(w.Pos), Size: time.Duration(w.Size.Value)}
+		if w.Slide != nil {
+			s.Window.Slide = time.Duration(w.Slide.Value)
+		}
+	}
+	for _, o := range g.OrderBy {
+		s.OrderBy = append(s.OrderBy, &OrderItem{
+			Pos:   pos(o.Pos),
+			Expr:  convExpr(o.Expr),
+			Desc:  strings.EqualFold(o.Dir, "DESC"),
+			Nulls: strings.ToUpper(o.Nulls),
+		})
+	}
+	if g.Limit != nil {
+		s.Limit = &Limit{Pos: pos(g.Limit.Pos), Count: int64(g.Limit.Count)}
+	}
+	return s
+}
+
+func convSource(g *gSource) *SourceCall {
+	s := &SourceCall{Pos: pos(g.Pos), Name: ident(g.Name), Alias: ident(g.Alias)}
+	for _, a := range g.Args {
+		v := convExpr(a.Value)
+		if a.Name == "" {
+			s.Args = append(s.Args, v)
+		} else {
+			s.Named = append(s.Named, &NamedArg{Pos: pos(a.Pos), Name: ident(a.Name), Value: v})
+		}
+	}
+	return s
+}
+
+func convOptExpr(g *gExpr) Expr {
+	if g == nil {
+		return nil
+	}
+	return convExpr(g)
+}
+
+// Binary nodes take the position of their left operand (its first token),
+// so a chain `a + b + c` has every node at `a`.
+
+func convExpr(g *gExpr) Expr {
+	x := convAnd(g.Left)
+	for _, r := range g.Right {
+		x = &Binary{Pos: x.Position(), Op: "OR", L: x, R: convAnd(r)}
+	}
+	return x
+}
+
+func convAnd(g *gAnd) Expr {
+	x := convNot(g.Left)
+	for _, r := range g.Right {
+		x = &Binary{Pos: x.Position(), Op: "AND", L: x, R: convNot(r)}
+	}
+	return x
+}
+
+func convNot(g *gNot) Expr {
+	if g.Not != nil {
+		return &Unary{Pos: pos(g.Pos), Op: "NOT", X: convNot(g.Not)}
+	}
+	return convCmp(g.X)
+}
+
+func convCmp(g *gCmp) Expr {
+	x := convConcat(g.Left)
+	for _, t := range g.Tail {
+		p := x.Position()
+		switch {
+		case t.Compare != nil:
+			op := t.Compare.Op
+			if op == "!=" {
+				op = "<>"
+			}
+			x = &Binary{Pos: p, Op: op, L: x, R: convConcat(t.Compare.Right)}
+		case t.IsNull != nil:
+			x = &IsNull{Pos: p, X: x, Not: t.IsNull.Not}
+		case t.In != nil:
+			in := &In{Pos: p, X: x, Not: t.Not}
+			for _, e := range t.In.List {
+				in.List = append(in.List, convExpr(e))
+			}
+			x = in
+		case t.Between != nil:
+			x = &Between{Pos: p, X: x, Not: t.Not, Lo: convConcat(t.Between.Lo), Hi: convConcat(t.Between.Hi)}
+		case t.Like != nil:
+			x = &Like{Pos: p, X: x, Not: t.Not, Pattern: convConcat(t.Like.Pattern)}
+		}
+	}
+	return x
+}
+
+func convConcat(g *gConcat) Expr {
+	x := convAdd(g.Left)
+	for _, r := range g.Right {
+		x = &Binary{Pos: x.Position(), Op: "||", L: x, R: convAdd(r)}
+	}
+	return x
+}
+
+func convAdd(g *gAdd) Expr {
+	x := convMul(g.Left)
+	for _, t := range g.Tail {
+		x = &Binary{Pos: x.Position(), Op: t.Op, L: x, R: convMul(t.Right)}
+	}
+	return x
+}
+
+func convMul(g *gMul) Expr {
+	x := convUnary(g.Left)
+	for _, t := range g.Tail {
+		x = &Binary{Pos: x.Position(), Op: t.Op, L: x, R: convUnary(t.Right)}
+	}
+	return x
+}
+
+func convUnary(g *gUnary) Expr {
+	if g.X != nil {
+		return &Unary{Pos: pos(g.Pos), Op: g.Op, X: convUnary(g.X)}
+	}
+	return convPrimary(g.Primary)
+}
+
+func convPrimary(g *gPrimary) Expr {
+	p := pos(g.Pos)
+	lit := func(v types.Value) Expr { return &Literal{Pos: p, Value: v} }
+	switch {
+	case g.Float != nil:
+		return lit(types.Float(float64(*g.Float)))
+	case g.Int != nil:
+		return lit(types.Int(int64(*g.Int)))
+	case g.Str != "":
+		return lit(types.Text(unquote(g.Str, '\'')))
+	case g.Bool != "":
+		return lit(types.Bool(strings.EqualFold(g.Bool, "TRUE")))
+	case g.Null:
+		return lit(types.Null)
+	case g.Case != nil:
+		k := &Case{Pos: p, Operand: convOptExpr(g.Case.Operand)}
+		for _, w := range g.Case.Whens {
+			k.Whens = append(k.Whens, &When{Pos: pos(w.Pos), Cond: convExpr(w.Cond), Then: convExpr(w.Then)})
+		}
+		k.Else = convOptExpr(g.Case.Else)
+		return k
+	case g.Cast != nil:
+		return &Cast{Pos: p, X: convExpr(g.Cast.X), Type: string(g.Cast.Type)}
+	case g.Name != nil:
+		return convName(g.Name)
+	default:
+		return convExpr(g.Paren) // parentheses are not a node
+	}
+}
+
+func convName(g *gName) Expr {
+	p := pos(g.Pos)
+	switch {
+	case g.Call != nil:
+		call := &Call{Pos: p, Name: ident(g.Name), Star: g.Call.Star, Distinct: g.Call.Distinct}
+		for _, a := range g.Call.Args {
+			call.Args = append(call.Args, convExpr(a))
+		}
+		return call
+	case g.Column != "":
+		return &ColumnRef{Pos: p, Table: ident(g.Name), Name: ident(g.Column)}
+	default:
+		return &ColumnRef{Pos: p, Name: ident(g.Name)}
+	}
+}
+

@@ -1,0 +1,219 @@
+package parser
+
+import (
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// This file words an expected-token set (see diagnoser.expectedAt).
+
+// operandStart are the probes that can begin an expression; when names and
+// numbers are both expected they are all summed up as "an expression".
+var operandStart = []string{
+	"<ident>", "<int>", "<float>", "<string>", "TRUE", "FALSE", "NULL",
+	"CASE", "CAST", "NOT", "(", "-", "+", "*",
+}
+
+// optional are tokens that could continue what came before but are
+// seldom what the user was missing: operators after an operand, an alias,
+// ASC/DESC. They are only listed when nothing else fits.
+var optional = map[string]bool{
+	"<ident>": true, "AS": true, "ASC": true, "DESC": true, "NULLS": true, "DISTINCT": true,
+	".": true, "(": true, "IS": true, "IN": true, "NOT": true, "BETWEEN": true, "LIKE": true,
+	"AND": true, "OR": true, "*": true, "=": true, "<>": true, "!=": true, "<": true, "<=": true,
+	">": true, ">=": true, "+": true, "-": true, "/": true, "%": true, "||": true,
+}
+
+var operators = map[string]bool{
+	"*": true, "=": true, "<>": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true,
+	"+": true, "-": true, "/": true, "%": true, "||": true,
+}
+
+// describe words set, the probe keys that may come next; before are the
+// tokens already read, for context. set is consumed.
+func describe(set map[string]bool, before []lexer.Token) string {
+	var words []string
+	prev := ""
+	if len(before) > 0 {
+		prev = strings.ToUpper(before[len(before)-1].Value)
+	}
+	if set["SELECT"] { // a statement starts here; ";" or the end would be an empty one
+		delete(set, ";")
+		delete(set, "<eof>")
+	}
+	switch {
+	case set["<ident>"] && set["<int>"]:
+		if set["*"] {
+			words = append(words, "a column name or expression")
+		} else {
+			words = append(words, "an expression")
+		}
+		for _, k := range operandStart {
+			delete(set, k)
+		}
+		delete(set, "DISTINCT")
+	case set["<duration>"]:
+		words = append(words, "a duration such as 10s")
+		delete(set, "<duration>")
+		delete(set, "<string>")
+		delete(set, "<int>")
+	case set["<int>"]:
+		words = append(words, "an integer")
+		delete(set, "<int>")
+	case set["<ident>"] && len(set) == 1:
+		words = append(words, nameWord(prev, before))
+		delete(set, "<ident>")
+	}
+	// Context decides a few: AS is required in CAST (where no bare alias
+	// can follow), "(" is required after a source name (where no "." can).
+	// AND without OR is BETWEEN's.
+	required := map[string]bool{
+		"AS":  set["AS"] && !set["<ident>"],
+		"(":   set["("] && !set["."],
+		"AND": set["AND"] && !set["OR"],
+	}
+	var main, rest []string
+	for _, k := range append(append([]string{}, keywords...), punctuation...) {
+		if !set[k] {
+			continue
+		}
+		if optional[k] && !required[k] {
+			if !operators[k] {
+				rest = append(rest, keywordPhrase(k))
+			} else if len(rest) == 0 || rest[len(rest)-1] != "an operator" {
+				rest = append(rest, "an operator")
+			}
+			continue
+		}
+		main = append(main, keywordPhrase(k))
+	}
+	if set["<eof>"] {
+		if set[";"] {
+			main = remove(main, `";"`)
+			main = append(main, "end of statement")
+		} else {
+			main = append(main, "end of input")
+		}
+	}
+	if len(words) == 1 && len(main) > 0 && words[0] == "a column name or expression" {
+		words[0] = "an expression" // "a column name or expression or ")"" reads badly
+	}
+	words = append(words, main...)
+	if len(words) == 0 {
+		words = rest
+	}
+	return joinOr(words)
+}
+
+// nameWord says what kind of name is expected after prev.
+func nameWord(prev string, before []lexer.Token) string {
+	switch prev {
+	case "FROM":
+		return "a source such as file('path')"
+	case ".":
+		return "a column name"
+	case "AS":
+		if insideCast(before) {
+			return "a type name such as BIGINT"
+		}
+		return "an alias"
+	}
+	return "a name"
+}
+
+// insideCast reports whether the innermost open parenthesis is CAST's.
+func insideCast(before []lexer.Token) bool {
+	depth := 0
+	for i := len(before) - 1; i >= 0; i-- {
+		switch before[i].Value {
+		case ")":
+			depth++
+		case "(":
+			if depth == 0 {
+				return i > 0 && strings.EqualFold(before[i-1].Value, "CAST")
+			}
+			depth--
+		}
+	}
+	return false
+}
+
+func keywordPhrase(k string) string {
+	switch {
+	case k == "GROUP" || k == "ORDER":
+		return k + " BY"
+	case isKeyword(k):
+		return k
+	}
+	return `"` + k + `"`
+}
+
+func remove(list []string, s string) []string {
+	out := list[:0]
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// joinOr writes "a", "a or b", "a, b or c".
+func joinOr(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// suggest returns the keyword that word is probably a misspelling of,
+// preferring those in expected, or "".
+func suggest(word string, expected map[string]bool) string {
+	w := strings.ToUpper(word)
+	best, bestD := "", 0
+	for pass := 0; pass < 2 && best == ""; pass++ {
+		for _, k := range keywords {
+			if pass == 0 && !expected[k] {
+				continue
+			}
+			// Short keywords only tolerate proportionally small typos, so
+			// `x` is not taken for AS.
+			d := editDistance(w, k)
+			if d > 0 && d <= 2 && d <= (len(k)-1)/2 && (best == "" || d < bestD) {
+				best, bestD = k, d
+			}
+		}
+	}
+	return best
+}
+
+// editDistance counts the insertions, deletions, substitutions and swaps of
+// adjacent letters that turn a into b (optimal string alignment).
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	d := make([][]int, len(x)+1)
+	for i := range d {
+		d[i] = make([]int, len(y)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(x)][len(y)]
+}

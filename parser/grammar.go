@@ -1,0 +1,294 @@
+package parser
+
+import (
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// This file is the grammar as participle structs: one struct per rule,
+// operator precedence by layering (each level's operands are the next level
+// up). Nothing here leaves the package; convert.go turns a parse into the AST.
+//
+// Token values are kept exactly as written (strings keep their quotes, numbers
+// their digits) so that error messages can quote the user's text; decoding
+// happens in convert.go.
+
+// keywords are the reserved words, in the order error messages list them.
+// Anything else that looks like a name (count, window_start, line) is an
+// identifier.
+var keywords = []string{
+	"SELECT", "EXPLAIN", "DISTINCT", "FROM", "WHERE", "GROUP", "BY", "HAVING",
+	"WINDOW", "SLIDE", "ORDER", "ASC", "DESC", "NULLS", "FIRST", "LAST", "LIMIT",
+	"AS", "AND", "OR", "NOT", "IS", "NULL", "IN", "BETWEEN", "LIKE",
+	"CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "TRUE", "FALSE",
+}
+
+var keywordSet = func() map[string]bool {
+	m := make(map[string]bool, len(keywords))
+	for _, k := range keywords {
+		m[k] = true
+	}
+	return m
+}()
+
+func isKeyword(s string) bool { return keywordSet[strings.ToUpper(s)] }
+
+// identPattern is also used by the printer to decide when a name needs quotes.
+const identPattern = `[\p{L}_][\p{L}\p{N}_]*`
+
+// The rules are tried in order, so longer forms come first: a float before
+// its integer part, `<=` before `<`, `--` before `-`. Duration swallows any
+// letters glued to digits ("10s", but also "10x") so a bad unit is reported
+// as one token rather than as a number followed by a stray name.
+var sqlLexer = lexer.MustSimple([]lexer.SimpleRule{
+	{Name: "Comment", Pattern: `--[^\n]*`},
+	{Name: "Whitespace", Pattern: `\s+`},
+	{Name: "Float", Pattern: `(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+`},
+	{Name: "Duration", Pattern: `\d+[\p{L}_][\p{L}\p{N}_]*`},
+	{Name: "Int", Pattern: `\d+`},
+	{Name: "String", Pattern: `'(?:[^']|'')*'`},
+	{Name: "QuotedIdent", Pattern: `"(?:[^"]|"")+"`}, // "" is no name
+	{Name: "Ident", Pattern: identPattern},
+	// Keyword never matches here (Ident comes first); the rule only
+	// registers the token type that keywordMapper retags reserved words
+	// to. Lexing keywords as identifiers first means `selection` or
+	// `window_start` can never be split into a keyword and a remainder.
+	{Name: "Keyword", Pattern: identPattern},
+	{Name: "Punct", Pattern: `=>|<=|>=|<>|!=|\|\||[-+*/%=<>(),.;]`},
+})
+
+var keywordType = sqlLexer.Symbols()["Keyword"]
+
+func keywordMapper(t lexer.Token) (lexer.Token, error) {
+	if isKeyword(t.Value) {
+		t.Type = keywordType
+	}
+	return t, nil
+}
+
+var parserOptions = []participle.Option{
+	participle.Lexer(sqlLexer),
+	participle.Map(keywordMapper, "Ident"),
+	participle.CaseInsensitive("Keyword"),
+	participle.Elide("Comment", "Whitespace"),
+	// No backtracking: a rule that has consumed a token and then fails is
+	// an error right there. The grammar is LL(1) (plus one explicit
+	// lookahead in gArg), and errors then point at the token that really
+	// broke the query instead of where some optional branch began.
+	participle.UseLookahead(0),
+}
+
+var (
+	scriptParser = participle.MustBuild[gScript](parserOptions...)
+	exprParser   = participle.MustBuild[gExpr](parserOptions...)
+)
+
+// gScript allows empty statements (`;;`, a trailing `;`); Parse rejects a
+// script with none at all.
+type gScript struct {
+	Stmts []*gStatement `parser:"@@? ( ';' @@? )*"`
+}
+
+type gStatement struct {
+	Pos     lexer.Position
+	Explain bool     `parser:"@'EXPLAIN'?"`
+	Select  *gSelect `parser:"@@"`
+}
+
+type gSelect struct {
+	Pos      lexer.Position
+	Distinct bool          `parser:"'SELECT' @'DISTINCT'?"`
+	Items    []*gItem      `parser:"@@ ( ',' @@ )*"`
+	From     *gSource      `parser:"'FROM' @@"`
+	Where    *gExpr        `parser:"( 'WHERE' @@ )?"`
+	GroupBy  []*gExpr      `parser:"( 'GROUP' 'BY' @@ ( ',' @@ )* )?"`
+	Having   *gExpr        `parser:"( 'HAVING' @@ )?"`
+	Window   *gWindow      `parser:"@@?"`
+	OrderBy  []*gOrderItem `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )* )?"`
+	Limit    *gLimit       `parser:"@@?"`
+}
+
+type gItem struct {
+	Pos   lexer.Position
+	Star  bool   `parser:"  @'*'"`
+	Expr  *gExpr `parser:"| @@"`
+	Alias string `parser:"  ( 'AS'? @(Ident | QuotedIdent) )?"`
+}
+
+type gSource struct {
+	Pos   lexer.Position
+	Name  string  `parser:"@(Ident | QuotedIdent) '('"`
+	Args  []*gArg `parser:"( @@ ( ',' @@ )* )? ')'"`
+	Alias string  `parser:"( 'AS'? @(Ident | QuotedIdent) )?"`
+}
+
+// gArg is positional or `name => value`. The parser never backtracks (see
+// parserOptions), so the name is only taken when `=>` is seen to follow.
+type gArg struct {
+	Pos   lexer.Position
+	Name  string `parser:"( (?= (Ident | QuotedIdent) '=>') @(Ident | QuotedIdent) '=>' )?"`
+	Value *gExpr `parser:"@@"`
+}
+
+type gWindow struct {
+	Pos   lexer.Position
+	Size  *gDuration `parser:"'WINDOW' @@"`
+	Slide *gDuration `parser:"( 'SLIDE' @@ )?"`
+}
+
+// A window duration may also be a quoted string. A bare integer is taken
+// too, so that `WINDOW 10` is told about the missing unit (see literal.go).
+type gDuration struct {
+	Value durationLit `parser:"@(Duration | String | Int)"`
+}
+
+type gOrderItem struct {
+	Pos   lexer.Position
+	Expr  *gExpr `parser:"@@"`
+	Dir   string `parser:"@('ASC' | 'DESC')?"`
+	Nulls string `parser:"( 'NULLS' @('FIRST' | 'LAST') )?"`
+}
+
+type gLimit struct {
+	Pos   lexer.Position
+	Count intLit `parser:"'LIMIT' @Int"`
+}
+
+// Expressions, lowest precedence first. A Binary takes the position of its
+// left operand, so levels without their own token need no Pos.
+
+type gExpr struct {
+	Left  *gAnd   `parser:"@@"`
+	Right []*gAnd `parser:"( 'OR' @@ )*"`
+}
+
+type gAnd struct {
+	Left  *gNot   `parser:"@@"`
+	Right []*gNot `parser:"( 'AND' @@ )*"`
+}
+
+type gNot struct {
+	Pos lexer.Position
+	Not *gNot `parser:"  'NOT' @@"`
+	X   *gCmp `parser:"| @@"`
+}
+
+// gCmp is a concat-level operand followed by any number of comparisons and
+// predicates, applied left to right: `a = b IS NULL` is `(a = b) IS NULL`.
+type gCmp struct {
+	Left *gConcat    `parser:"@@"`
+	Tail []*gCmpTail `parser:"@@*"`
+}
+
+// NOT is taken before choosing IN, BETWEEN or LIKE so that no branch has
+// to be undone.
+type gCmpTail struct {
+	Compare *gCompare `parser:"  @@"`
+	IsNull  *gIsNull  `parser:"| @@"`
+	Not     bool      `parser:"| @'NOT'?"`
+	In      *gIn      `parser:"  ( @@"`
+	Between *gBetween `parser:"  | @@"`
+	Like    *gLike    `parser:"  | @@ )"`
+}
+
+type gCompare struct {
+	Op    string   `parser:"@('=' | '<>' | '!=' | '<=' | '>=' | '<' | '>')"`
+	Right *gConcat `parser:"@@"`
+}
+
+type gIsNull struct {
+	Not bool `parser:"'IS' @'NOT'? 'NULL'"`
+}
+
+type gIn struct {
+	List []*gExpr `parser:"'IN' '(' @@ ( ',' @@ )* ')'"`
+}
+
+// The bounds are concat-level so that the AND is BETWEEN's own.
+type gBetween struct {
+	Lo *gConcat `parser:"'BETWEEN' @@"`
+	Hi *gConcat `parser:"'AND' @@"`
+}
+
+type gLike struct {
+	Pattern *gConcat `parser:"'LIKE' @@"`
+}
+
+type gConcat struct {
+	Left  *gAdd   `parser:"@@"`
+	Right []*gAdd `parser:"( '||' @@ )*"`
+}
+
+type gAdd struct {
+	Left *gMul     `parser:"@@"`
+	Tail []*gAddOp `parser:"@@*"`
+}
+
+type gAddOp struct {
+	Op    string `parser:"@('+' | '-')"`
+	Right *gMul  `parser:"@@"`
+}
+
+type gMul struct {
+	Left *gUnary   `parser:"@@"`
+	Tail []*gMulOp `parser:"@@*"`
+}
+
+type gMulOp struct {
+	Op    string  `parser:"@('*' | '/' | '%')"`
+	Right *gUnary `parser:"@@"`
+}
+
+type gUnary struct {
+	Pos     lexer.Position
+	Op      string    `parser:"( @('-' | '+')"`
+	X       *gUnary   `parser:"  @@ )"`
+	Primary *gPrimary `parser:"| @@"`
+}
+
+type gPrimary struct {
+	Pos   lexer.Position
+	Float *floatLit `parser:"  @Float"`
+	Int   *intLit   `parser:"| @Int"`
+	Str   string    `parser:"| @String"`
+	Bool  string    `parser:"| @('TRUE' | 'FALSE')"`
+	Null  bool      `parser:"| @'NULL'"`
+	Case  *gCase    `parser:"| @@"`
+	Cast  *gCast    `parser:"| @@"`
+	Name  *gName    `parser:"| @@"`
+	Paren *gExpr    `parser:"| '(' @@ ')'"`
+}
+
+type gCase struct {
+	Operand *gExpr   `parser:"'CASE' @@?"`
+	Whens   []*gWhen `parser:"@@+"`
+	Else    *gExpr   `parser:"( 'ELSE' @@ )? 'END'"`
+}
+
+type gWhen struct {
+	Pos  lexer.Position
+	Cond *gExpr `parser:"'WHEN' @@"`
+	Then *gExpr `parser:"'THEN' @@"`
+}
+
+type gCast struct {
+	X    *gExpr   `parser:"'CAST' '(' @@"`
+	Type typeName `parser:"'AS' @Ident ')'"`
+}
+
+// gName is a column reference, `table.column`, or a function call; the
+// three share their first token, so they are one rule.
+type gName struct {
+	Pos    lexer.Position
+	Name   string     `parser:"@(Ident | QuotedIdent)"`
+	Call   *gCallArgs `parser:"( @@"`
+	Column string     `parser:"| '.' @(Ident | QuotedIdent) )?"`
+}
+
+type gCallArgs struct {
+	Star     bool     `parser:"'(' ( @'*'"`
+	Distinct bool     `parser:"    | @'DISTINCT'?"`
+	Args     []*gExpr `parser:"      @@ ( ',' @@ )* )? ')'"`
+}

@@ -1,0 +1,123 @@
+package parser
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Literal tokens are checked as participle captures them, not afterwards:
+// participle then stops at the bad token, so it is reported in text order
+// with any syntax error (an oversized number before a misspelt keyword is
+// the one the user hears about). Captures reach us as *literalError wrapped
+// in a participle.Error that knows the position.
+
+type literalError struct{ msg string }
+
+func (e *literalError) Error() string { return e.msg }
+
+func literalErrorf(format string, args ...any) error {
+	return &literalError{fmt.Sprintf(format, args...)}
+}
+
+type intLit int64
+
+func (n *intLit) Capture(v []string) error {
+	i, err := strconv.ParseInt(v[0], 10, 64)
+	if err != nil {
+		return literalErrorf("number %s is too large", v[0])
+	}
+	*n = intLit(i)
+	return nil
+}
+
+type floatLit float64
+
+func (f *floatLit) Capture(v []string) error {
+	x, err := strconv.ParseFloat(v[0], 64)
+	if err != nil && x != 0 { // overflow; underflow quietly becomes 0
+		return literalErrorf("number %s is too large", v[0])
+	}
+	*f = floatLit(x)
+	return nil
+}
+
+// durationSyntax is time.ParseDuration's grammar cut down to the units
+// FormatDuration prints, so every accepted window prints back the same.
+var (
+	durationSyntax = regexp.MustCompile(`^(?:\d+(?:ms|h|m|s))+$`)
+	digits         = regexp.MustCompile(`^\d+$`)
+)
+
+type durationLit time.Duration
+
+func (d *durationLit) Capture(v []string) error {
+	text := v[0]
+	if strings.HasPrefix(text, "'") {
+		text = unquote(text, '\'')
+	}
+	if digits.MatchString(text) {
+		return literalErrorf("duration %s needs a unit; expected %sms, %ss, %sm or %sh", quoteToken(v[0]), text, text, text, text)
+	}
+	if !durationSyntax.MatchString(text) {
+		return literalErrorf("invalid duration %s; expected a number and unit (ms, s, m or h) such as 10s or 1m30s", quoteToken(v[0]))
+	}
+	x, err := time.ParseDuration(text)
+	if err != nil {
+		return literalErrorf("duration %s is too long", quoteToken(v[0]))
+	}
+	if x == 0 {
+		return literalErrorf("invalid duration %s; expected a duration greater than zero", quoteToken(v[0]))
+	}
+	*d = durationLit(x)
+	return nil
+}
+
+// castTypes are the type names CAST accepts; the planner maps synonyms.
+var castTypes = map[string]bool{
+	"BOOLEAN": true, "BOOL": true, "BIGINT": true, "INT": true, "INTEGER": true,
+	"DOUBLE": true, "FLOAT": true, "REAL": true, "TEXT": true, "VARCHAR": true,
+	"STRING": true, "TIMESTAMP": true,
+}
+
+type typeName string
+
+func (t *typeName) Capture(v []string) error {
+	name := strings.ToUpper(v[0])
+	if !castTypes[name] {
+		return literalErrorf("unknown type %q; expected BOOLEAN, BIGINT, DOUBLE, TEXT or TIMESTAMP", v[0])
+	}
+	*t = typeName(name)
+	return nil
+}
+
+// ident decodes a name token: "double quoted" names keep their case and may
+// hold anything, with "" standing for one quote.
+func ident(tok string) string {
+	if strings.HasPrefix(tok, `"`) {
+		return unquote(tok, '"')
+	}
+	return tok
+}
+
+// unquote strips SQL quotes, where a doubled quote stands for one.
+// (participle.Unquote would apply Go's backslash escapes, which SQL lacks.)
+func unquote(tok string, q byte) string {
+	s := tok[1 : len(tok)-1]
+	return strings.ReplaceAll(s, string([]byte{q, q}), string(q))
+}
+
+// quoteToken shows a token in a message: quoted tokens as written, others
+// in double quotes, long ones shortened.
+func quoteToken(tok string) string {
+	if r := []rune(tok); len(r) > 24 {
+		tok = string(r[:20]) + "..."
+	}
+	tok = strings.ReplaceAll(tok, "\n", " ")
+	if strings.HasPrefix(tok, "'") || strings.HasPrefix(tok, `"`) {
+		return tok
+	}
+	return `"` + tok + `"`
+}

@@ -1,0 +1,140 @@
+package parser
+
+import (
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// Parse parses a script: one or more statements separated by `;`, with an
+// optional trailing `;`. Errors are *Error with Kind "syntax error",
+// pointing at the first token that cannot be part of a valid script.
+func Parse(text string) ([]Statement, error) {
+	g, err := parseWith(scriptParser, text)
+	if err != nil {
+		return nil, scriptDiagnoser.explain(text, err)
+	}
+	if len(g.Stmts) == 0 {
+		return nil, scriptDiagnoser.unexpected(text, len(text))
+	}
+	out := make([]Statement, len(g.Stmts))
+	for i, s := range g.Stmts {
+		out[i] = convStatement(s)
+	}
+	return out, nil
+}
+
+// ParseExpr parses a single expression, for tests and tools.
+func ParseExpr(text string) (Expr, error) {
+	g, err := parseWith(exprParser, text)
+	if err != nil {
+		return nil, exprDiagnoser.explain(text, err)
+	}
+	return convExpr(g), nil
+}
+
+var (
+	scriptDiagnoser = diagnoser{parse: func(s string) error { _, err := parseWith(scriptParser, s); return err }}
+	exprDiagnoser   = diagnoser{parse: func(s string) error { _, err := parseWith(exprParser, s); return err }}
+)
+
+// maxDepth bounds the nesting of parentheses, CASE and prefix operators.
+// participle parses by recursion, and a few hundred thousand open
+// parentheses would overflow the stack, which no recover can catch.
+const maxDepth = 100
+
+// earlyError is a problem found before parsing starts: a character no token
+// begins with, or nesting beyond maxDepth.
+type earlyError struct {
+	pos lexer.Position
+	msg string
+}
+
+func (e *earlyError) Error() string            { return e.msg }
+func (e *earlyError) Position() lexer.Position { return e.pos }
+
+// parseWith lexes text, checks its nesting and runs participle on the
+// tokens. Errors carry a position (participle.Error or *earlyError).
+func parseWith[G any](p *participle.Parser[G], text string) (*G, error) {
+	toks, err := lex(text)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDepth(toks); err != nil {
+		return nil, err
+	}
+	peek, err := lexer.Upgrade(&tokenList{toks: toks})
+	if err != nil {
+		return nil, err
+	}
+	return p.ParseFromLexer(peek)
+}
+
+// lex returns the tokens of text without spaces and comments, ending with
+// EOF.
+func lex(text string) ([]lexer.Token, error) {
+	all, err := scriptParser.Lex("", strings.NewReader(text))
+	if err != nil {
+		p := errPosition(err)
+		return nil, &earlyError{p, lexMessage(text[p.Offset:])}
+	}
+	toks := all[:0]
+	for _, t := range all {
+		if !elided[t.Type] {
+			toks = append(toks, t)
+		}
+	}
+	return toks, nil
+}
+
+var elided = map[lexer.TokenType]bool{
+	sqlLexer.Symbols()["Comment"]:    true,
+	sqlLexer.Symbols()["Whitespace"]: true,
+}
+
+func checkDepth(toks []lexer.Token) error {
+	depth, prefix := 0, 0 // open ( and CASE; the current run of prefix operators
+	for i, t := range toks {
+		switch strings.ToUpper(t.Value) {
+		case "(", "CASE":
+			depth++
+		case ")", "END":
+			depth--
+		}
+		if isPrefixOp(t) && (i == 0 || !endsOperand(toks[i-1])) {
+			prefix++
+		} else {
+			prefix = 0
+		}
+		if depth+prefix > maxDepth {
+			return &earlyError{t.Pos, "expression nested too deeply (the limit is 100 levels)"}
+		}
+	}
+	return nil
+}
+
+func isPrefixOp(t lexer.Token) bool {
+	return t.Value == "-" || t.Value == "+" || (t.Type == keywordType && strings.EqualFold(t.Value, "NOT"))
+}
+
+// endsOperand reports whether t can end an operand, so that a following -
+// or + is binary.
+func endsOperand(t lexer.Token) bool {
+	return t.Type != keywordType && t.Type != punctType || t.Value == ")" ||
+		strings.EqualFold(t.Value, "END") || strings.EqualFold(t.Value, "NULL") ||
+		strings.EqualFold(t.Value, "TRUE") || strings.EqualFold(t.Value, "FALSE")
+}
+
+var punctType = sqlLexer.Symbols()["Punct"]
+
+// tokenList feeds already lexed tokens to participle.
+type tokenList struct{ toks []lexer.Token }
+
+func (l *tokenList) Next() (lexer.Token, error) {
+	t := l.toks[0]
+	if len(l.toks) > 1 {
+		l.toks = l.toks[1:]
+	}
+	return t, nil
+}
