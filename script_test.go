@@ -161,10 +161,10 @@ func init() {
 	})
 }
 
-func (s *testSource) Schema() sources.Schema     { return s.dec.Schema() }
-func (s *testSource) Bind(cols []string) error   { return s.dec.Bind(cols) }
-func (s *testSource) Bounded() bool              { return s.bounded }
-func (s *testSource) Describe() string           { return "test() format=" + s.dec.Name() }
+func (s *testSource) Schema() sources.Schema   { return s.dec.Schema() }
+func (s *testSource) Bind(cols []string) error { return s.dec.Bind(cols) }
+func (s *testSource) Bounded() bool            { return s.bounded }
+func (s *testSource) Describe() string         { return "test() format=" + s.dec.Name() }
 func (s *testSource) Run(ctx context.Context, out sources.Emitter) error {
 	width := len(s.dec.Schema().Columns)
 	for {

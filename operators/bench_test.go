@@ -34,7 +34,7 @@ func wordLines(n int) []types.Row {
 type discard struct{ n int }
 
 func (d *discard) Push(rows []types.Row) error { d.n += len(rows); return nil }
-func (d *discard) EndBatch(*BatchEnd) error     { return nil }
+func (d *discard) EndBatch(*BatchEnd) error    { return nil }
 
 func wordCount(spec window.Spec, sink Operator) Operator {
 	count, _ := agg.New("count", nil)
