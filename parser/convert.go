@@ -206,4 +206,3 @@ func convName(g *gName) Expr {
 		return &ColumnRef{Pos: p, Name: ident(g.Name)}
 	}
 }
-

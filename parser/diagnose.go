@@ -80,7 +80,15 @@ func (d diagnoser) unexpected(text string, at int) *Error {
 	for i < len(toks)-1 && toks[i].Pos.Offset < at {
 		i++
 	}
-	if e := d.misspeltName(text, toks, i); e != nil {
+	// Probing needs only the statement the error is in, which is much
+	// cheaper than the whole script.
+	from := 0
+	for _, t := range toks[:i] {
+		if t.Value == ";" {
+			from = t.Pos.Offset + 1
+		}
+	}
+	if e := d.misspeltName(text, from, toks, i); e != nil {
 		return e
 	}
 	tok := toks[i]
@@ -88,7 +96,7 @@ func (d diagnoser) unexpected(text string, at int) *Error {
 	if !tok.EOF() {
 		found = quoteToken(tok.Value)
 	}
-	set := d.expectedAt(text[:tok.Pos.Offset])
+	set := d.expectedAt(text[from:tok.Pos.Offset])
 	nameFits := set["<ident>"]
 	suggestion := suggest(tok.Value, set)
 	msg := "unexpected " + found
@@ -126,13 +134,13 @@ func (d diagnoser) parsesAsName(text string, tok lexer.Token) bool {
 // implicit alias, as in `SELECT word FORM file('x')`: the parse only fails
 // at the token after it. If the name before the bad token is close to a
 // keyword that fits in its place, the name is the real mistake.
-func (d diagnoser) misspeltName(text string, toks []lexer.Token, i int) *Error {
+func (d diagnoser) misspeltName(text string, from int, toks []lexer.Token, i int) *Error {
 	if i == 0 || toks[i-1].Type != identType || (i >= 2 && strings.EqualFold(toks[i-2].Value, "AS")) {
 		return nil
 	}
 	name := toks[i-1]
 	k := suggest(name.Value, nil)
-	if k == "" || !d.accepts(text[:name.Pos.Offset], k) {
+	if k == "" || !d.accepts(text[from:name.Pos.Offset], k) {
 		return nil
 	}
 	return syntaxError(text, name.Pos, fmt.Sprintf("unexpected %s; expected %s (did you mean %s?)", quoteToken(name.Value), keywordPhrase(k), k))

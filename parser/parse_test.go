@@ -463,6 +463,13 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
+		if e, err := ParseExpr(q); err == nil {
+			printed := e.String()
+			again, err := ParseExpr(printed)
+			if err != nil || again.String() != printed || tree(again) != tree(e) {
+				t.Fatalf("ParseExpr(%q) printed %q, which reparses as %v, %v", q, printed, again, err)
+			}
+		}
 		_, err := Parse(q)
 		if err != nil {
 			var e *Error
