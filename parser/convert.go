@@ -36,7 +36,12 @@ func convSelect(g *gSelect) *Select {
 		s.GroupBy = append(s.GroupBy, convExpr(e))
 	}
 	s.Having = convOptExpr(g.Having)
-	if w := g.Window; w != nil {
+	w := g.Window
+	if g.Window2 != nil {
+		s.Having = convOptExpr(g.Having2)
+		w = g.Window2
+	}
+	if w != nil {
 		s.Window = &Window{Pos: pos(w.Pos), Size: time.Duration(w.Size.Value)}
 		if w.Slide != nil {
 			s.Window.Slide = time.Duration(w.Slide.Value)

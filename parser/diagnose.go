@@ -98,7 +98,7 @@ func (d diagnoser) unexpected(text string, at int) *Error {
 	}
 	set := d.expectedAt(text[from:tok.Pos.Offset])
 	nameFits := set["<ident>"]
-	suggestion := suggest(tok.Value, set)
+	suggestion := suggestKeyword(tok.Value, set)
 	msg := "unexpected " + found
 	if want := describe(set, toks[:i]); want != "" {
 		msg += "; expected " + want
@@ -139,7 +139,7 @@ func (d diagnoser) misspeltName(text string, from int, toks []lexer.Token, i int
 		return nil
 	}
 	name := toks[i-1]
-	k := suggest(name.Value, nil)
+	k := suggestKeyword(name.Value, nil)
 	if k == "" || !d.accepts(text[from:name.Pos.Offset], k) {
 		return nil
 	}

@@ -40,8 +40,10 @@ func Snippet(text string, pos Pos) string {
 	line := strings.TrimRight(lines[pos.Line-1], "\r")
 	// Tabs keep their width so the caret lines up in a terminal.
 	var pad strings.Builder
-	for i, r := range line {
-		if i >= pos.Column-1 {
+	col := 0
+	for _, r := range line {
+		col++
+		if col >= pos.Column {
 			break
 		}
 		if r == '\t' {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
+	"github.com/streamsql/streamsql/internal/suggest"
 )
 
 // This file words an expected-token set (see diagnoser.expectedAt).
@@ -170,9 +171,9 @@ func joinOr(words []string) string {
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
-// suggest returns the keyword that word is probably a misspelling of,
+// suggestKeyword returns the keyword that word is probably a misspelling of,
 // preferring those in expected, or "".
-func suggest(word string, expected map[string]bool) string {
+func suggestKeyword(word string, expected map[string]bool) string {
 	w := strings.ToUpper(word)
 	best, bestD := "", 0
 	for pass := 0; pass < 2 && best == ""; pass++ {
@@ -182,38 +183,11 @@ func suggest(word string, expected map[string]bool) string {
 			}
 			// Short keywords only tolerate proportionally small typos, so
 			// `x` is not taken for AS.
-			d := editDistance(w, k)
+			d := suggest.Distance(w, k)
 			if d > 0 && d <= 2 && d <= (len(k)-1)/2 && (best == "" || d < bestD) {
 				best, bestD = k, d
 			}
 		}
 	}
 	return best
-}
-
-// editDistance counts the insertions, deletions, substitutions and swaps of
-// adjacent letters that turn a into b (optimal string alignment).
-func editDistance(a, b string) int {
-	x, y := []rune(a), []rune(b)
-	d := make([][]int, len(x)+1)
-	for i := range d {
-		d[i] = make([]int, len(y)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		for j := 1; j <= len(y); j++ {
-			cost := 1
-			if x[i-1] == y[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(x)][len(y)]
 }

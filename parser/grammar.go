@@ -11,9 +11,8 @@ import (
 // operator precedence by layering (each level's operands are the next level
 // up). Nothing here leaves the package; convert.go turns a parse into the AST.
 //
-// Token values are kept exactly as written (strings keep their quotes, numbers
-// their digits) so that error messages can quote the user's text; decoding
-// happens in convert.go.
+// Token values are kept exactly as written (strings keep their quotes) so
+// that error messages can quote the user's text; literal.go decodes them.
 
 // keywords are the reserved words, in the order error messages list them.
 // Anything else that looks like a name (count, window_start, line) is an
@@ -97,6 +96,8 @@ type gStatement struct {
 	Select  *gSelect `parser:"@@"`
 }
 
+// HAVING and WINDOW may come in either order (WINDOW reads naturally right
+// after GROUP BY); the Having2 and Window2 fields hold the second order.
 type gSelect struct {
 	Pos      lexer.Position
 	Distinct bool          `parser:"'SELECT' @'DISTINCT'?"`
@@ -104,8 +105,10 @@ type gSelect struct {
 	From     *gSource      `parser:"'FROM' @@"`
 	Where    *gExpr        `parser:"( 'WHERE' @@ )?"`
 	GroupBy  []*gExpr      `parser:"( 'GROUP' 'BY' @@ ( ',' @@ )* )?"`
-	Having   *gExpr        `parser:"( 'HAVING' @@ )?"`
-	Window   *gWindow      `parser:"@@?"`
+	Having   *gExpr        `parser:"( 'HAVING' @@"`
+	Window   *gWindow      `parser:"  @@?"`
+	Window2  *gWindow      `parser:"| @@"`
+	Having2  *gExpr        `parser:"  ( 'HAVING' @@ )? )?"`
 	OrderBy  []*gOrderItem `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )* )?"`
 	Limit    *gLimit       `parser:"@@?"`
 }

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/alecthomas/participle/v2"
@@ -96,10 +97,10 @@ var elided = map[lexer.TokenType]bool{
 func checkDepth(toks []lexer.Token) error {
 	depth, prefix := 0, 0 // open ( and CASE; the current run of prefix operators
 	for i, t := range toks {
-		switch strings.ToUpper(t.Value) {
-		case "(", "CASE":
+		switch {
+		case t.Value == "(" || isKeywordToken(t, "CASE"):
 			depth++
-		case ")", "END":
+		case t.Value == ")" || isKeywordToken(t, "END"):
 			depth--
 		}
 		if isPrefixOp(t) && (i == 0 || !endsOperand(toks[i-1])) {
@@ -108,22 +109,26 @@ func checkDepth(toks []lexer.Token) error {
 			prefix = 0
 		}
 		if depth+prefix > maxDepth {
-			return &earlyError{t.Pos, "expression nested too deeply (the limit is 100 levels)"}
+			return &earlyError{t.Pos, fmt.Sprintf("expression nested too deeply (the limit is %d levels)", maxDepth)}
 		}
 	}
 	return nil
 }
 
+func isKeywordToken(t lexer.Token, k string) bool {
+	return t.Type == keywordType && strings.EqualFold(t.Value, k)
+}
+
 func isPrefixOp(t lexer.Token) bool {
-	return t.Value == "-" || t.Value == "+" || (t.Type == keywordType && strings.EqualFold(t.Value, "NOT"))
+	return t.Value == "-" || t.Value == "+" || isKeywordToken(t, "NOT")
 }
 
 // endsOperand reports whether t can end an operand, so that a following -
 // or + is binary.
 func endsOperand(t lexer.Token) bool {
 	return t.Type != keywordType && t.Type != punctType || t.Value == ")" ||
-		strings.EqualFold(t.Value, "END") || strings.EqualFold(t.Value, "NULL") ||
-		strings.EqualFold(t.Value, "TRUE") || strings.EqualFold(t.Value, "FALSE")
+		isKeywordToken(t, "END") || isKeywordToken(t, "NULL") ||
+		isKeywordToken(t, "TRUE") || isKeywordToken(t, "FALSE")
 }
 
 var punctType = sqlLexer.Symbols()["Punct"]
