@@ -35,6 +35,7 @@ import (
 //	end                       (bounded runs: the input ends)
 //	expect final ...
 //	error 1:8: ...            (instead of running: the exact planning error)
+//	explain                   (instead of running: the EXPLAIN tree, indented)
 //
 // Times are offsets from the Unix epoch. Every emitted result must be
 // matched by an expect, in order; batches that emit nothing need none.
@@ -92,7 +93,7 @@ func parseScript(t *testing.T, name, text string) []*scriptCase {
 				t.Fatalf("%s:%d: indented line outside a directive", name, n)
 			}
 			d := &cur.steps[len(cur.steps)-1]
-			d.body = append(d.body, strings.TrimSpace(line))
+			d.body = append(d.body, strings.TrimRight(line, " \t"))
 			continue
 		}
 		if i := strings.Index(line, "  #"); i >= 0 {
@@ -115,7 +116,7 @@ func parseScript(t *testing.T, name, text string) []*scriptCase {
 		case "once":
 			cur.once = true
 			continue
-		case "at", "expect", "stop", "end", "error":
+		case "at", "expect", "stop", "end", "error", "explain":
 		default:
 			t.Fatalf("%s:%d: unknown directive %q", name, n, verb)
 		}
@@ -224,6 +225,14 @@ func (c *scriptCase) run(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s:%d: %v", c.file, c.line, err)
 	}
+	if len(c.steps) > 0 && c.steps[0].verb == "explain" {
+		got := strings.TrimSpace(stmts[0].Plan())
+		want := dedent(c.steps[0].body)
+		if got != want {
+			t.Fatalf("%s: plan\n got:\n%s\nwant:\n%s", where(c.steps[0]), got, want)
+		}
+		return
+	}
 	if len(stmts) != 1 {
 		t.Fatalf("%s:%d: want one statement", c.file, c.line)
 	}
@@ -282,7 +291,11 @@ func (c *scriptCase) run(t *testing.T) {
 			fake.Set(to)
 			collect(to)
 			if len(d.body) > 0 {
-				f := feed{lines: d.body, done: make(chan struct{})}
+				var lines []string
+				for _, l := range d.body {
+					lines = append(lines, strings.TrimSpace(l))
+				}
+				f := feed{lines: lines, done: make(chan struct{})}
 				src.feed <- f
 				<-f.done
 			}
@@ -372,4 +385,20 @@ func renderRows(r *types.Result) string {
 		}
 	}
 	return b.String()
+}
+
+// dedent removes the indentation the body lines share.
+func dedent(lines []string) string {
+	min := -1
+	for _, l := range lines {
+		n := len(l) - len(strings.TrimLeft(l, " \t"))
+		if min < 0 || n < min {
+			min = n
+		}
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l[min:]
+	}
+	return strings.Join(out, "\n")
 }
