@@ -241,7 +241,11 @@ func (p *planning) unknownColumn(ref *parser.ColumnRef, schema sources.Schema) e
 	if schema.Columns.Index("line") >= 0 {
 		cands = append(cands, "word")
 	}
-	return p.errorf(ref.Pos, ErrColumnNotFound, "column %q not found%s", ref.Name, didYouMean(ref.Name, cands))
+	hint := didYouMean(ref.Name, cands)
+	if hint == "" && len(cands) > 0 && len(cands) <= 20 {
+		hint = " (columns: " + strings.Join(cands, ", ") + ")"
+	}
+	return p.errorf(ref.Pos, ErrColumnNotFound, "column %q not found%s", ref.Name, hint)
 }
 
 // referencedColumns lists the columns a query mentions, in clause order.
