@@ -41,7 +41,7 @@ type Select struct {
 	Pos      Pos
 	Distinct bool
 	Items    []*SelectItem
-	From     *SourceCall
+	From     *From
 	Where    Expr // nil if absent
 	GroupBy  []Expr
 	Having   Expr // nil if absent
@@ -59,14 +59,53 @@ type SelectItem struct {
 	Alias string // "" when absent
 }
 
-// SourceCall is the FROM clause: a source function with positional and
-// named (`name => value`) arguments, e.g. file('logs', format => 'jsonl').
+// From is the FROM clause: a source call or a named stream, optionally
+// flat-mapped by UNNEST: `FROM file('logs') AS l, UNNEST(split(line, ' ')) AS w`.
+type From struct {
+	Pos    Pos
+	Source *SourceCall // nil when Stream is set
+	Stream string      // a stream made by CREATE STREAM, when Source is nil
+	Alias  string      // "" when absent
+	Unnest *Unnest     // nil when absent
+}
+
+// SourceCall is a source function with positional and named
+// (`name => value`) arguments, e.g. file('logs', format => 'jsonl').
 type SourceCall struct {
 	Pos   Pos
 	Name  string
 	Args  []Expr
 	Named []*NamedArg
+}
+
+// Unnest is `UNNEST(expr) [AS] name` after a comma in FROM: one row per
+// element of the array expr, the element in column name ("unnest" when no
+// name is given).
+type Unnest struct {
+	Pos   Pos
+	Expr  Expr
 	Alias string
+}
+
+// CreateStream is `CREATE STREAM name AS SELECT ...`: a named
+// intermediate stream later queries can read FROM.
+type CreateStream struct {
+	Pos   Pos
+	Name  string
+	Query *Select
+}
+
+// DropStream is `DROP STREAM [IF EXISTS] name`.
+type DropStream struct {
+	Pos      Pos
+	Name     string
+	IfExists bool
+}
+
+// Show is `SHOW STREAMS` (What is "STREAMS"; later QUERIES).
+type Show struct {
+	Pos  Pos
+	What string
 }
 
 // NamedArg is `name => value` in a source call.
@@ -197,8 +236,11 @@ type Cast struct {
 	Type string
 }
 
-func (*Select) statement()  {}
-func (*Explain) statement() {}
+func (*Select) statement()       {}
+func (*Explain) statement()      {}
+func (*CreateStream) statement() {}
+func (*DropStream) statement()   {}
+func (*Show) statement()         {}
 
 func (*ColumnRef) expr() {}
 func (*Literal) expr()   {}
@@ -212,26 +254,31 @@ func (*Like) expr()      {}
 func (*Case) expr()      {}
 func (*Cast) expr()      {}
 
-func (n *Select) Position() Pos     { return n.Pos }
-func (n *SelectItem) Position() Pos { return n.Pos }
-func (n *SourceCall) Position() Pos { return n.Pos }
-func (n *NamedArg) Position() Pos   { return n.Pos }
-func (n *Window) Position() Pos     { return n.Pos }
-func (n *OrderItem) Position() Pos  { return n.Pos }
-func (n *Limit) Position() Pos      { return n.Pos }
-func (n *Explain) Position() Pos    { return n.Pos }
-func (n *ColumnRef) Position() Pos  { return n.Pos }
-func (n *Literal) Position() Pos    { return n.Pos }
-func (n *Unary) Position() Pos      { return n.Pos }
-func (n *Binary) Position() Pos     { return n.Pos }
-func (n *Call) Position() Pos       { return n.Pos }
-func (n *IsNull) Position() Pos     { return n.Pos }
-func (n *In) Position() Pos         { return n.Pos }
-func (n *Between) Position() Pos    { return n.Pos }
-func (n *Like) Position() Pos       { return n.Pos }
-func (n *Case) Position() Pos       { return n.Pos }
-func (n *When) Position() Pos       { return n.Pos }
-func (n *Cast) Position() Pos       { return n.Pos }
+func (n *Select) Position() Pos       { return n.Pos }
+func (n *SelectItem) Position() Pos   { return n.Pos }
+func (n *SourceCall) Position() Pos   { return n.Pos }
+func (n *From) Position() Pos         { return n.Pos }
+func (n *Unnest) Position() Pos       { return n.Pos }
+func (n *CreateStream) Position() Pos { return n.Pos }
+func (n *DropStream) Position() Pos   { return n.Pos }
+func (n *Show) Position() Pos         { return n.Pos }
+func (n *NamedArg) Position() Pos     { return n.Pos }
+func (n *Window) Position() Pos       { return n.Pos }
+func (n *OrderItem) Position() Pos    { return n.Pos }
+func (n *Limit) Position() Pos        { return n.Pos }
+func (n *Explain) Position() Pos      { return n.Pos }
+func (n *ColumnRef) Position() Pos    { return n.Pos }
+func (n *Literal) Position() Pos      { return n.Pos }
+func (n *Unary) Position() Pos        { return n.Pos }
+func (n *Binary) Position() Pos       { return n.Pos }
+func (n *Call) Position() Pos         { return n.Pos }
+func (n *IsNull) Position() Pos       { return n.Pos }
+func (n *In) Position() Pos           { return n.Pos }
+func (n *Between) Position() Pos      { return n.Pos }
+func (n *Like) Position() Pos         { return n.Pos }
+func (n *Case) Position() Pos         { return n.Pos }
+func (n *When) Position() Pos         { return n.Pos }
+func (n *Cast) Position() Pos         { return n.Pos }
 
 // FormatDuration prints a duration in the spelling the grammar accepts:
 // 500ms, 10s, 5m, 1h, 1m30s.
