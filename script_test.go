@@ -35,6 +35,11 @@ import (
 //	end                       (bounded runs: the input ends)
 //	expect final ...
 //	error 1:8: ...            (instead of running: the exact planning error)
+//
+// A query line may hold a script (CREATE STREAM ...; SELECT ...; SELECT
+// ...): its queries run together, and with more than one, each expect
+// names the query it is about (`expect q2 3s`), in order of batch, then
+// query.
 //	explain                   (instead of running: the EXPLAIN tree, indented)
 //
 // Times are offsets from the Unix epoch. Every emitted result must be
@@ -226,58 +231,61 @@ func (c *scriptCase) run(t *testing.T) {
 		t.Fatalf("%s:%d: %v", c.file, c.line, err)
 	}
 	if len(c.steps) > 0 && c.steps[0].verb == "explain" {
-		got := strings.TrimSpace(stmts[0].Plan())
+		got := strings.TrimSpace(stmts[len(stmts)-1].Plan())
 		want := dedent(c.steps[0].body)
 		if got != want {
 			t.Fatalf("%s: plan\n got:\n%s\nwant:\n%s", where(c.steps[0]), got, want)
 		}
 		return
 	}
-	if len(stmts) != 1 {
-		t.Fatalf("%s:%d: want one statement", c.file, c.line)
-	}
 	feeder.Lock()
 	src := feeder.src
 	feeder.Unlock()
-	q, err := stmts[0].Start(context.Background())
+	qs, err := eng.Start(context.Background(), stmts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		q.Stop()
-		for range q.Results() {
-		}
-	}()
+	if len(qs) == 0 {
+		t.Fatalf("%s:%d: no query to run", c.file, c.line)
+	}
+	defer eng.Stop()
 
-	var queue []*types.Result
+	// queue holds emitted results in order: by batch, then by query.
+	type emitted struct {
+		query int
+		r     *types.Result
+	}
+	var queue []emitted
+	take := func(i int, r *types.Result) {
+		if r.Emitted {
+			queue = append(queue, emitted{i + 1, r})
+		}
+	}
 	now := fake.Now()
-	// collect reads the one result of every batch boundary in (now, to].
+	// collect reads each query's result of every batch boundary in (now, to].
 	collect := func(to time.Time) {
-		for b := now.Truncate(c.batch).Add(c.batch); !b.After(to); b = b.Add(c.batch) {
-			if c.once {
-				break
-			}
-			select {
-			case r, ok := <-q.Results():
-				if !ok {
-					t.Fatalf("query ended early: %v", q.Wait())
+		for b := now.Truncate(c.batch).Add(c.batch); !b.After(to) && !c.once; b = b.Add(c.batch) {
+			for i, q := range qs {
+				select {
+				case r, ok := <-q.Results():
+					if !ok {
+						t.Fatalf("query %d ended early: %v", i+1, q.Wait())
+					}
+					if !r.Time.Equal(b) {
+						t.Fatalf("result for batch %s, want %s", offset(r.Time), offset(b))
+					}
+					take(i, r)
+				case <-time.After(10 * time.Second):
+					t.Fatalf("no result for batch %s", offset(b))
 				}
-				if !r.Time.Equal(b) {
-					t.Fatalf("result for batch %s, want %s", offset(r.Time), offset(b))
-				}
-				if r.Emitted {
-					queue = append(queue, r)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatalf("no result for batch %s", offset(b))
 			}
 		}
 		now = to
 	}
 	finish := func() {
-		for r := range q.Results() {
-			if r.Emitted {
-				queue = append(queue, r)
+		for i, q := range qs {
+			for r := range q.Results() {
+				take(i, r)
 			}
 		}
 	}
@@ -300,7 +308,9 @@ func (c *scriptCase) run(t *testing.T) {
 				<-f.done
 			}
 		case "stop":
-			q.Stop()
+			for _, q := range qs {
+				q.Stop()
+			}
 			finish()
 		case "end":
 			close(src.feed)
@@ -309,13 +319,24 @@ func (c *scriptCase) run(t *testing.T) {
 			if len(queue) == 0 {
 				t.Fatalf("%s: expected a result, none was emitted", where(d))
 			}
-			r := queue[0]
+			e := queue[0]
 			queue = queue[1:]
-			checkResult(t, where(d), d, r)
+			arg := d.arg
+			if len(qs) > 1 {
+				// With several queries, expect names one: `expect q2 3s ...`.
+				want := fmt.Sprintf("q%d", e.query)
+				name, rest, _ := strings.Cut(arg, " ")
+				if name != want {
+					t.Fatalf("%s: next result is from %s, expect says %q", where(d), want, name)
+				}
+				arg = rest
+			}
+			d.arg = arg
+			checkResult(t, where(d), d, e.r)
 		}
 	}
-	for _, r := range queue {
-		t.Errorf("unexpected result at %s: %s", offset(r.Time), renderRows(r))
+	for _, e := range queue {
+		t.Errorf("unexpected result of query %d at %s: %s", e.query, offset(e.r.Time), renderRows(e.r))
 	}
 }
 

@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,6 +55,7 @@ type Engine struct {
 	cfg     Config
 	mu      sync.Mutex
 	queries map[int]*Query
+	streams map[string]*stream
 	nextID  int
 	logMu   sync.Mutex
 }
@@ -68,7 +71,7 @@ func New(cfg Config) *Engine {
 	if cfg.Log == nil {
 		cfg.Log = os.Stderr
 	}
-	return &Engine{cfg: cfg, queries: map[int]*Query{}}
+	return &Engine{cfg: cfg, queries: map[int]*Query{}, streams: map[string]*stream{}}
 }
 
 func (e *Engine) logf(format string, args ...any) {
@@ -77,47 +80,208 @@ func (e *Engine) logf(format string, args ...any) {
 	fmt.Fprintf(e.cfg.Log, "streamsql: "+format+"\n", args...)
 }
 
+// Kind says what a statement does.
+type Kind int
+
+const (
+	KindQuery        Kind = iota // a SELECT: Start runs it
+	KindExplain                  // EXPLAIN: Output is the plan
+	KindCreateStream             // CREATE STREAM: defines a named stream
+	KindDropStream               // DROP STREAM
+	KindShow                     // SHOW STREAMS: Output is the listing
+)
+
 // Statement is one planned statement of a script.
 type Statement struct {
-	// Text is the statement as written.
+	// Text is the statement as written (normalised).
 	Text string
-	// Explain is set for EXPLAIN statements: print Plan, do not Start.
-	Explain bool
+	Kind Kind
+	// Output is what to show the user for SHOW and DDL statements (the
+	// plan of an EXPLAIN is Plan(), printed once the whole script is
+	// planned).
+	Output  string
 	plan    *planner.Plan
 	eng     *Engine
+	started bool
 }
 
-// Plan returns the operator DAG as EXPLAIN prints it.
-func (s *Statement) Plan() string { return s.plan.Explain() }
+// Plan returns the operator DAG as EXPLAIN prints it, "" for statements
+// that are not queries.
+func (s *Statement) Plan() string {
+	if s.plan == nil {
+		return ""
+	}
+	return s.plan.Explain()
+}
 
-// Columns are the names of the result columns.
-func (s *Statement) Columns() []string { return s.plan.Columns }
+// Columns are the names of the result columns of a query.
+func (s *Statement) Columns() []string {
+	if s.plan == nil {
+		return nil
+	}
+	return s.plan.Columns
+}
 
-// Prepare parses and plans every statement of a script. Errors are
+// stream is a named stream: its defining query and the text it came from.
+type stream struct {
+	name string
+	def  *parser.Select
+	text string
+}
+
+// catalog resolves named streams for one Prepare: each stream is planned
+// once, so the queries of one script that read it share its receiver.
+type catalog struct {
+	e     *Engine
+	opts  planner.Options
+	plans map[string]*planner.Plan
+}
+
+func (c *catalog) Stream(name string) (*planner.Plan, bool, error) {
+	key := strings.ToLower(name)
+	if p, ok := c.plans[key]; ok {
+		return p, true, nil
+	}
+	c.e.mu.Lock()
+	st, ok := c.e.streams[key]
+	c.e.mu.Unlock()
+	if !ok {
+		return nil, false, nil
+	}
+	p, err := planner.PlanSelect(st.def, st.text, c.opts)
+	if err != nil {
+		return nil, true, err
+	}
+	c.plans[key] = p
+	return p, true, nil
+}
+
+func (c *catalog) Names() []string {
+	c.e.mu.Lock()
+	defer c.e.mu.Unlock()
+	var out []string
+	for _, s := range c.e.streams {
+		out = append(out, s.name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Prepare parses and plans every statement of a script, in order: a
+// CREATE STREAM is visible to the statements after it. Errors are
 // *parser.Error values carrying the line:column of the offending token.
+// Queries are planned, not started: Start them together with Start so
+// those reading the same stream share its receiver.
 func (e *Engine) Prepare(sql string) ([]*Statement, error) {
 	stmts, err := parser.Parse(sql)
 	if err != nil {
 		return nil, err
 	}
-	opts := planner.Options{Batch: e.cfg.BatchInterval, Once: e.cfg.Once}
+	c := &catalog{e: e, plans: map[string]*planner.Plan{}}
+	c.opts = planner.Options{Batch: e.cfg.BatchInterval, Once: e.cfg.Once, Streams: c}
 	var out []*Statement
 	for _, st := range stmts {
-		explain := false
-		if ex, ok := st.(*parser.Explain); ok {
-			explain, st = true, ex.Stmt
-		}
-		sel, ok := st.(*parser.Select)
-		if !ok {
-			return nil, &parser.Error{Pos: st.Position(), Msg: "only SELECT statements can run", Query: sql, Err: planner.ErrUnsupported}
-		}
-		plan, err := planner.PlanSelect(sel, sql, opts)
+		s, err := e.prepare(st, sql, c)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &Statement{Text: st.String(), Explain: explain, plan: plan, eng: e})
+		out = append(out, s)
+	}
+	// Count the queries reading each stream, for EXPLAIN.
+	for _, s := range out {
+		if s.Kind == KindQuery {
+			for u := s.plan.Upstream; u != nil; u = u.Upstream {
+				u.Readers++
+			}
+		}
 	}
 	return out, nil
+}
+
+func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Statement, error) {
+	s := &Statement{Text: st.String(), eng: e}
+	switch st := st.(type) {
+	case *parser.Select:
+		plan, err := planner.PlanSelect(st, text, c.opts)
+		if err != nil {
+			return nil, err
+		}
+		s.Kind, s.plan = KindQuery, plan
+	case *parser.Explain:
+		sel, ok := st.Stmt.(*parser.Select)
+		if cs, isCreate := st.Stmt.(*parser.CreateStream); isCreate {
+			sel, ok = cs.Query, true
+		}
+		if !ok {
+			return nil, &parser.Error{Pos: st.Pos, Msg: "EXPLAIN takes a SELECT or CREATE STREAM", Query: text, Err: planner.ErrUnsupported}
+		}
+		plan, err := planner.PlanSelect(sel, text, c.opts)
+		if err != nil {
+			return nil, err
+		}
+		s.Kind, s.plan = KindExplain, plan
+	case *parser.CreateStream:
+		key := strings.ToLower(st.Name)
+		e.mu.Lock()
+		_, exists := e.streams[key]
+		e.mu.Unlock()
+		if exists {
+			return nil, &parser.Error{Pos: st.Pos, Msg: fmt.Sprintf("stream %q already exists; DROP STREAM %s first", st.Name, st.Name), Query: text, Err: ErrStreamExists}
+		}
+		plan, err := planner.PlanSelect(st.Query, text, c.opts)
+		if err != nil {
+			return nil, err
+		}
+		e.mu.Lock()
+		e.streams[key] = &stream{name: st.Name, def: st.Query, text: text}
+		e.mu.Unlock()
+		c.plans[key] = plan
+		s.Kind, s.plan = KindCreateStream, plan
+		s.Output = fmt.Sprintf("stream %s created (%s)\n", st.Name, strings.Join(plan.Columns, ", "))
+	case *parser.DropStream:
+		key := strings.ToLower(st.Name)
+		e.mu.Lock()
+		_, exists := e.streams[key]
+		delete(e.streams, key)
+		e.mu.Unlock()
+		delete(c.plans, key)
+		if !exists && !st.IfExists {
+			return nil, &parser.Error{Pos: st.Pos, Msg: fmt.Sprintf("stream %q does not exist", st.Name), Query: text, Err: planner.ErrSourceNotFound}
+		}
+		s.Kind = KindDropStream
+		s.Output = fmt.Sprintf("stream %s dropped\n", st.Name)
+		if !exists {
+			s.Output = fmt.Sprintf("stream %s does not exist; nothing dropped\n", st.Name)
+		}
+	case *parser.Show:
+		s.Kind, s.Output = KindShow, e.showStreams()
+	default:
+		return nil, &parser.Error{Pos: st.Position(), Msg: "unsupported statement", Query: text, Err: planner.ErrUnsupported}
+	}
+	return s, nil
+}
+
+// ErrStreamExists is the class of the error CREATE STREAM gives for a name
+// already taken.
+var ErrStreamExists = errors.New("stream exists")
+
+func (e *Engine) showStreams() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.streams) == 0 {
+		return "no streams (define one with CREATE STREAM name AS SELECT ...)\n"
+	}
+	names := make([]string, 0, len(e.streams))
+	for k := range e.streams {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, k := range names {
+		st := e.streams[k]
+		fmt.Fprintf(&b, "%s AS %s\n", st.name, st.def)
+	}
+	return b.String()
 }
 
 // ErrNotOneQuery is returned by Query for text that is not exactly one
@@ -130,7 +294,7 @@ func (e *Engine) Query(ctx context.Context, sql string) (*Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(stmts) != 1 || stmts[0].Explain {
+	if len(stmts) != 1 || stmts[0].Kind != KindQuery {
 		return nil, ErrNotOneQuery
 	}
 	return stmts[0].Start(ctx)
@@ -138,23 +302,53 @@ func (e *Engine) Query(ctx context.Context, sql string) (*Query, error) {
 
 // Start runs the statement as a continuous query.
 func (s *Statement) Start(ctx context.Context) (*Query, error) {
-	if s.Explain {
-		return nil, fmt.Errorf("streamsql: an EXPLAIN statement does not run")
+	qs, err := s.eng.Start(ctx, []*Statement{s})
+	if err != nil {
+		return nil, err
 	}
-	e := s.eng
-	e.mu.Lock()
-	e.nextID++
-	q := &Query{ID: e.nextID, SQL: s.Text, Columns: s.plan.Columns, eng: e}
-	e.queries[q.ID] = q
-	e.mu.Unlock()
-	q.job = scheduler.Start(ctx, s.plan, scheduler.Config{Batch: e.cfg.BatchInterval, Clock: e.cfg.Clock, Logf: e.logf})
-	go func() {
-		q.job.Wait()
+	return qs[0], nil
+}
+
+// Start runs the given query statements (from one Prepare) together:
+// queries reading the same named stream share its receiver. Statements
+// that are not queries are skipped.
+func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error) {
+	var plans []*planner.Plan
+	var qs []*Query
+	for _, s := range stmts {
+		if s.Kind != KindQuery {
+			continue
+		}
+		if s.started {
+			return nil, fmt.Errorf("streamsql: statement already started: %s", s.Text)
+		}
+		s.started = true
+		plans = append(plans, s.plan)
 		e.mu.Lock()
-		delete(e.queries, q.ID)
+		e.nextID++
+		q := &Query{ID: e.nextID, SQL: s.Text, Columns: s.plan.Columns, eng: e}
+		e.queries[q.ID] = q
 		e.mu.Unlock()
-	}()
-	return q, nil
+		qs = append(qs, q)
+	}
+	byPlan := map[*planner.Plan]*Query{}
+	for i, p := range plans {
+		byPlan[p] = qs[i]
+	}
+	for _, g := range planner.Group(plans) {
+		job := scheduler.Start(ctx, g, scheduler.Config{Batch: e.cfg.BatchInterval, Clock: e.cfg.Clock, Logf: e.logf})
+		for i, p := range g.Queries {
+			q := byPlan[p]
+			q.out = job.Outputs()[i]
+			go func() {
+				job.Wait()
+				e.mu.Lock()
+				delete(e.queries, q.ID)
+				e.mu.Unlock()
+			}()
+		}
+	}
+	return qs, nil
 }
 
 // Stop stops every running query (each emits its final result) and waits
@@ -170,7 +364,7 @@ func (e *Engine) Stop() {
 		q.Stop()
 	}
 	for _, q := range qs {
-		q.job.Wait()
+		q.Wait()
 	}
 }
 
@@ -179,24 +373,24 @@ type Query struct {
 	ID      int
 	SQL     string
 	Columns []string
-	job     *scheduler.Job
+	out     *scheduler.Output
 	eng     *Engine
 }
 
 // Results delivers one Result per batch and closes when the query ends.
 // Results with Emitted false carry only batch statistics. Keep receiving
 // until the channel closes: a reader that stops holds the query back.
-func (q *Query) Results() <-chan *Result { return q.job.Results() }
+func (q *Query) Results() <-chan *Result { return q.out.Results() }
 
 // Stop ends the query after closing the open batch as its final result.
-func (q *Query) Stop() { q.job.Stop() }
+func (q *Query) Stop() { q.out.Stop() }
 
-// Wait blocks until the query has ended and returns why, nil when its
-// input ended or it was stopped.
-func (q *Query) Wait() error { return q.job.Wait() }
+// Wait blocks until the query's job has ended and returns why, nil when
+// its input ended or it was stopped.
+func (q *Query) Wait() error { return q.out.Job().Wait() }
 
 // Stats are a query's running totals.
 type Stats = scheduler.Stats
 
 // Stats returns the totals so far: rows read, malformed records skipped.
-func (q *Query) Stats() Stats { return q.job.Stats() }
+func (q *Query) Stats() Stats { return q.out.Job().Stats() }

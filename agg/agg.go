@@ -21,6 +21,11 @@ type State struct {
 	F     float64     // float part of a SUM / AVG
 	Float bool        // the SUM has seen a DOUBLE, so it is one
 	V     types.Value // current MIN / MAX
+	// Set holds the distinct values seen by an aggregate over DISTINCT,
+	// keyed by their group-key encoding.
+	Set map[string]types.Value
+	// Sketch is the HyperLogLog registers of approx_count_distinct.
+	Sketch []byte
 }
 
 // Func is an aggregate function bound to its argument.
@@ -33,7 +38,7 @@ type Func interface {
 }
 
 // Names are the aggregate function names the planner recognises.
-var Names = []string{"count", "sum", "avg", "min", "max"}
+var Names = []string{"count", "sum", "avg", "min", "max", "approx_count_distinct"}
 
 // IsAggregate reports whether name is an aggregate function.
 func IsAggregate(name string) bool {
@@ -47,8 +52,19 @@ func IsAggregate(name string) bool {
 }
 
 // New binds the aggregate name to its compiled argument. arg is nil for
-// COUNT(*).
-func New(name string, arg expr.Func) (Func, error) {
+// COUNT(*). With distinct the function sees each distinct non-NULL value
+// of arg once (COUNT(DISTINCT x)).
+func New(name string, arg expr.Func, distinct bool) (Func, error) {
+	if distinct {
+		if arg == nil {
+			return nil, fmt.Errorf("%s(DISTINCT *) is not allowed", name)
+		}
+		inner, err := New(name, expr.Column(0), false)
+		if err != nil {
+			return nil, err
+		}
+		return distinctOf{inner: inner, arg: arg}, nil
+	}
 	switch strings.ToLower(name) {
 	case "count":
 		if arg == nil {
@@ -63,6 +79,8 @@ func New(name string, arg expr.Func) (Func, error) {
 		return extreme{arg, -1}, nil
 	case "max":
 		return extreme{arg, 1}, nil
+	case "approx_count_distinct":
+		return approxDistinct{arg}, nil
 	}
 	return nil, fmt.Errorf("unknown aggregate %q", name)
 }

@@ -91,14 +91,16 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 		if err := a.emit(a.panes.All(a.Aggs), w); err != nil {
 			return err
 		}
-		b.Window = &w
+		b.Window, b.Emitted = &w, true
 	case a.Window.Due(b.Time):
 		w := a.Window.Ending(b.Time)
 		if err := a.emit(a.panes.Window(w, a.Aggs), w); err != nil {
 			return err
 		}
 		a.panes.Evict(b.Time)
-		b.Window = &w
+		// A window that closes emits even when the input (a named
+		// stream) emitted nothing this batch.
+		b.Window, b.Emitted = &w, true
 	default:
 		b.Emitted = false
 	}

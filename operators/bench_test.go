@@ -37,7 +37,7 @@ func (d *discard) Push(rows []types.Row) error { d.n += len(rows); return nil }
 func (d *discard) EndBatch(*BatchEnd) error    { return nil }
 
 func wordCount(spec window.Spec, sink Operator) Operator {
-	count, _ := agg.New("count", nil)
+	count, _ := agg.New("count", nil, false)
 	a := &Aggregate{Keys: []expr.Func{expr.Column(1)}, Aggs: []agg.Func{count}, Window: spec, Next: sink}
 	return &SplitWords{Col: 0, Next: a}
 }

@@ -22,8 +22,9 @@ type scope struct {
 }
 
 type scopeCol struct {
-	name string // what a ColumnRef calls it ("" if unnamed)
-	expr string // the expression it holds, as parser prints it ("" if a plain column)
+	name string     // what a ColumnRef calls it ("" if unnamed)
+	expr string     // the expression it holds, as parser prints it ("" if a plain column)
+	kind types.Kind // its static type, KindNull if known only at run time
 }
 
 func (s *scope) names() []string {
@@ -193,6 +194,11 @@ func (p *planning) compileBinary(e *parser.Binary, sc *scope) (expr.Func, error)
 	case "||":
 		return func(row types.Row) types.Value { return expr.Concat(l(row), r(row)) }, nil
 	case "+", "-", "*", "/", "%":
+		for _, x := range []parser.Expr{e.L, e.R} {
+			if k, ok := p.numericOperand(x, sc); !ok {
+				return nil, p.errorf(x.Position(), ErrType, "operator %s needs numbers, but %s is %s", e.Op, x, k)
+			}
+		}
 		op := expr.ArithOp(e.Op[0])
 		return func(row types.Row) types.Value { return expr.Arith(op, l(row), r(row)) }, nil
 	}

@@ -18,6 +18,7 @@ var (
 	ErrGroupBy          = errors.New("column not in GROUP BY")
 	ErrWindow           = errors.New("invalid window")
 	ErrUnsupported      = errors.New("unsupported")
+	ErrType             = errors.New("type mismatch")
 )
 
 func (p *planning) errorf(pos parser.Pos, class error, format string, args ...any) error {

@@ -9,6 +9,7 @@ import (
 	"github.com/streamsql/streamsql/operators"
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/types"
 	"github.com/streamsql/streamsql/window"
 )
 
@@ -23,22 +24,36 @@ type Node interface {
 	operator(next operators.Operator) operators.Operator
 }
 
-// Plan is a planned query, ready to run any number of times.
+// Plan is a planned query (or named stream). It reads either a source or
+// the output of another plan, a named stream.
 type Plan struct {
 	Root    Node
-	Columns []string // result column names
-	Source  sources.Source
-	Window  window.Spec
-	// Bounded is true when every source ends by itself (--once, stdin).
+	Columns []string       // result column names
+	Kinds   []types.Kind   // their static types (KindNull: known at run time)
+	Source  sources.Source // nil when reading a stream
+	// Upstream is the plan of the named stream this one reads, nil when
+	// reading a source.
+	Upstream *Plan
+	Window   window.Spec
+	// Bounded is true when the input ends by itself (--once, stdin).
 	Bounded bool
+	// Readers counts the queries started together that read this plan
+	// as a named stream (set by the engine, shown by EXPLAIN).
+	Readers int
 }
 
 // Build instantiates the physical DAG: fresh operators feeding sink. It
 // returns the head operator, into which the source's rows are pushed.
+//
+// For a plan reading a named stream, the chain ends at the stream: the
+// returned head is fed by the stream's plan (see Graph).
 func (p *Plan) Build(sink operators.Operator) operators.Operator {
 	op := sink
 	for n := p.Root; n != nil; {
 		op = n.operator(op)
+		if _, ok := n.(*StreamScan); ok {
+			break
+		}
 		kids := n.Children()
 		if len(kids) == 0 {
 			break
@@ -86,6 +101,42 @@ func (s *Scan) Describe() string {
 	return fmt.Sprintf("Source %s columns=[%s]", s.Source.Describe(), strings.Join(s.Columns, ", "))
 }
 func (s *Scan) operator(next operators.Operator) operators.Operator { return next }
+
+// StreamScan reads the rows a named stream emits. Several queries reading
+// the same stream share its plan and receiver (a fan-out in the DAG).
+type StreamScan struct {
+	chain
+	Name     string
+	Upstream *Plan
+}
+
+func (s *StreamScan) Describe() string {
+	if n := s.Upstream.Readers; n > 1 {
+		return fmt.Sprintf("Stream %s (fan-out: one receiver shared by %d queries)", s.Name, n)
+	}
+	return "Stream " + s.Name
+}
+
+// Children descends into the stream's own plan so EXPLAIN shows the
+// whole way from the source.
+func (s *StreamScan) Children() []Node { return []Node{s.Upstream.Root} }
+func (s *StreamScan) operator(next operators.Operator) operators.Operator {
+	return next
+}
+
+// Unnest is the general flatMap: one row per element of an array
+// expression, the element in a new column.
+type Unnest struct {
+	chain
+	Expr parser.Expr
+	As   string
+	fn   expr.Func
+}
+
+func (u *Unnest) Describe() string { return fmt.Sprintf("FlatMap %s = UNNEST(%s)", u.As, u.Expr) }
+func (u *Unnest) operator(next operators.Operator) operators.Operator {
+	return &operators.Unnest{Expr: u.fn, Next: next}
+}
 
 // SplitWords is the word-count flatMap: one row per whitespace-separated
 // word of a text column, in a new column.

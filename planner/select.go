@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -17,6 +18,20 @@ import (
 type Options struct {
 	Batch time.Duration // batch interval; windows must be multiples of it
 	Once  bool          // bounded run: read what is there, as one batch
+	// Streams resolves the named streams FROM may read; nil means none
+	// are defined.
+	Streams Catalog
+}
+
+// Catalog resolves named streams (CREATE STREAM) for the planner. Queries
+// planned together should get the same *Plan for the same name, so they
+// share its receiver.
+type Catalog interface {
+	// Stream returns the plan of the named stream, ok false if there is
+	// none.
+	Stream(name string) (plan *Plan, ok bool, err error)
+	// Names lists the defined streams, for suggestions.
+	Names() []string
 }
 
 type planning struct {
@@ -32,23 +47,18 @@ func PlanSelect(sel *parser.Select, text string, opts Options) (*Plan, error) {
 }
 
 func (p *planning) plan(sel *parser.Select) (*Plan, error) {
-	src, err := p.openSource(sel.From)
+	p.qualifiers(sel)
+	in, err := p.input(sel)
 	if err != nil {
 		return nil, err
 	}
-	scan, in, err := p.bindSource(sel, src)
-	if err != nil {
-		return nil, err
-	}
-	var node Node = scan
-	if in.words {
-		sw := &SplitWords{chain: chain{node}, From: "line", As: "word", col: in.lineCol}
-		node = sw
-	}
-	inScope := in.scope
+	node, inScope := in.node, in.scope
 
 	if sel.Where != nil {
 		inScope.clause = "WHERE"
+		if err := p.checkCondition(sel.Where, inScope, "WHERE"); err != nil {
+			return nil, err
+		}
 		fn, err := p.compile(sel.Where, inScope)
 		if err != nil {
 			return nil, err
@@ -72,6 +82,9 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 		rowScope = aggScope
 		if sel.Having != nil {
 			aggScope.clause = "HAVING"
+			if err := p.checkCondition(sel.Having, aggScope, "HAVING"); err != nil {
+				return nil, err
+			}
 			fn, err := p.compile(sel.Having, aggScope)
 			if err != nil {
 				return nil, err
@@ -112,8 +125,19 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 			node = trim
 		}
 	}
-	cols := outScope.names()[:len(proj.fns)-proj.Hidden]
-	return &Plan{Root: node, Columns: cols, Source: src, Window: win, Bounded: src.Bounded()}, nil
+	n := len(proj.fns) - proj.Hidden
+	cols := outScope.names()[:n]
+	kinds := make([]types.Kind, n)
+	for i := range kinds {
+		kinds[i] = outScope.cols[i].kind
+	}
+	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Source: in.source, Upstream: in.upstream, Window: win}
+	if in.source != nil {
+		plan.Bounded = in.source.Bounded()
+	} else {
+		plan.Bounded = in.upstream.Bounded
+	}
+	return plan, nil
 }
 
 func (p *planning) openSource(call *parser.SourceCall) (sources.Source, error) {
@@ -153,24 +177,124 @@ func (p *planning) constant(e parser.Expr) (types.Value, error) {
 	return f(nil), nil
 }
 
-// input is the row shape the query's expressions see below any aggregate.
+// input is what the query reads, as the expressions below any aggregate
+// see it: the plan so far and the scope of its rows.
 type input struct {
-	scope   *scope
-	words   bool // the `word` shorthand: split column line into words
-	lineCol int
+	node     Node
+	scope    *scope
+	source   sources.Source // set when reading a source
+	upstream *Plan          // set when reading a named stream
 }
 
-// bindSource decides which source columns the query reads, binds the
-// source to them and returns the scan and the input scope.
-func (p *planning) bindSource(sel *parser.Select, src sources.Source) (*Scan, *input, error) {
-	schema := src.Schema()
-	has := func(name string) bool {
-		for _, c := range schema.Columns {
-			if strings.EqualFold(c.Name, name) {
-				return true
+// input plans the FROM clause: the source (bound to the columns the query
+// reads) or the named stream, the `word` shorthand and UNNEST.
+func (p *planning) input(sel *parser.Select) (*input, error) {
+	in := &input{}
+	var avail types.Schema // the columns FROM offers
+	open := false
+	if sel.From.Source != nil {
+		src, err := p.openSource(sel.From.Source)
+		if err != nil {
+			return nil, err
+		}
+		in.source = src
+		sch := src.Schema()
+		avail, open = sch.Columns, sch.Open
+	} else {
+		up, err := p.stream(sel.From)
+		if err != nil {
+			return nil, err
+		}
+		in.upstream = up
+		for i, c := range up.Columns {
+			avail = append(avail, types.Column{Name: c, Type: up.Kinds[i]})
+		}
+	}
+	need, words, err := p.resolveInputs(sel, avail, open)
+	if err != nil {
+		return nil, err
+	}
+	sc := &scope{}
+	if in.source != nil {
+		if err := in.source.Bind(need); err != nil {
+			return nil, p.errorf(sel.From.Pos, ErrSource, "%v", err)
+		}
+		for _, n := range need {
+			sc.cols = append(sc.cols, scopeCol{name: n})
+		}
+		in.node = &Scan{Source: in.source, Columns: need}
+	} else {
+		// A stream's rows carry all its columns.
+		for _, c := range avail {
+			sc.cols = append(sc.cols, scopeCol{name: c.Name, kind: c.Type})
+		}
+		in.node = &StreamScan{Name: sel.From.Stream, Upstream: in.upstream}
+	}
+	if words {
+		in.node = &SplitWords{chain: chain{in.node}, From: "line", As: "word", col: sc.lookup("line")}
+		sc.cols = append(sc.cols, scopeCol{name: "word", kind: types.KindText})
+	}
+	if u := sel.From.Unnest; u != nil {
+		sc.clause = "UNNEST"
+		fn, err := p.compile(u.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		name := unnestName(u)
+		in.node = &Unnest{chain: chain{in.node}, Expr: u.Expr, As: name, fn: fn}
+		sc.cols = append(sc.cols, scopeCol{name: name})
+	}
+	in.scope = sc
+	return in, nil
+}
+
+func unnestName(u *parser.Unnest) string {
+	if u.Alias != "" {
+		return u.Alias
+	}
+	return "unnest"
+}
+
+// qualifiers resolves `t.col` references: a qualifier naming the FROM
+// alias, the stream or the UNNEST alias is dropped; any other is taken as
+// a path into nested data (`meta.loc` reads field loc of JSON object meta).
+func (p *planning) qualifiers(sel *parser.Select) {
+	names := map[string]bool{}
+	for _, n := range []string{sel.From.Alias, sel.From.Stream} {
+		if n != "" {
+			names[strings.ToLower(n)] = true
+		}
+	}
+	if sel.From.Unnest != nil && sel.From.Unnest.Alias != "" {
+		names[strings.ToLower(sel.From.Unnest.Alias)] = true
+	}
+	visitSelect(sel, func(e parser.Expr) {
+		if c, ok := e.(*parser.ColumnRef); ok && c.Table != "" {
+			if !names[strings.ToLower(c.Table)] {
+				c.Name = c.Table + "." + c.Name
+			}
+			c.Table = ""
+		}
+	})
+}
+
+// resolveInputs decides which of the available columns the query reads
+// (in order of first mention) and whether it uses the `word` shorthand. A
+// name that is none of them, nor an alias, nor a window column, is an
+// error with a suggestion, unless the schema is open (schemaless JSON).
+func (p *planning) resolveInputs(sel *parser.Select, avail types.Schema, open bool) (need []string, words bool, err error) {
+	find := func(name string) string {
+		for _, c := range avail {
+			if c.Name == name {
+				return c.Name
 			}
 		}
-		return false
+		for _, c := range avail {
+			if strings.EqualFold(c.Name, name) {
+				return c.Name
+			}
+		}
+		return ""
 	}
 	aliases := map[string]bool{}
 	star := false
@@ -180,8 +304,9 @@ func (p *planning) bindSource(sel *parser.Select, src sources.Source) (*Scan, *i
 			aliases[strings.ToLower(it.Alias)] = true
 		}
 	}
-	in := &input{}
-	var need []string
+	if u := sel.From.Unnest; u != nil {
+		aliases[strings.ToLower(unnestName(u))] = true
+	}
 	add := func(name string) {
 		for _, n := range need {
 			if n == name {
@@ -191,54 +316,57 @@ func (p *planning) bindSource(sel *parser.Select, src sources.Source) (*Scan, *i
 		need = append(need, name)
 	}
 	if star {
-		if schema.Open && len(schema.Columns) == 0 {
-			return nil, nil, p.errorf(sel.Items[0].Pos, ErrColumnNotFound,
-				"SELECT * needs the source's columns, and %s has none to show yet; name the columns you want", src.Describe())
+		if open && len(avail) == 0 {
+			return nil, false, p.errorf(sel.Items[0].Pos, ErrColumnNotFound,
+				"SELECT * needs the source's columns, and there are none to show yet (no data to sample); name the columns you want")
 		}
-		for _, c := range schema.Columns {
+		for _, c := range avail {
 			add(c.Name)
 		}
 	}
 	for _, ref := range referencedColumns(sel) {
 		name := ref.Name
 		switch {
-		case has(name):
-			for _, c := range schema.Columns {
-				if strings.EqualFold(c.Name, name) {
-					add(c.Name)
-					break
-				}
-			}
-		case strings.EqualFold(name, "word") && has("line"):
-			in.words = true
-			add("line")
+		case find(name) != "":
+			add(find(name))
+		case strings.EqualFold(name, "word") && find("line") != "":
+			words = true
+			add(find("line"))
 		case isWindowColumn(name), aliases[strings.ToLower(name)]:
-		case schema.Open:
+		case open:
 			add(name)
 		default:
-			return nil, nil, p.unknownColumn(ref, schema)
+			return nil, false, p.unknownColumn(ref, avail)
 		}
 	}
-	if err := src.Bind(need); err != nil {
-		return nil, nil, p.errorf(sel.From.Pos, ErrSource, "%v", err)
+	return need, words, nil
+}
+
+// stream resolves FROM name against the catalog of named streams.
+func (p *planning) stream(from *parser.From) (*Plan, error) {
+	var names []string
+	if c := p.opts.Streams; c != nil {
+		up, ok, err := c.Stream(from.Stream)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return up, nil
+		}
+		names = c.Names()
 	}
-	sc := &scope{}
-	for _, n := range need {
-		sc.cols = append(sc.cols, scopeCol{name: n})
+	hint := didYouMean(from.Stream, names)
+	if hint == "" {
+		hint = fmt.Sprintf(" (define it with CREATE STREAM %s AS SELECT ..., or read a source such as file('%s'))", from.Stream, from.Stream)
 	}
-	if in.words {
-		in.lineCol = sc.lookup("line")
-		sc.cols = append(sc.cols, scopeCol{name: "word"})
-	}
-	in.scope = sc
-	return &Scan{Source: src, Columns: need}, in, nil
+	return nil, p.errorf(from.Pos, ErrSourceNotFound, "stream %q not found%s", from.Stream, hint)
 }
 
 // unknownColumn reports the first column the source cannot provide,
 // suggesting the closest one it can.
-func (p *planning) unknownColumn(ref *parser.ColumnRef, schema sources.Schema) error {
-	cands := schema.Columns.Names()
-	if schema.Columns.Index("line") >= 0 {
+func (p *planning) unknownColumn(ref *parser.ColumnRef, avail types.Schema) error {
+	cands := avail.Names()
+	if avail.Index("line") >= 0 {
 		cands = append(cands, "word")
 	}
 	hint := didYouMean(ref.Name, cands)
@@ -251,16 +379,28 @@ func (p *planning) unknownColumn(ref *parser.ColumnRef, schema sources.Schema) e
 // referencedColumns lists the columns a query mentions, in clause order.
 func referencedColumns(sel *parser.Select) []*parser.ColumnRef {
 	var out []*parser.ColumnRef
+	visitSelect(sel, func(e parser.Expr) {
+		if c, ok := e.(*parser.ColumnRef); ok {
+			out = append(out, c)
+		}
+	})
+	return out
+}
+
+// visitSelect calls fn on every expression node of the query, clause by
+// clause in the order they are written.
+func visitSelect(sel *parser.Select, fn func(parser.Expr)) {
 	visit := func(e parser.Expr) {
 		walk(e, func(e parser.Expr) bool {
-			if c, ok := e.(*parser.ColumnRef); ok {
-				out = append(out, c)
-			}
+			fn(e)
 			return true
 		})
 	}
 	for _, it := range sel.Items {
 		visit(it.Expr)
+	}
+	if u := sel.From.Unnest; u != nil {
+		visit(u.Expr)
 	}
 	visit(sel.Where)
 	for _, g := range sel.GroupBy {
@@ -270,7 +410,6 @@ func referencedColumns(sel *parser.Select) []*parser.ColumnRef {
 	for _, o := range sel.OrderBy {
 		visit(o.Expr)
 	}
-	return out
 }
 
 func (p *planning) window(w *parser.Window) (window.Spec, error) {
@@ -343,7 +482,7 @@ func (p *planning) aggregate(sel *parser.Select, in *scope, win window.Spec) (*A
 		if c, ok := g.(*parser.ColumnRef); ok {
 			name = c.Name
 		}
-		out.cols = append(out.cols, scopeCol{name: name, expr: g.String()})
+		out.cols = append(out.cols, scopeCol{name: name, expr: g.String(), kind: p.typeOf(g, in)})
 	}
 	seen := map[string]bool{}
 	var calls []*parser.Call
@@ -375,9 +514,9 @@ func (p *planning) aggregate(sel *parser.Select, in *scope, win window.Spec) (*A
 		}
 		a.Aggs = append(a.Aggs, c)
 		a.aggFns = append(a.aggFns, f)
-		out.cols = append(out.cols, scopeCol{expr: c.String()})
+		out.cols = append(out.cols, scopeCol{expr: c.String(), kind: p.typeOf(c, in)})
 	}
-	out.cols = append(out.cols, scopeCol{name: "window_start"}, scopeCol{name: "window_end"})
+	out.cols = append(out.cols, scopeCol{name: "window_start", kind: types.KindTime}, scopeCol{name: "window_end", kind: types.KindTime})
 	return a, out, nil
 }
 
@@ -409,14 +548,11 @@ func (p *planning) groupKey(g parser.Expr, sel *parser.Select, in *scope) (parse
 
 func (p *planning) aggCall(c *parser.Call, in *scope) (agg.Func, error) {
 	name := strings.ToLower(c.Name)
-	if c.Distinct {
-		return nil, p.errorf(c.Pos, ErrUnsupported, "%s(DISTINCT ...) is not supported yet", c.Name)
-	}
 	if c.Star {
 		if name != "count" {
 			return nil, p.errorf(c.Pos, ErrAggregate, "only COUNT takes *, not %s", c.Name)
 		}
-		return agg.New(name, nil)
+		return agg.New(name, nil, false)
 	}
 	if len(c.Args) != 1 {
 		return nil, p.errorf(c.Pos, ErrAggregate, "%s takes exactly one argument, got %d", c.Name, len(c.Args))
@@ -424,11 +560,16 @@ func (p *planning) aggCall(c *parser.Call, in *scope) (agg.Func, error) {
 	if containsAgg(c.Args[0]) {
 		return nil, p.errorf(c.Args[0].Position(), ErrAggregate, "aggregate calls cannot be nested")
 	}
+	if name == "sum" || name == "avg" {
+		if k, ok := p.numericOperand(c.Args[0], in); !ok {
+			return nil, p.errorf(c.Args[0].Position(), ErrType, "%s needs numbers, but %s is %s", c.Name, c.Args[0], k)
+		}
+	}
 	arg, err := p.compile(c.Args[0], in)
 	if err != nil {
 		return nil, err
 	}
-	return agg.New(name, arg)
+	return agg.New(name, arg, c.Distinct)
 }
 
 // project compiles the select list. The output scope names each result
@@ -445,7 +586,7 @@ func (p *planning) project(sel *parser.Select, sc *scope) (*Project, *scope, err
 			for i, c := range sc.cols {
 				proj.fns = append(proj.fns, expr.Column(i))
 				proj.Exprs = append(proj.Exprs, c.name)
-				out.cols = append(out.cols, scopeCol{name: c.name, expr: c.name})
+				out.cols = append(out.cols, scopeCol{name: c.name, expr: c.name, kind: c.kind})
 			}
 			continue
 		}
@@ -463,7 +604,7 @@ func (p *planning) project(sel *parser.Select, sc *scope) (*Project, *scope, err
 		}
 		proj.fns = append(proj.fns, fn)
 		proj.Exprs = append(proj.Exprs, it.String())
-		out.cols = append(out.cols, scopeCol{name: name, expr: it.Expr.String()})
+		out.cols = append(out.cols, scopeCol{name: name, expr: it.Expr.String(), kind: p.typeOf(it.Expr, sc)})
 	}
 	return proj, out, nil
 }

@@ -33,11 +33,11 @@ type Stats struct {
 	Batches   int64
 }
 
-// Job is a running query.
+// Job runs one receiver and the queries it feeds (a planner.Graph).
 type Job struct {
-	plan    *planner.Plan
+	graph   *planner.Graph
 	cfg     Config
-	results chan *types.Result
+	outputs []*Output
 	in      chan []types.Row
 	stop    chan struct{}
 	stopped sync.Once
@@ -53,11 +53,39 @@ type Job struct {
 	began   time.Time
 }
 
-// Start runs plan until its input ends, Stop is called or ctx is done.
-// Results arrive on Results(), which closes when the job ends; the caller
-// must keep receiving until then, as a slow reader holds the query back
-// (backpressure) rather than losing results.
-func Start(ctx context.Context, plan *planner.Plan, cfg Config) *Job {
+// Output is one query of a job: where its results go.
+type Output struct {
+	job     *Job
+	plan    *planner.Plan
+	results chan *types.Result
+	stop    atomic.Bool // Stop was called for this query alone
+	closed  bool        // its final result was sent (job goroutine only)
+}
+
+// Results delivers one Result per batch (Emitted false when no window
+// closed) and closes after the final one. The caller must keep receiving
+// until then: a slow reader holds the query back (backpressure) rather
+// than losing results.
+func (o *Output) Results() <-chan *types.Result { return o.results }
+
+// Stop ends this query: at the next batch boundary it gets its final
+// result. When it is the job's last running query, the job stops.
+func (o *Output) Stop() {
+	o.stop.Store(true)
+	for _, other := range o.job.outputs {
+		if !other.stop.Load() {
+			return
+		}
+	}
+	o.job.Stop()
+}
+
+// Job returns the job feeding this query.
+func (o *Output) Job() *Job { return o.job }
+
+// Start runs the graph until its input ends, Stop is called or ctx is
+// done. Each query's results arrive on its Output.
+func Start(ctx context.Context, g *planner.Graph, cfg Config) *Job {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
 	}
@@ -68,12 +96,14 @@ func Start(ctx context.Context, plan *planner.Plan, cfg Config) *Job {
 		cfg.Logf = func(string, ...any) {}
 	}
 	j := &Job{
-		plan:    plan,
-		cfg:     cfg,
-		results: make(chan *types.Result, 16),
-		in:      make(chan []types.Row, 16),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		graph: g,
+		cfg:   cfg,
+		in:    make(chan []types.Row, 16),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	for _, q := range g.Queries {
+		j.outputs = append(j.outputs, &Output{job: j, plan: q, results: make(chan *types.Result, 16)})
 	}
 	j.abandon = ctx.Done()
 	// Read the start time now, not in the goroutine, so a test that moves
@@ -82,9 +112,8 @@ func Start(ctx context.Context, plan *planner.Plan, cfg Config) *Job {
 	return j
 }
 
-// Results delivers one Result per batch (Emitted false when no window
-// closed) and closes after the final one.
-func (j *Job) Results() <-chan *types.Result { return j.results }
+// Outputs are the job's queries, in the order of the graph's.
+func (j *Job) Outputs() []*Output { return j.outputs }
 
 // Stop ends the job: the open batch is closed as the final one, so what was
 // read is not lost. It does not wait; range over Results or call Wait.
@@ -125,17 +154,30 @@ var errStopping = fmt.Errorf("query is stopping")
 
 func (j *Job) run(ctx context.Context, start time.Time) {
 	defer close(j.done)
-	defer close(j.results)
+	defer func() {
+		for _, o := range j.outputs {
+			if !o.closed {
+				close(o.results)
+			}
+		}
+	}()
 	srcCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srcDone := make(chan error, 1)
-	go func() { srcDone <- j.plan.Source.Run(srcCtx, emitter{j}) }()
+	go func() { srcDone <- j.graph.Source.Run(srcCtx, emitter{j}) }()
 	// Unblock a source stuck in Emit once we stop reading.
 	defer j.Stop()
 
-	head := j.plan.Build(&operators.Collect{Out: j.send})
+	sinks := make([]operators.Operator, len(j.outputs))
+	for i, o := range j.outputs {
+		o := o
+		sinks[i] = &operators.Collect{Out: func(b *operators.BatchEnd, rows []types.Row) error {
+			return j.send(o, b, rows)
+		}}
+	}
+	head := j.graph.Build(sinks)
 	clk := j.cfg.Clock
-	bounded := j.plan.Bounded
+	bounded := j.graph.Bounded
 	var tick <-chan time.Time
 	var next time.Time
 	if !bounded {
@@ -233,22 +275,30 @@ func (j *Job) endBatch(head operators.Operator, b *operators.BatchEnd) error {
 	return head.EndBatch(b)
 }
 
-// send is the DAG's tail: it turns a closed batch into a Result.
-func (j *Job) send(b *operators.BatchEnd, rows []types.Row) error {
+// send is the tail of a query's branch: it turns a closed batch into a
+// Result. A query stopped on its own gets this batch as its final one.
+func (j *Job) send(o *Output, b *operators.BatchEnd, rows []types.Row) error {
+	if o.closed {
+		return nil
+	}
 	r := &types.Result{
 		Time:    b.Time,
 		Emitted: b.Emitted,
 		Window:  b.Window,
-		Final:   b.Final,
-		Columns: j.plan.Columns,
+		Final:   b.Final || o.stop.Load(),
+		Columns: o.plan.Columns,
 		Rows:    rows,
 		Stats:   j.pending,
 	}
 	r.Stats.ProcessingTime = j.cfg.Clock.Now().Sub(j.began)
 	select {
-	case j.results <- r:
-		return nil
+	case o.results <- r:
 	case <-j.abandon:
 		return context.Canceled
 	}
+	if r.Final {
+		o.closed = true
+		close(o.results)
+	}
+	return nil
 }

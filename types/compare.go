@@ -23,6 +23,14 @@ func Compare(a, b Value) int {
 			return cmp.Compare(a.s, b.s)
 		case KindBool:
 			return cmp.Compare(a.n, b.n)
+		case KindArray:
+			x, y := a.AsArray(), b.AsArray()
+			for i := 0; i < len(x) && i < len(y); i++ {
+				if c := Compare(x[i], y[i]); c != 0 {
+					return c
+				}
+			}
+			return cmp.Compare(len(x), len(y))
 		}
 	}
 	if a.kind.Numeric() && b.kind.Numeric() {
@@ -57,7 +65,7 @@ func compareMixed(a, b Value) int {
 // Equal reports whether two values are the same for grouping: NULL equals
 // NULL (as GROUP BY treats it), and 1 equals 1.0.
 func Equal(a, b Value) bool {
-	if a.kind == b.kind {
+	if a.kind == b.kind && a.kind != KindArray {
 		return a.n == b.n && a.s == b.s
 	}
 	return Compare(a, b) == 0

@@ -26,6 +26,13 @@ func AppendKey(b []byte, v Value) []byte {
 		return append(b, v.s...)
 	case KindNull:
 		return append(b, byte(KindNull))
+	case KindArray:
+		elems := v.AsArray()
+		b = binary.AppendUvarint(append(b, byte(KindArray)), uint64(len(elems)))
+		for _, e := range elems {
+			b = AppendKey(b, e)
+		}
+		return b
 	}
 	return binary.LittleEndian.AppendUint64(append(b, byte(v.kind)), v.n)
 }

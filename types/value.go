@@ -16,9 +16,10 @@ const (
 	KindFloat // DOUBLE
 	KindText  // TEXT
 	KindTime  // TIMESTAMP, nanoseconds since the Unix epoch, UTC
+	KindArray // ARRAY of values, as split() returns and UNNEST consumes
 )
 
-var kindNames = [...]string{"NULL", "BOOLEAN", "BIGINT", "DOUBLE", "TEXT", "TIMESTAMP"}
+var kindNames = [...]string{"NULL", "BOOLEAN", "BIGINT", "DOUBLE", "TEXT", "TIMESTAMP", "ARRAY"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -32,13 +33,14 @@ func (k Kind) Numeric() bool { return k == KindInt || k == KindFloat }
 
 // Value is one SQL value. The zero Value is NULL.
 //
-// Numbers, booleans and timestamps live in n (floats as their IEEE bits) and
-// text in s, so a Value never points to a heap object of its own beyond its
-// string, and comparing or hashing one needs no type switch on interfaces.
+// Numbers, booleans and timestamps live in n (floats as their IEEE bits),
+// text in s and array elements behind a, so comparing or hashing a Value
+// needs no type switch on interfaces and scalars cost no allocation.
 type Value struct {
 	kind Kind
 	n    uint64
 	s    string
+	a    *[]Value
 }
 
 // Null is the SQL NULL.
@@ -55,6 +57,17 @@ func Bool(b bool) Value {
 		return Value{kind: KindBool, n: 1}
 	}
 	return Value{kind: KindBool}
+}
+
+// Array makes an ARRAY value holding elems (not copied).
+func Array(elems []Value) Value { return Value{kind: KindArray, a: &elems} }
+
+// AsArray returns the elements of an ARRAY value (nil for other kinds).
+func (v Value) AsArray() []Value {
+	if v.a == nil {
+		return nil
+	}
+	return *v.a
 }
 
 func (v Value) Kind() Kind       { return v.kind }
@@ -96,6 +109,8 @@ func (v Value) String() string {
 		return v.s
 	case KindTime:
 		return v.AsTime().Format(time.RFC3339Nano)
+	case KindArray:
+		return string(v.AppendJSON(nil))
 	}
 	return "?"
 }
@@ -126,6 +141,15 @@ func (v Value) AppendJSON(b []byte) []byte {
 		return appendJSONString(b, v.s)
 	case KindTime:
 		return appendJSONString(b, v.AsTime().Format(time.RFC3339Nano))
+	case KindArray:
+		b = append(b, '[')
+		for i, e := range v.AsArray() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = e.AppendJSON(b)
+		}
+		return append(b, ']')
 	}
 	return append(b, "null"...)
 }

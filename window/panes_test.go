@@ -12,8 +12,8 @@ import (
 // TestSlidingEqualsBruteForce feeds random keyed events into panes and
 // checks every window against a recount over the raw events.
 func TestSlidingEqualsBruteForce(t *testing.T) {
-	count, _ := agg.New("count", nil)
-	sum, _ := agg.New("sum", func(r types.Row) types.Value { return r[1] })
+	count, _ := agg.New("count", nil, false)
+	sum, _ := agg.New("sum", func(r types.Row) types.Value { return r[1] }, false)
 	fs := []agg.Func{count, sum}
 	rng := rand.New(rand.NewSource(1))
 	for trial := 0; trial < 50; trial++ {

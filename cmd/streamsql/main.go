@@ -108,42 +108,45 @@ func runScript(eng *streamsql.Engine, o options, text string, stdout, stderr io.
 		printError(stderr, err)
 		return 1
 	}
-	var queries []*streamsql.Statement
-	for _, st := range stmts {
-		if st.Explain {
-			fmt.Fprint(stdout, st.Plan())
-			continue
-		}
-		queries = append(queries, st)
-	}
-	if len(queries) == 0 {
+	if !printStatements(stdout, stmts) {
 		return 0
 	}
-	ctx := context.Background()
+	return runQueries(eng, o, stmts, stdout, stderr, os.Interrupt, syscall.SIGTERM)
+}
+
+// runQueries starts the script's queries together and writes their results
+// until their input ends or one of the signals stops them; it returns the
+// exit code.
+func runQueries(eng *streamsql.Engine, o options, stmts []*streamsql.Statement, stdout, stderr io.Writer, signals ...os.Signal) int {
+	queries, err := eng.Start(context.Background(), stmts)
+	if err != nil {
+		printError(stderr, err)
+		return 1
+	}
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sig, signals...)
 	defer signal.Stop(sig)
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
-		if _, ok := <-sig; ok {
-			eng.Stop()
+		select {
+		case <-sig:
+			for _, q := range queries {
+				q.Stop()
+			}
+		case <-done:
 		}
 	}()
 
 	var outMu sync.Mutex
 	var wg sync.WaitGroup
 	code := 0
-	for _, st := range queries {
-		q, err := st.Start(ctx)
-		if err != nil {
-			printError(stderr, err)
-			eng.Stop()
-			return 1
-		}
+	spec, _ := sinks.Lookup(o.output)
+	for _, q := range queries {
 		opts := sinks.Options{}
 		if len(queries) > 1 {
 			opts.Label = fmt.Sprintf("query %d", q.ID)
 		}
-		spec, _ := sinks.Lookup(o.output)
 		sink, err := spec.Open(&lockedWriter{w: stdout, mu: &outMu}, opts)
 		if err != nil {
 			printError(stderr, err)
@@ -160,12 +163,31 @@ func runScript(eng *streamsql.Engine, o options, text string, stdout, stderr io.
 			}
 			if o.once {
 				s := q.Stats()
+				outMu.Lock()
 				fmt.Fprintf(stderr, "streamsql: query %d: %d rows read, %d malformed records skipped\n", q.ID, s.RowsIn, s.Malformed)
+				outMu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
 	return code
+}
+
+// printStatements shows what the statements that do not run have to say
+// (EXPLAIN plans, SHOW listings, DDL confirmations) and reports whether
+// any statement is a query to run.
+func printStatements(w io.Writer, stmts []*streamsql.Statement) (queries bool) {
+	for _, st := range stmts {
+		switch st.Kind {
+		case streamsql.KindQuery:
+			queries = true
+		case streamsql.KindExplain:
+			fmt.Fprint(w, st.Plan())
+		default:
+			fmt.Fprint(w, st.Output)
+		}
+	}
+	return queries
 }
 
 // drain writes a query's results to its sink until the query ends.

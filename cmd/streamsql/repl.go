@@ -1,17 +1,14 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/chzyer/readline"
 	"github.com/streamsql/streamsql"
-	"github.com/streamsql/streamsql/sinks"
 )
 
 const replHelp = `Type a SQL statement ending with ; and press Enter. A query runs and
@@ -82,35 +79,8 @@ func runInteractive(eng *streamsql.Engine, o options, text string, stdout, stder
 		printError(stderr, err)
 		return
 	}
-	for _, st := range stmts {
-		if st.Explain {
-			fmt.Fprint(stdout, st.Plan())
-			continue
-		}
-		q, err := st.Start(context.Background())
-		if err != nil {
-			printError(stderr, err)
-			return
-		}
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, os.Interrupt)
-		done := make(chan struct{})
-		go func() {
-			select {
-			case <-sig:
-				q.Stop()
-			case <-done:
-			}
-		}()
-		spec, _ := sinks.Lookup(o.output)
-		sink, err := spec.Open(stdout, sinks.Options{})
-		if err == nil {
-			err = drain(q, sink)
-		}
-		close(done)
-		signal.Stop(sig)
-		if err != nil {
-			printError(stderr, err)
-		}
+	if !printStatements(stdout, stmts) {
+		return
 	}
+	runQueries(eng, o, stmts, stdout, stderr, os.Interrupt)
 }
