@@ -14,7 +14,17 @@ import (
 func pos(p lexer.Position) Pos { return Pos{Offset: p.Offset, Line: p.Line, Column: p.Column} }
 
 func convStatement(g *gStatement) Statement {
-	s := convSelect(g.Select)
+	var s Statement
+	switch {
+	case g.Drop != nil:
+		return &DropStream{Pos: pos(g.Drop.Pos), Name: ident(g.Drop.Name), IfExists: g.Drop.IfExists}
+	case g.Show != nil:
+		return &Show{Pos: pos(g.Show.Pos), What: strings.ToUpper(g.Show.What)}
+	case g.Create != nil:
+		s = &CreateStream{Pos: pos(g.Create.Pos), Name: ident(g.Create.Name), Query: convSelect(g.Create.Query)}
+	default:
+		s = convSelect(g.Select)
+	}
 	if g.Explain {
 		return &Explain{Pos: pos(g.Pos), Stmt: s}
 	}
@@ -30,7 +40,7 @@ func convSelect(g *gSelect) *Select {
 		}
 		s.Items = append(s.Items, item)
 	}
-	s.From = convSource(g.From)
+	s.From = convFrom(g.From)
 	s.Where = convOptExpr(g.Where)
 	for _, e := range g.GroupBy {
 		s.GroupBy = append(s.GroupBy, convExpr(e))
@@ -61,8 +71,19 @@ func convSelect(g *gSelect) *Select {
 	return s
 }
 
+func convFrom(g *gFrom) *From {
+	f := &From{Pos: pos(g.Pos), Stream: ident(g.Stream), Alias: ident(g.Alias)}
+	if g.Source != nil {
+		f.Source = convSource(g.Source)
+	}
+	if u := g.Unnest; u != nil {
+		f.Unnest = &Unnest{Pos: pos(u.Pos), Expr: convExpr(u.Expr), Alias: ident(u.Alias)}
+	}
+	return f
+}
+
 func convSource(g *gSource) *SourceCall {
-	s := &SourceCall{Pos: pos(g.Pos), Name: ident(g.Name), Alias: ident(g.Alias)}
+	s := &SourceCall{Pos: pos(g.Pos), Name: ident(g.Name)}
 	for _, a := range g.Args {
 		v := convExpr(a.Value)
 		if a.Name == "" {
@@ -180,6 +201,8 @@ func convPrimary(g *gPrimary) Expr {
 		return lit(types.Bool(strings.EqualFold(g.Bool, "TRUE")))
 	case g.Null:
 		return lit(types.Null)
+	case g.Timestamp != nil:
+		return lit(types.Time(time.Time(*g.Timestamp)))
 	case g.Case != nil:
 		k := &Case{Pos: p, Operand: convOptExpr(g.Case.Operand)}
 		for _, w := range g.Case.Whens {

@@ -91,6 +91,9 @@ func (d diagnoser) unexpected(text string, at int) *Error {
 	if e := d.misspeltName(text, from, toks, i); e != nil {
 		return e
 	}
+	if d.startsStatement(text, from, toks, i-1) {
+		i-- // the ";" before it is missing
+	}
 	tok := toks[i]
 	found := "end of input"
 	if !tok.EOF() {
@@ -99,6 +102,9 @@ func (d diagnoser) unexpected(text string, at int) *Error {
 	set := d.expectedAt(text[from:tok.Pos.Offset])
 	nameFits := set["<ident>"]
 	suggestion := suggestKeyword(tok.Value, set)
+	if isSoftKeyword(tok.Value) && !isSoftKeyword(suggestion) {
+		suggestion = "" // a word of the language, spelt right: DROP is no misspelt GROUP
+	}
 	msg := "unexpected " + found
 	if want := describe(set, toks[:i]); want != "" {
 		msg += "; expected " + want
@@ -135,7 +141,8 @@ func (d diagnoser) parsesAsName(text string, tok lexer.Token) bool {
 // at the token after it. If the name before the bad token is close to a
 // keyword that fits in its place, the name is the real mistake.
 func (d diagnoser) misspeltName(text string, from int, toks []lexer.Token, i int) *Error {
-	if i == 0 || toks[i-1].Type != identType || (i >= 2 && strings.EqualFold(toks[i-2].Value, "AS")) {
+	if i == 0 || toks[i-1].Type != identType || (i >= 2 && strings.EqualFold(toks[i-2].Value, "AS")) ||
+		isSoftKeyword(toks[i-1].Value) { // spelt right, whatever it was meant as
 		return nil
 	}
 	name := toks[i-1]
@@ -144,6 +151,21 @@ func (d diagnoser) misspeltName(text string, from int, toks []lexer.Token, i int
 		return nil
 	}
 	return syntaxError(text, name.Pos, fmt.Sprintf("unexpected %s; expected %s (did you mean %s?)", quoteToken(name.Value), keywordPhrase(k), k))
+}
+
+// startsStatement reports whether toks[j] is CREATE, DROP or SHOW taken for
+// an alias where a statement could have ended, as in `SELECT a FROM f()
+// SHOW STREAMS` without the ";". These words are not reserved, so the parse
+// only fails after them, but the word is where the mistake is.
+func (d diagnoser) startsStatement(text string, from int, toks []lexer.Token, j int) bool {
+	if j < 1 || toks[j].Type != identType || toks[j-1].Value == ";" || strings.EqualFold(toks[j-1].Value, "AS") {
+		return false // it starts the statement, or is a named alias
+	}
+	switch strings.ToUpper(toks[j].Value) {
+	case "CREATE", "DROP", "SHOW":
+		return d.accepts(text[from:toks[j].Pos.Offset], ";")
+	}
+	return false
 }
 
 var identType = sqlLexer.Symbols()["Ident"]
@@ -166,6 +188,9 @@ var probes = func() map[string]string {
 	for _, k := range keywords {
 		m[k] = k
 	}
+	for _, k := range softKeywords {
+		m[k] = k
+	}
 	for _, p := range punctuation {
 		m[p] = p
 	}
@@ -182,12 +207,18 @@ func (d diagnoser) accepts(prefix, probe string) bool {
 }
 
 // expectedAt is the set of probe keys that may follow prefix, plus "<eof>"
-// if the prefix is complete.
+// if the prefix is complete. A soft keyword is a name wherever a name may
+// stand, so it only counts as expected where no name may.
 func (d diagnoser) expectedAt(prefix string) map[string]bool {
 	set := map[string]bool{}
 	for key, probe := range probes {
 		if d.accepts(prefix, probe) {
 			set[key] = true
+		}
+	}
+	if set["<ident>"] {
+		for _, k := range softKeywords {
+			delete(set, k)
 		}
 	}
 	if d.parse(prefix) == nil {

@@ -31,6 +31,12 @@ var operators = map[string]bool{
 	"+": true, "-": true, "/": true, "%": true, "||": true,
 }
 
+var (
+	allKeywords = append(append([]string{}, keywords...), softKeywords...)
+	// expectOrder is the order expected tokens are listed in.
+	expectOrder = append(append([]string{}, allKeywords...), punctuation...)
+)
+
 // describe words set, the probe keys that may come next; before are the
 // tokens already read, for context. set is consumed.
 func describe(set map[string]bool, before []lexer.Token) string {
@@ -66,16 +72,17 @@ func describe(set map[string]bool, before []lexer.Token) string {
 		words = append(words, nameWord(prev, before))
 		delete(set, "<ident>")
 	}
-	// Context decides a few: AS is required in CAST (where no bare alias
-	// can follow), "(" is required after a source name (where no "." can).
-	// AND without OR is BETWEEN's.
+	// Context decides a few: AS is required in CAST and CREATE STREAM
+	// (where no bare alias can follow), "(" is required after CAST or
+	// UNNEST (where no "." or alias can follow: a name in FROM may be a
+	// stream as well as a source call). AND without OR is BETWEEN's.
 	required := map[string]bool{
 		"AS":  set["AS"] && !set["<ident>"],
-		"(":   set["("] && !set["."],
+		"(":   set["("] && !set["."] && !set["<ident>"],
 		"AND": set["AND"] && !set["OR"],
 	}
 	var main, rest []string
-	for _, k := range append(append([]string{}, keywords...), punctuation...) {
+	for _, k := range expectOrder {
 		if !set[k] {
 			continue
 		}
@@ -111,7 +118,9 @@ func describe(set map[string]bool, before []lexer.Token) string {
 func nameWord(prev string, before []lexer.Token) string {
 	switch prev {
 	case "FROM":
-		return "a source such as file('path')"
+		return "a source such as file('path') or a stream name"
+	case "STREAM", "EXISTS": // CREATE STREAM, DROP STREAM [IF EXISTS]
+		return "a stream name"
 	case ".":
 		return "a column name"
 	case "AS":
@@ -144,7 +153,7 @@ func keywordPhrase(k string) string {
 	switch {
 	case k == "GROUP" || k == "ORDER":
 		return k + " BY"
-	case isKeyword(k):
+	case isKeyword(k) || isSoftKeyword(k):
 		return k
 	}
 	return `"` + k + `"`
@@ -171,14 +180,24 @@ func joinOr(words []string) string {
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
+func isSoftKeyword(s string) bool {
+	for _, k := range softKeywords {
+		if strings.EqualFold(s, k) {
+			return true
+		}
+	}
+	return false
+}
+
 // suggestKeyword returns the keyword that word is probably a misspelling of,
-// preferring those in expected, or "".
+// preferring those in expected, or "". A soft keyword is only suggested
+// where it is expected: anywhere else the word may well be a name.
 func suggestKeyword(word string, expected map[string]bool) string {
 	w := strings.ToUpper(word)
 	best, bestD := "", 0
 	for pass := 0; pass < 2 && best == ""; pass++ {
-		for _, k := range keywords {
-			if pass == 0 && !expected[k] {
+		for _, k := range allKeywords {
+			if pass == 0 && !expected[k] || pass == 1 && isSoftKeyword(k) {
 				continue
 			}
 			// Short keywords only tolerate proportionally small typos, so

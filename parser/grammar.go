@@ -24,6 +24,16 @@ var keywords = []string{
 	"CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "TRUE", "FALSE",
 }
 
+// softKeywords have a meaning in one place of the grammar but are names
+// everywhere else, so they need no quoting as column, alias or stream names:
+// users have columns called timestamp and stream. The grammar matches them
+// as Ident tokens ('STREAM':Ident, case-insensitively), and each one is
+// only recognised where a name cannot stand, or where a lookahead tells
+// the two apart (`DROP STREAM if` drops the stream "if"; `TIMESTAMP '...'`
+// is a literal only when a string follows). TIMESTAMP is not listed: it
+// never stands where a name could not.
+var softKeywords = []string{"CREATE", "DROP", "SHOW", "STREAM", "STREAMS", "IF", "EXISTS", "UNNEST"}
+
 var keywordSet = func() map[string]bool {
 	m := make(map[string]bool, len(keywords))
 	for _, k := range keywords {
@@ -70,12 +80,14 @@ func keywordMapper(t lexer.Token) (lexer.Token, error) {
 var parserOptions = []participle.Option{
 	participle.Lexer(sqlLexer),
 	participle.Map(keywordMapper, "Ident"),
-	participle.CaseInsensitive("Keyword"),
+	// Reserved words are retagged Keyword; soft keywords stay Ident.
+	participle.CaseInsensitive("Keyword", "Ident"),
 	participle.Elide("Comment", "Whitespace"),
 	// No backtracking: a rule that has consumed a token and then fails is
 	// an error right there. The grammar is LL(1) (plus one explicit
-	// lookahead in gArg), and errors then point at the token that really
-	// broke the query instead of where some optional branch began.
+	// lookaheads in gArg, gFrom, gDrop and gPrimary), and errors then
+	// point at the token that really broke the query instead of where some
+	// optional branch began.
 	participle.UseLookahead(0),
 }
 
@@ -90,10 +102,33 @@ type gScript struct {
 	Stmts []*gStatement `parser:"@@? ( ';' @@? )*"`
 }
 
+// EXPLAIN applies to the statements that run a query.
 type gStatement struct {
 	Pos     lexer.Position
-	Explain bool     `parser:"@'EXPLAIN'?"`
-	Select  *gSelect `parser:"@@"`
+	Explain bool     `parser:"(   @'EXPLAIN'?"`
+	Select  *gSelect `parser:"    ( @@"`
+	Create  *gCreate `parser:"    | @@ )"`
+	Drop    *gDrop   `parser:"| @@"`
+	Show    *gShow   `parser:"| @@ )"`
+}
+
+type gCreate struct {
+	Pos   lexer.Position
+	Name  string   `parser:"'CREATE':Ident 'STREAM':Ident @(Ident | QuotedIdent)"`
+	Query *gSelect `parser:"'AS' @@"`
+}
+
+// IF is taken as the flag only when EXISTS follows, so that a stream may
+// be called "if" (or "exists") like any other.
+type gDrop struct {
+	Pos      lexer.Position
+	IfExists bool   `parser:"'DROP':Ident 'STREAM':Ident ( (?= 'IF':Ident 'EXISTS':Ident) @'IF':Ident 'EXISTS':Ident )?"`
+	Name     string `parser:"@(Ident | QuotedIdent)"`
+}
+
+type gShow struct {
+	Pos  lexer.Position
+	What string `parser:"'SHOW':Ident @'STREAMS':Ident"`
 }
 
 // HAVING and WINDOW may come in either order (WINDOW reads naturally right
@@ -102,7 +137,7 @@ type gSelect struct {
 	Pos      lexer.Position
 	Distinct bool          `parser:"'SELECT' @'DISTINCT'?"`
 	Items    []*gItem      `parser:"@@ ( ',' @@ )*"`
-	From     *gSource      `parser:"'FROM' @@"`
+	From     *gFrom        `parser:"'FROM' @@"`
 	Where    *gExpr        `parser:"( 'WHERE' @@ )?"`
 	GroupBy  []*gExpr      `parser:"( 'GROUP' 'BY' @@ ( ',' @@ )* )?"`
 	Having   *gExpr        `parser:"( 'HAVING' @@"`
@@ -120,11 +155,26 @@ type gItem struct {
 	Alias string `parser:"  ( 'AS'? @(Ident | QuotedIdent) )?"`
 }
 
+// gFrom reads a source call or a stream name. Both start with a name, so
+// the parser looks ahead for the "(" of a call rather than backtracking.
+type gFrom struct {
+	Pos    lexer.Position
+	Source *gSource `parser:"(   (?= (Ident | QuotedIdent) '(') @@"`
+	Stream string   `parser:"  | @(Ident | QuotedIdent) )"`
+	Alias  string   `parser:"( 'AS'? @(Ident | QuotedIdent) )?"`
+	Unnest *gUnnest `parser:"( ',' @@ )?"`
+}
+
 type gSource struct {
+	Pos  lexer.Position
+	Name string  `parser:"@(Ident | QuotedIdent) '('"`
+	Args []*gArg `parser:"( @@ ( ',' @@ )* )? ')'"`
+}
+
+type gUnnest struct {
 	Pos   lexer.Position
-	Name  string  `parser:"@(Ident | QuotedIdent) '('"`
-	Args  []*gArg `parser:"( @@ ( ',' @@ )* )? ')'"`
-	Alias string  `parser:"( 'AS'? @(Ident | QuotedIdent) )?"`
+	Expr  *gExpr `parser:"'UNNEST':Ident '(' @@ ')'"`
+	Alias string `parser:"( 'AS'? @(Ident | QuotedIdent) )?"`
 }
 
 // gArg is positional or `name => value`. The parser never backtracks (see
@@ -251,17 +301,20 @@ type gUnary struct {
 	Primary *gPrimary `parser:"| @@"`
 }
 
+// TIMESTAMP is a literal's type only when a string follows; otherwise it
+// is a name (a column called timestamp, or a function).
 type gPrimary struct {
-	Pos   lexer.Position
-	Float *floatLit `parser:"  @Float"`
-	Int   *intLit   `parser:"| @Int"`
-	Str   string    `parser:"| @String"`
-	Bool  string    `parser:"| @('TRUE' | 'FALSE')"`
-	Null  bool      `parser:"| @'NULL'"`
-	Case  *gCase    `parser:"| @@"`
-	Cast  *gCast    `parser:"| @@"`
-	Name  *gName    `parser:"| @@"`
-	Paren *gExpr    `parser:"| '(' @@ ')'"`
+	Pos       lexer.Position
+	Float     *floatLit     `parser:"  @Float"`
+	Int       *intLit       `parser:"| @Int"`
+	Str       string        `parser:"| @String"`
+	Bool      string        `parser:"| @('TRUE' | 'FALSE')"`
+	Null      bool          `parser:"| @'NULL'"`
+	Timestamp *timestampLit `parser:"| (?= 'TIMESTAMP':Ident String) 'TIMESTAMP':Ident @String"`
+	Case      *gCase        `parser:"| @@"`
+	Cast      *gCast        `parser:"| @@"`
+	Name      *gName        `parser:"| @@"`
+	Paren     *gExpr        `parser:"| '(' @@ ')'"`
 }
 
 type gCase struct {

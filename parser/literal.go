@@ -1,7 +1,9 @@
 package parser
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -73,6 +75,46 @@ func (d *durationLit) Capture(v []string) error {
 	}
 	*d = durationLit(x)
 	return nil
+}
+
+// timestampLayouts are the spellings a TIMESTAMP literal may take; those
+// without a zone are UTC. (When parsing, Go accepts a fraction of a second
+// after the seconds even though the layouts do not show one.)
+var timestampLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02"}
+
+// A timestamp is nanoseconds since 1970 in an int64 (see types.Time), which
+// reaches from 1677 to 2262.
+var (
+	minTimestamp = time.Unix(0, math.MinInt64).UTC()
+	maxTimestamp = time.Unix(0, math.MaxInt64).UTC()
+)
+
+type timestampLit time.Time
+
+func (t *timestampLit) Capture(v []string) error {
+	text := unquote(v[0], '\'')
+	var reason string
+	for _, layout := range timestampLayouts {
+		x, err := time.Parse(layout, text)
+		if err == nil {
+			if x.Before(minTimestamp) || x.After(maxTimestamp) {
+				return literalErrorf("timestamp %s is out of range; expected a time between %s and %s",
+					quoteToken(v[0]), minTimestamp.Format(time.DateOnly), maxTimestamp.Format(time.DateOnly))
+			}
+			*t = timestampLit(x.UTC())
+			return nil
+		}
+		// A text of the right shape with a bad field, such as month 13,
+		// says which field.
+		var pe *time.ParseError
+		if errors.As(err, &pe) && strings.HasSuffix(pe.Message, " out of range") && reason == "" {
+			reason = strings.TrimPrefix(pe.Message, ": ")
+		}
+	}
+	if reason != "" {
+		return literalErrorf("invalid timestamp %s: %s", quoteToken(v[0]), reason)
+	}
+	return literalErrorf("invalid timestamp %s; expected 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM:SS' or RFC 3339 such as '2026-01-02T03:04:05Z'", quoteToken(v[0]))
 }
 
 // castTypes are the type names CAST accepts; the planner maps synonyms.

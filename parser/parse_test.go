@@ -3,6 +3,7 @@ package parser
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,173 @@ var accepted = []struct{ in, want string }{
 	{"SELECT 'line\nbreak' FROM f()", "SELECT 'line\nbreak' FROM f()"},
 }
 
+// acceptedTrees are queries with the exact tree they parse to (positions
+// aside: dump leaves them out) and the text they print as. They run through
+// the same round-trip tests as accepted.
+var acceptedTrees = []struct {
+	in, want string
+	ast      Statement
+}{
+	// FROM a named stream or a source call, with aliases.
+	{"SELECT a FROM words AS w", "SELECT a FROM words AS w",
+		&Select{Items: items(col("a")), From: &From{Stream: "words", Alias: "w"}}},
+	{`SELECT a FROM "My Stream" m`, `SELECT a FROM "My Stream" AS m`,
+		&Select{Items: items(col("a")), From: &From{Stream: "My Stream", Alias: "m"}}},
+	{"SELECT a FROM words", "SELECT a FROM words",
+		&Select{Items: items(col("a")), From: &From{Stream: "words"}}},
+	{"SELECT a FROM file('x.log', format => 'jsonl') src", "SELECT a FROM file('x.log', format => 'jsonl') AS src",
+		&Select{Items: items(col("a")), From: &From{
+			Source: &SourceCall{Name: "file", Args: []Expr{text("x.log")}, Named: []*NamedArg{{Name: "format", Value: text("jsonl")}}},
+			Alias:  "src",
+		}}},
+	{"SELECT a FROM f()", "SELECT a FROM f()",
+		&Select{Items: items(col("a")), From: &From{Source: &SourceCall{Name: "f"}}}},
+
+	// UNNEST, with and without an alias (the planner names it "unnest").
+	{"SELECT w FROM file('x') AS l, UNNEST(split(line, ' ')) AS w",
+		"SELECT w FROM file('x') AS l, UNNEST(split(line, ' ')) AS w",
+		&Select{Items: items(col("w")), From: &From{
+			Source: &SourceCall{Name: "file", Args: []Expr{text("x")}},
+			Alias:  "l",
+			Unnest: &Unnest{Expr: &Call{Name: "split", Args: []Expr{col("line"), text(" ")}}, Alias: "w"},
+		}}},
+	{"select unnest from lines, unnest(words)", "SELECT unnest FROM lines, UNNEST(words)",
+		&Select{Items: items(col("unnest")), From: &From{Stream: "lines", Unnest: &Unnest{Expr: col("words")}}}},
+	{"SELECT w FROM s x, UNNEST(a) w WHERE w <> ''", "SELECT w FROM s AS x, UNNEST(a) AS w WHERE w <> ''",
+		&Select{Items: items(col("w")), From: &From{Stream: "s", Alias: "x", Unnest: &Unnest{Expr: col("a"), Alias: "w"}},
+			Where: bin("<>", col("w"), text(""))}},
+
+	// Stream statements.
+	{"CREATE STREAM words AS SELECT word FROM file('x'), UNNEST(split(line, ' ')) word",
+		"CREATE STREAM words AS SELECT word FROM file('x'), UNNEST(split(line, ' ')) AS word",
+		&CreateStream{Name: "words", Query: &Select{Items: items(col("word")), From: &From{
+			Source: &SourceCall{Name: "file", Args: []Expr{text("x")}},
+			Unnest: &Unnest{Expr: &Call{Name: "split", Args: []Expr{col("line"), text(" ")}}, Alias: "word"},
+		}}}},
+	{`create stream "Big Words" as select w from s where length(w) > 5`,
+		`CREATE STREAM "Big Words" AS SELECT w FROM s WHERE length(w) > 5`,
+		&CreateStream{Name: "Big Words", Query: &Select{Items: items(col("w")), From: &From{Stream: "s"},
+			Where: bin(">", &Call{Name: "length", Args: []Expr{col("w")}}, num(5))}}},
+	{"EXPLAIN CREATE STREAM w AS SELECT a FROM s", "EXPLAIN CREATE STREAM w AS SELECT a FROM s",
+		&Explain{Stmt: &CreateStream{Name: "w", Query: &Select{Items: items(col("a")), From: &From{Stream: "s"}}}}},
+	{"DROP STREAM IF EXISTS words", "DROP STREAM IF EXISTS words", &DropStream{Name: "words", IfExists: true}},
+	{"drop stream if exists if", "DROP STREAM IF EXISTS if", &DropStream{Name: "if", IfExists: true}},
+	{"Drop Stream words;", "DROP STREAM words", &DropStream{Name: "words"}},
+	{"DROP STREAM if", "DROP STREAM if", &DropStream{Name: "if"}},             // IF only with EXISTS
+	{"DROP STREAM exists", "DROP STREAM exists", &DropStream{Name: "exists"}}, // no IF, no flag
+	{`DROP STREAM "select"`, `DROP STREAM "select"`, &DropStream{Name: "select"}},
+	{"SHOW STREAMS", "SHOW STREAMS", &Show{What: "STREAMS"}},
+	{"show streams;", "SHOW STREAMS", &Show{What: "STREAMS"}},
+	{"ShOw StReAmS", "SHOW STREAMS", &Show{What: "STREAMS"}},
+
+	// TIMESTAMP literals, in UTC.
+	{"SELECT TIMESTAMP '2026-01-02T03:04:05Z', timestamp '2026-01-02 03:04:05.25', TIMESTAMP '2026-01-02', Timestamp '2026-01-02T05:04:05.000000001+02:00' FROM f()",
+		"SELECT TIMESTAMP '2026-01-02T03:04:05Z', TIMESTAMP '2026-01-02T03:04:05.25Z', TIMESTAMP '2026-01-02T00:00:00Z', TIMESTAMP '2026-01-02T03:04:05.000000001Z' FROM f()",
+		&Select{Items: items(
+			stamp(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)),
+			stamp(time.Date(2026, 1, 2, 3, 4, 5, 250e6, time.UTC)),
+			stamp(time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)),
+			stamp(time.Date(2026, 1, 2, 3, 4, 5, 1, time.UTC)),
+		), From: &From{Source: &SourceCall{Name: "f"}}}},
+
+	// The words given a meaning above are names everywhere else.
+	{"SELECT stream, timestamp, streams, if, exists, create, drop, show FROM stream",
+		"SELECT stream, timestamp, streams, if, exists, create, drop, show FROM stream",
+		&Select{Items: items(col("stream"), col("timestamp"), col("streams"), col("if"), col("exists"), col("create"), col("drop"), col("show")),
+			From: &From{Stream: "stream"}}},
+	{"SELECT timestamp AS stream FROM streams timestamp WHERE timestamp > TIMESTAMP '2026-01-01' AND stream.timestamp IS NULL",
+		"SELECT timestamp AS stream FROM streams AS timestamp WHERE timestamp > TIMESTAMP '2026-01-01T00:00:00Z' AND stream.timestamp IS NULL",
+		&Select{Items: []*SelectItem{{Expr: col("timestamp"), Alias: "stream"}}, From: &From{Stream: "streams", Alias: "timestamp"},
+			Where: bin("AND", bin(">", col("timestamp"), stamp(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))),
+				&IsNull{X: &ColumnRef{Table: "stream", Name: "timestamp"}})}},
+	{"SELECT CAST(timestamp AS timestamp), timestamp(x), unnest(a) FROM stream(path => 'p')",
+		"SELECT CAST(timestamp AS TIMESTAMP), timestamp(x), unnest(a) FROM stream(path => 'p')",
+		&Select{Items: items(&Cast{X: col("timestamp"), Type: "TIMESTAMP"}, &Call{Name: "timestamp", Args: []Expr{col("x")}}, &Call{Name: "unnest", Args: []Expr{col("a")}}),
+			From: &From{Source: &SourceCall{Name: "stream", Named: []*NamedArg{{Name: "path", Value: text("p")}}}}}},
+}
+
+func items(es ...Expr) []*SelectItem {
+	out := make([]*SelectItem, len(es))
+	for i, e := range es {
+		out[i] = &SelectItem{Expr: e}
+	}
+	return out
+}
+
+func text(s string) *Literal     { return &Literal{Value: types.Text(s)} }
+func stamp(t time.Time) *Literal { return &Literal{Value: types.Time(t)} }
+func allAccepted() []struct{ in, want string } {
+	all := append([]struct{ in, want string }{}, accepted...)
+	for _, c := range acceptedTrees {
+		all = append(all, struct{ in, want string }{c.in, c.want})
+	}
+	return all
+}
+
+// dump prints every exported field of a tree except positions, so that
+// two dumps are equal exactly when the trees are (positions aside).
+func dump(v any) string {
+	var b strings.Builder
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		if val, ok := v.Interface().(types.Value); ok {
+			fmt.Fprintf(&b, "%s:%s", val.Kind(), val)
+			return
+		}
+		switch v.Kind() {
+		case reflect.Interface, reflect.Pointer:
+			if v.IsNil() {
+				b.WriteString("nil")
+				return
+			}
+			walk(v.Elem())
+		case reflect.Struct:
+			b.WriteString(v.Type().Name() + "{")
+			for i := range v.NumField() {
+				if f := v.Type().Field(i); f.Name != "Pos" {
+					b.WriteString(" " + f.Name + ":")
+					walk(v.Field(i))
+				}
+			}
+			b.WriteString(" }")
+		case reflect.Slice:
+			b.WriteString("[")
+			for i := range v.Len() {
+				walk(v.Index(i))
+				b.WriteString(" ")
+			}
+			b.WriteString("]")
+		default:
+			fmt.Fprintf(&b, "%#v", v.Interface())
+		}
+	}
+	walk(reflect.ValueOf(v))
+	return b.String()
+}
+
+func TestParseTrees(t *testing.T) {
+	for _, c := range acceptedTrees {
+		stmts, err := Parse(c.in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", c.in, err)
+			continue
+		}
+		if len(stmts) != 1 {
+			t.Errorf("Parse(%q): %d statements, want 1", c.in, len(stmts))
+			continue
+		}
+		if got, want := dump(stmts[0]), dump(c.ast); got != want {
+			t.Errorf("Parse(%q)\n got %s\nwant %s", c.in, got, want)
+		}
+		if got := stmts[0].String(); got != c.want {
+			t.Errorf("Parse(%q).String()\n got %s\nwant %s", c.in, got, c.want)
+		}
+		if got := c.ast.String(); got != c.want {
+			t.Errorf("the tree of %q prints as\n%s, want\n%s", c.in, got, c.want)
+		}
+	}
+}
+
 func TestParseAccepted(t *testing.T) {
 	for _, c := range accepted {
 		stmts, err := Parse(c.in)
@@ -96,7 +264,7 @@ func TestParseAccepted(t *testing.T) {
 // TestRoundTrip checks the property the planner relies on: printing a
 // parse and parsing it again gives a tree that prints the same.
 func TestRoundTrip(t *testing.T) {
-	for _, c := range accepted {
+	for _, c := range allAccepted() {
 		checkRoundTrip(t, c.in)
 	}
 }
@@ -128,6 +296,26 @@ func tree(n Node) string {
 	switch n := n.(type) {
 	case *Explain:
 		return "(EXPLAIN " + tree(n.Stmt) + ")"
+	case *CreateStream:
+		return "(CREATE " + n.Name + " " + tree(n.Query) + ")"
+	case *DropStream:
+		return fmt.Sprintf("(DROP %s ifexists=%v)", n.Name, n.IfExists)
+	case *Show:
+		return "(SHOW " + n.What + ")"
+	case *From:
+		s := "(FROM"
+		if n.Source != nil {
+			s += " " + n.Source.String()
+		} else {
+			s += " stream=" + n.Stream
+		}
+		if n.Alias != "" {
+			s += " AS " + n.Alias
+		}
+		if n.Unnest != nil {
+			s += " (UNNEST " + tree(n.Unnest.Expr) + " AS " + n.Unnest.Alias + ")"
+		}
+		return s + ")"
 	case *Select:
 		s := "(SELECT"
 		for _, it := range n.Items {
@@ -140,7 +328,7 @@ func tree(n Node) string {
 				s += " AS " + it.Alias
 			}
 		}
-		s += " FROM " + n.From.String()
+		s += " " + tree(n.From)
 		if n.Where != nil {
 			s += " WHERE " + tree(n.Where)
 		}
@@ -260,12 +448,12 @@ func TestParseClauses(t *testing.T) {
 	if s.Window.Size != 90*time.Second || s.Window.Slide != 500*time.Millisecond {
 		t.Errorf("window = %v slide %v", s.Window.Size, s.Window.Slide)
 	}
-	if got := exprList(s.From.Args); got != "'x.log', 2, 'y'" {
+	if got := exprList(s.From.Source.Args); got != "'x.log', 2, 'y'" {
 		t.Errorf("positional args = %s", got)
 	}
-	if len(s.From.Named) != 2 || s.From.Named[0].Name != "format" || s.From.Named[0].Value.String() != "'jsonl'" ||
-		s.From.Named[1].Name != "follow" || s.From.Named[1].Value.String() != "TRUE" {
-		t.Errorf("named args = %v", s.From.Named)
+	if len(s.From.Source.Named) != 2 || s.From.Source.Named[0].Name != "format" || s.From.Source.Named[0].Value.String() != "'jsonl'" ||
+		s.From.Source.Named[1].Name != "follow" || s.From.Source.Named[1].Value.String() != "TRUE" {
+		t.Errorf("named args = %v", s.From.Source.Named)
 	}
 	if s.Limit.Count != 7 {
 		t.Errorf("limit = %d", s.Limit.Count)
@@ -313,11 +501,73 @@ func TestParseScript(t *testing.T) {
 	}
 }
 
+// A stream is made and read in one script; every statement knows its line.
+func TestParseStreamScript(t *testing.T) {
+	script := "CREATE STREAM w AS SELECT word FROM file('x'), UNNEST(split(line, ' ')) AS word;\n" +
+		"-- count them\n" +
+		"SELECT word, COUNT(*) FROM w GROUP BY word WINDOW 10s;\n" +
+		"EXPLAIN CREATE STREAM v AS SELECT word\n  FROM w;\n" +
+		"SHOW STREAMS; DROP STREAM IF EXISTS w;\n"
+	stmts, err := Parse(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		line, col int
+		text      string
+	}{
+		{1, 1, "CREATE STREAM w AS SELECT word FROM file('x'), UNNEST(split(line, ' ')) AS word"},
+		{3, 1, "SELECT word, COUNT(*) FROM w GROUP BY word WINDOW 10s"},
+		{4, 1, "EXPLAIN CREATE STREAM v AS SELECT word FROM w"},
+		{6, 1, "SHOW STREAMS"},
+		{6, 15, "DROP STREAM IF EXISTS w"},
+	}
+	if len(stmts) != len(want) {
+		t.Fatalf("got %d statements: %v", len(stmts), stmts)
+	}
+	for i, w := range want {
+		p := stmts[i].Position()
+		if p.Line != w.line || p.Column != w.col || p != endPos(script[:p.Offset]) {
+			t.Errorf("statement %d at %+v, want %d:%d", i, p, w.line, w.col)
+		}
+		if got := stmts[i].String(); got != w.text {
+			t.Errorf("statement %d = %s, want %s", i, got, w.text)
+		}
+	}
+	sel := stmts[1].(*Select)
+	if sel.From.Stream != "w" || sel.From.Source != nil || sel.From.Pos.Line != 3 || sel.From.Pos.Column != 28 {
+		t.Errorf("FROM w = %+v", sel.From)
+	}
+	create := stmts[2].(*Explain).Stmt.(*CreateStream)
+	if create.Name != "v" || create.Pos.Line != 4 || create.Pos.Column != 9 || create.Query.From.Pos.Line != 5 {
+		t.Errorf("explained CREATE = %+v, its FROM at %v", create, create.Query.From.Pos)
+	}
+}
+
 // Every node is at its first token; a binary operation at its left operand.
 func TestPositions(t *testing.T) {
 	q := "SELECT a,\n  -b * (c + 1) AS x\nFROM f(k => 'v')\nWHERE NOT d IS NULL WINDOW 5s ORDER BY a LIMIT 3"
 	s := parseOne(t, q)
-	at := func(what string, n Node, line, col int) {
+	at := positionChecker(t, q)
+	at("select", s, 1, 1)
+	at("item", s.Items[1], 2, 3)
+	mul := s.Items[1].Expr.(*Binary)
+	at("binary", mul, 2, 3)
+	at("unary", mul.L, 2, 3)
+	at("parenthesised sum", mul.R, 2, 9)
+	at("from", s.From, 3, 6)
+	at("source", s.From.Source, 3, 6)
+	at("named arg", s.From.Source.Named[0], 3, 8)
+	at("not", s.Where, 4, 7)
+	at("is null", s.Where.(*Unary).X, 4, 11)
+	at("window", s.Window, 4, 21)
+	at("order item", s.OrderBy[0], 4, 40)
+	at("limit", s.Limit, 4, 42)
+}
+
+// positionChecker returns a function that checks n is at line:col of q.
+func positionChecker(t *testing.T, q string) func(what string, n Node, line, col int) {
+	return func(what string, n Node, line, col int) {
 		t.Helper()
 		p := n.Position()
 		if p.Line != line || p.Column != col {
@@ -328,24 +578,38 @@ func TestPositions(t *testing.T) {
 			t.Errorf("%s at offset %d, inconsistent with %v", what, p.Offset, p)
 		}
 	}
-	at("select", s, 1, 1)
-	at("item", s.Items[1], 2, 3)
-	mul := s.Items[1].Expr.(*Binary)
-	at("binary", mul, 2, 3)
-	at("unary", mul.L, 2, 3)
-	at("parenthesised sum", mul.R, 2, 9)
-	at("source", s.From, 3, 6)
-	at("named arg", s.From.Named[0], 3, 8)
-	at("not", s.Where, 4, 7)
-	at("is null", s.Where.(*Unary).X, 4, 11)
-	at("window", s.Window, 4, 21)
-	at("order item", s.OrderBy[0], 4, 40)
-	at("limit", s.Limit, 4, 42)
+}
+
+func TestPositionsStreams(t *testing.T) {
+	q := "EXPLAIN\n  CREATE STREAM s AS SELECT\n TIMESTAMP '2026-01-01'\nFROM \"in\" AS i, UNNEST(a) w"
+	stmts, err := Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := positionChecker(t, q)
+	e := stmts[0].(*Explain)
+	at("explain", e, 1, 1)
+	c := e.Stmt.(*CreateStream)
+	at("create", c, 2, 3)
+	at("select", c.Query, 2, 22)
+	at("timestamp", c.Query.Items[0].Expr, 3, 2)
+	at("from", c.Query.From, 4, 6)
+	at("unnest", c.Query.From.Unnest, 4, 17)
+	at("unnest expr", c.Query.From.Unnest.Expr, 4, 24)
+
+	q = "SELECT 1 FROM f();\n  DROP STREAM IF EXISTS x; SHOW STREAMS"
+	stmts, err = Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at = positionChecker(t, q)
+	at("drop", stmts[1], 2, 3)
+	at("show", stmts[2], 2, 28)
 }
 
 func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"SELEC word FROM file('x')", `1:1: syntax error: unexpected "SELEC"; expected SELECT or EXPLAIN (did you mean SELECT?)`},
+		{"SELEC word FROM file('x')", `1:1: syntax error: unexpected "SELEC"; expected SELECT, EXPLAIN, CREATE, DROP or SHOW (did you mean SELECT?)`},
 		{"SELECT word FORM file('x')", `1:13: syntax error: unexpected "FORM"; expected FROM (did you mean FROM?)`},
 		{"SELECT word, COUNT(*) FORM file('x')", `1:23: syntax error: unexpected "FORM"; expected FROM (did you mean FROM?)`},
 		{"SELECT a FROM f() GRUOP BY a", `1:19: syntax error: unexpected "GRUOP"; expected GROUP BY (did you mean GROUP?)`},
@@ -353,8 +617,9 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT word", `1:12: syntax error: unexpected end of input; expected FROM or ","`},
 		{"SELECT word WHERE x = 1", `1:13: syntax error: unexpected "WHERE"; expected FROM or ","`},
 		{"SELECT FROM file('x')", `1:8: syntax error: unexpected "FROM"; expected a column name or expression`},
-		{"SELECT a FROM", `1:14: syntax error: unexpected end of input; expected a source such as file('path')`},
-		{"SELECT a FROM file WHERE", `1:20: syntax error: unexpected "WHERE"; expected "("`},
+		{"SELECT a FROM", `1:14: syntax error: unexpected end of input; expected a source such as file('path') or a stream name`},
+		{"SELECT a FROM file WHERE", `1:25: syntax error: unexpected end of input; expected an expression`}, // file is a stream here
+		{"SELECT a FROM file(", `1:20: syntax error: unexpected end of input; expected an expression or ")"`},
 		{"SELECT a FROM f(1", `1:18: syntax error: unexpected end of input; expected "," or ")"`},
 		{"SELECT a FROM f() WINDOW 10x", `1:26: syntax error: invalid duration "10x"; expected a number and unit (ms, s, m or h) such as 10s or 1m30s`},
 		{"SELECT a FROM f() WINDOW '5 s'", `1:26: syntax error: invalid duration '5 s'; expected a number and unit (ms, s, m or h) such as 10s or 1m30s`},
@@ -369,7 +634,7 @@ func TestParseErrors(t *testing.T) {
 		{`SELECT "abc FROM f()`, `1:8: syntax error: unterminated quoted name`},
 		{`SELECT "" FROM f()`, `1:8: syntax error: empty quoted name ""`},
 		{"SELECT a § FROM f()", `1:10: syntax error: unexpected character "§"`},
-		{"SELEC a FROM f('x", `1:1: syntax error: unexpected "SELEC"; expected SELECT or EXPLAIN (did you mean SELECT?)`},
+		{"SELEC a FROM f('x", `1:1: syntax error: unexpected "SELEC"; expected SELECT, EXPLAIN, CREATE, DROP or SHOW (did you mean SELECT?)`},
 		{"SELECT a + FROM f()", `1:12: syntax error: unexpected "FROM"; expected an expression`},
 		{"SELECT a FROM f() WHERE a *", `1:28: syntax error: unexpected end of input; expected an expression`},
 		{"SELECT a FROM f() WHERE x = = 1", `1:29: syntax error: unexpected "="; expected an expression`},
@@ -386,15 +651,51 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT first FROM f()", `1:8: syntax error: unexpected "first"; expected a column name or expression (FIRST is a reserved word; write "first" to use it as a name)`},
 		{"SELECT a FROM f() ORDER a", `1:25: syntax error: unexpected "a"; expected BY`},
 		{"SELECT a FROM f() ORDER BY a NULLS", `1:35: syntax error: unexpected end of input; expected FIRST or LAST`},
+		// Stream statements, FROM and TIMESTAMP.
+		{"CREATE STREAM words SELECT word FROM f()", `1:21: syntax error: unexpected "SELECT"; expected AS`},
+		{"CREATE STREAM", `1:14: syntax error: unexpected end of input; expected a stream name`},
+		{"CREATE STREAM AS SELECT a FROM f()", `1:15: syntax error: unexpected "AS"; expected a stream name`},
+		{"CREATE STREAM w AS", `1:19: syntax error: unexpected end of input; expected SELECT`},
+		{"CREATE STREM w AS SELECT a FROM f()", `1:8: syntax error: unexpected "STREM"; expected STREAM (did you mean STREAM?)`},
+		{"CRATE STREAM w AS SELECT a FROM f()", `1:1: syntax error: unexpected "CRATE"; expected SELECT, EXPLAIN, CREATE, DROP or SHOW (did you mean CREATE?)`},
+		{"DROP words", `1:6: syntax error: unexpected "words"; expected STREAM`},
+		{"DROP STREAM", `1:12: syntax error: unexpected end of input; expected a stream name`},
+		{"DROP STREAM IF EXISTS", `1:22: syntax error: unexpected end of input; expected a stream name`},
+		{"DROP STREAM IF EXIST w", `1:16: syntax error: unexpected "EXIST"; expected EXISTS or end of statement (did you mean EXISTS?)`},
+		{"DROP STREAM a, b", `1:14: syntax error: unexpected ","; expected end of statement`},
+		{"SHOW", `1:5: syntax error: unexpected end of input; expected STREAMS`},
+		{"SHOW STREAM", `1:6: syntax error: unexpected "STREAM"; expected STREAMS (did you mean STREAMS?)`},
+		{"SHOW tables", `1:6: syntax error: unexpected "tables"; expected STREAMS`},
+		{"EXPLAIN DROP STREAM w", `1:9: syntax error: unexpected "DROP"; expected SELECT or CREATE`},
+		{"EXPLAIN SHOW STREAMS", `1:9: syntax error: unexpected "SHOW"; expected SELECT or CREATE`},
+		{"SELECT * FROM file('x'), unnest", `1:32: syntax error: unexpected end of input; expected "("`},
+		{"SELECT * FROM file('x'),", `1:25: syntax error: unexpected end of input; expected UNNEST`},
+		{"SELECT * FROM file('x'), lines(y)", `1:26: syntax error: unexpected "lines"; expected UNNEST`},
+		{"SELECT * FROM s, UNNEST()", `1:25: syntax error: unexpected ")"; expected an expression`},
+		{"SELECT * FROM s, UNNEST(a, b)", `1:26: syntax error: unexpected ","; expected ")"`},
+		{"SELECT * FROM s, UNNEST(a) AS", `1:30: syntax error: unexpected end of input; expected an alias`},
+		{"SELECT * FROM s, UNNEST(a), UNNEST(b)", `1:27: syntax error: unexpected ","; expected WHERE, GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT or end of statement`},
+		{"SELECT * FROM s 5", `1:17: syntax error: unexpected "5"; expected WHERE, GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT, "," or end of statement`},
+		// CREATE, DROP and SHOW are not reserved, so a missing ";" makes
+		// them an alias; the error is still put on them.
+		{"SELECT a FROM f()\nCREATE STREAM s AS SELECT a FROM f()", `2:1: syntax error: unexpected "CREATE"; expected WHERE, GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT, "," or end of statement`},
+		{"SELECT a FROM s, UNNEST(x) drop stream w", `1:28: syntax error: unexpected "drop"; expected WHERE, GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT or end of statement`},
+		{"DROP STREAM w\nSHOW STREAMS", `2:1: syntax error: unexpected "SHOW"; expected end of statement`},
+		{"SELECT TIMESTAMP 'yesterday' FROM f()", `1:18: syntax error: invalid timestamp 'yesterday'; expected 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM:SS' or RFC 3339 such as '2026-01-02T03:04:05Z'`},
+		{"SELECT a FROM f() WHERE t > TIMESTAMP '2026-01-02 03:04'", `1:39: syntax error: invalid timestamp '2026-01-02 03:04'; expected 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM:SS' or RFC 3339 such as '2026-01-02T03:04:05Z'`},
+		{"SELECT TIMESTAMP '2026-13-01' FROM f()", `1:18: syntax error: invalid timestamp '2026-13-01': month out of range`},
+		{"SELECT TIMESTAMP '2026-02-30 12:00:00' FROM f()", `1:18: syntax error: invalid timestamp '2026-02-30 12:00:00': day out of range`},
+		{"SELECT TIMESTAMP '3000-01-01' FROM f()", `1:18: syntax error: timestamp '3000-01-01' is out of range; expected a time between 1677-09-21 and 2262-04-11`},
+		{"SELECT TIMESTAMP 5 FROM f()", `1:18: syntax error: unexpected "5"; expected FROM or ","`},
 		{"SELECT a FROM f() LIMIT x", `1:25: syntax error: unexpected "x"; expected an integer`},
 		{"SELECT a FROM f() LIMIT 99999999999999999999", `1:25: syntax error: number 99999999999999999999 is too large`},
 		{"SELECT 99999999999999999999 FORM f()", `1:8: syntax error: number 99999999999999999999 is too large`},
 		{"SELECT 1e999 FROM f()", `1:8: syntax error: number 1e999 is too large`},
-		{"SELECT a FROM f() x y", `1:21: syntax error: unexpected "y"; expected WHERE, GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT or end of statement`},
-		{"SELECT a FROM f() SELECT b FROM g()", `1:19: syntax error: unexpected "SELECT"; expected WHERE, GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT or end of statement`},
-		{"", `1:1: syntax error: unexpected end of input; expected SELECT or EXPLAIN`},
-		{" ;; -- nothing", `1:15: syntax error: unexpected end of input; expected SELECT or EXPLAIN`},
-		{"EXPLAIN", `1:8: syntax error: unexpected end of input; expected SELECT`},
+		{"SELECT a FROM f() x y", `1:21: syntax error: unexpected "y"; expected WHERE, GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT, "," or end of statement`},
+		{"SELECT a FROM f() SELECT b FROM g()", `1:19: syntax error: unexpected "SELECT"; expected WHERE, GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT, "," or end of statement`},
+		{"", `1:1: syntax error: unexpected end of input; expected SELECT, EXPLAIN, CREATE, DROP or SHOW`},
+		{" ;; -- nothing", `1:15: syntax error: unexpected end of input; expected SELECT, EXPLAIN, CREATE, DROP or SHOW`},
+		{"EXPLAIN", `1:8: syntax error: unexpected end of input; expected SELECT or CREATE`},
 		{"SELECT a FROM f();\nSELECT b\n  FROM g()\n  WHERE b = = 1;", `4:13: syntax error: unexpected "="; expected an expression`},
 		{"SELECT a FROM f();\nSELECT b FROM g()\nWHRE b = 1", `3:1: syntax error: unexpected "WHRE"; expected WHERE (did you mean WHERE?)`},
 		// The first error in the text wins, whatever kind it is.
@@ -459,10 +760,15 @@ func TestErrorSnippet(t *testing.T) {
 // FuzzParse checks that no input panics, that errors point inside the
 // text, and that whatever parses survives a print/parse round trip.
 func FuzzParse(f *testing.F) {
-	for _, c := range accepted {
+	for _, c := range allAccepted() {
 		f.Add(c.in)
 	}
-	for _, s := range []string{"SELECT a FROM f() WINDOW 10x", "SELEC a", "SELECT (((1", "SELECT 'x", "SELECT \"\"\"\" FROM f()"} {
+	for _, s := range []string{
+		"SELECT a FROM f() WINDOW 10x", "SELEC a", "SELECT (((1", "SELECT 'x", "SELECT \"\"\"\" FROM f()",
+		"CREATE STREAM w AS SELECT a FROM s;\nDROP STREAM IF EXISTS w; SHOW STREAMS",
+		"SELECT TIMESTAMP '2262-04-11T23:47:16.854775807Z' FROM s, UNNEST(TIMESTAMP '1677-09-21 00:12:43.145224192')",
+		"SELECT TIMESTAMP '2026-02-30' FROM f()", "DROP STREAM if", "CREATE STREAM s SELECT", "SELECT a FROM f() show streams",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {

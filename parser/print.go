@@ -126,8 +126,38 @@ func (n *SourceCall) String() string {
 	for _, a := range n.Named {
 		args = append(args, a.String())
 	}
-	return quoteIdent(n.Name) + "(" + strings.Join(args, ", ") + ")" + alias(n.Alias)
+	return quoteIdent(n.Name) + "(" + strings.Join(args, ", ") + ")"
 }
+
+func (n *From) String() string {
+	var s string
+	if n.Source != nil {
+		s = n.Source.String()
+	} else {
+		s = quoteIdent(n.Stream)
+	}
+	s += alias(n.Alias)
+	if n.Unnest != nil {
+		s += ", " + n.Unnest.String()
+	}
+	return s
+}
+
+func (n *Unnest) String() string { return "UNNEST(" + n.Expr.String() + ")" + alias(n.Alias) }
+
+func (n *CreateStream) String() string {
+	return "CREATE STREAM " + quoteIdent(n.Name) + " AS " + n.Query.String()
+}
+
+func (n *DropStream) String() string {
+	s := "DROP STREAM "
+	if n.IfExists {
+		s += "IF EXISTS "
+	}
+	return s + quoteIdent(n.Name)
+}
+
+func (n *Show) String() string { return "SHOW " + n.What }
 
 func (n *NamedArg) String() string { return quoteIdent(n.Name) + " => " + n.Value.String() }
 
@@ -177,9 +207,7 @@ func (n *Literal) String() string {
 	case types.KindText:
 		return quoteString(v.AsText())
 	case types.KindTime:
-		// The parser makes no timestamp literals; planners that fold
-		// constants may, and this is how one would be written.
-		return "CAST(" + quoteString(v.AsTime().Format(time.RFC3339Nano)) + " AS TIMESTAMP)"
+		return "TIMESTAMP " + quoteString(v.AsTime().UTC().Format(time.RFC3339Nano))
 	}
 	return v.String()
 }

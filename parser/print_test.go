@@ -60,6 +60,11 @@ func TestPrintBuilt(t *testing.T) {
 		{&Literal{Value: types.Float(1.5e-7)}, "1.5e-07"},
 		{&Literal{Value: types.Bool(false)}, "FALSE"},
 		{&Literal{Value: types.Null}, "NULL"},
+		{stamp(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)), "TIMESTAMP '2024-01-02T03:04:05Z'"},
+		{stamp(time.Date(2024, 1, 2, 3, 4, 5, 120, time.FixedZone("", 3600))), "TIMESTAMP '2024-01-02T02:04:05.00000012Z'"},
+		{stamp(time.Unix(0, math.MinInt64)), "TIMESTAMP '1677-09-21T00:12:43.145224192Z'"},
+		{&Unary{Op: "-", X: stamp(time.Unix(0, 0))}, "-TIMESTAMP '1970-01-01T00:00:00Z'"},
+		{bin("=", col("timestamp"), stamp(time.Unix(1, 0))), "timestamp = TIMESTAMP '1970-01-01T00:00:01Z'"},
 	} {
 		if got := tc.e.String(); got != tc.want {
 			t.Errorf("got %s, want %s", got, tc.want)
@@ -84,7 +89,6 @@ func TestPrintUnparsed(t *testing.T) {
 		{&Unary{Op: "-", X: &Literal{Value: types.Int(-5)}}, "- -5"}, // not "--5", a comment
 		{bin("-", col("a"), &Literal{Value: types.Float(-1.5)}), "a - -1.5"},
 		{&Literal{Value: types.Float(math.Inf(1))}, "CAST('+Inf' AS DOUBLE)"},
-		{&Literal{Value: types.Time(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))}, "CAST('2024-01-02T03:04:05Z' AS TIMESTAMP)"},
 	} {
 		if got := tc.e.String(); got != tc.want {
 			t.Errorf("got %s, want %s", got, tc.want)
@@ -100,7 +104,10 @@ func TestPrintSelect(t *testing.T) {
 			{Expr: &Call{Name: "count", Star: true}, Alias: "n"},
 			{Expr: col("w"), Alias: "order"},
 		},
-		From:    &SourceCall{Name: "file", Args: []Expr{&Literal{Value: types.Text("x.log")}}, Named: []*NamedArg{{Name: "format", Value: &Literal{Value: types.Text("jsonl")}}}, Alias: "src"},
+		From: &From{
+			Source: &SourceCall{Name: "file", Args: []Expr{&Literal{Value: types.Text("x.log")}}, Named: []*NamedArg{{Name: "format", Value: &Literal{Value: types.Text("jsonl")}}}},
+			Alias:  "src",
+		},
 		Where:   bin(">", col("a"), num(1)),
 		GroupBy: []Expr{col("w"), col("a")},
 		Having:  bin(">", &Call{Name: "count", Star: true}, num(2)),
@@ -118,6 +125,44 @@ func TestPrintSelect(t *testing.T) {
 	}
 	if got := (&Window{Size: time.Hour}).String(); got != "WINDOW 1h" {
 		t.Errorf("tumbling window: %s", got)
+	}
+}
+
+// Statements and FROM clauses built by hand print as SQL that reads back
+// as the same tree.
+func TestPrintStatements(t *testing.T) {
+	sel := func(from *From) *Select { return &Select{Items: items(col("a")), From: from} }
+	for _, tc := range []struct {
+		s    Statement
+		want string
+	}{
+		{sel(&From{Stream: "words"}), "SELECT a FROM words"},
+		{sel(&From{Stream: "select", Alias: "from"}), `SELECT a FROM "select" AS "from"`},
+		{sel(&From{Stream: "stream", Alias: "timestamp"}), "SELECT a FROM stream AS timestamp"},
+		{sel(&From{Source: &SourceCall{Name: "file", Args: []Expr{text("x")}}, Alias: "l", Unnest: &Unnest{Expr: col("w")}}),
+			"SELECT a FROM file('x') AS l, UNNEST(w)"},
+		{sel(&From{Stream: "s", Unnest: &Unnest{Expr: &Call{Name: "split", Args: []Expr{col("l"), text(" ")}}, Alias: "unnest"}}),
+			"SELECT a FROM s, UNNEST(split(l, ' ')) AS unnest"},
+		{sel(&From{Source: &SourceCall{Name: "unnest"}}), "SELECT a FROM unnest()"},
+		{&CreateStream{Name: "big words", Query: sel(&From{Stream: "words"})}, `CREATE STREAM "big words" AS SELECT a FROM words`},
+		{&Explain{Stmt: &CreateStream{Name: "w", Query: sel(&From{Stream: "s"})}}, "EXPLAIN CREATE STREAM w AS SELECT a FROM s"},
+		{&DropStream{Name: "words"}, "DROP STREAM words"},
+		{&DropStream{Name: "words", IfExists: true}, "DROP STREAM IF EXISTS words"},
+		{&DropStream{Name: "if"}, "DROP STREAM if"},
+		{&DropStream{Name: "exists", IfExists: true}, "DROP STREAM IF EXISTS exists"},
+		{&DropStream{Name: "Where"}, `DROP STREAM "Where"`},
+		{&Show{What: "STREAMS"}, "SHOW STREAMS"},
+	} {
+		if got := tc.s.String(); got != tc.want {
+			t.Errorf("got %s, want %s", got, tc.want)
+			continue
+		}
+		back, err := Parse(tc.want)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.want, err)
+		} else if len(back) != 1 || dump(back[0]) != dump(tc.s) {
+			t.Errorf("%q reads back as %s, want %s", tc.want, dump(back[0]), dump(tc.s))
+		}
 	}
 }
 
