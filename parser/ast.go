@@ -46,8 +46,12 @@ type Select struct {
 	GroupBy  []Expr
 	Having   Expr // nil if absent
 	Window   *Window
-	OrderBy  []*OrderItem
-	Limit    *Limit
+	// Emit is "" (the default: a window emits once, when it closes) or
+	// "CHANGES" (`EMIT CHANGES`: every batch, the updated rows of every
+	// open window).
+	Emit    string
+	OrderBy []*OrderItem
+	Limit   *Limit
 }
 
 // SelectItem is one entry of the select list: `*`, or an expression with an
@@ -115,11 +119,28 @@ type NamedArg struct {
 	Value Expr
 }
 
-// Window is `WINDOW size [SLIDE slide]`. Slide is zero for a tumbling window.
+// Window is the WINDOW clause:
+//
+//	WINDOW 10s [SLIDE 5s] [EVENT TIME ts [LATENESS 5s]]   tumbling or sliding
+//	WINDOW SESSION 30s [EVENT TIME ts [LATENESS 5s]]      per-key session, closed by a gap
+//	WINDOW UNBOUNDED [TIMEOUT 1h]                         running totals (updateStateByKey)
 type Window struct {
-	Pos   Pos
-	Size  time.Duration
+	Pos  Pos
+	Kind string // "" (tumbling or sliding), "SESSION" or "UNBOUNDED"
+	// Size is the window length, or the gap of a session; zero for
+	// UNBOUNDED.
+	Size time.Duration
+	// Slide is zero for a tumbling window.
 	Slide time.Duration
+	// EventTime is the column (or expression) rows carry their time in;
+	// nil for processing time.
+	EventTime Expr
+	// Lateness is how far behind the largest event time seen a row may
+	// arrive and still count.
+	Lateness time.Duration
+	// Timeout drops the running state of a key that saw no rows for this
+	// long (UNBOUNDED only); zero keeps keys forever.
+	Timeout time.Duration
 }
 
 // OrderItem is one ORDER BY key.
