@@ -3,8 +3,6 @@ package operators
 import (
 	"time"
 
-	"github.com/streamsql/streamsql/agg"
-	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/types"
 	"github.com/streamsql/streamsql/window"
 )
@@ -18,38 +16,24 @@ import (
 // Output rows are the group key values, then one value per aggregate, then
 // window_start and window_end.
 type Aggregate struct {
-	Keys []expr.Func
-	Aggs []agg.Func
+	Grouping
 	// Window is zero to aggregate each batch on its own.
 	Window window.Spec
-	Next   Operator
+	// Changes is EMIT CHANGES: every batch, the current rows of the open
+	// window for the keys that changed, instead of one final emission.
+	Changes bool
+	Next    Operator
 
 	batch *window.Table
 	panes *window.Panes
-	key   []types.Value
-	buf   []byte
 }
 
 func (a *Aggregate) Push(rows []types.Row) error {
 	if a.batch == nil {
 		a.batch = window.NewTable()
 	}
-	if a.key == nil {
-		a.key = make([]types.Value, len(a.Keys))
-	}
-	n := len(a.Aggs)
 	for _, r := range rows {
-		buf := a.buf[:0]
-		for i, k := range a.Keys {
-			v := k(r)
-			a.key[i] = v
-			buf = types.AppendKey(buf, v)
-		}
-		a.buf = buf
-		g := a.batch.Get(buf, a.key, n)
-		for i, f := range a.Aggs {
-			f.Add(&g.States[i], r)
-		}
+		a.add(a.batch, r)
 	}
 	return nil
 }
@@ -65,7 +49,7 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 		// no GROUP BY still answers one row (COUNT(*) = 0) for an empty
 		// batch, as SQL does for an empty table.
 		w := types.Window{Start: b.Start, End: b.Time}
-		if err := a.emit(cur, w); err != nil {
+		if err := a.emit(a.Next, cur, w, true); err != nil {
 			return err
 		}
 		b.Window = &w
@@ -74,6 +58,7 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 	if a.panes == nil {
 		a.panes = window.NewPanes(a.Window)
 	}
+	changed := cur
 	a.panes.Add(b.Start, cur, a.Aggs)
 	switch {
 	case b.Final:
@@ -82,19 +67,37 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 		// batch, so its one window is the whole run.
 		w := types.Window{Start: b.Start, End: b.Time}
 		if !b.Bounded {
-			end := b.Time
-			if rem := end.UnixNano() % int64(a.Window.Slide); rem != 0 {
-				end = end.Add(time.Duration(int64(a.Window.Slide) - rem))
-			}
-			w = a.Window.Ending(end)
+			w = a.Window.Ending(a.nextEnd(b.Time))
 		}
-		if err := a.emit(a.panes.All(a.Aggs), w); err != nil {
+		if err := a.emit(a.Next, a.panes.All(a.Aggs), w, true); err != nil {
 			return err
+		}
+		b.Window, b.Emitted = &w, true
+	case a.Changes:
+		// Update mode: the window that will next close, as it stands,
+		// for the keys this batch touched.
+		w := a.Window.Ending(a.nextEnd(b.Time))
+		if a.Window.Due(b.Time) {
+			w = a.Window.Ending(b.Time)
+		}
+		t := a.panes.Window(w, a.Aggs)
+		var groups []*window.Group
+		for k := range changed.Groups {
+			groups = append(groups, t.Groups[k])
+		}
+		window.SortGroups(groups)
+		if rows := a.rows(groups, w, false); len(rows) > 0 {
+			if err := a.Next.Push(rows); err != nil {
+				return err
+			}
+		}
+		if a.Window.Due(b.Time) {
+			a.panes.Evict(b.Time)
 		}
 		b.Window, b.Emitted = &w, true
 	case a.Window.Due(b.Time):
 		w := a.Window.Ending(b.Time)
-		if err := a.emit(a.panes.Window(w, a.Aggs), w); err != nil {
+		if err := a.emit(a.Next, a.panes.Window(w, a.Aggs), w, true); err != nil {
 			return err
 		}
 		a.panes.Evict(b.Time)
@@ -107,27 +110,10 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 	return a.Next.EndBatch(b)
 }
 
-func (a *Aggregate) emit(t *window.Table, w types.Window) error {
-	groups := t.Sorted()
-	if len(groups) == 0 && len(a.Keys) == 0 {
-		// A global aggregate over no rows still has one row.
-		groups = []*window.Group{{States: make([]agg.State, len(a.Aggs))}}
+// nextEnd is the first window end at or after t.
+func (a *Aggregate) nextEnd(t time.Time) time.Time {
+	if rem := t.UnixNano() % int64(a.Window.Slide); rem != 0 {
+		return t.Add(time.Duration(int64(a.Window.Slide) - rem))
 	}
-	if len(groups) == 0 {
-		return nil
-	}
-	width := len(a.Keys) + len(a.Aggs) + 2
-	arena := make([]types.Value, len(groups)*width)
-	out := make([]types.Row, len(groups))
-	start, end := types.Time(w.Start), types.Time(w.End)
-	for i, g := range groups {
-		r := arena[i*width : (i+1)*width : (i+1)*width]
-		copy(r, g.Key)
-		for j, f := range a.Aggs {
-			r[len(a.Keys)+j] = f.Result(&g.States[j])
-		}
-		r[width-2], r[width-1] = start, end
-		out[i] = r
-	}
-	return a.Next.Push(out)
+	return t
 }

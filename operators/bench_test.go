@@ -38,7 +38,7 @@ func (d *discard) EndBatch(*BatchEnd) error    { return nil }
 
 func wordCount(spec window.Spec, sink Operator) Operator {
 	count, _ := agg.New("count", nil, false)
-	a := &Aggregate{Keys: []expr.Func{expr.Column(1)}, Aggs: []agg.Func{count}, Window: spec, Next: sink}
+	a := &Aggregate{Grouping: Grouping{Keys: []expr.Func{expr.Column(1)}, Aggs: []agg.Func{count}}, Window: spec, Next: sink}
 	return &SplitWords{Col: 0, Next: a}
 }
 

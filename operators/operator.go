@@ -27,8 +27,14 @@ type BatchEnd struct {
 	// Emitted starts true; an aggregate clears it when no window closed,
 	// so the sink knows there is no result this batch.
 	Emitted bool
-	// Window is set by a windowed aggregate to the window it emitted.
+	// Window is set by a windowed aggregate to the window it emitted
+	// (nil when it emitted several at once: rows then carry their
+	// window_start and window_end).
 	Window *types.Window
+	// Late and Malformed count, for the batch's statistics, rows an
+	// operator dropped: behind the watermark, or without a usable event
+	// time.
+	Late, Malformed int64
 }
 
 // Operator is one node of the physical DAG.

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/streamsql/streamsql/agg"
 	"github.com/streamsql/streamsql/expr"
@@ -34,7 +35,7 @@ type Plan struct {
 	// Upstream is the plan of the named stream this one reads, nil when
 	// reading a source.
 	Upstream *Plan
-	Window   window.Spec
+	Time     TimeSpec
 	// Bounded is true when the input ends by itself (--once, stdin).
 	Bounded bool
 	// Readers counts the queries started together that read this plan
@@ -170,11 +171,62 @@ func (f *Filter) operator(next operators.Operator) operators.Operator {
 // per window.
 type Aggregate struct {
 	chain
-	Keys   []parser.Expr
-	Aggs   []*parser.Call
-	Window window.Spec
-	keyFns []expr.Func
-	aggFns []agg.Func
+	Keys []parser.Expr
+	Aggs []*parser.Call
+	Time TimeSpec
+	// Changes is EMIT CHANGES: updated rows every batch.
+	Changes bool
+	keyFns  []expr.Func
+	aggFns  []agg.Func
+	timeFn  expr.Func
+}
+
+// WindowKind is the kind of window an aggregate groups rows into.
+type WindowKind int
+
+const (
+	PerBatch  WindowKind = iota // no WINDOW: each batch on its own
+	Fixed                       // tumbling or sliding
+	Session                     // per key, closed by a gap
+	Unbounded                   // running totals
+)
+
+// TimeSpec says how an aggregate groups rows in time.
+type TimeSpec struct {
+	Kind   WindowKind
+	Window window.Spec // Fixed: length and slide; Session: Size is the gap
+	// EventTime is the expression rows carry their time in; nil for
+	// processing time.
+	EventTime parser.Expr
+	Lateness  time.Duration
+	Timeout   time.Duration // Unbounded: forget keys idle this long
+}
+
+func (t TimeSpec) String() string {
+	var w string
+	switch t.Kind {
+	case PerBatch:
+		return "per batch"
+	case Unbounded:
+		w = "unbounded"
+		if t.Timeout > 0 {
+			w += ", keys idle " + parser.FormatDuration(t.Timeout) + " dropped"
+		}
+		return w
+	case Session:
+		w = "session gap " + parser.FormatDuration(t.Window.Size)
+	default:
+		if t.Window.Sliding() {
+			w = fmt.Sprintf("sliding %s every %s, panes of %s", parser.FormatDuration(t.Window.Size),
+				parser.FormatDuration(t.Window.Slide), parser.FormatDuration(t.Window.Pane()))
+		} else {
+			w = "tumbling " + parser.FormatDuration(t.Window.Size)
+		}
+	}
+	if t.EventTime != nil {
+		w += fmt.Sprintf(", event time %s, lateness %s", t.EventTime, parser.FormatDuration(t.Lateness))
+	}
+	return w
 }
 
 func (a *Aggregate) Describe() string {
@@ -186,20 +238,31 @@ func (a *Aggregate) Describe() string {
 	for i, c := range a.Aggs {
 		aggs[i] = c.String()
 	}
-	w := "per batch"
-	switch {
-	case a.Window.IsZero():
-	case a.Window.Sliding():
-		w = fmt.Sprintf("sliding %s every %s, panes of %s", parser.FormatDuration(a.Window.Size),
-			parser.FormatDuration(a.Window.Slide), parser.FormatDuration(a.Window.Pane()))
-	default:
-		w = "tumbling " + parser.FormatDuration(a.Window.Size)
+	s := fmt.Sprintf("Aggregate keys=[%s] aggs=[%s] window=%s", strings.Join(keys, ", "), strings.Join(aggs, ", "), a.Time)
+	if a.Changes {
+		s += " emit=changes"
 	}
-	return fmt.Sprintf("Aggregate keys=[%s] aggs=[%s] window=%s", strings.Join(keys, ", "), strings.Join(aggs, ", "), w)
+	return s
 }
 
 func (a *Aggregate) operator(next operators.Operator) operators.Operator {
-	return &operators.Aggregate{Keys: a.keyFns, Aggs: a.aggFns, Window: a.Window, Next: next}
+	g := operators.Grouping{Keys: a.keyFns, Aggs: a.aggFns}
+	var event *operators.EventWatermark
+	if a.timeFn != nil {
+		event = &operators.EventWatermark{Time: a.timeFn, Lateness: a.Time.Lateness}
+	}
+	switch a.Time.Kind {
+	case Unbounded:
+		return &operators.Running{Grouping: g, Timeout: a.Time.Timeout, Next: next}
+	case Session:
+		return &operators.Session{Grouping: g, Gap: a.Time.Window.Size, Event: event, Changes: a.Changes, Next: next}
+	case Fixed:
+		if event != nil {
+			return &operators.EventWindow{Grouping: g, EventWatermark: *event, Window: a.Time.Window, Changes: a.Changes, Next: next}
+		}
+		return &operators.Aggregate{Grouping: g, Window: a.Time.Window, Changes: a.Changes, Next: next}
+	}
+	return &operators.Aggregate{Grouping: g, Next: next}
 }
 
 // Project computes the result columns (and any hidden sort columns).

@@ -66,7 +66,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 		node = &Filter{chain: chain{node}, Label: "WHERE", Cond: sel.Where, fn: fn}
 	}
 
-	win, err := p.window(sel.Window)
+	win, err := p.window(sel, inScope)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +97,9 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 		}
 		if sel.Window != nil {
 			return nil, p.errorf(sel.Window.Pos, ErrWindow, "WINDOW needs GROUP BY or an aggregate in the select list")
+		}
+		if sel.Emit != "" {
+			return nil, p.errorf(sel.Pos, ErrWindow, "EMIT CHANGES needs GROUP BY or an aggregate in the select list")
 		}
 	}
 
@@ -131,7 +134,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	for i := range kinds {
 		kinds[i] = outScope.cols[i].kind
 	}
-	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Source: in.source, Upstream: in.upstream, Window: win}
+	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Source: in.source, Upstream: in.upstream, Time: win.TimeSpec}
 	if in.source != nil {
 		plan.Bounded = in.source.Bounded()
 	} else {
@@ -412,22 +415,59 @@ func visitSelect(sel *parser.Select, fn func(parser.Expr)) {
 	}
 }
 
-func (p *planning) window(w *parser.Window) (window.Spec, error) {
+// timing is the planned WINDOW clause.
+type timing struct {
+	TimeSpec
+	timeFn  expr.Func
+	changes bool
+}
+
+func (p *planning) window(sel *parser.Select, in *scope) (timing, error) {
+	w := sel.Window
+	t := timing{changes: sel.Emit == "CHANGES"}
 	if w == nil {
-		return window.Spec{}, nil
+		return t, nil
+	}
+	if w.EventTime != nil {
+		in.clause = "EVENT TIME"
+		if containsAgg(w.EventTime) {
+			return t, p.errorf(w.EventTime.Position(), ErrAggregate, "aggregate functions are not allowed in EVENT TIME")
+		}
+		switch k := p.typeOf(w.EventTime, in); k {
+		case types.KindBool, types.KindArray:
+			return t, p.errorf(w.EventTime.Position(), ErrType, "EVENT TIME needs a timestamp (RFC 3339 text, epoch milliseconds or TIMESTAMP), but %s is %s", w.EventTime, k)
+		}
+		fn, err := p.compile(w.EventTime, in)
+		if err != nil {
+			return t, err
+		}
+		t.EventTime, t.timeFn, t.Lateness = w.EventTime, fn, w.Lateness
+	}
+	switch w.Kind {
+	case "UNBOUNDED":
+		t.Kind, t.Timeout = Unbounded, w.Timeout
+		return t, nil
+	case "SESSION":
+		t.Kind, t.Window = Session, window.Spec{Size: w.Size, Slide: w.Size}
+		return t, nil
 	}
 	spec := window.Spec{Size: w.Size, Slide: w.Slide}
 	if spec.Slide == 0 {
 		spec.Slide = spec.Size
 	}
-	if p.opts.Once {
-		// A bounded run is one batch; the window covers all of it.
-		return spec, nil
+	t.Kind, t.Window = Fixed, spec
+	if spec.Slide > spec.Size {
+		return t, p.errorf(w.Pos, ErrWindow, "window slide %s is longer than the window %s: rows between windows would be lost", spec.Slide, spec.Size)
+	}
+	if p.opts.Once || w.EventTime != nil {
+		// Event-time windows follow the data, not the batches; a bounded
+		// run is one batch whose window covers all of it.
+		return t, nil
 	}
 	if err := spec.Check(p.opts.Batch); err != nil {
-		return spec, p.errorf(w.Pos, ErrWindow, "%v", err)
+		return t, p.errorf(w.Pos, ErrWindow, "%v", err)
 	}
-	return spec, nil
+	return t, nil
 }
 
 func isAggCall(e parser.Expr) bool {
@@ -460,8 +500,8 @@ func (p *planning) isAggregate(sel *parser.Select) bool {
 
 // aggregate plans GROUP BY and the aggregate calls, and returns the scope
 // of its output rows: keys, aggregates, window_start, window_end.
-func (p *planning) aggregate(sel *parser.Select, in *scope, win window.Spec) (*Aggregate, *scope, error) {
-	a := &Aggregate{Window: win}
+func (p *planning) aggregate(sel *parser.Select, in *scope, win timing) (*Aggregate, *scope, error) {
+	a := &Aggregate{Time: win.TimeSpec, Changes: win.changes, timeFn: win.timeFn}
 	out := &scope{inner: in}
 	in.clause = "GROUP BY"
 	for _, g := range sel.GroupBy {

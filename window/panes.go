@@ -78,3 +78,34 @@ func (p *Panes) All(fs []agg.Func) *Table {
 	}
 	return out
 }
+
+// Groups merges, across the panes of window w, only the groups whose
+// encoded keys are listed: what EMIT CHANGES needs for the keys a batch
+// touched, without merging the whole window.
+func (p *Panes) Groups(w types.Window, keys map[string]bool, fs []agg.Func) []*Group {
+	first, last := p.Spec.Panes(w)
+	out := make([]*Group, 0, len(keys))
+	for k := range keys {
+		var g *Group
+		for i := first; i <= last; i++ {
+			t, ok := p.Tables[i]
+			if !ok {
+				continue
+			}
+			src, ok := t.Groups[k]
+			if !ok {
+				continue
+			}
+			if g == nil {
+				g = &Group{Key: src.Key, States: make([]agg.State, len(fs))}
+			}
+			for j, f := range fs {
+				f.Merge(&g.States[j], &src.States[j])
+			}
+		}
+		if g != nil {
+			out = append(out, g)
+		}
+	}
+	return out
+}

@@ -32,7 +32,7 @@ func (t *Table) Get(k []byte, key []types.Value, nStates int) *Group {
 	if g, ok := t.Groups[string(k)]; ok {
 		return g
 	}
-	g := &Group{Key: cloneKey(key), States: make([]agg.State, nStates)}
+	g := &Group{Key: CloneKey(key), States: make([]agg.State, nStates)}
 	t.Groups[string(k)] = g
 	return g
 }
@@ -59,8 +59,14 @@ func (t *Table) Sorted() []*Group {
 	for _, g := range t.Groups {
 		out = append(out, g)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i].Key, out[j].Key
+	SortGroups(out)
+	return out
+}
+
+// SortGroups orders groups by their key values.
+func SortGroups(gs []*Group) {
+	sort.Slice(gs, func(i, j int) bool {
+		a, b := gs[i].Key, gs[j].Key
 		for x := range a {
 			if c := types.Compare(a[x], b[x]); c != 0 {
 				return c < 0
@@ -68,12 +74,11 @@ func (t *Table) Sorted() []*Group {
 		}
 		return false
 	})
-	return out
 }
 
-// cloneKey copies the key values, and the text inside them, so a group does
-// not keep alive the whole input line a word was cut from.
-func cloneKey(key []types.Value) []types.Value {
+// CloneKey copies the key values, and the text inside them, so a group
+// does not keep alive the whole input line a word was cut from.
+func CloneKey(key []types.Value) []types.Value {
 	out := make([]types.Value, len(key))
 	for i, v := range key {
 		if v.Kind() == types.KindText {

@@ -1,0 +1,247 @@
+package operators
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/types"
+	"github.com/streamsql/streamsql/window"
+)
+
+// EventWatermark tracks event time: the watermark is the largest event
+// time seen minus the allowed lateness, and it moves row by row in arrival
+// order, so which rows count does not depend on how input was cut into
+// batches.
+type EventWatermark struct {
+	// Time computes a row's event time (RFC 3339 text, epoch ms or a
+	// TIMESTAMP).
+	Time     expr.Func
+	Lateness time.Duration
+
+	max      int64 // largest event time seen (ns)
+	seen     bool
+	late     int64
+	badTimes int64
+}
+
+// at returns r's event time in ns, or ok false (counted) when it has none.
+func (w *EventWatermark) at(r types.Row) (int64, bool) {
+	v := expr.ToTimestamp(w.Time(r))
+	if v.IsNull() {
+		w.badTimes++
+		return 0, false
+	}
+	return v.AsTime().UnixNano(), true
+}
+
+// Mark is the current watermark in ns (math.MinInt64 before any row).
+func (w *EventWatermark) Mark() int64 {
+	if !w.seen {
+		return math.MinInt64
+	}
+	return w.max - int64(w.Lateness)
+}
+
+func (w *EventWatermark) observe(t int64) {
+	if !w.seen || t > w.max {
+		w.max, w.seen = t, true
+	}
+}
+
+// account adds the rows dropped since the last batch to b's counts.
+func (w *EventWatermark) account(b *BatchEnd) {
+	b.Late += w.late
+	b.Malformed += w.badTimes
+	w.late, w.badTimes = 0, 0
+}
+
+// EventWindow aggregates tumbling or sliding windows over event time. A
+// row goes to the pane of its event time; a window [start, end) is emitted
+// once, in the batch in which the watermark reaches its end; a row whose
+// windows have all been emitted is late, dropped and counted (Flink's and
+// ksqlDB's rule). Windows that received no rows emit nothing.
+type EventWindow struct {
+	Grouping
+	EventWatermark
+	Window  window.Spec
+	Changes bool // EMIT CHANGES
+	Next    Operator
+
+	panes    *window.Panes
+	closedTo int64                     // windows ending at or before this were emitted
+	started  bool                      // closedTo is set
+	changed  map[int64]map[string]bool // pane -> keys touched this batch (EMIT CHANGES)
+}
+
+// done reports whether the window ending at end was already closed.
+func (e *EventWindow) done(end int64) bool { return e.started && end <= e.closedTo }
+
+func (e *EventWindow) Push(rows []types.Row) error {
+	if e.panes == nil {
+		e.panes = window.NewPanes(e.Window)
+	}
+	size, slide := int64(e.Window.Size), int64(e.Window.Slide)
+	for _, r := range rows {
+		t, ok := e.at(r)
+		if !ok {
+			continue
+		}
+		// The last window holding t ends at floor(t/slide)*slide + size.
+		if lastEnd := floorDiv(t, slide)*slide + size; lastEnd <= e.Mark() {
+			e.late++
+			e.observe(t)
+			continue
+		}
+		p := e.Window.PaneOf(time.Unix(0, t))
+		tbl, ok := e.panes.Tables[p]
+		if !ok {
+			tbl = window.NewTable()
+			e.panes.Tables[p] = tbl
+		}
+		e.add(tbl, r)
+		if e.Changes {
+			if e.changed == nil {
+				e.changed = map[int64]map[string]bool{}
+			}
+			if e.changed[p] == nil {
+				e.changed[p] = map[string]bool{}
+			}
+			e.changed[p][string(e.buf)] = true
+		}
+		e.observe(t)
+	}
+	return nil
+}
+
+func (e *EventWindow) EndBatch(b *BatchEnd) error {
+	if e.panes == nil {
+		e.panes = window.NewPanes(e.Window)
+	}
+	e.account(b)
+	mark := e.Mark()
+	if b.Final {
+		mark = math.MaxInt64 // the input ended: every window is complete
+	}
+	var emitted []types.Window
+	if e.Changes {
+		ws, err := e.emitChanges(mark)
+		if err != nil {
+			return err
+		}
+		emitted = ws
+	} else {
+		for _, w := range e.closing(mark) {
+			if err := e.emit(e.Next, e.panes.Window(w, e.Aggs), w, false); err != nil {
+				return err
+			}
+			emitted = append(emitted, w)
+		}
+	}
+	e.evict(mark)
+	e.closedTo, e.started = mark, true
+	b.Emitted = len(emitted) > 0
+	b.Window = nil
+	if len(emitted) == 1 {
+		b.Window = &emitted[0]
+	}
+	return e.Next.EndBatch(b)
+}
+
+// windowsOf lists the windows covering pane p, by end.
+func (e *EventWindow) windowsOf(p int64) []types.Window {
+	pane, size, slide := int64(e.Window.Pane()), int64(e.Window.Size), int64(e.Window.Slide)
+	start := p * pane
+	var out []types.Window
+	// Windows [k*slide, k*slide+size) with k*slide <= start < k*slide+size.
+	for k := floorDiv(start, slide); k*slide+size > start; k-- {
+		out = append(out, types.Window{Start: time.Unix(0, k*slide).UTC(), End: time.Unix(0, k*slide+size).UTC()})
+	}
+	return out
+}
+
+// closing returns the windows with data whose end the watermark has
+// reached, in order of end. Panes are evicted as soon as every window
+// covering them is emitted, so each window is returned once.
+func (e *EventWindow) closing(mark int64) []types.Window {
+	seen := map[int64]types.Window{}
+	for p := range e.panes.Tables {
+		for _, w := range e.windowsOf(p) {
+			if end := w.End.UnixNano(); end <= mark {
+				if _, dup := seen[end]; !dup && !e.done(end) {
+					seen[end] = w
+				}
+			}
+		}
+	}
+	out := make([]types.Window, 0, len(seen))
+	for _, w := range seen {
+		out = append(out, w)
+	}
+	sortWindows(out)
+	return out
+}
+
+func sortWindows(ws []types.Window) {
+	sort.Slice(ws, func(i, j int) bool { return ws[i].End.Before(ws[j].End) })
+}
+
+// emitChanges is EMIT CHANGES: for every window the batch's rows touched,
+// the current rows of the keys they touched, whether the window is still
+// open or closes now.
+func (e *EventWindow) emitChanges(mark int64) ([]types.Window, error) {
+	touched := map[int64]types.Window{}
+	keys := map[int64]map[string]bool{}
+	for p, ks := range e.changed {
+		for _, w := range e.windowsOf(p) {
+			end := w.End.UnixNano()
+			if e.done(end) {
+				continue
+			}
+			touched[end] = w
+			if keys[end] == nil {
+				keys[end] = map[string]bool{}
+			}
+			for k := range ks {
+				keys[end][k] = true
+			}
+		}
+	}
+	e.changed = nil
+	ws := make([]types.Window, 0, len(touched))
+	for _, w := range touched {
+		ws = append(ws, w)
+	}
+	sortWindows(ws)
+	for _, w := range ws {
+		groups := e.panes.Groups(w, keys[w.End.UnixNano()], e.Aggs)
+		window.SortGroups(groups)
+		if rows := e.rows(groups, w, false); len(rows) > 0 {
+			if err := e.Next.Push(rows); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ws, nil
+}
+
+// evict drops panes whose every window has closed.
+func (e *EventWindow) evict(mark int64) {
+	pane, size := int64(e.Window.Pane()), int64(e.Window.Size)
+	for p := range e.panes.Tables {
+		// The last window covering pane p ends at most size after its start.
+		if lastEnd := floorDiv(p*pane, int64(e.Window.Slide))*int64(e.Window.Slide) + size; lastEnd <= mark {
+			delete(e.panes.Tables, p)
+			delete(e.changed, p)
+		}
+	}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}

@@ -1,0 +1,82 @@
+package operators
+
+import (
+	"github.com/streamsql/streamsql/agg"
+	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/types"
+	"github.com/streamsql/streamsql/window"
+)
+
+// Grouping is what every keyed aggregate shares: how a row's group key is
+// computed and encoded, the aggregates folded per group, and the shape of
+// the output rows (keys, aggregates, window_start, window_end).
+type Grouping struct {
+	Keys []expr.Func
+	Aggs []agg.Func
+
+	key []types.Value
+	buf []byte
+}
+
+// encode computes r's group key into g.key and returns its encoding, valid
+// until the next call.
+func (g *Grouping) encode(r types.Row) []byte {
+	if g.key == nil {
+		g.key = make([]types.Value, len(g.Keys))
+	}
+	buf := g.buf[:0]
+	for i, k := range g.Keys {
+		v := k(r)
+		g.key[i] = v
+		buf = types.AppendKey(buf, v)
+	}
+	g.buf = buf
+	return buf
+}
+
+// add folds r into its group of t and returns the group.
+func (g *Grouping) add(t *window.Table, r types.Row) *window.Group {
+	grp := t.Get(g.encode(r), g.key, len(g.Aggs))
+	g.fold(grp, r)
+	return grp
+}
+
+func (g *Grouping) fold(grp *window.Group, r types.Row) {
+	for i, f := range g.Aggs {
+		f.Add(&grp.States[i], r)
+	}
+}
+
+// rows renders groups as output rows for window w. A global aggregate
+// (no keys) over no rows still has its one row, as SQL requires.
+func (g *Grouping) rows(groups []*window.Group, w types.Window, global bool) []types.Row {
+	if len(groups) == 0 && len(g.Keys) == 0 && global {
+		groups = []*window.Group{{States: make([]agg.State, len(g.Aggs))}}
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	width := len(g.Keys) + len(g.Aggs) + 2
+	arena := make([]types.Value, len(groups)*width)
+	out := make([]types.Row, len(groups))
+	start, end := types.Time(w.Start), types.Time(w.End)
+	for i, grp := range groups {
+		r := arena[i*width : (i+1)*width : (i+1)*width]
+		copy(r, grp.Key)
+		for j, f := range g.Aggs {
+			r[len(g.Keys)+j] = f.Result(&grp.States[j])
+		}
+		r[width-2], r[width-1] = start, end
+		out[i] = r
+	}
+	return out
+}
+
+// emit pushes the rows of table t for window w to next, in key order.
+func (g *Grouping) emit(next Operator, t *window.Table, w types.Window, global bool) error {
+	rows := g.rows(t.Sorted(), w, global)
+	if len(rows) == 0 {
+		return nil
+	}
+	return next.Push(rows)
+}
