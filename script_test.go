@@ -34,6 +34,7 @@ import (
 //	stop                      (stop the query: the open batch closes as final)
 //	end                       (bounded runs: the input ends)
 //	expect final ...
+//	stats late=1 malformed=0  (the first query's totals of dropped rows so far)
 //	error 1:8: ...            (instead of running: the exact planning error)
 //
 // A query line may hold a script (CREATE STREAM ...; SELECT ...; SELECT
@@ -121,7 +122,7 @@ func parseScript(t *testing.T, name, text string) []*scriptCase {
 		case "once":
 			cur.once = true
 			continue
-		case "at", "expect", "stop", "end", "error", "explain":
+		case "at", "expect", "stop", "end", "error", "explain", "stats":
 		default:
 			t.Fatalf("%s:%d: unknown directive %q", name, n, verb)
 		}
@@ -306,6 +307,11 @@ func (c *scriptCase) run(t *testing.T) {
 				f := feed{lines: lines, done: make(chan struct{})}
 				src.feed <- f
 				<-f.done
+			}
+		case "stats":
+			st := qs[0].Stats()
+			if got := fmt.Sprintf("late=%d malformed=%d", st.Late, st.Malformed); got != d.arg {
+				t.Errorf("%s: stats %s, want %s", where(d), got, d.arg)
 			}
 		case "stop":
 			for _, q := range qs {

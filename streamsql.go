@@ -392,5 +392,6 @@ func (q *Query) Wait() error { return q.out.Job().Wait() }
 // Stats are a query's running totals.
 type Stats = scheduler.Stats
 
-// Stats returns the totals so far: rows read, malformed records skipped.
-func (q *Query) Stats() Stats { return q.out.Job().Stats() }
+// Stats returns the totals so far: rows read, malformed records skipped,
+// late rows dropped.
+func (q *Query) Stats() Stats { return q.out.Stats() }

@@ -194,7 +194,7 @@ type input struct {
 func (p *planning) input(sel *parser.Select) (*input, error) {
 	in := &input{}
 	var avail types.Schema // the columns FROM offers
-	open := false
+	open, typed := false, true
 	if sel.From.Source != nil {
 		src, err := p.openSource(sel.From.Source)
 		if err != nil {
@@ -202,7 +202,7 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 		}
 		in.source = src
 		sch := src.Schema()
-		avail, open = sch.Columns, sch.Open
+		avail, open, typed = sch.Columns, sch.Open, sch.Typed
 	} else {
 		up, err := p.stream(sel.From)
 		if err != nil {
@@ -213,7 +213,7 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 			avail = append(avail, types.Column{Name: c, Type: up.Kinds[i]})
 		}
 	}
-	need, words, err := p.resolveInputs(sel, avail, open)
+	need, words, err := p.resolveInputs(sel, avail, open, typed)
 	if err != nil {
 		return nil, err
 	}
@@ -222,8 +222,13 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 		if err := in.source.Bind(need); err != nil {
 			return nil, p.errorf(sel.From.Pos, ErrSource, "%v", err)
 		}
-		for _, n := range need {
-			sc.cols = append(sc.cols, scopeCol{name: n})
+		bound := in.source.Schema().Columns
+		for i, n := range need {
+			c := scopeCol{name: n}
+			if typed && i < len(bound) {
+				c.kind = bound[i].Type
+			}
+			sc.cols = append(sc.cols, c)
 		}
 		in.node = &Scan{Source: in.source, Columns: need}
 	} else {
@@ -285,7 +290,7 @@ func (p *planning) qualifiers(sel *parser.Select) {
 // (in order of first mention) and whether it uses the `word` shorthand. A
 // name that is none of them, nor an alias, nor a window column, is an
 // error with a suggestion, unless the schema is open (schemaless JSON).
-func (p *planning) resolveInputs(sel *parser.Select, avail types.Schema, open bool) (need []string, words bool, err error) {
+func (p *planning) resolveInputs(sel *parser.Select, avail types.Schema, open, typed bool) (need []string, words bool, err error) {
 	find := func(name string) string {
 		for _, c := range avail {
 			if c.Name == name {
@@ -324,7 +329,11 @@ func (p *planning) resolveInputs(sel *parser.Select, avail types.Schema, open bo
 				"SELECT * needs the source's columns, and there are none to show yet (no data to sample); name the columns you want")
 		}
 		for _, c := range avail {
-			add(c.Name)
+			// Nested paths of sampled JSON (meta.loc) are reachable by
+			// name; * lists the top-level fields only.
+			if !strings.Contains(c.Name, ".") || typed {
+				add(c.Name)
+			}
 		}
 	}
 	for _, ref := range referencedColumns(sel) {
@@ -406,6 +415,9 @@ func visitSelect(sel *parser.Select, fn func(parser.Expr)) {
 		visit(u.Expr)
 	}
 	visit(sel.Where)
+	if sel.Window != nil {
+		visit(sel.Window.EventTime)
+	}
 	for _, g := range sel.GroupBy {
 		visit(g)
 	}

@@ -28,8 +28,9 @@ type Config struct {
 
 // Stats are a run's running totals.
 type Stats struct {
-	RowsIn    int64
-	Malformed int64
+	RowsIn    int64 // rows the source delivered
+	Malformed int64 // records skipped: undecodable, or without a usable event time
+	Late      int64 // rows dropped behind the watermark
 	Batches   int64
 }
 
@@ -60,6 +61,16 @@ type Output struct {
 	results chan *types.Result
 	stop    atomic.Bool // Stop was called for this query alone
 	closed  bool        // its final result was sent (job goroutine only)
+
+	late, malformed atomic.Int64 // rows this query's operators dropped
+}
+
+// Stats are the job's totals with this query's own drops added.
+func (o *Output) Stats() Stats {
+	s := o.job.Stats()
+	s.Late += o.late.Load()
+	s.Malformed += o.malformed.Load()
+	return s
 }
 
 // Results delivers one Result per batch (Emitted false when no window
@@ -291,6 +302,10 @@ func (j *Job) send(o *Output, b *operators.BatchEnd, rows []types.Row) error {
 		Stats:   j.pending,
 	}
 	r.Stats.ProcessingTime = j.cfg.Clock.Now().Sub(j.began)
+	r.Stats.Late = b.Late
+	r.Stats.Malformed += b.Malformed
+	o.late.Add(b.Late)
+	o.malformed.Add(b.Malformed)
 	select {
 	case o.results <- r:
 	case <-j.abandon:

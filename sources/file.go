@@ -20,15 +20,15 @@ import (
 const defaultSettle = 100 * time.Millisecond
 
 // sampleBytes bounds how much of the files present at Open is read to infer
-// a jsonl schema.
+// a jsonl or csv schema.
 const sampleBytes = 16 << 20
 
 func init() {
 	Register(&Spec{
 		Name:    "file",
-		Usage:   "file(dir [, format => 'text'|'jsonl'])",
+		Usage:   "file(dir [, " + FormatUsage + "])",
 		MaxArgs: 1,
-		Options: []string{"format"},
+		Options: FormatOptions,
 		Open:    openFile,
 	})
 }
@@ -59,7 +59,7 @@ func openFile(args Args) (Source, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("file(): %q is not a directory", dir)
 	}
-	dec, err := NewDecoder(args.Option("format", "text"))
+	dec, err := OpenDecoder(args)
 	if err != nil {
 		return nil, fmt.Errorf("file(): %v", err)
 	}
@@ -109,38 +109,45 @@ func (s *fileSource) listFiles() ([]string, error) {
 	return names, nil
 }
 
-// sample returns the first non-blank lines of the files now in the
-// directory (name order), up to sampleLines lines and about sampleBytes.
-// Unreadable files are passed over; Run reports them.
-func (s *fileSource) sample() [][]byte {
+// sample returns the first non-blank records of the files now in the
+// directory (name order), one slice per file, up to sampleLines records
+// and about sampleBytes in all. A record cut short by the byte limit is
+// dropped. Unreadable files are passed over; Run reports them.
+func (s *fileSource) sample() [][][]byte {
 	names, err := s.listFiles()
 	if err != nil {
 		return nil
 	}
-	var lines [][]byte
-	total := 0
+	var streams [][][]byte
+	n, total := 0, 0
 	for _, name := range names {
-		if len(lines) >= sampleLines || total >= sampleBytes {
+		if n >= sampleLines || total >= sampleBytes {
 			break
 		}
 		f, err := openRegular(filepath.Join(s.dir, name))
 		if err != nil || f == nil {
 			continue
 		}
-		lr := newLineReader(io.LimitReader(f, int64(sampleBytes-total)))
-		for len(lines) < sampleLines {
-			line, err := lr.next()
-			if err != nil {
+		lim := &io.LimitedReader{R: f, N: int64(sampleBytes - total)}
+		rr := newRecordReader(s.dec, lim)
+		var recs [][]byte
+		for n < sampleLines {
+			rec, _, err := rr.next()
+			if err != nil || lim.N == 0 {
 				break
 			}
-			total += len(line) + 1
-			if !isBlank(line) {
-				lines = append(lines, append([]byte(nil), line...))
+			total += len(rec) + 1
+			if !isBlank(rec) {
+				recs = append(recs, append([]byte(nil), rec...))
+				n++
 			}
 		}
 		f.Close()
+		if len(recs) > 0 {
+			streams = append(streams, recs)
+		}
 	}
-	return lines
+	return streams
 }
 
 // openRegular opens path if it is a regular file; it returns nil, nil for

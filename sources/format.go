@@ -4,14 +4,43 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/streamsql/streamsql/types"
-	"github.com/valyala/fastjson"
 )
 
-// Decoder turns one text record (a line without its newline) into a row of
-// the columns the query reads. A Decoder is used from one goroutine only.
+// Formats turn the text records of a source into rows. The format option
+// picks one:
+//
+//   - text: each line is one row with the single TEXT column line.
+//   - jsonl (alias json): each line is a JSON object; a column is a
+//     top-level field, or a nested one by its dotted path (meta.loc). JSON
+//     numbers are BIGINT when written as integers that fit, else DOUBLE;
+//     strings TEXT; true/false BOOLEAN; arrays ARRAY of values typed the
+//     same way; objects their compact JSON as TEXT; null and missing fields
+//     NULL.
+//   - csv: comma-separated values with encoding/csv quoting (a quoted field
+//     may hold delimiters, doubled quotes and newlines). The first record
+//     of each file (or of stdin) names the columns, matched to the query's
+//     columns by name per file, so files may order them differently. Fields
+//     are typed by their text, like SQLite's dynamic typing, each value on
+//     its own (a column may mix types from row to row): empty is NULL,
+//     integers BIGINT, decimals and exponents DOUBLE, true/false BOOLEAN,
+//     anything else TEXT (see inferField). Quoting does not change a type:
+//     declare a schema to keep '007' as text. Blank lines are skipped; a
+//     record with a different number of fields than its header is
+//     malformed, and so is one with a stray quote (a quote left open runs
+//     to the end of the input, as in encoding/csv). Options: header =>
+//     false (no header record: the columns are c1, c2, ...) and delimiter
+//     => ';' (one ASCII character; '\t' or 'tab' for a tab).
+//
+// Every format accepts schema => 'name TYPE, ...' to declare the columns
+// and their types instead of learning them from the data (see schema.go).
+
+// Decoder turns one text record (a line without its newline, or one csv
+// record) into a row of the columns the query reads. A Decoder is used from
+// one goroutine only.
 type Decoder interface {
 	// Schema is what the format knows about its columns: before Bind every
 	// known column (and Open for schemaless JSON), after Bind exactly the
@@ -23,49 +52,122 @@ type Decoder interface {
 	Bind(columns []string) error
 	// Decode fills dst (len(dst) == number of bound columns) from rec. rec
 	// is only valid during the call; anything kept is copied. It returns
-	// ErrSkip for a record that carries no row (a blank jsonl line) and any
-	// other error for a malformed record.
+	// ErrSkip for a record that carries no row (a blank jsonl line, a csv
+	// header) and any other error for a malformed record.
 	Decode(rec []byte, dst types.Row) error
 	// Name is the format's canonical name, as the format option spells it.
 	Name() string
 }
 
 // Sampler is implemented by decoders that can infer their schema from
-// example records (schemaless jsonl). Sources call SampleSchema before Bind
-// with the first records they can see, so the planner knows the columns.
+// example records (schemaless jsonl, csv). Sources call SampleSchema before
+// Bind with the first records they can see, so the planner knows the
+// columns. streams holds one slice of records per input (file), in order,
+// each starting at the input's first non-blank record; a csv header is the
+// first record of its stream.
 type Sampler interface {
-	SampleSchema(lines [][]byte)
+	SampleSchema(streams [][][]byte)
 }
 
 // ErrSkip is returned by Decoder.Decode for a record that is not data (a
-// blank jsonl line). The caller drops it silently: it is not malformed.
+// blank jsonl line, a csv header). The caller drops it silently: it is not
+// malformed.
 var ErrSkip = errors.New("record skipped")
 
 // sampleLines is how many records SampleSchema looks at.
 const sampleLines = 100
 
-var formats = map[string]func() Decoder{
-	"text":  func() Decoder { return newTextDecoder() },
-	"jsonl": func() Decoder { return newJSONDecoder() },
-	"json":  func() Decoder { return newJSONDecoder() },
+// FormatOptions are the named arguments that configure a source's decoder;
+// sources that decode records accept them all (see OpenDecoder).
+var FormatOptions = []string{"format", "schema", "header", "delimiter"}
+
+// FormatUsage is the part of a source's usage line that describes
+// FormatOptions.
+const FormatUsage = "format => 'text'|'jsonl'|'csv', schema => 'name TYPE, ...', header => true|false, delimiter => ','"
+
+var formats = map[string]bool{"text": true, "jsonl": true, "json": true, "csv": true}
+
+// NewDecoder returns a decoder for format with default options: "text"
+// (also the default, for ""), "jsonl" (alias "json") or "csv". Names are
+// case-insensitive.
+func NewDecoder(format string) (Decoder, error) {
+	return OpenDecoder(Args{Named: map[string]types.Value{"format": types.Text(format)}})
 }
 
-// NewDecoder returns a decoder for format: "text" (also the default, for
-// ""), or "jsonl" (alias "json"). Names are case-insensitive.
-func NewDecoder(format string) (Decoder, error) {
+// OpenDecoder returns the decoder the format options in args ask for
+// (FormatOptions; other named arguments are ignored): format, schema (any
+// format), header and delimiter (csv only).
+func OpenDecoder(args Args) (Decoder, error) {
+	format := args.Option("format", "text")
 	f := strings.ToLower(strings.TrimSpace(format))
 	if f == "" {
 		f = "text"
 	}
-	if mk, ok := formats[f]; ok {
-		return mk(), nil
+	if !formats[f] {
+		known := make([]string, 0, len(formats))
+		for n := range formats {
+			known = append(known, n)
+		}
+		sort.Strings(known)
+		return nil, fmt.Errorf("unknown format %q (known formats: %s)", format, strings.Join(known, ", "))
 	}
-	known := make([]string, 0, len(formats))
-	for n := range formats {
-		known = append(known, n)
+	if f != "csv" {
+		for _, o := range []string{"header", "delimiter"} {
+			if _, ok := args.Named[o]; ok {
+				return nil, fmt.Errorf("option %s applies to format csv only (format is %s)", o, f)
+			}
+		}
 	}
-	sort.Strings(known)
-	return nil, fmt.Errorf("unknown format %q (known formats: %s)", format, strings.Join(known, ", "))
+	var declared types.Schema
+	if _, ok := args.Named["schema"]; ok {
+		var err error
+		if declared, err = parseSchema(args.Option("schema", "")); err != nil {
+			return nil, err
+		}
+	}
+	switch f {
+	case "text":
+		if declared != nil {
+			if len(declared) != 1 || !strings.EqualFold(declared[0].Name, "line") || declared[0].Type != types.KindText {
+				return nil, fmt.Errorf("format text has the single column line TEXT, so schema %s does not fit it (use format => 'csv' or 'jsonl' for typed columns)",
+					sqlQuote(args.Option("schema", "")))
+			}
+		}
+		return newTextDecoder(), nil
+	case "csv":
+		header := true
+		if _, ok := args.Named["header"]; ok {
+			h := args.Option("header", "")
+			b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(h)))
+			if err != nil {
+				return nil, fmt.Errorf("header must be true or false, got %s", sqlQuote(h))
+			}
+			header = b
+		}
+		delim := byte(',')
+		if _, ok := args.Named["delimiter"]; ok {
+			d, err := parseDelimiter(args.Option("delimiter", ""))
+			if err != nil {
+				return nil, err
+			}
+			delim = d
+		}
+		return newCSVDecoder(delim, header, declared), nil
+	}
+	return newJSONDecoder(declared), nil
+}
+
+// parseDelimiter reads the delimiter option: one ASCII character other
+// than a quote or a line break; '\t' (backslash, t) or 'tab' mean a tab.
+func parseDelimiter(s string) (byte, error) {
+	switch strings.ToLower(s) {
+	case `\t`, "tab":
+		return '\t', nil
+	}
+	if len(s) != 1 || s[0] >= 0x80 || s[0] == '"' || s[0] == '\r' || s[0] == '\n' || s[0] == 0 {
+		return 0, fmt.Errorf("delimiter must be one ASCII character other than a quote or a line break, got %s", sqlQuote(s))
+	}
+	return s[0], nil
 }
 
 // textDecoder yields each line as the single TEXT column "line".
@@ -82,13 +184,13 @@ func (d *textDecoder) Name() string { return "text" }
 
 func (d *textDecoder) Schema() Schema {
 	if !d.bound {
-		return Schema{Columns: textSchema}
+		return Schema{Columns: textSchema, Typed: true}
 	}
 	cols := make(types.Schema, d.n)
 	for i := range cols {
 		cols[i] = textSchema[0]
 	}
-	return Schema{Columns: cols}
+	return Schema{Columns: cols, Typed: true}
 }
 
 func (d *textDecoder) Bind(columns []string) error {
@@ -111,188 +213,6 @@ func (d *textDecoder) Decode(rec []byte, dst types.Row) error {
 		dst[i] = v
 	}
 	return nil
-}
-
-// jsonDecoder reads one JSON object per line (JSON Lines). Each top-level
-// field is a column; only bound fields are converted.
-type jsonDecoder struct {
-	p       fastjson.Parser
-	known   types.Schema // from SampleSchema; nil means open
-	sampled bool
-	cols    []string // bound columns; nil before Bind
-	bound   bool
-	scratch []byte
-}
-
-func newJSONDecoder() *jsonDecoder { return &jsonDecoder{} }
-
-func (d *jsonDecoder) Name() string { return "jsonl" }
-
-func (d *jsonDecoder) Schema() Schema {
-	if !d.bound {
-		return Schema{Columns: d.known, Open: !d.sampled}
-	}
-	cols := make(types.Schema, len(d.cols))
-	for i, name := range d.cols {
-		cols[i] = types.Column{Name: name, Type: types.KindNull}
-		if j := d.known.Index(name); j >= 0 {
-			cols[i].Type = d.known[j].Type
-		}
-	}
-	return Schema{Columns: cols}
-}
-
-func (d *jsonDecoder) Bind(columns []string) error {
-	if d.sampled {
-		for _, c := range columns {
-			if d.known.Index(c) < 0 {
-				return fmt.Errorf("format jsonl has no column %q (sampled fields: %s)", c, strings.Join(d.known.Names(), ", "))
-			}
-		}
-	}
-	d.cols = append([]string(nil), columns...)
-	d.bound = true
-	return nil
-}
-
-// SampleSchema infers the columns from example lines: the union of the
-// top-level fields of the first 100 JSON object lines, in first-seen order,
-// each typed by its first non-null value (KindNull if only ever null).
-// Blank and malformed lines are ignored. If no line is a JSON object the
-// schema stays open.
-func (d *jsonDecoder) SampleSchema(lines [][]byte) {
-	var known types.Schema
-	seen := 0
-	for _, line := range lines {
-		if seen == sampleLines {
-			break
-		}
-		if isBlank(line) {
-			continue
-		}
-		v, err := d.p.ParseBytes(line)
-		if err != nil {
-			continue
-		}
-		o, err := v.Object()
-		if err != nil {
-			continue
-		}
-		seen++
-		o.Visit(func(key []byte, fv *fastjson.Value) {
-			k := jsonKind(fv)
-			for i := range known {
-				if known[i].Name == string(key) {
-					if known[i].Type == types.KindNull {
-						known[i].Type = k
-					}
-					return
-				}
-			}
-			known = append(known, types.Column{Name: string(key), Type: k})
-		})
-	}
-	if seen == 0 {
-		return
-	}
-	d.known = known
-	d.sampled = true
-}
-
-// jsonKind is the SQL type a JSON value converts to.
-func jsonKind(v *fastjson.Value) types.Kind {
-	switch v.Type() {
-	case fastjson.TypeNull:
-		return types.KindNull
-	case fastjson.TypeTrue, fastjson.TypeFalse:
-		return types.KindBool
-	case fastjson.TypeNumber:
-		if _, ok := jsonInt(v, v.MarshalTo(nil)); ok {
-			return types.KindInt
-		}
-		return types.KindFloat
-	}
-	return types.KindText // strings, objects, arrays
-}
-
-func (d *jsonDecoder) Decode(rec []byte, dst types.Row) error {
-	if isBlank(rec) {
-		return ErrSkip
-	}
-	v, err := d.p.ParseBytes(rec)
-	if err != nil {
-		return fmt.Errorf("invalid JSON: %v", err)
-	}
-	o, err := v.Object()
-	if err != nil {
-		return fmt.Errorf("not a JSON object (got %s)", v.Type())
-	}
-	if !d.bound {
-		// Unbound and sampled: produce the known columns.
-		for i, c := range d.known {
-			if i < len(dst) {
-				dst[i] = d.convert(o.Get(c.Name))
-			}
-		}
-		return nil
-	}
-	for i, name := range d.cols {
-		dst[i] = d.convert(o.Get(name))
-	}
-	return nil
-}
-
-func (d *jsonDecoder) convert(v *fastjson.Value) types.Value {
-	if v == nil {
-		return types.Null
-	}
-	switch v.Type() {
-	case fastjson.TypeString:
-		b, _ := v.StringBytes()
-		return types.Text(string(b))
-	case fastjson.TypeNumber:
-		d.scratch = v.MarshalTo(d.scratch[:0])
-		if i, ok := jsonInt(v, d.scratch); ok {
-			return types.Int(i)
-		}
-		f, err := v.Float64()
-		if err != nil {
-			// fastjson accepted the token as a number; keep its text
-			// rather than lose it.
-			return types.Text(string(d.scratch))
-		}
-		return types.Float(f)
-	case fastjson.TypeTrue:
-		return types.Bool(true)
-	case fastjson.TypeFalse:
-		return types.Bool(false)
-	case fastjson.TypeObject, fastjson.TypeArray:
-		d.scratch = v.MarshalTo(d.scratch[:0])
-		return types.Text(string(d.scratch))
-	}
-	return types.Null
-}
-
-// jsonInt returns the number v, whose JSON text is raw, as an int64 when it
-// is written as an integer (optional minus sign, digits only) that fits.
-func jsonInt(v *fastjson.Value, raw []byte) (int64, bool) {
-	i := 0
-	if len(raw) > 0 && raw[0] == '-' {
-		i = 1
-	}
-	if i == len(raw) {
-		return 0, false
-	}
-	for ; i < len(raw); i++ {
-		if raw[i] < '0' || raw[i] > '9' {
-			return 0, false
-		}
-	}
-	n, err := v.Int64()
-	if err != nil {
-		return 0, false // out of int64 range
-	}
-	return n, true
 }
 
 // isBlank reports whether b holds only JSON whitespace.

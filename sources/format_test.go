@@ -20,7 +20,7 @@ func decodeAll(t *testing.T, dec Decoder, input string) ([]types.Row, []error) {
 }
 
 func TestNewDecoder(t *testing.T) {
-	for in, want := range map[string]string{"": "text", "text": "text", "TEXT": "text", "jsonl": "jsonl", "json": "jsonl", "Json": "jsonl"} {
+	for in, want := range map[string]string{"": "text", "text": "text", "TEXT": "text", "jsonl": "jsonl", "json": "jsonl", "Json": "jsonl", "csv": "csv", " CSV ": "csv"} {
 		d, err := NewDecoder(in)
 		if err != nil {
 			t.Fatalf("NewDecoder(%q): %v", in, err)
@@ -29,9 +29,9 @@ func TestNewDecoder(t *testing.T) {
 			t.Errorf("NewDecoder(%q).Name() = %q, want %q", in, d.Name(), want)
 		}
 	}
-	_, err := NewDecoder("csv")
-	if err == nil || !strings.Contains(err.Error(), `"csv"`) || !strings.Contains(err.Error(), "jsonl") || !strings.Contains(err.Error(), "text") {
-		t.Fatalf("NewDecoder(csv) error = %v, want one naming csv and the known formats", err)
+	_, err := NewDecoder("xml")
+	if err == nil || err.Error() != `unknown format "xml" (known formats: csv, json, jsonl, text)` {
+		t.Fatalf("NewDecoder(xml) error = %v, want one naming xml and the known formats", err)
 	}
 }
 
@@ -92,7 +92,7 @@ func TestJSONDecoderTypes(t *testing.T) {
 	if len(bad) != 0 {
 		t.Fatalf("malformed: %v", bad)
 	}
-	checkRows(t, rows, `[TEXT:x"yé BIGINT:1 NULL:NULL DOUBLE:2.5 BOOLEAN:true BOOLEAN:false NULL:NULL TEXT:{"g":[1,2],"h":"i"} TEXT:[1,"y",null] DOUBLE:1.2345678901234567e+19 BIGINT:-3 DOUBLE:1000 BIGINT:-9223372036854775808 TEXT:{"s":"a\"b"}]`)
+	checkRows(t, rows, `[TEXT:x"yé BIGINT:1 NULL:NULL DOUBLE:2.5 BOOLEAN:true BOOLEAN:false NULL:NULL TEXT:{"g":[1,2],"h":"i"} ARRAY:[1,"y",null] DOUBLE:1.2345678901234567e+19 BIGINT:-3 DOUBLE:1000 BIGINT:-9223372036854775808 TEXT:{"s":"a\"b"}]`)
 }
 
 func TestJSONDecoderMalformedAndBlank(t *testing.T) {
@@ -147,7 +147,7 @@ func TestJSONSampleSchema(t *testing.T) {
 		lines = append(lines, []byte(`{"n":3}`))
 	}
 	lines = append(lines, []byte(`{"late":1}`)) // past the first 100 objects
-	sm.SampleSchema(lines)
+	sm.SampleSchema([][][]byte{lines})
 	s := dec.Schema()
 	want := types.Schema{
 		{Name: "ts", Type: types.KindText},
@@ -156,6 +156,7 @@ func TestJSONSampleSchema(t *testing.T) {
 		{Name: "extra", Type: types.KindText},
 		{Name: "ok", Type: types.KindBool},
 		{Name: "x", Type: types.KindFloat},
+		{Name: "extra.k", Type: types.KindInt},
 	}
 	if s.Open || len(s.Columns) != len(want) {
 		t.Fatalf("sampled schema = %+v, want %+v", s, want)
@@ -180,7 +181,7 @@ func TestJSONSampleSchema(t *testing.T) {
 
 	// Nothing usable to sample: stays open.
 	dec, _ = NewDecoder("jsonl")
-	dec.(Sampler).SampleSchema([][]byte{[]byte("nope"), []byte("[1]")})
+	dec.(Sampler).SampleSchema([][][]byte{{[]byte("nope"), []byte("[1]")}})
 	if !dec.Schema().Open {
 		t.Fatal("schema closed after sampling no objects")
 	}

@@ -44,6 +44,10 @@ type Schema struct {
 	// Open is true when rows may carry columns not listed (schemaless JSON
 	// with no sample to look at): the planner then accepts any column name.
 	Open bool
+	// Typed is true when every value is guaranteed to have its column's
+	// Type (a declared schema, or the text format's line); sampled types
+	// are only a hint, and the planner does not type-check against them.
+	Typed bool
 }
 
 // Emitter receives what a source reads.

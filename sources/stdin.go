@@ -10,23 +10,24 @@ import (
 func init() {
 	Register(&Spec{
 		Name:    "stdin",
-		Usage:   "stdin([format => 'text'|'jsonl'])",
+		Usage:   "stdin([" + FormatUsage + "])",
 		MaxArgs: 0,
-		Options: []string{"format"},
+		Options: FormatOptions,
 		Open:    openStdin,
 	})
 }
 
-// stdinSource reads standard input line by line until EOF. It is always
-// bounded. A jsonl stdin is schemaless (Open): input cannot be sampled
-// without consuming it.
+// stdinSource reads standard input record by record until EOF. It is always
+// bounded. Without a declared schema a jsonl or csv stdin is Open: input
+// cannot be sampled without consuming it (a csv header is still read, as
+// the first record, to map the columns).
 type stdinSource struct {
 	in  io.Reader // os.Stdin; tests inject their own
 	dec Decoder
 }
 
 func openStdin(args Args) (Source, error) {
-	dec, err := NewDecoder(args.Option("format", "text"))
+	dec, err := OpenDecoder(args)
 	if err != nil {
 		return nil, fmt.Errorf("stdin(): %v", err)
 	}

@@ -58,7 +58,8 @@ type Result struct {
 // BatchStats describes one batch of a running query.
 type BatchStats struct {
 	RowsIn          int64         // rows the sources delivered in this batch
-	Malformed       int64         // records skipped in this batch because they did not parse
+	Malformed       int64         // records skipped in this batch: undecodable, or without a usable event time
+	Late            int64         // rows dropped in this batch behind the watermark
 	ProcessingTime  time.Duration // time spent closing the batch
 	SchedulingDelay time.Duration // how late the batch was closed after its time
 }

@@ -80,7 +80,7 @@ func TestOnceCountsWords(t *testing.T) {
 	if got, want := readJSONCounts(t, out), wordCounts(text1, text2); !reflect.DeepEqual(got, want) {
 		t.Errorf("counts\n got %v\nwant %v", got, want)
 	}
-	if !strings.Contains(stderr.String(), "query 1: 6 rows read, 0 malformed records skipped") {
+	if !strings.Contains(stderr.String(), "query 1: 6 rows read, 0 late rows dropped, 0 malformed records skipped") {
 		t.Errorf("stderr lacks the summary:\n%s", stderr.String())
 	}
 }

@@ -164,7 +164,7 @@ func runQueries(eng *streamsql.Engine, o options, stmts []*streamsql.Statement, 
 			if o.once {
 				s := q.Stats()
 				outMu.Lock()
-				fmt.Fprintf(stderr, "streamsql: query %d: %d rows read, %d malformed records skipped\n", q.ID, s.RowsIn, s.Malformed)
+				fmt.Fprintf(stderr, "streamsql: query %d: %d rows read, %d late rows dropped, %d malformed records skipped\n", q.ID, s.RowsIn, s.Late, s.Malformed)
 				outMu.Unlock()
 			}
 		}()
