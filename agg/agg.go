@@ -119,6 +119,12 @@ func addNumber(s *State, v types.Value) {
 		if n, ok := expr.ParseNumber(v.AsText()); ok {
 			addNumber(s, n)
 		}
+	case types.KindBool:
+		// true counts as 1, as in SQLite: SUM(flag) counts the trues.
+		s.N++
+		if v.AsBool() {
+			s.I++
+		}
 	}
 }
 

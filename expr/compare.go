@@ -43,6 +43,13 @@ func Compare(op CmpOp, a, b types.Value) types.Value {
 
 func compareCoerced(a, b types.Value) int {
 	ak, bk := a.Kind(), b.Kind()
+	// Booleans compare with numbers as 0 and 1, as in SQLite (and as
+	// JSON producers mean them).
+	if ak == types.KindBool && bk.Numeric() {
+		a, ak = numeric(a), types.KindInt
+	} else if bk == types.KindBool && ak.Numeric() {
+		b, bk = numeric(b), types.KindInt
+	}
 	if ak.Numeric() && bk == types.KindText {
 		if n, ok := ParseNumber(b.AsText()); ok {
 			b = n

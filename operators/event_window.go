@@ -58,10 +58,12 @@ func (w *EventWatermark) account(b *BatchEnd) {
 }
 
 // EventWindow aggregates tumbling or sliding windows over event time. A
-// row goes to the pane of its event time; a window [start, end) is emitted
-// once, in the batch in which the watermark reaches its end; a row whose
-// windows have all been emitted is late, dropped and counted (Flink's and
-// ksqlDB's rule). Windows that received no rows emit nothing.
+// row goes to the pane of its event time. A window [start, end) closes the
+// moment the watermark reaches its end (row by row, so a row arriving after
+// that, even in the same batch, no longer counts there) and is emitted in
+// that batch; a row whose windows have all closed is late, dropped and
+// counted (Flink's and ksqlDB's rule). Windows that received no rows emit
+// nothing.
 type EventWindow struct {
 	Grouping
 	EventWatermark
@@ -70,9 +72,12 @@ type EventWindow struct {
 	Next    Operator
 
 	panes    *window.Panes
-	closedTo int64                     // windows ending at or before this were emitted
+	closedTo int64                     // windows ending at or before this are closed
+	nextEnd  int64                     // the first window end after closedTo
 	started  bool                      // closedTo is set
 	changed  map[int64]map[string]bool // pane -> keys touched this batch (EMIT CHANGES)
+	pending  []types.Row               // rows of windows closed during the batch
+	windows  []types.Window            // and those windows
 }
 
 // done reports whether the window ending at end was already closed.
@@ -91,8 +96,7 @@ func (e *EventWindow) Push(rows []types.Row) error {
 		// The last window holding t ends at floor(t/slide)*slide + size.
 		if lastEnd := floorDiv(t, slide)*slide + size; lastEnd <= e.Mark() {
 			e.late++
-			e.observe(t)
-			continue
+			continue // a late row cannot raise the watermark
 		}
 		p := e.Window.PaneOf(time.Unix(0, t))
 		tbl, ok := e.panes.Tables[p]
@@ -111,8 +115,33 @@ func (e *EventWindow) Push(rows []types.Row) error {
 			e.changed[p][string(e.buf)] = true
 		}
 		e.observe(t)
+		if m := e.Mark(); !e.started || m >= e.nextEnd {
+			e.closeUpTo(m)
+		}
 	}
 	return nil
+}
+
+// closeUpTo closes every window ending at or before mark: their rows are
+// computed now, from the panes as they are, and held until the batch ends.
+func (e *EventWindow) closeUpTo(mark int64) {
+	if e.Changes {
+		e.windows = append(e.windows, e.changes(mark, true)...)
+	} else {
+		for _, w := range e.closing(mark) {
+			e.pending = append(e.pending, e.rows(e.panes.Window(w, e.Aggs).Sorted(), w, false)...)
+			e.windows = append(e.windows, w)
+		}
+	}
+	e.evict(mark)
+	e.closedTo, e.started = mark, true
+	// Window ends are size + k*slide; the next one after mark:
+	size, slide := int64(e.Window.Size), int64(e.Window.Slide)
+	if mark == math.MaxInt64 {
+		e.nextEnd = math.MaxInt64
+	} else {
+		e.nextEnd = (floorDiv(mark-size, slide)+1)*slide + size
+	}
 }
 
 func (e *EventWindow) EndBatch(b *BatchEnd) error {
@@ -120,32 +149,25 @@ func (e *EventWindow) EndBatch(b *BatchEnd) error {
 		e.panes = window.NewPanes(e.Window)
 	}
 	e.account(b)
-	mark := e.Mark()
 	if b.Final {
-		mark = math.MaxInt64 // the input ended: every window is complete
+		e.closeUpTo(math.MaxInt64) // the input ended: every window is complete
 	}
-	var emitted []types.Window
 	if e.Changes {
-		ws, err := e.emitChanges(mark)
-		if err != nil {
+		// The windows still open report their changed keys too.
+		e.windows = append(e.windows, e.changes(math.MaxInt64, false)...)
+		e.changed = nil
+	}
+	if len(e.pending) > 0 {
+		if err := e.Next.Push(e.pending); err != nil {
 			return err
 		}
-		emitted = ws
-	} else {
-		for _, w := range e.closing(mark) {
-			if err := e.emit(e.Next, e.panes.Window(w, e.Aggs), w, false); err != nil {
-				return err
-			}
-			emitted = append(emitted, w)
-		}
 	}
-	e.evict(mark)
-	e.closedTo, e.started = mark, true
-	b.Emitted = len(emitted) > 0
+	b.Emitted = len(e.windows) > 0
 	b.Window = nil
-	if len(emitted) == 1 {
-		b.Window = &emitted[0]
+	if len(e.windows) == 1 {
+		b.Window = &e.windows[0]
 	}
+	e.pending, e.windows = nil, nil
 	return e.Next.EndBatch(b)
 }
 
@@ -187,16 +209,17 @@ func sortWindows(ws []types.Window) {
 	sort.Slice(ws, func(i, j int) bool { return ws[i].End.Before(ws[j].End) })
 }
 
-// emitChanges is EMIT CHANGES: for every window the batch's rows touched,
-// the current rows of the keys they touched, whether the window is still
-// open or closes now.
-func (e *EventWindow) emitChanges(mark int64) ([]types.Window, error) {
+// changes is EMIT CHANGES: for the windows the batch's rows touched, the
+// current rows of the keys they touched, added to the pending output. With
+// closing set, only windows ending at or before mark (closing now);
+// otherwise the windows still open.
+func (e *EventWindow) changes(mark int64, closing bool) []types.Window {
 	touched := map[int64]types.Window{}
 	keys := map[int64]map[string]bool{}
 	for p, ks := range e.changed {
 		for _, w := range e.windowsOf(p) {
 			end := w.End.UnixNano()
-			if e.done(end) {
+			if e.done(end) || (closing && end > mark) {
 				continue
 			}
 			touched[end] = w
@@ -208,7 +231,6 @@ func (e *EventWindow) emitChanges(mark int64) ([]types.Window, error) {
 			}
 		}
 	}
-	e.changed = nil
 	ws := make([]types.Window, 0, len(touched))
 	for _, w := range touched {
 		ws = append(ws, w)
@@ -217,13 +239,9 @@ func (e *EventWindow) emitChanges(mark int64) ([]types.Window, error) {
 	for _, w := range ws {
 		groups := e.panes.Groups(w, keys[w.End.UnixNano()], e.Aggs)
 		window.SortGroups(groups)
-		if rows := e.rows(groups, w, false); len(rows) > 0 {
-			if err := e.Next.Push(rows); err != nil {
-				return nil, err
-			}
-		}
+		e.pending = append(e.pending, e.rows(groups, w, false)...)
 	}
-	return ws, nil
+	return ws
 }
 
 // evict drops panes whose every window has closed.
