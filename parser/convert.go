@@ -46,17 +46,15 @@ func convSelect(g *gSelect) *Select {
 		s.GroupBy = append(s.GroupBy, convExpr(e))
 	}
 	s.Having = convOptExpr(g.Having)
-	w := g.Window
+	w, emit := g.Window, g.Emit
 	if g.Window2 != nil {
 		s.Having = convOptExpr(g.Having2)
-		w = g.Window2
+		w, emit = g.Window2, g.Emit2
 	}
 	if w != nil {
-		s.Window = &Window{Pos: pos(w.Pos), Size: time.Duration(w.Size.Value)}
-		if w.Slide != nil {
-			s.Window.Slide = time.Duration(w.Slide.Value)
-		}
+		s.Window = convWindow(w)
 	}
+	s.Emit = strings.ToUpper(emit)
 	for _, o := range g.OrderBy {
 		s.OrderBy = append(s.OrderBy, &OrderItem{
 			Pos:   pos(o.Pos),
@@ -69,6 +67,36 @@ func convSelect(g *gSelect) *Select {
 		s.Limit = &Limit{Pos: pos(g.Limit.Pos), Count: int64(g.Limit.Count)}
 	}
 	return s
+}
+
+func convWindow(g *gWindow) *Window {
+	w := &Window{Pos: pos(g.Pos)}
+	switch {
+	case g.Unbounded:
+		w.Kind = "UNBOUNDED"
+		w.Timeout = g.Timeout.duration()
+	case g.Session != nil:
+		w.Kind = "SESSION"
+		w.Size = g.Session.duration()
+	default:
+		w.Size = g.Size.duration()
+		w.Slide = g.Slide.duration()
+	}
+	if e := g.EventTime; e != nil {
+		w.EventTime = convExpr(e.Expr)
+		if e.Lateness != nil {
+			w.Lateness = time.Duration(e.Lateness.Value)
+		}
+	}
+	return w
+}
+
+// duration is zero for an absent (nil) duration.
+func (g *gDuration) duration() time.Duration {
+	if g == nil {
+		return 0
+	}
+	return time.Duration(g.Value)
 }
 
 func convFrom(g *gFrom) *From {

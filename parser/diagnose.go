@@ -88,6 +88,9 @@ func (d diagnoser) unexpected(text string, at int) *Error {
 			from = t.Pos.Offset + 1
 		}
 	}
+	if e := d.emitWithoutWindow(text, from, toks, i); e != nil {
+		return e
+	}
 	if e := d.misspeltName(text, from, toks, i); e != nil {
 		return e
 	}
@@ -151,6 +154,27 @@ func (d diagnoser) misspeltName(text string, from int, toks []lexer.Token, i int
 		return nil
 	}
 	return syntaxError(text, name.Pos, fmt.Sprintf("unexpected %s; expected %s (did you mean %s?)", quoteToken(name.Value), keywordPhrase(k), k))
+}
+
+// emitWithoutWindow catches EMIT CHANGES in a query without a WINDOW
+// clause, where the grammar has no place for it: the parse fails at EMIT,
+// or, where a name may stand (`FROM f() EMIT CHANGES`), EMIT is taken for
+// an alias and the parse fails at CHANGES. It is the mistake if EMIT would
+// fit right there after a WINDOW clause.
+func (d diagnoser) emitWithoutWindow(text string, from int, toks []lexer.Token, i int) *Error {
+	j := i
+	if i > 0 && isWord(toks[i-1], "EMIT") && isWord(toks[i], "CHANGES") {
+		j = i - 1
+	}
+	if !isWord(toks[j], "EMIT") || !d.accepts(text[from:toks[j].Pos.Offset]+"\nWINDOW 10s", "EMIT") {
+		return nil
+	}
+	return syntaxError(text, toks[j].Pos, "EMIT CHANGES needs a WINDOW clause")
+}
+
+// isWord reports whether t is the unreserved word w.
+func isWord(t lexer.Token, w string) bool {
+	return t.Type == identType && strings.EqualFold(t.Value, w)
 }
 
 // startsStatement reports whether toks[j] is CREATE, DROP or SHOW taken for

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -33,9 +34,32 @@ var operators = map[string]bool{
 
 var (
 	allKeywords = append(append([]string{}, keywords...), softKeywords...)
-	// expectOrder is the order expected tokens are listed in.
-	expectOrder = append(append([]string{}, allKeywords...), punctuation...)
+	// expectOrder is the order expected tokens are listed in: words in the
+	// order they are written in a query (see listedBefore), then
+	// punctuation.
+	expectOrder = func() []string {
+		var out []string
+		add := func(k string) {
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+		for _, k := range allKeywords {
+			for _, b := range listedBefore[k] {
+				add(b)
+			}
+			add(k)
+		}
+		return append(out, punctuation...)
+	}()
 )
+
+// listedBefore places the words of the WINDOW clause: the parts of a
+// window before the HAVING that may follow it, EMIT CHANGES after that.
+var listedBefore = map[string][]string{
+	"HAVING": {"SLIDE", "SESSION", "UNBOUNDED", "TIMEOUT", "EVENT", "TIME", "LATENESS"},
+	"ORDER":  {"EMIT", "CHANGES"},
+}
 
 // describe words set, the probe keys that may come next; before are the
 // tokens already read, for context. set is consumed.
@@ -153,6 +177,10 @@ func keywordPhrase(k string) string {
 	switch {
 	case k == "GROUP" || k == "ORDER":
 		return k + " BY"
+	case k == "EVENT": // words that are never listed without their second
+		return "EVENT TIME"
+	case k == "EMIT":
+		return "EMIT CHANGES"
 	case isKeyword(k) || isSoftKeyword(k):
 		return k
 	}

@@ -32,7 +32,14 @@ var keywords = []string{
 // the two apart (`DROP STREAM if` drops the stream "if"; `TIMESTAMP '...'`
 // is a literal only when a string follows). TIMESTAMP is not listed: it
 // never stands where a name could not.
-var softKeywords = []string{"CREATE", "DROP", "SHOW", "STREAM", "STREAMS", "IF", "EXISTS", "UNNEST"}
+var softKeywords = append([]string{"CREATE", "DROP", "SHOW", "STREAM", "STREAMS", "IF", "EXISTS", "UNNEST"}, windowWords...)
+
+// windowWords are the soft keywords of the WINDOW clause and of EMIT
+// CHANGES, which may only follow one. No name can stand after WINDOW, after
+// its durations or after the EVENT TIME expression, so they need no
+// lookahead; users keep their columns called time, event and session.
+// Error messages list them where they are written (see listedBefore).
+var windowWords = []string{"SESSION", "UNBOUNDED", "TIMEOUT", "EVENT", "TIME", "LATENESS", "EMIT", "CHANGES"}
 
 var keywordSet = func() map[string]bool {
 	m := make(map[string]bool, len(keywords))
@@ -132,7 +139,9 @@ type gShow struct {
 }
 
 // HAVING and WINDOW may come in either order (WINDOW reads naturally right
-// after GROUP BY); the Having2 and Window2 fields hold the second order.
+// after GROUP BY); the Having2, Window2 and Emit2 fields hold the second
+// order. EMIT CHANGES comes after both, and only when there is a WINDOW:
+// without one the diagnoser says so (see emitWithoutWindow).
 type gSelect struct {
 	Pos      lexer.Position
 	Distinct bool          `parser:"'SELECT' @'DISTINCT'?"`
@@ -141,9 +150,11 @@ type gSelect struct {
 	Where    *gExpr        `parser:"( 'WHERE' @@ )?"`
 	GroupBy  []*gExpr      `parser:"( 'GROUP' 'BY' @@ ( ',' @@ )* )?"`
 	Having   *gExpr        `parser:"( 'HAVING' @@"`
-	Window   *gWindow      `parser:"  @@?"`
+	Window   *gWindow      `parser:"  ( @@"`
+	Emit     string        `parser:"    ( 'EMIT':Ident @'CHANGES':Ident )? )?"`
 	Window2  *gWindow      `parser:"| @@"`
-	Having2  *gExpr        `parser:"  ( 'HAVING' @@ )? )?"`
+	Having2  *gExpr        `parser:"  ( 'HAVING' @@ )?"`
+	Emit2    string        `parser:"  ( 'EMIT':Ident @'CHANGES':Ident )? )?"`
 	OrderBy  []*gOrderItem `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )* )?"`
 	Limit    *gLimit       `parser:"@@?"`
 }
@@ -185,16 +196,45 @@ type gArg struct {
 	Value *gExpr `parser:"@@"`
 }
 
+// gWindow is one of
+//
+//	WINDOW 10s [SLIDE 5s] [EVENT TIME expr [LATENESS 5s]]
+//	WINDOW SESSION 30s [EVENT TIME expr [LATENESS 5s]]
+//	WINDOW UNBOUNDED [TIMEOUT 1h]
+//
+// SESSION and UNBOUNDED cannot be durations, so no lookahead is needed.
+// SLIDE after the other two kinds is taken only to say that they do not
+// slide (see literal.go).
 type gWindow struct {
-	Pos   lexer.Position
-	Size  *gDuration `parser:"'WINDOW' @@"`
-	Slide *gDuration `parser:"( 'SLIDE' @@ )?"`
+	Pos            lexer.Position
+	Unbounded      bool           `parser:"'WINDOW' ( @'UNBOUNDED':Ident"`
+	Timeout        *gDuration     `parser:"    ( 'TIMEOUT':Ident @@ )?"`
+	UnboundedSlide unboundedSlide `parser:"    @'SLIDE'?"`
+	Session        *gDuration     `parser:"  | ( 'SESSION':Ident @@"`
+	SessionSlide   sessionSlide   `parser:"      @'SLIDE'?"`
+	Size           *gDuration     `parser:"    | @@"`
+	Slide          *gDuration     `parser:"      ( 'SLIDE' @@ )? )"`
+	EventTime      *gEventTime    `parser:"    @@? )"`
+}
+
+// gEventTime is `EVENT TIME expr [LATENESS duration]`. The expression
+// cannot swallow LATENESS or whatever follows the window: an expression
+// never ends in an implicit alias.
+type gEventTime struct {
+	Expr     *gExpr     `parser:"'EVENT':Ident 'TIME':Ident @@"`
+	Lateness *gLateness `parser:"( 'LATENESS':Ident @@ )?"`
 }
 
 // A window duration may also be a quoted string. A bare integer is taken
 // too, so that `WINDOW 10` is told about the missing unit (see literal.go).
 type gDuration struct {
 	Value durationLit `parser:"@(Duration | String | Int)"`
+}
+
+// gLateness is a duration that may be zero (rows must then come in
+// event-time order).
+type gLateness struct {
+	Value latenessLit `parser:"@(Duration | String | Int)"`
 }
 
 type gOrderItem struct {

@@ -56,25 +56,56 @@ var (
 type durationLit time.Duration
 
 func (d *durationLit) Capture(v []string) error {
-	text := v[0]
+	x, err := parseDuration(v[0])
+	if err == nil && x == 0 {
+		err = literalErrorf("invalid duration %s; expected a duration greater than zero", quoteToken(v[0]))
+	}
+	*d = durationLit(x)
+	return err
+}
+
+// latenessLit is a duration that may be zero, for LATENESS.
+type latenessLit time.Duration
+
+func (d *latenessLit) Capture(v []string) error {
+	x, err := parseDuration(v[0])
+	*d = latenessLit(x)
+	return err
+}
+
+// parseDuration reads a duration token: 10s, 1m30s, '500ms'.
+func parseDuration(tok string) (time.Duration, error) {
+	text := tok
 	if strings.HasPrefix(text, "'") {
 		text = unquote(text, '\'')
 	}
 	if digits.MatchString(text) {
-		return literalErrorf("duration %s needs a unit; expected %sms, %ss, %sm or %sh", quoteToken(v[0]), text, text, text, text)
+		return 0, literalErrorf("duration %s needs a unit; expected %sms, %ss, %sm or %sh", quoteToken(tok), text, text, text, text)
 	}
 	if !durationSyntax.MatchString(text) {
-		return literalErrorf("invalid duration %s; expected a number and unit (ms, s, m or h) such as 10s or 1m30s", quoteToken(v[0]))
+		return 0, literalErrorf("invalid duration %s; expected a number and unit (ms, s, m or h) such as 10s or 1m30s", quoteToken(tok))
 	}
 	x, err := time.ParseDuration(text)
 	if err != nil {
-		return literalErrorf("duration %s is too long", quoteToken(v[0]))
+		return 0, literalErrorf("duration %s is too long", quoteToken(tok))
 	}
-	if x == 0 {
-		return literalErrorf("invalid duration %s; expected a duration greater than zero", quoteToken(v[0]))
-	}
-	*d = durationLit(x)
-	return nil
+	return x, nil
+}
+
+// sessionSlide and unboundedSlide capture a SLIDE that the grammar takes
+// after WINDOW SESSION 30s or WINDOW UNBOUNDED only to reject it here, at
+// the SLIDE, with a reason rather than a list of what else could follow.
+type (
+	sessionSlide   bool
+	unboundedSlide bool
+)
+
+func (*sessionSlide) Capture([]string) error {
+	return literalErrorf("a SESSION window does not slide; SLIDE goes with a window size, as in WINDOW 10s SLIDE 5s")
+}
+
+func (*unboundedSlide) Capture([]string) error {
+	return literalErrorf("an UNBOUNDED window does not slide; SLIDE goes with a window size, as in WINDOW 10s SLIDE 5s")
 }
 
 // timestampLayouts are the spellings a TIMESTAMP literal may take; those

@@ -160,6 +160,77 @@ var acceptedTrees = []struct {
 		"SELECT CAST(timestamp AS TIMESTAMP), timestamp(x), unnest(a) FROM stream(path => 'p')",
 		&Select{Items: items(&Cast{X: col("timestamp"), Type: "TIMESTAMP"}, &Call{Name: "timestamp", Args: []Expr{col("x")}}, &Call{Name: "unnest", Args: []Expr{col("a")}}),
 			From: &From{Source: &SourceCall{Name: "stream", Named: []*NamedArg{{Name: "path", Value: text("p")}}}}}},
+
+	// Windows on event time, session and unbounded windows, EMIT CHANGES.
+	{"SELECT word, COUNT(*) FROM s GROUP BY word WINDOW 10s SLIDE 5s EVENT TIME ts LATENESS 5s",
+		"SELECT word, COUNT(*) FROM s GROUP BY word WINDOW 10s SLIDE 5s EVENT TIME ts LATENESS 5s",
+		&Select{Items: items(col("word"), &Call{Name: "COUNT", Star: true}), From: &From{Stream: "s"}, GroupBy: []Expr{col("word")},
+			Window: &Window{Size: 10 * time.Second, Slide: 5 * time.Second, EventTime: col("ts"), Lateness: 5 * time.Second}}},
+	{"SELECT a FROM s WINDOW 1m EVENT TIME payload.ts", "SELECT a FROM s WINDOW 1m EVENT TIME payload.ts",
+		&Select{Items: items(col("a")), From: &From{Stream: "s"},
+			Window: &Window{Size: time.Minute, EventTime: &ColumnRef{Table: "payload", Name: "ts"}}}},
+	{"select a from s window '10s' event time to_timestamp(ms) lateness '500ms' emit changes",
+		"SELECT a FROM s WINDOW 10s EVENT TIME to_timestamp(ms) LATENESS 500ms EMIT CHANGES",
+		&Select{Items: items(col("a")), From: &From{Stream: "s"}, Emit: "CHANGES",
+			Window: &Window{Size: 10 * time.Second, EventTime: &Call{Name: "to_timestamp", Args: []Expr{col("ms")}}, Lateness: 500 * time.Millisecond}}},
+	{"SELECT a FROM s WINDOW 10s EVENT TIME ts LATENESS 0s", "SELECT a FROM s WINDOW 10s EVENT TIME ts", // zero lateness is the default
+		&Select{Items: items(col("a")), From: &From{Stream: "s"}, Window: &Window{Size: 10 * time.Second, EventTime: col("ts")}}},
+	{"SELECT a FROM s WINDOW 10s EVENT TIME CAST(ms AS timestamp) + 1 LATENESS '0ms' EMIT CHANGES",
+		"SELECT a FROM s WINDOW 10s EVENT TIME CAST(ms AS TIMESTAMP) + 1 EMIT CHANGES",
+		&Select{Items: items(col("a")), From: &From{Stream: "s"}, Emit: "CHANGES",
+			Window: &Window{Size: 10 * time.Second, EventTime: bin("+", &Cast{X: col("ms"), Type: "TIMESTAMP"}, num(1))}}},
+	{"SELECT a FROM s WINDOW 10s EMIT CHANGES", "SELECT a FROM s WINDOW 10s EMIT CHANGES",
+		&Select{Items: items(col("a")), From: &From{Stream: "s"}, Window: &Window{Size: 10 * time.Second}, Emit: "CHANGES"}},
+	{"SELECT user, COUNT(*) FROM clicks GROUP BY user WINDOW SESSION 30s EVENT TIME ts",
+		"SELECT user, COUNT(*) FROM clicks GROUP BY user WINDOW SESSION 30s EVENT TIME ts",
+		&Select{Items: items(col("user"), &Call{Name: "COUNT", Star: true}), From: &From{Stream: "clicks"}, GroupBy: []Expr{col("user")},
+			Window: &Window{Kind: "SESSION", Size: 30 * time.Second, EventTime: col("ts")}}},
+	{"SELECT a FROM s WiNdOw SeSsIoN 90s EvEnT tImE ts LaTeNeSs 1s EmIt ChAnGeS",
+		"SELECT a FROM s WINDOW SESSION 1m30s EVENT TIME ts LATENESS 1s EMIT CHANGES",
+		&Select{Items: items(col("a")), From: &From{Stream: "s"}, Emit: "CHANGES",
+			Window: &Window{Kind: "SESSION", Size: 90 * time.Second, EventTime: col("ts"), Lateness: time.Second}}},
+	{"SELECT a FROM s WINDOW SESSION '5m'", "SELECT a FROM s WINDOW SESSION 5m",
+		&Select{Items: items(col("a")), From: &From{Stream: "s"}, Window: &Window{Kind: "SESSION", Size: 5 * time.Minute}}},
+	{"SELECT k, SUM(v) FROM s GROUP BY k WINDOW UNBOUNDED TIMEOUT 1h", "SELECT k, SUM(v) FROM s GROUP BY k WINDOW UNBOUNDED TIMEOUT 1h",
+		&Select{Items: items(col("k"), &Call{Name: "SUM", Args: []Expr{col("v")}}), From: &From{Stream: "s"}, GroupBy: []Expr{col("k")},
+			Window: &Window{Kind: "UNBOUNDED", Timeout: time.Hour}}},
+	{"select k from s group by k window unbounded emit changes", "SELECT k FROM s GROUP BY k WINDOW UNBOUNDED EMIT CHANGES",
+		&Select{Items: items(col("k")), From: &From{Stream: "s"}, GroupBy: []Expr{col("k")}, Window: &Window{Kind: "UNBOUNDED"}, Emit: "CHANGES"}},
+	{"SELECT k FROM s GROUP BY k WINDOW Unbounded Timeout 90m HAVING COUNT(*) > 1 EMIT Changes ORDER BY k LIMIT 3",
+		"SELECT k FROM s GROUP BY k HAVING COUNT(*) > 1 WINDOW UNBOUNDED TIMEOUT 1h30m EMIT CHANGES ORDER BY k LIMIT 3",
+		&Select{Items: items(col("k")), From: &From{Stream: "s"}, GroupBy: []Expr{col("k")},
+			Having: bin(">", &Call{Name: "COUNT", Star: true}, num(1)), Window: &Window{Kind: "UNBOUNDED", Timeout: 90 * time.Minute},
+			Emit: "CHANGES", OrderBy: []*OrderItem{{Expr: col("k")}}, Limit: &Limit{Count: 3}}},
+	{"SELECT k FROM s GROUP BY k HAVING COUNT(*) > 1 WINDOW 5s EVENT TIME ts EMIT CHANGES ORDER BY k",
+		"SELECT k FROM s GROUP BY k HAVING COUNT(*) > 1 WINDOW 5s EVENT TIME ts EMIT CHANGES ORDER BY k",
+		&Select{Items: items(col("k")), From: &From{Stream: "s"}, GroupBy: []Expr{col("k")},
+			Having: bin(">", &Call{Name: "COUNT", Star: true}, num(1)), Window: &Window{Size: 5 * time.Second, EventTime: col("ts")},
+			Emit: "CHANGES", OrderBy: []*OrderItem{{Expr: col("k")}}}},
+	{"CREATE STREAM totals AS SELECT k, SUM(v) FROM s GROUP BY k WINDOW UNBOUNDED EMIT CHANGES",
+		"CREATE STREAM totals AS SELECT k, SUM(v) FROM s GROUP BY k WINDOW UNBOUNDED EMIT CHANGES",
+		&CreateStream{Name: "totals", Query: &Select{Items: items(col("k"), &Call{Name: "SUM", Args: []Expr{col("v")}}), From: &From{Stream: "s"},
+			GroupBy: []Expr{col("k")}, Window: &Window{Kind: "UNBOUNDED"}, Emit: "CHANGES"}}},
+
+	// The words of the WINDOW clause are names everywhere else, the EVENT
+	// TIME expression included.
+	{"SELECT time, event, session, emit, changes, lateness, timeout, unbounded FROM events session WHERE time > 0 GROUP BY session, event WINDOW SESSION 30s EVENT TIME time LATENESS 1s EMIT CHANGES",
+		"SELECT time, event, session, emit, changes, lateness, timeout, unbounded FROM events AS session WHERE time > 0 GROUP BY session, event WINDOW SESSION 30s EVENT TIME time LATENESS 1s EMIT CHANGES",
+		&Select{Items: items(col("time"), col("event"), col("session"), col("emit"), col("changes"), col("lateness"), col("timeout"), col("unbounded")),
+			From: &From{Stream: "events", Alias: "session"}, Where: bin(">", col("time"), num(0)), GroupBy: []Expr{col("session"), col("event")},
+			Window: &Window{Kind: "SESSION", Size: 30 * time.Second, EventTime: col("time"), Lateness: time.Second}, Emit: "CHANGES"}},
+	{"SELECT event AS time FROM s AS event WINDOW 10s EVENT TIME event", "SELECT event AS time FROM s AS event WINDOW 10s EVENT TIME event",
+		&Select{Items: []*SelectItem{{Expr: col("event"), Alias: "time"}}, From: &From{Stream: "s", Alias: "event"},
+			Window: &Window{Size: 10 * time.Second, EventTime: col("event")}}},
+	{"SELECT a FROM s time WINDOW 10s EVENT TIME time.time", "SELECT a FROM s AS time WINDOW 10s EVENT TIME time.time",
+		&Select{Items: items(col("a")), From: &From{Stream: "s", Alias: "time"},
+			Window: &Window{Size: 10 * time.Second, EventTime: &ColumnRef{Table: "time", Name: "time"}}}},
+	{"SELECT a FROM s WINDOW 10s EVENT TIME session LATENESS 2s", "SELECT a FROM s WINDOW 10s EVENT TIME session LATENESS 2s",
+		&Select{Items: items(col("a")), From: &From{Stream: "s"}, Window: &Window{Size: 10 * time.Second, EventTime: col("session"), Lateness: 2 * time.Second}}},
+	{"SELECT emit FROM f() emit", "SELECT emit FROM f() AS emit", // an alias when CHANGES does not follow
+		&Select{Items: items(col("emit")), From: &From{Source: &SourceCall{Name: "f"}, Alias: "emit"}}},
+	{"SELECT a FROM s, UNNEST(x) AS emit WINDOW 1s EMIT CHANGES", "SELECT a FROM s, UNNEST(x) AS emit WINDOW 1s EMIT CHANGES",
+		&Select{Items: items(col("a")), From: &From{Stream: "s", Unnest: &Unnest{Expr: col("x"), Alias: "emit"}},
+			Window: &Window{Size: time.Second}, Emit: "CHANGES"}},
 }
 
 func items(es ...Expr) []*SelectItem {
@@ -338,8 +409,14 @@ func tree(n Node) string {
 		if n.Having != nil {
 			s += " HAVING " + tree(n.Having)
 		}
-		if n.Window != nil {
-			s += fmt.Sprintf(" WINDOW %v/%v", n.Window.Size, n.Window.Slide)
+		if w := n.Window; w != nil {
+			s += fmt.Sprintf(" WINDOW %q %v/%v timeout=%v", w.Kind, w.Size, w.Slide, w.Timeout)
+			if w.EventTime != nil {
+				s += fmt.Sprintf(" EVENTTIME %s lateness=%v", tree(w.EventTime), w.Lateness)
+			}
+		}
+		if n.Emit != "" {
+			s += " EMIT " + n.Emit
 		}
 		for _, o := range n.OrderBy {
 			s += fmt.Sprintf(" ORDER %s desc=%v nulls=%q", tree(o.Expr), o.Desc, o.Nulls)
@@ -580,6 +657,22 @@ func positionChecker(t *testing.T, q string) func(what string, n Node, line, col
 	}
 }
 
+func TestPositionsWindows(t *testing.T) {
+	q := "SELECT a FROM s\n  WINDOW 10s SLIDE 5s\n  EVENT TIME\n    payload.ts LATENESS 1s EMIT CHANGES;\nSELECT b FROM s WINDOW SESSION 1m EVENT TIME to_timestamp(ms)"
+	stmts, err := Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := positionChecker(t, q)
+	w := stmts[0].(*Select).Window
+	at("window", w, 2, 3)
+	at("event time", w.EventTime, 4, 5)
+	w = stmts[1].(*Select).Window
+	at("session window", w, 5, 17)
+	at("event time call", w.EventTime, 5, 46)
+	at("event time argument", w.EventTime.(*Call).Args[0], 5, 59)
+}
+
 func TestPositionsStreams(t *testing.T) {
 	q := "EXPLAIN\n  CREATE STREAM s AS SELECT\n TIMESTAMP '2026-01-01'\nFROM \"in\" AS i, UNNEST(a) w"
 	stmts, err := Parse(q)
@@ -625,10 +718,45 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT a FROM f() WINDOW '5 s'", `1:26: syntax error: invalid duration '5 s'; expected a number and unit (ms, s, m or h) such as 10s or 1m30s`},
 		{"SELECT a FROM f() WINDOW 0s", `1:26: syntax error: invalid duration "0s"; expected a duration greater than zero`},
 		{"SELECT a FROM f() WINDOW 10s SLIDE 0ms", `1:36: syntax error: invalid duration "0ms"; expected a duration greater than zero`},
-		{"SELECT a FROM f() WINDOW -10s", `1:26: syntax error: unexpected "-"; expected a duration such as 10s`},
+		{"SELECT a FROM f() WINDOW -10s", `1:26: syntax error: unexpected "-"; expected a duration such as 10s, SESSION or UNBOUNDED`},
 		{"SELECT a FROM f() WINDOW 10", `1:26: syntax error: duration "10" needs a unit; expected 10ms, 10s, 10m or 10h`},
-		{"SELECT a FROM f() WINDOW 10s SLDE 5s", `1:30: syntax error: unexpected "SLDE"; expected HAVING, SLIDE, ORDER BY, LIMIT or end of statement (did you mean SLIDE?)`},
-		{"SELECT a FROM f() HAVING a WINDOW 1s HAVING b", `1:38: syntax error: unexpected "HAVING"; expected SLIDE, ORDER BY, LIMIT or end of statement`},
+		{"SELECT a FROM f() WINDOW 10s SLDE 5s", `1:30: syntax error: unexpected "SLDE"; expected SLIDE, EVENT TIME, HAVING, EMIT CHANGES, ORDER BY, LIMIT or end of statement (did you mean SLIDE?)`},
+		{"SELECT a FROM f() HAVING a WINDOW 1s HAVING b", `1:38: syntax error: unexpected "HAVING"; expected SLIDE, EVENT TIME, EMIT CHANGES, ORDER BY, LIMIT or end of statement`},
+		// Event time, session and unbounded windows, EMIT CHANGES.
+		{"SELECT a FROM f() WINDOW", `1:25: syntax error: unexpected end of input; expected a duration such as 10s, SESSION or UNBOUNDED`},
+		{"SELECT a FROM f() WINDOW SESSION", `1:33: syntax error: unexpected end of input; expected a duration such as 10s`},
+		{"SELECT a FROM f() WINDOW SESSION EVENT TIME ts", `1:34: syntax error: unexpected "EVENT"; expected a duration such as 10s`},
+		{"SELECT a FROM f() WINDOW SESSION 0s", `1:34: syntax error: invalid duration "0s"; expected a duration greater than zero`},
+		{"SELECT a FROM f() WINDOW SESION 10s", `1:26: syntax error: unexpected "SESION"; expected a duration such as 10s, SESSION or UNBOUNDED (did you mean SESSION?)`},
+		{"SELECT a FROM f() WINDOW 10s EVENT ts", `1:36: syntax error: unexpected "ts"; expected TIME`},
+		{"SELECT a FROM f() WINDOW 10s EVENT", `1:35: syntax error: unexpected end of input; expected TIME`},
+		{"SELECT a FROM f() WINDOW 10s EVENT TIME", `1:40: syntax error: unexpected end of input; expected an expression`},
+		{"SELECT a FROM f() WINDOW 10s EVNT TIME ts", `1:30: syntax error: unexpected "EVNT"; expected SLIDE, EVENT TIME, HAVING, EMIT CHANGES, ORDER BY, LIMIT or end of statement (did you mean EVENT?)`},
+		{"SELECT a FROM f() WINDOW 10s EVENT TIME ts LATNESS 5s", `1:44: syntax error: unexpected "LATNESS"; expected LATENESS, HAVING, EMIT CHANGES, ORDER BY, LIMIT or end of statement (did you mean LATENESS?)`},
+		{"SELECT a FROM f() WINDOW 10s EVENT TIME ts LATENESS", `1:52: syntax error: unexpected end of input; expected a duration such as 10s`},
+		{"SELECT a FROM f() WINDOW 10s EVENT TIME ts LATENESS -1s", `1:53: syntax error: unexpected "-"; expected a duration such as 10s`},
+		{"SELECT a FROM f() WINDOW 10s EVENT TIME ts LATENESS 5", `1:53: syntax error: duration "5" needs a unit; expected 5ms, 5s, 5m or 5h`},
+		{"SELECT a FROM f() WINDOW 10s EVENT TIME ts LATENESS 1s LATENESS 2s", `1:56: syntax error: unexpected "LATENESS"; expected HAVING, EMIT CHANGES, ORDER BY, LIMIT or end of statement`},
+		{"SELECT a FROM f() WINDOW 10s TIMEOUT 1h", `1:30: syntax error: unexpected "TIMEOUT"; expected SLIDE, EVENT TIME, HAVING, EMIT CHANGES, ORDER BY, LIMIT or end of statement`},
+		{"SELECT a FROM f() WINDOW UNBOUNDED SLIDE 1s", `1:36: syntax error: an UNBOUNDED window does not slide; SLIDE goes with a window size, as in WINDOW 10s SLIDE 5s`},
+		{"SELECT a FROM f() WINDOW UNBOUNDED TIMEOUT 1h SLIDE 1s", `1:47: syntax error: an UNBOUNDED window does not slide; SLIDE goes with a window size, as in WINDOW 10s SLIDE 5s`},
+		{"SELECT a FROM f() WINDOW SESSION 5s SLIDE 1s", `1:37: syntax error: a SESSION window does not slide; SLIDE goes with a window size, as in WINDOW 10s SLIDE 5s`},
+		{"SELECT a FROM f() WINDOW UNBOUNDED 10s", `1:36: syntax error: unexpected "10s"; expected TIMEOUT, HAVING, EMIT CHANGES, ORDER BY, LIMIT or end of statement`},
+		{"SELECT a FROM f() WINDOW UNBOUNDED EVENT TIME ts", `1:36: syntax error: unexpected "EVENT"; expected TIMEOUT, HAVING, EMIT CHANGES, ORDER BY, LIMIT or end of statement`},
+		{"SELECT a FROM f() WINDOW UNBOUNDED TIMEOUT", `1:43: syntax error: unexpected end of input; expected a duration such as 10s`},
+		{"SELECT a FROM f() WINDOW UNBOUNDED TIMEOUT 0s", `1:44: syntax error: invalid duration "0s"; expected a duration greater than zero`},
+		{"SELECT a FROM f() WINDOW UNBOUNDD", `1:26: syntax error: unexpected "UNBOUNDD"; expected a duration such as 10s, SESSION or UNBOUNDED (did you mean UNBOUNDED?)`},
+		{"SELECT a FROM f() WINDOW 10s EMIT", `1:34: syntax error: unexpected end of input; expected CHANGES`},
+		{"SELECT a FROM f() WINDOW 10s EMIT ts", `1:35: syntax error: unexpected "ts"; expected CHANGES`},
+		{"SELECT a FROM f() WINDOW 10s EMIT CHANGS", `1:35: syntax error: unexpected "CHANGS"; expected CHANGES (did you mean CHANGES?)`},
+		{"SELECT a FROM f() WINDOW 10s EMT CHANGES", `1:30: syntax error: unexpected "EMT"; expected SLIDE, EVENT TIME, HAVING, EMIT CHANGES, ORDER BY, LIMIT or end of statement (did you mean EMIT?)`},
+		{"SELECT a FROM f() WINDOW 10s EMIT CHANGES HAVING a", `1:43: syntax error: unexpected "HAVING"; expected ORDER BY, LIMIT or end of statement`},
+		{"SELECT a FROM f() WINDOW 10s EMIT CHANGES EMIT CHANGES", `1:43: syntax error: unexpected "EMIT"; expected ORDER BY, LIMIT or end of statement`},
+		{"SELECT a FROM f() EMIT CHANGES", `1:19: syntax error: EMIT CHANGES needs a WINDOW clause`}, // EMIT parses as an alias
+		{"SELECT a FROM s, UNNEST(x) emit changes", `1:28: syntax error: EMIT CHANGES needs a WINDOW clause`},
+		{"SELECT a FROM f() WHERE a EMIT CHANGES", `1:27: syntax error: EMIT CHANGES needs a WINDOW clause`},
+		{"SELECT a FROM f() GROUP BY a EMIT CHANGES", `1:30: syntax error: EMIT CHANGES needs a WINDOW clause`},
+		{"SELECT a FROM f() GROUP BY a HAVING b\n  emit", `2:3: syntax error: EMIT CHANGES needs a WINDOW clause`},
 		{"SELECT a FROM f() WINDOW 9999999999h", `1:26: syntax error: duration "9999999999h" is too long`},
 		{"SELECT 'abc FROM f()", `1:8: syntax error: unterminated string literal`},
 		{`SELECT "abc FROM f()`, `1:8: syntax error: unterminated quoted name`},
@@ -768,6 +896,10 @@ func FuzzParse(f *testing.F) {
 		"CREATE STREAM w AS SELECT a FROM s;\nDROP STREAM IF EXISTS w; SHOW STREAMS",
 		"SELECT TIMESTAMP '2262-04-11T23:47:16.854775807Z' FROM s, UNNEST(TIMESTAMP '1677-09-21 00:12:43.145224192')",
 		"SELECT TIMESTAMP '2026-02-30' FROM f()", "DROP STREAM if", "CREATE STREAM s SELECT", "SELECT a FROM f() show streams",
+		"SELECT a FROM f() WINDOW SESSION", "SELECT a FROM f() WINDOW 10s EVENT ts", "SELECT a FROM f() WINDOW UNBOUNDED SLIDE 1s",
+		"SELECT a FROM f() WINDOW 10s EMIT", "SELECT a FROM f() EMIT CHANGES", "SELECT a FROM f() WINDOW 1s EVENT TIME t LATNESS 5s",
+		"SELECT a FROM f() WINDOW 1s EVENT TIME t LATENESS 0s EMIT CHANGES;\nSELECT b FROM g() WINDOW SESSION 1ms EVENT TIME time",
+		"SELECT time FROM event session WINDOW UNBOUNDED TIMEOUT 1h HAVING emit EMIT CHANGES ORDER BY changes LIMIT 1",
 	} {
 		f.Add(s)
 	}

@@ -82,6 +82,9 @@ func (n *Select) String() string {
 	if n.Window != nil {
 		b.WriteString(" " + n.Window.String())
 	}
+	if n.Emit != "" {
+		b.WriteString(" EMIT " + n.Emit)
+	}
 	for i, o := range n.OrderBy {
 		if i == 0 {
 			b.WriteString(" ORDER BY ")
@@ -161,10 +164,34 @@ func (n *Show) String() string { return "SHOW " + n.What }
 
 func (n *NamedArg) String() string { return quoteIdent(n.Name) + " => " + n.Value.String() }
 
+// Window prints only the parts its Kind has: SLIDE for a window of fixed
+// size, TIMEOUT for an UNBOUNDED one, EVENT TIME for the other two. A zero
+// LATENESS is the default and is left out.
 func (n *Window) String() string {
+	switch n.Kind {
+	case "UNBOUNDED":
+		s := "WINDOW UNBOUNDED"
+		if n.Timeout != 0 {
+			s += " TIMEOUT " + FormatDuration(n.Timeout)
+		}
+		return s
+	case "SESSION":
+		return "WINDOW SESSION " + FormatDuration(n.Size) + n.eventTime()
+	}
 	s := "WINDOW " + FormatDuration(n.Size)
 	if n.Slide != 0 {
 		s += " SLIDE " + FormatDuration(n.Slide)
+	}
+	return s + n.eventTime()
+}
+
+func (n *Window) eventTime() string {
+	if n.EventTime == nil {
+		return ""
+	}
+	s := " EVENT TIME " + n.EventTime.String()
+	if n.Lateness != 0 {
+		s += " LATENESS " + FormatDuration(n.Lateness)
 	}
 	return s
 }

@@ -152,6 +152,20 @@ func TestPrintStatements(t *testing.T) {
 		{&DropStream{Name: "exists", IfExists: true}, "DROP STREAM IF EXISTS exists"},
 		{&DropStream{Name: "Where"}, `DROP STREAM "Where"`},
 		{&Show{What: "STREAMS"}, "SHOW STREAMS"},
+
+		// Windows print only the parts their kind has, and no zero LATENESS.
+		{win(&Window{Size: time.Minute, Slide: 10 * time.Second, EventTime: &ColumnRef{Table: "payload", Name: "ts"}, Lateness: 1500 * time.Millisecond}, ""),
+			"SELECT a FROM s WINDOW 1m SLIDE 10s EVENT TIME payload.ts LATENESS 1s500ms"},
+		{win(&Window{Size: time.Second, EventTime: col("time")}, "CHANGES"), "SELECT a FROM s WINDOW 1s EVENT TIME time EMIT CHANGES"},
+		{win(&Window{Kind: "SESSION", Size: 30 * time.Second, EventTime: col("session"), Lateness: time.Hour}, ""),
+			"SELECT a FROM s WINDOW SESSION 30s EVENT TIME session LATENESS 1h"},
+		{win(&Window{Kind: "SESSION", Size: 30 * time.Second}, "CHANGES"), "SELECT a FROM s WINDOW SESSION 30s EMIT CHANGES"},
+		{win(&Window{Kind: "UNBOUNDED", Timeout: 24 * time.Hour}, "CHANGES"), "SELECT a FROM s WINDOW UNBOUNDED TIMEOUT 24h EMIT CHANGES"},
+		{win(&Window{Kind: "UNBOUNDED"}, ""), "SELECT a FROM s WINDOW UNBOUNDED"},
+		{win(&Window{Size: time.Second, EventTime: &Call{Name: "to_timestamp", Args: []Expr{bin("*", col("s"), num(1000))}}}, ""),
+			"SELECT a FROM s WINDOW 1s EVENT TIME to_timestamp(s * 1000)"},
+		{win(&Window{Size: time.Second, EventTime: bin("OR", col("a"), col("b"))}, ""), "SELECT a FROM s WINDOW 1s EVENT TIME a OR b"},
+		{&CreateStream{Name: "t", Query: win(&Window{Kind: "UNBOUNDED"}, "CHANGES")}, "CREATE STREAM t AS SELECT a FROM s WINDOW UNBOUNDED EMIT CHANGES"},
 	} {
 		if got := tc.s.String(); got != tc.want {
 			t.Errorf("got %s, want %s", got, tc.want)
@@ -164,6 +178,11 @@ func TestPrintStatements(t *testing.T) {
 			t.Errorf("%q reads back as %s, want %s", tc.want, dump(back[0]), dump(tc.s))
 		}
 	}
+}
+
+// win is `SELECT a FROM s` with window w and EMIT emit.
+func win(w *Window, emit string) *Select {
+	return &Select{Items: items(col("a")), From: &From{Stream: "s"}, Window: w, Emit: emit}
 }
 
 // The result column of an unaliased item is its String, so the spelling of
