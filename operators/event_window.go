@@ -22,12 +22,17 @@ type EventWatermark struct {
 
 	max      int64 // largest event time seen (ns)
 	seen     bool
+	floor    int64 // the watermark never goes below this (idle advance)
+	floored  bool  // floor is set
+	arrived  bool  // rows arrived in the open batch
+	lastRow  time.Time
 	late     int64
 	badTimes int64
 }
 
 // at returns r's event time in ns, or ok false (counted) when it has none.
 func (w *EventWatermark) at(r types.Row) (int64, bool) {
+	w.arrived = true // any row, even a late one, shows the source is alive
 	v := expr.ToTimestamp(w.Time(r))
 	if v.IsNull() {
 		w.badTimes++
@@ -41,12 +46,31 @@ func (w *EventWatermark) Mark() int64 {
 	if !w.seen {
 		return math.MinInt64
 	}
+	if w.floored {
+		return max(w.max-int64(w.Lateness), w.floor)
+	}
 	return w.max - int64(w.Lateness)
 }
 
 func (w *EventWatermark) observe(t int64) {
 	if !w.seen || t > w.max {
 		w.max, w.seen = t, true
+	}
+}
+
+// idle advances the watermark of a source that has gone quiet, so its
+// last windows do not stay open forever: once no row has arrived for
+// longer than the lateness (and at least a whole batch), event time is
+// taken to move on with the wall clock, from the largest time seen.
+func (w *EventWatermark) idle(b *BatchEnd) {
+	if w.arrived || w.lastRow.IsZero() {
+		w.arrived = false
+		w.lastRow = b.Time
+		return
+	}
+	quiet := b.Time.Sub(w.lastRow)
+	if w.seen && quiet >= max(w.Lateness, b.Time.Sub(b.Start)) {
+		w.floor, w.floored = max(w.Mark(), w.max+int64(quiet)-int64(w.Lateness)), true
 	}
 }
 
@@ -149,8 +173,11 @@ func (e *EventWindow) EndBatch(b *BatchEnd) error {
 		e.panes = window.NewPanes(e.Window)
 	}
 	e.account(b)
+	e.idle(b)
 	if b.Final {
 		e.closeUpTo(math.MaxInt64) // the input ended: every window is complete
+	} else if m := e.Mark(); e.seen && (!e.started || m >= e.nextEnd) {
+		e.closeUpTo(m)
 	}
 	if e.Changes {
 		// The windows still open report their changed keys too.

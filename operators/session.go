@@ -115,6 +115,7 @@ func (s *Session) EndBatch(b *BatchEnd) error {
 	mark := b.Time.UnixNano()
 	if s.Event != nil {
 		s.Event.account(b)
+		s.Event.idle(b)
 		mark = s.Event.Mark()
 	} else if s.staged != nil {
 		// A batch's rows count at its start.
