@@ -99,6 +99,15 @@ type CreateStream struct {
 	Query *Select
 }
 
+// Insert is `INSERT INTO sink(args) SELECT ...`: a continuous query whose
+// results go to a sink (a file directory, a database table, a topic)
+// instead of the console.
+type Insert struct {
+	Pos   Pos
+	Sink  *SourceCall // the sink call: its name, positional and named arguments
+	Query *Select
+}
+
 // DropStream is `DROP STREAM [IF EXISTS] name`.
 type DropStream struct {
 	Pos      Pos
@@ -260,6 +269,7 @@ type Cast struct {
 func (*Select) statement()       {}
 func (*Explain) statement()      {}
 func (*CreateStream) statement() {}
+func (*Insert) statement()       {}
 func (*DropStream) statement()   {}
 func (*Show) statement()         {}
 
@@ -281,6 +291,7 @@ func (n *SourceCall) Position() Pos   { return n.Pos }
 func (n *From) Position() Pos         { return n.Pos }
 func (n *Unnest) Position() Pos       { return n.Pos }
 func (n *CreateStream) Position() Pos { return n.Pos }
+func (n *Insert) Position() Pos       { return n.Pos }
 func (n *DropStream) Position() Pos   { return n.Pos }
 func (n *Show) Position() Pos         { return n.Pos }
 func (n *NamedArg) Position() Pos     { return n.Pos }

@@ -30,7 +30,8 @@ type Sink interface {
 	Close() error
 }
 
-// Options tune how a sink presents results.
+// Options tune how a sink presents results and, for INSERT INTO sinks,
+// where they go.
 type Options struct {
 	// Label names the query when several share one output; formats that
 	// show a header put it there.
@@ -38,6 +39,21 @@ type Options struct {
 	// Location is the time zone batch and window times are shown in;
 	// nil means time.Local.
 	Location *time.Location
+
+	// Args and Named are the arguments of `INSERT INTO name(args...)`,
+	// evaluated to constants: file('out', format => 'csv') has Args
+	// ['out'] and Named {format: 'csv'}. Console sinks get none.
+	Args  []types.Value
+	Named map[string]types.Value
+	// Columns and Kinds are the result schema (Kinds: KindNull when only
+	// known at run time).
+	Columns []string
+	Kinds   []types.Kind
+	// Key names the columns that identify a result row: the GROUP BY keys
+	// and window_start/window_end when selected. Table sinks upsert by it,
+	// so a window emitted again (EMIT CHANGES, a restart) replaces its
+	// row. Empty for queries without GROUP BY: rows are appended.
+	Key []string
 }
 
 func (o Options) location() *time.Location {
