@@ -29,6 +29,7 @@ import (
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/scheduler"
+	"github.com/streamsql/streamsql/sinks"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -89,6 +90,7 @@ const (
 	KindCreateStream             // CREATE STREAM: defines a named stream
 	KindDropStream               // DROP STREAM
 	KindShow                     // SHOW STREAMS: Output is the listing
+	KindInsert                   // INSERT INTO: a query whose results go to a sink
 )
 
 // Statement is one planned statement of a script.
@@ -101,6 +103,7 @@ type Statement struct {
 	// planned).
 	Output  string
 	plan    *planner.Plan
+	target  *planner.Target // INSERT INTO only
 	eng     *Engine
 	started bool
 }
@@ -110,6 +113,9 @@ type Statement struct {
 func (s *Statement) Plan() string {
 	if s.plan == nil {
 		return ""
+	}
+	if s.target != nil {
+		return s.target.Describe() + "\n" + s.plan.Explain()
 	}
 	return s.plan.Explain()
 }
@@ -189,7 +195,7 @@ func (e *Engine) Prepare(sql string) ([]*Statement, error) {
 	}
 	// Count the queries reading each stream, for EXPLAIN.
 	for _, s := range out {
-		if s.Kind == KindQuery {
+		if s.Kind == KindQuery || s.Kind == KindInsert {
 			for u := s.plan.Upstream; u != nil; u = u.Upstream {
 				u.Readers++
 			}
@@ -207,10 +213,24 @@ func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Stateme
 			return nil, err
 		}
 		s.Kind, s.plan = KindQuery, plan
+	case *parser.Insert:
+		plan, target, err := planner.PlanInsert(st, text, c.opts)
+		if err != nil {
+			return nil, err
+		}
+		s.Kind, s.plan, s.target = KindInsert, plan, target
 	case *parser.Explain:
 		sel, ok := st.Stmt.(*parser.Select)
-		if cs, isCreate := st.Stmt.(*parser.CreateStream); isCreate {
-			sel, ok = cs.Query, true
+		switch inner := st.Stmt.(type) {
+		case *parser.CreateStream:
+			sel, ok = inner.Query, true
+		case *parser.Insert:
+			plan, target, err := planner.PlanInsert(inner, text, c.opts)
+			if err != nil {
+				return nil, err
+			}
+			s.Kind, s.plan, s.target = KindExplain, plan, target
+			return s, nil
 		}
 		if !ok {
 			return nil, &parser.Error{Pos: st.Pos, Msg: "EXPLAIN takes a SELECT or CREATE STREAM", Query: text, Err: planner.ErrUnsupported}
@@ -316,7 +336,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 	var plans []*planner.Plan
 	var qs []*Query
 	for _, s := range stmts {
-		if s.Kind != KindQuery {
+		if s.Kind != KindQuery && s.Kind != KindInsert {
 			continue
 		}
 		if s.started {
@@ -326,7 +346,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		plans = append(plans, s.plan)
 		e.mu.Lock()
 		e.nextID++
-		q := &Query{ID: e.nextID, SQL: s.Text, Columns: s.plan.Columns, eng: e}
+		q := &Query{ID: e.nextID, SQL: s.Text, Columns: s.plan.Columns, eng: e, target: s.target}
 		e.queries[q.ID] = q
 		e.mu.Unlock()
 		qs = append(qs, q)
@@ -335,11 +355,34 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 	for i, p := range plans {
 		byPlan[p] = qs[i]
 	}
+	// Open every sink before starting anything, so a sink that cannot
+	// open stops the script before any query runs.
+	for _, q := range qs {
+		if q.target == nil {
+			continue
+		}
+		sink, err := q.target.Spec.Open(os.Stdout, q.target.Options) // console sinks print; others ignore it
+		if err != nil {
+			for _, o := range qs {
+				if o.sink != nil {
+					o.sink.Close()
+				}
+			}
+			return nil, fmt.Errorf("streamsql: INSERT INTO %s: %w", q.target.Call, err)
+		}
+		q.sink = sink
+	}
 	for _, g := range planner.Group(plans) {
 		job := scheduler.Start(ctx, g, scheduler.Config{Batch: e.cfg.BatchInterval, Clock: e.cfg.Clock, Logf: e.logf})
 		for i, p := range g.Queries {
 			q := byPlan[p]
 			q.out = job.Outputs()[i]
+			q.drained = make(chan struct{})
+			if q.sink != nil {
+				go q.feedSink()
+			} else {
+				close(q.drained)
+			}
 			go func() {
 				job.Wait()
 				e.mu.Lock()
@@ -375,6 +418,36 @@ type Query struct {
 	Columns []string
 	out     *scheduler.Output
 	eng     *Engine
+
+	target  *planner.Target // INSERT INTO: where results go
+	sink    sinks.Sink
+	drained chan struct{} // closed when the sink has written the last result
+	mu      sync.Mutex
+	sinkErr error // the last write the sink refused
+	refused int64 // emissions the sink refused
+}
+
+// IsInsert reports whether the query writes to a sink (INSERT INTO): the
+// engine then writes its results itself, and Results is not for reading.
+func (q *Query) IsInsert() bool { return q.target != nil }
+
+// feedSink writes an INSERT query's results to its sink. A write the sink
+// refuses (a database that is down, a disk that is full) is reported and
+// counted, and the query keeps running: the next emission may succeed.
+func (q *Query) feedSink() {
+	defer close(q.drained)
+	for res := range q.out.Results() {
+		if err := q.sink.Write(res); err != nil {
+			q.mu.Lock()
+			q.sinkErr = err
+			q.refused++
+			q.mu.Unlock()
+			q.eng.logf("query %d: INSERT INTO %s: %v", q.ID, q.target.Call, err)
+		}
+	}
+	if err := q.sink.Close(); err != nil {
+		q.eng.logf("query %d: closing %s: %v", q.ID, q.target.Call, err)
+	}
 }
 
 // Results delivers one Result per batch and closes when the query ends.
@@ -387,7 +460,11 @@ func (q *Query) Stop() { q.out.Stop() }
 
 // Wait blocks until the query's job has ended and returns why, nil when
 // its input ended or it was stopped.
-func (q *Query) Wait() error { return q.out.Job().Wait() }
+func (q *Query) Wait() error {
+	err := q.out.Job().Wait()
+	<-q.drained
+	return err
+}
 
 // Stats are a query's running totals.
 type Stats = scheduler.Stats

@@ -22,6 +22,8 @@ func convStatement(g *gStatement) Statement {
 		return &Show{Pos: pos(g.Show.Pos), What: strings.ToUpper(g.Show.What)}
 	case g.Create != nil:
 		s = &CreateStream{Pos: pos(g.Create.Pos), Name: ident(g.Create.Name), Query: convSelect(g.Create.Query)}
+	case g.Insert != nil:
+		s = &Insert{Pos: pos(g.Insert.Pos), Sink: convSource(g.Insert.Sink), Query: convSelect(g.Insert.Query)}
 	default:
 		s = convSelect(g.Select)
 	}

@@ -186,7 +186,7 @@ func (d diagnoser) startsStatement(text string, from int, toks []lexer.Token, j 
 		return false // it starts the statement, or is a named alias
 	}
 	switch strings.ToUpper(toks[j].Value) {
-	case "CREATE", "DROP", "SHOW":
+	case "CREATE", "DROP", "SHOW", "INSERT":
 		return d.accepts(text[from:toks[j].Pos.Offset], ";")
 	}
 	return false

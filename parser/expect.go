@@ -230,8 +230,14 @@ func suggestKeyword(word string, expected map[string]bool) string {
 			}
 			// Short keywords only tolerate proportionally small typos, so
 			// `x` is not taken for AS.
+			// A keyword that does not fit here must be a closer match
+			// (one edit) to be worth suggesting: `file` is no FALSE.
 			d := suggest.Distance(w, k)
-			if d > 0 && d <= 2 && d <= (len(k)-1)/2 && (best == "" || d < bestD) {
+			limit := 2
+			if pass == 1 {
+				limit = 1
+			}
+			if d > 0 && d <= limit && d <= (len(k)-1)/2 && (best == "" || d < bestD) {
 				best, bestD = k, d
 			}
 		}

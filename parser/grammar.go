@@ -32,7 +32,7 @@ var keywords = []string{
 // the two apart (`DROP STREAM if` drops the stream "if"; `TIMESTAMP '...'`
 // is a literal only when a string follows). TIMESTAMP is not listed: it
 // never stands where a name could not.
-var softKeywords = append([]string{"CREATE", "DROP", "SHOW", "STREAM", "STREAMS", "IF", "EXISTS", "UNNEST"}, windowWords...)
+var softKeywords = append([]string{"CREATE", "DROP", "SHOW", "STREAM", "STREAMS", "IF", "EXISTS", "UNNEST", "INSERT", "INTO"}, windowWords...)
 
 // windowWords are the soft keywords of the WINDOW clause and of EMIT
 // CHANGES, which may only follow one. No name can stand after WINDOW, after
@@ -114,7 +114,8 @@ type gStatement struct {
 	Pos     lexer.Position
 	Explain bool     `parser:"(   @'EXPLAIN'?"`
 	Select  *gSelect `parser:"    ( @@"`
-	Create  *gCreate `parser:"    | @@ )"`
+	Create  *gCreate `parser:"    | @@"`
+	Insert  *gInsert `parser:"    | @@ )"`
 	Drop    *gDrop   `parser:"| @@"`
 	Show    *gShow   `parser:"| @@ )"`
 }
@@ -123,6 +124,14 @@ type gCreate struct {
 	Pos   lexer.Position
 	Name  string   `parser:"'CREATE':Ident 'STREAM':Ident @(Ident | QuotedIdent)"`
 	Query *gSelect `parser:"'AS' @@"`
+}
+
+// gInsert is INSERT INTO sink(args) SELECT ...; the sink call has the
+// shape of a source call.
+type gInsert struct {
+	Pos   lexer.Position
+	Sink  *gSource `parser:"'INSERT':Ident 'INTO':Ident @@"`
+	Query *gSelect `parser:"@@"`
 }
 
 // IF is taken as the flag only when EXISTS follows, so that a stream may

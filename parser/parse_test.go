@@ -14,6 +14,10 @@ import (
 // accepted maps queries to the canonical text they print as. The round-trip
 // tests below run over all of them.
 var accepted = []struct{ in, want string }{
+	{"insert into sqlite('wc.db', table => 'counts') select word, count(*) from file('logs') group by word window 10s",
+		"INSERT INTO sqlite('wc.db', table => 'counts') SELECT word, count(*) FROM file('logs') GROUP BY word WINDOW 10s"},
+	{"EXPLAIN INSERT INTO file('out') SELECT line FROM stdin()", "EXPLAIN INSERT INTO file('out') SELECT line FROM stdin()"},
+	{"SELECT insert, into FROM f()", "SELECT insert, into FROM f()"},
 	// The card query and spellings of it.
 	{"SELECT word, COUNT(*) FROM file('logfile') GROUP BY word WINDOW 10s",
 		"SELECT word, COUNT(*) FROM file('logfile') GROUP BY word WINDOW 10s"},
@@ -700,9 +704,33 @@ func TestPositionsStreams(t *testing.T) {
 	at("show", stmts[2], 2, 28)
 }
 
+func TestParseInsert(t *testing.T) {
+	stmts, err := Parse("SELECT 1 FROM f();\nINSERT INTO kafka('127.0.0.1:9092', topic => 'out') SELECT a FROM s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins, ok := stmts[1].(*Insert)
+	if !ok {
+		t.Fatalf("got %T", stmts[1])
+	}
+	if ins.Pos.Line != 2 || ins.Pos.Column != 1 || ins.Sink.Name != "kafka" || len(ins.Sink.Args) != 1 ||
+		ins.Sink.Named[0].Name != "topic" || ins.Query.From.Stream != "s" {
+		t.Errorf("insert parsed as %+v / sink %+v", ins, ins.Sink)
+	}
+	for _, c := range []struct{ in, want string }{
+		{"INSERT file('x') SELECT a FROM f()", `1:8: syntax error: unexpected "file"; expected INTO`},
+		{"INSERT INTO file('x')", `1:22: syntax error: unexpected end of input; expected SELECT`},
+	} {
+		_, err := Parse(c.in)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("Parse(%q) = %v, want %s", c.in, err, c.want)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"SELEC word FROM file('x')", `1:1: syntax error: unexpected "SELEC"; expected SELECT, EXPLAIN, CREATE, DROP or SHOW (did you mean SELECT?)`},
+		{"SELEC word FROM file('x')", `1:1: syntax error: unexpected "SELEC"; expected SELECT, EXPLAIN, CREATE, DROP, SHOW or INSERT (did you mean SELECT?)`},
 		{"SELECT word FORM file('x')", `1:13: syntax error: unexpected "FORM"; expected FROM (did you mean FROM?)`},
 		{"SELECT word, COUNT(*) FORM file('x')", `1:23: syntax error: unexpected "FORM"; expected FROM (did you mean FROM?)`},
 		{"SELECT a FROM f() GRUOP BY a", `1:19: syntax error: unexpected "GRUOP"; expected GROUP BY (did you mean GROUP?)`},
@@ -762,7 +790,7 @@ func TestParseErrors(t *testing.T) {
 		{`SELECT "abc FROM f()`, `1:8: syntax error: unterminated quoted name`},
 		{`SELECT "" FROM f()`, `1:8: syntax error: empty quoted name ""`},
 		{"SELECT a § FROM f()", `1:10: syntax error: unexpected character "§"`},
-		{"SELEC a FROM f('x", `1:1: syntax error: unexpected "SELEC"; expected SELECT, EXPLAIN, CREATE, DROP or SHOW (did you mean SELECT?)`},
+		{"SELEC a FROM f('x", `1:1: syntax error: unexpected "SELEC"; expected SELECT, EXPLAIN, CREATE, DROP, SHOW or INSERT (did you mean SELECT?)`},
 		{"SELECT a + FROM f()", `1:12: syntax error: unexpected "FROM"; expected an expression`},
 		{"SELECT a FROM f() WHERE a *", `1:28: syntax error: unexpected end of input; expected an expression`},
 		{"SELECT a FROM f() WHERE x = = 1", `1:29: syntax error: unexpected "="; expected an expression`},
@@ -785,7 +813,7 @@ func TestParseErrors(t *testing.T) {
 		{"CREATE STREAM AS SELECT a FROM f()", `1:15: syntax error: unexpected "AS"; expected a stream name`},
 		{"CREATE STREAM w AS", `1:19: syntax error: unexpected end of input; expected SELECT`},
 		{"CREATE STREM w AS SELECT a FROM f()", `1:8: syntax error: unexpected "STREM"; expected STREAM (did you mean STREAM?)`},
-		{"CRATE STREAM w AS SELECT a FROM f()", `1:1: syntax error: unexpected "CRATE"; expected SELECT, EXPLAIN, CREATE, DROP or SHOW (did you mean CREATE?)`},
+		{"CRATE STREAM w AS SELECT a FROM f()", `1:1: syntax error: unexpected "CRATE"; expected SELECT, EXPLAIN, CREATE, DROP, SHOW or INSERT (did you mean CREATE?)`},
 		{"DROP words", `1:6: syntax error: unexpected "words"; expected STREAM`},
 		{"DROP STREAM", `1:12: syntax error: unexpected end of input; expected a stream name`},
 		{"DROP STREAM IF EXISTS", `1:22: syntax error: unexpected end of input; expected a stream name`},
@@ -794,8 +822,8 @@ func TestParseErrors(t *testing.T) {
 		{"SHOW", `1:5: syntax error: unexpected end of input; expected STREAMS`},
 		{"SHOW STREAM", `1:6: syntax error: unexpected "STREAM"; expected STREAMS (did you mean STREAMS?)`},
 		{"SHOW tables", `1:6: syntax error: unexpected "tables"; expected STREAMS`},
-		{"EXPLAIN DROP STREAM w", `1:9: syntax error: unexpected "DROP"; expected SELECT or CREATE`},
-		{"EXPLAIN SHOW STREAMS", `1:9: syntax error: unexpected "SHOW"; expected SELECT or CREATE`},
+		{"EXPLAIN DROP STREAM w", `1:9: syntax error: unexpected "DROP"; expected SELECT, CREATE or INSERT`},
+		{"EXPLAIN SHOW STREAMS", `1:9: syntax error: unexpected "SHOW"; expected SELECT, CREATE or INSERT`},
 		{"SELECT * FROM file('x'), unnest", `1:32: syntax error: unexpected end of input; expected "("`},
 		{"SELECT * FROM file('x'),", `1:25: syntax error: unexpected end of input; expected UNNEST`},
 		{"SELECT * FROM file('x'), lines(y)", `1:26: syntax error: unexpected "lines"; expected UNNEST`},
@@ -821,9 +849,9 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT 1e999 FROM f()", `1:8: syntax error: number 1e999 is too large`},
 		{"SELECT a FROM f() x y", `1:21: syntax error: unexpected "y"; expected WHERE, GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT, "," or end of statement`},
 		{"SELECT a FROM f() SELECT b FROM g()", `1:19: syntax error: unexpected "SELECT"; expected WHERE, GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT, "," or end of statement`},
-		{"", `1:1: syntax error: unexpected end of input; expected SELECT, EXPLAIN, CREATE, DROP or SHOW`},
-		{" ;; -- nothing", `1:15: syntax error: unexpected end of input; expected SELECT, EXPLAIN, CREATE, DROP or SHOW`},
-		{"EXPLAIN", `1:8: syntax error: unexpected end of input; expected SELECT or CREATE`},
+		{"", `1:1: syntax error: unexpected end of input; expected SELECT, EXPLAIN, CREATE, DROP, SHOW or INSERT`},
+		{" ;; -- nothing", `1:15: syntax error: unexpected end of input; expected SELECT, EXPLAIN, CREATE, DROP, SHOW or INSERT`},
+		{"EXPLAIN", `1:8: syntax error: unexpected end of input; expected SELECT, CREATE or INSERT`},
 		{"SELECT a FROM f();\nSELECT b\n  FROM g()\n  WHERE b = = 1;", `4:13: syntax error: unexpected "="; expected an expression`},
 		{"SELECT a FROM f();\nSELECT b FROM g()\nWHRE b = 1", `3:1: syntax error: unexpected "WHRE"; expected WHERE (did you mean WHERE?)`},
 		// The first error in the text wins, whatever kind it is.

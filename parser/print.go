@@ -152,6 +152,10 @@ func (n *CreateStream) String() string {
 	return "CREATE STREAM " + quoteIdent(n.Name) + " AS " + n.Query.String()
 }
 
+func (n *Insert) String() string {
+	return "INSERT INTO " + n.Sink.String() + " " + n.Query.String()
+}
+
 func (n *DropStream) String() string {
 	s := "DROP STREAM "
 	if n.IfExists {

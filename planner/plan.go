@@ -29,9 +29,12 @@ type Node interface {
 // the output of another plan, a named stream.
 type Plan struct {
 	Root    Node
-	Columns []string       // result column names
-	Kinds   []types.Kind   // their static types (KindNull: known at run time)
-	Source  sources.Source // nil when reading a stream
+	Columns []string     // result column names
+	Kinds   []types.Kind // their static types (KindNull: known at run time)
+	// Key names the result columns that identify a row (group keys and
+	// window bounds), for sinks that upsert.
+	Key    []string
+	Source sources.Source // nil when reading a stream
 	// Upstream is the plan of the named stream this one reads, nil when
 	// reading a source.
 	Upstream *Plan
@@ -271,6 +274,7 @@ type Project struct {
 	Exprs  []string
 	Hidden int
 	fns    []expr.Func
+	keys   []string // result columns that are group keys or window bounds
 }
 
 func (p *Project) Describe() string {

@@ -134,7 +134,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	for i := range kinds {
 		kinds[i] = outScope.cols[i].kind
 	}
-	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Source: in.source, Upstream: in.upstream, Time: win.TimeSpec}
+	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Key: proj.keys, Source: in.source, Upstream: in.upstream, Time: win.TimeSpec}
 	if in.source != nil {
 		plan.Bounded = in.source.Bounded()
 	} else {
@@ -149,26 +149,36 @@ func (p *planning) openSource(call *parser.SourceCall) (sources.Source, error) {
 		return nil, p.errorf(call.Pos, ErrSourceNotFound, "unknown source %s()%s (sources: %s)",
 			call.Name, didYouMean(call.Name, sources.Names()), strings.Join(sources.Names(), ", "))
 	}
-	args := sources.Args{Named: map[string]types.Value{}, Once: p.opts.Once}
-	for _, a := range call.Args {
-		v, err := p.constant(a)
-		if err != nil {
-			return nil, err
-		}
-		args.Positional = append(args.Positional, v)
+	pos, named, err := p.callArgs(call)
+	if err != nil {
+		return nil, err
 	}
-	for _, a := range call.Named {
-		v, err := p.constant(a.Value)
-		if err != nil {
-			return nil, err
-		}
-		args.Named[strings.ToLower(a.Name)] = v
-	}
-	src, err := spec.OpenChecked(args)
+	src, err := spec.OpenChecked(sources.Args{Positional: pos, Named: named, Once: p.opts.Once})
 	if err != nil {
 		return nil, p.errorf(call.Pos, ErrSource, "%v", err)
 	}
 	return src, nil
+}
+
+// callArgs evaluates the arguments of a source or sink call.
+func (p *planning) callArgs(call *parser.SourceCall) ([]types.Value, map[string]types.Value, error) {
+	var pos []types.Value
+	named := map[string]types.Value{}
+	for _, a := range call.Args {
+		v, err := p.constant(a)
+		if err != nil {
+			return nil, nil, err
+		}
+		pos = append(pos, v)
+	}
+	for _, a := range call.Named {
+		v, err := p.constant(a.Value)
+		if err != nil {
+			return nil, nil, err
+		}
+		named[strings.ToLower(a.Name)] = v
+	}
+	return pos, named, nil
 }
 
 // constant evaluates a source argument, which must not depend on rows.
@@ -534,7 +544,7 @@ func (p *planning) aggregate(sel *parser.Select, in *scope, win timing) (*Aggreg
 		if c, ok := g.(*parser.ColumnRef); ok {
 			name = c.Name
 		}
-		out.cols = append(out.cols, scopeCol{name: name, expr: g.String(), kind: p.typeOf(g, in)})
+		out.cols = append(out.cols, scopeCol{name: name, expr: g.String(), kind: p.typeOf(g, in), key: true})
 	}
 	seen := map[string]bool{}
 	var calls []*parser.Call
@@ -657,6 +667,9 @@ func (p *planning) project(sel *parser.Select, sc *scope) (*Project, *scope, err
 		proj.fns = append(proj.fns, fn)
 		proj.Exprs = append(proj.Exprs, it.String())
 		out.cols = append(out.cols, scopeCol{name: name, expr: it.Expr.String(), kind: p.typeOf(it.Expr, sc)})
+		if sc.inner != nil && isKeyColumn(it.Expr, sc) {
+			proj.keys = append(proj.keys, name)
+		}
 	}
 	return proj, out, nil
 }
@@ -703,4 +716,21 @@ func (p *planning) order(sel *parser.Select, proj *Project, out, below *scope) (
 		o.keys = append(o.keys, key)
 	}
 	return o, nil
+}
+
+// isKeyColumn reports whether a select expression of an aggregate query is
+// one of its group keys or the window bounds: together they identify a
+// result row, the key a table sink upserts by.
+func isKeyColumn(e parser.Expr, aggScope *scope) bool {
+	i := aggScope.lookupExpr(e)
+	if i < 0 {
+		if c, ok := e.(*parser.ColumnRef); ok {
+			i = aggScope.lookup(c.Name)
+		}
+	}
+	if i < 0 {
+		return false
+	}
+	c := aggScope.cols[i]
+	return c.key || c.name == "window_start" || c.name == "window_end"
 }

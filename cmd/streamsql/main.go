@@ -143,6 +143,20 @@ func runQueries(eng *streamsql.Engine, o options, stmts []*streamsql.Statement, 
 	code := 0
 	spec, _ := sinks.Lookup(o.output)
 	for _, q := range queries {
+		if q.IsInsert() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := q.Wait(); err != nil {
+					outMu.Lock()
+					printError(stderr, fmt.Errorf("query %d: %w", q.ID, err))
+					code = 1
+					outMu.Unlock()
+				}
+				summary(stderr, &outMu, o, q)
+			}()
+			continue
+		}
 		opts := sinks.Options{}
 		if len(queries) > 1 {
 			opts.Label = fmt.Sprintf("query %d", q.ID)
@@ -161,16 +175,22 @@ func runQueries(eng *streamsql.Engine, o options, stmts []*streamsql.Statement, 
 				code = 1
 				outMu.Unlock()
 			}
-			if o.once {
-				s := q.Stats()
-				outMu.Lock()
-				fmt.Fprintf(stderr, "streamsql: query %d: %d rows read, %d late rows dropped, %d malformed records skipped\n", q.ID, s.RowsIn, s.Late, s.Malformed)
-				outMu.Unlock()
-			}
+			summary(stderr, &outMu, o, q)
 		}()
 	}
 	wg.Wait()
 	return code
+}
+
+// summary prints a bounded run's totals for a query on stderr.
+func summary(w io.Writer, mu *sync.Mutex, o options, q *streamsql.Query) {
+	if !o.once {
+		return
+	}
+	s := q.Stats()
+	mu.Lock()
+	defer mu.Unlock()
+	fmt.Fprintf(w, "streamsql: query %d: %d rows read, %d late rows dropped, %d malformed records skipped\n", q.ID, s.RowsIn, s.Late, s.Malformed)
 }
 
 // printStatements shows what the statements that do not run have to say
