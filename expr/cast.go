@@ -3,7 +3,6 @@ package expr
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/streamsql/streamsql/types"
 )
@@ -50,29 +49,6 @@ func Cast(v types.Value, k types.Kind) types.Value {
 		}
 	case types.KindTime:
 		return ToTimestamp(v)
-	}
-	return types.Null
-}
-
-// ToTimestamp reads RFC 3339 text or epoch milliseconds as a TIMESTAMP.
-func ToTimestamp(v types.Value) types.Value {
-	switch v.Kind() {
-	case types.KindTime:
-		return v
-	case types.KindInt:
-		return types.Time(time.UnixMilli(v.AsInt()))
-	case types.KindFloat:
-		return types.Time(time.UnixMicro(int64(v.AsFloat() * 1000)))
-	case types.KindText:
-		s := strings.TrimSpace(v.AsText())
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02"} {
-			if t, err := time.Parse(layout, s); err == nil {
-				return types.Time(t)
-			}
-		}
-		if n, ok := ParseNumber(s); ok {
-			return ToTimestamp(n)
-		}
 	}
 	return types.Null
 }

@@ -1,28 +1,61 @@
 package expr
 
 import (
+	"fmt"
 	"math"
 	"strings"
-	"unicode/utf8"
+	"sync/atomic"
 
 	"github.com/streamsql/streamsql/types"
 )
 
-// Scalar is a built-in scalar function.
+// Scalar is a built-in scalar function. The functions themselves are
+// registered by the funcs_*.go files, one per theme; docs/functions.md
+// describes each of them for users.
 type Scalar struct {
 	Name    string
 	MinArgs int
 	MaxArgs int // -1 for variadic
-	Doc     string
+	// Doc is a one-line example with its result, as `f(x) = y`.
+	Doc string
 	// Fn computes the result from evaluated arguments. Unless NullSafe,
-	// any NULL argument makes the result NULL without calling Fn.
+	// any NULL argument makes the result NULL without calling Fn. Fn must
+	// not keep args (or a slice of it) after it returns: the caller reuses
+	// the slice for the next row. Fn must not panic on any input.
 	Fn       func(args []types.Value) types.Value
 	NullSafe bool
+	// Prepare, when set, specialises the function for one call site before
+	// any row is seen. constArgs has one entry per argument: a pointer to
+	// the argument's value when it is a constant known at plan time, nil
+	// otherwise (for a function that is not NullSafe, a constant is never
+	// NULL here). Prepare returns the function to use instead of Fn (nil:
+	// use Fn), or an error that makes the query fail at plan time, e.g.
+	// for an invalid constant regular expression. With no constant
+	// argument Prepare must not fail.
+	//
+	// Prepare is where work that depends only on constants is done once
+	// (compiling a pattern, parsing a layout) and where a call site keeps
+	// state of its own (a cache of the last pattern seen); the returned
+	// function may be called from several goroutines at once.
+	Prepare func(constArgs []*types.Value) (func([]types.Value) types.Value, error)
 }
 
 var scalars = map[string]*Scalar{}
 
-func register(s *Scalar) { scalars[s.Name] = s }
+func register(s *Scalar) {
+	if _, dup := scalars[s.Name]; dup {
+		panic("expr: scalar function " + s.Name + " registered twice")
+	}
+	scalars[s.Name] = s
+}
+
+// alias registers s under another name, sharing everything but the name
+// and the example.
+func alias(name, doc string, s *Scalar) {
+	c := *s
+	c.Name, c.Doc = name, doc
+	register(&c)
+}
 
 // LookupScalar finds a scalar function by lower-case name.
 func LookupScalar(name string) (*Scalar, bool) {
@@ -39,50 +72,157 @@ func ScalarNames() []string {
 	return out
 }
 
-// Call builds the Func that calls s on the given argument Funcs.
+// Call builds the Func that calls s on the given argument Funcs, treating
+// every argument as varying from row to row. It is Compile without
+// constants, which cannot fail.
 func Call(s *Scalar, args []Func) Func {
-	return func(r types.Row) types.Value {
-		vals := make([]types.Value, len(args))
-		for i, a := range args {
-			vals[i] = a(r)
-			if !s.NullSafe && vals[i].IsNull() {
-				return types.Null
+	f, err := Compile(s, args, nil)
+	if err != nil {
+		// Prepare fails only on constants, so this is a wrong number of
+		// arguments, which the planner rejects before calling Call. Keep
+		// the old behaviour: call Fn as is.
+		return call(s, s.Fn, args)
+	}
+	return f
+}
+
+// Compile builds the Func that calls s on args for one call site. consts
+// is nil or has one entry per argument: a pointer to the argument's value
+// when the planner knows it is constant (a literal), nil otherwise. Work
+// that depends only on constants is then done once, and an invalid
+// constant (a regular expression that does not compile, an unknown
+// date_trunc unit or format directive) is an error here, at plan time,
+// instead of a NULL on every row. The error text starts with the
+// function's name. A function that is not NullSafe with a NULL constant
+// argument compiles to the constant NULL.
+//
+// The returned Func reuses one argument slice across calls; it is safe to
+// call from several goroutines at once (a caller that finds the slice in
+// use allocates its own), though operators call each Func from one
+// goroutine, where no allocation happens.
+func Compile(s *Scalar, args []Func, consts []*types.Value) (Func, error) {
+	if len(args) < s.MinArgs || (s.MaxArgs >= 0 && len(args) > s.MaxArgs) {
+		return nil, fmt.Errorf("%s takes %s, got %d", s.Name, arityText(s), len(args))
+	}
+	if consts != nil && len(consts) != len(args) {
+		return nil, fmt.Errorf("%s: %d constants given for %d arguments", s.Name, len(consts), len(args))
+	}
+	if consts == nil {
+		consts = make([]*types.Value, len(args))
+	}
+	if !s.NullSafe {
+		for _, c := range consts {
+			if c != nil && c.IsNull() {
+				return Const(types.Null), nil
 			}
 		}
-		return s.Fn(vals)
+	}
+	fn := s.Fn
+	if s.Prepare != nil {
+		p, err := s.Prepare(consts)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			fn = p
+		}
+	}
+	return call(s, fn, args), nil
+}
+
+func arityText(s *Scalar) string {
+	plural := func(n int) string {
+		if n == 1 {
+			return "1 argument"
+		}
+		return fmt.Sprintf("%d arguments", n)
+	}
+	switch {
+	case s.MaxArgs < 0:
+		return "at least " + plural(s.MinArgs)
+	case s.MinArgs == s.MaxArgs:
+		return plural(s.MinArgs)
+	}
+	return fmt.Sprintf("%d to %d arguments", s.MinArgs, s.MaxArgs)
+}
+
+// call evaluates the arguments into a slice owned by the returned Func, so
+// a row costs no allocation beyond what fn itself makes. The slice is
+// claimed with an atomic flag: a second goroutine calling the same Func
+// while it is in use (the planner does not share Funcs across goroutines
+// today) takes a fresh slice instead of racing.
+func call(s *Scalar, fn func([]types.Value) types.Value, args []Func) Func {
+	if len(args) == 0 {
+		return func(types.Row) types.Value { return fn(nil) }
+	}
+	nullSafe := s.NullSafe
+	buf := make([]types.Value, len(args))
+	var busy atomic.Bool
+	return func(r types.Row) types.Value {
+		vals := buf
+		owned := busy.CompareAndSwap(false, true)
+		if !owned {
+			vals = make([]types.Value, len(args))
+		}
+		out, null := types.Null, false
+		for i, a := range args {
+			vals[i] = a(r)
+			if !nullSafe && vals[i].IsNull() {
+				null = true
+				break
+			}
+		}
+		if !null {
+			out = fn(vals)
+		}
+		if owned {
+			clear(vals) // do not pin the row's strings until the next call
+			busy.Store(false)
+		}
+		return out
 	}
 }
 
-func text1(f func(string) string) func([]types.Value) types.Value {
-	return func(a []types.Value) types.Value { return types.Text(f(a[0].String())) }
+// Helpers shared by the funcs_*.go files.
+
+// textArg renders any non-NULL value as text, as SQL functions on strings
+// read numbers and timestamps.
+func textArg(v types.Value) string {
+	if v.Kind() == types.KindText {
+		return v.AsText()
+	}
+	return v.String()
 }
 
-func init() {
-	register(&Scalar{Name: "lower", MinArgs: 1, MaxArgs: 1, Doc: "lower('Hello') = 'hello'", Fn: text1(strings.ToLower)})
-	register(&Scalar{Name: "upper", MinArgs: 1, MaxArgs: 1, Doc: "upper('Hello') = 'HELLO'", Fn: text1(strings.ToUpper)})
-	register(&Scalar{Name: "trim", MinArgs: 1, MaxArgs: 1, Doc: "trim('  a ') = 'a'", Fn: text1(strings.TrimSpace)})
-	register(&Scalar{Name: "length", MinArgs: 1, MaxArgs: 1, Doc: "length('héllo') = 5 (characters)",
-		Fn: func(a []types.Value) types.Value { return types.Int(int64(utf8.RuneCountInString(a[0].String()))) }})
-	register(&Scalar{Name: "abs", MinArgs: 1, MaxArgs: 1, Doc: "abs(-3) = 3",
-		Fn: func(a []types.Value) types.Value {
-			v := numeric(a[0])
-			if v.Kind() == types.KindInt && v.AsInt() < 0 {
-				return Negate(v)
-			}
-			if v.Kind() == types.KindFloat {
-				return types.Float(math.Abs(v.AsFloat()))
-			}
-			return v
-		}})
-	register(&Scalar{Name: "coalesce", MinArgs: 1, MaxArgs: -1, NullSafe: true, Doc: "coalesce(NULL, 2) = 2",
-		Fn: func(a []types.Value) types.Value {
-			for _, v := range a {
-				if !v.IsNull() {
-					return v
-				}
-			}
-			return types.Null
-		}})
-	register(&Scalar{Name: "to_timestamp", MinArgs: 1, MaxArgs: 1, Doc: "to_timestamp(1700000000000) and to_timestamp('2026-01-01T00:00:00Z')",
-		Fn: func(a []types.Value) types.Value { return ToTimestamp(a[0]) }})
+// intArg reads v as an integer argument (a position, a count, a number of
+// digits): numbers and numeric text, DOUBLE truncated toward zero and
+// saturated at the BIGINT range, as SQLite's sqlite3_value_int64. ok is
+// false for anything else (non-numeric text, NaN, timestamps, arrays).
+func intArg(v types.Value) (int64, bool) {
+	v = numeric(v)
+	switch v.Kind() {
+	case types.KindInt:
+		return v.AsInt(), true
+	case types.KindFloat:
+		f := v.AsFloat()
+		switch {
+		case math.IsNaN(f):
+			return 0, false
+		case f >= 1<<63:
+			return math.MaxInt64, true
+		case f <= -(1 << 63):
+			return math.MinInt64, true
+		}
+		return int64(f), true
+	}
+	return 0, false
+}
+
+// floatResult is a DOUBLE result as SQLite returns one: NaN becomes NULL.
+// (-0 stays -0, as in SQLite and PostgreSQL: ceil(-0.5) is -0.)
+func floatResult(f float64) types.Value {
+	if math.IsNaN(f) {
+		return types.Null
+	}
+	return types.Float(f)
 }

@@ -102,6 +102,11 @@ type EventWindow struct {
 	changed  map[int64]map[string]bool // pane -> keys touched this batch (EMIT CHANGES)
 	pending  []types.Row               // rows of windows closed during the batch
 	windows  []types.Window            // and those windows
+
+	// A sliding window keeps its running aggregate in a slider; hi is
+	// the next pane to push into it.
+	slide *slider
+	hi    int64
 }
 
 // done reports whether the window ending at end was already closed.
@@ -129,6 +134,9 @@ func (e *EventWindow) Push(rows []types.Row) error {
 			e.panes.Tables[p] = tbl
 		}
 		e.add(tbl, r)
+		if e.slide != nil && e.slide.holds(p) {
+			e.slide.addRow(p, r)
+		}
 		if e.Changes {
 			if e.changed == nil {
 				e.changed = map[int64]map[string]bool{}
@@ -151,6 +159,8 @@ func (e *EventWindow) Push(rows []types.Row) error {
 func (e *EventWindow) closeUpTo(mark int64) {
 	if e.Changes {
 		e.windows = append(e.windows, e.changes(mark, true)...)
+	} else if e.Window.Sliding() && e.started {
+		e.closeSliding(mark)
 	} else {
 		for _, w := range e.closing(mark) {
 			e.pending = append(e.pending, e.rows(e.panes.Window(w, e.Aggs).Sorted(), w, false)...)
@@ -196,6 +206,46 @@ func (e *EventWindow) EndBatch(b *BatchEnd) error {
 	}
 	e.pending, e.windows = nil, nil
 	return e.Next.EndBatch(b)
+}
+
+// closeSliding closes the sliding windows ending in (closedTo, mark] one
+// slide at a time through the slider, skipping stretches without data.
+func (e *EventWindow) closeSliding(mark int64) {
+	size, slide, pane := int64(e.Window.Size), int64(e.Window.Slide), int64(e.Window.Pane())
+	if e.slide == nil {
+		e.slide = &slider{g: &e.Grouping}
+		e.hi = floorDiv(e.nextEnd-size, pane) // the first pane of the first open window
+	}
+	for end := e.nextEnd; end <= mark; end += slide {
+		if e.slide.empty() {
+			// Nothing in the window: jump to the first window holding the
+			// next pane with data, if it closes by mark.
+			first, ok := int64(0), false
+			for p := range e.panes.Tables {
+				if e.panes.Tables[p].Len() > 0 && p >= floorDiv(end-size, pane) && (!ok || p < first) {
+					first, ok = p, true
+				}
+			}
+			if !ok {
+				return
+			}
+			if j := (floorDiv(first*pane-size, slide)+1)*slide + size; j > end {
+				end = j
+				if end > mark {
+					return
+				}
+			}
+			// Start the window afresh from its first pane: rows may have
+			// reached panes dropped from the slider while it held nothing.
+			e.hi = floorDiv(end-size, pane)
+		}
+		e.slide.advance(e.Window, e.panes.Tables, &e.hi, end)
+		if res := e.slide.result(); res.Len() > 0 {
+			w := types.Window{Start: time.Unix(0, end-size).UTC(), End: time.Unix(0, end).UTC()}
+			e.pending = append(e.pending, e.rows(res.Sorted(), w, false)...)
+			e.windows = append(e.windows, w)
+		}
+	}
 }
 
 // windowsOf lists the windows covering pane p, by end.

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/streamsql/streamsql/agg"
@@ -232,7 +233,20 @@ func (p *planning) compileCall(e *parser.Call, sc *scope) (expr.Func, error) {
 	if err != nil {
 		return nil, err
 	}
-	return expr.Call(fn, args), nil
+	// Constant arguments (a regexp, a date_trunc unit, a layout) are
+	// checked and prepared once, now, so a bad one is a plan-time error.
+	consts := make([]*types.Value, len(e.Args))
+	for i, a := range e.Args {
+		if l, ok := a.(*parser.Literal); ok {
+			v := l.Value
+			consts[i] = &v
+		}
+	}
+	f, err := expr.Compile(fn, args, consts)
+	if err != nil {
+		return nil, p.errorf(e.Pos, ErrFunctionNotFound, "%v", err)
+	}
+	return f, nil
 }
 
 func arity(fn *expr.Scalar) string {
@@ -242,14 +256,14 @@ func arity(fn *expr.Scalar) string {
 	case fn.MinArgs == fn.MaxArgs:
 		return plural(fn.MinArgs)
 	}
-	return plural(fn.MinArgs) + " to " + plural(fn.MaxArgs)
+	return strconv.Itoa(fn.MinArgs) + " to " + plural(fn.MaxArgs)
 }
 
 func plural(n int) string {
 	if n == 1 {
 		return "1 argument"
 	}
-	return string(rune('0'+n)) + " arguments"
+	return strconv.Itoa(n) + " arguments"
 }
 
 func (p *planning) compileCase(e *parser.Case, sc *scope) (expr.Func, error) {

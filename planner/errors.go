@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/streamsql/streamsql/internal/suggest"
 	"github.com/streamsql/streamsql/parser"
@@ -31,4 +32,13 @@ func didYouMean(name string, candidates []string) string {
 		return fmt.Sprintf("; did you mean %q?", c)
 	}
 	return ""
+}
+
+// hintOrList suggests the closest name, or lists them all when none is
+// close: `; did you mean "test"?` or ` (sources: file, stdin)`.
+func hintOrList(name string, names []string, what string) string {
+	if h := didYouMean(name, names); h != "" {
+		return h
+	}
+	return fmt.Sprintf(" (%s: %s)", what, strings.Join(names, ", "))
 }

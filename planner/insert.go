@@ -29,8 +29,7 @@ func PlanInsert(ins *parser.Insert, text string, opts Options) (*Plan, *Target, 
 	call := ins.Sink
 	spec, ok := sinks.Lookup(strings.ToLower(call.Name))
 	if !ok {
-		return nil, nil, p.errorf(call.Pos, ErrSourceNotFound, "unknown sink %s()%s (sinks: %s)",
-			call.Name, didYouMean(call.Name, sinks.Names()), strings.Join(sinks.Names(), ", "))
+		return nil, nil, p.errorf(call.Pos, ErrSourceNotFound, "unknown sink %s()%s", call.Name, hintOrList(call.Name, sinks.Names(), "sinks"))
 	}
 	args, named, err := p.callArgs(call)
 	if err != nil {

@@ -146,8 +146,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 func (p *planning) openSource(call *parser.SourceCall) (sources.Source, error) {
 	spec, ok := sources.Lookup(call.Name)
 	if !ok {
-		return nil, p.errorf(call.Pos, ErrSourceNotFound, "unknown source %s()%s (sources: %s)",
-			call.Name, didYouMean(call.Name, sources.Names()), strings.Join(sources.Names(), ", "))
+		return nil, p.errorf(call.Pos, ErrSourceNotFound, "unknown source %s()%s", call.Name, hintOrList(call.Name, sources.Names(), "sources"))
 	}
 	pos, named, err := p.callArgs(call)
 	if err != nil {
