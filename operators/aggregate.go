@@ -26,6 +26,8 @@ type Aggregate struct {
 
 	batch *window.Table
 	panes *window.Panes
+	slide *slider // sliding windows: the running window over panes
+	hi    int64   // the next pane to push into slide
 }
 
 func (a *Aggregate) Push(rows []types.Row) error {
@@ -97,7 +99,8 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 		b.Window, b.Emitted = &w, true
 	case a.Window.Due(b.Time):
 		w := a.Window.Ending(b.Time)
-		if err := a.emit(a.Next, a.panes.Window(w, a.Aggs), w, true); err != nil {
+		t := a.windowTable(w)
+		if err := a.emit(a.Next, t, w, true); err != nil {
 			return err
 		}
 		a.panes.Evict(b.Time)
@@ -116,4 +119,20 @@ func (a *Aggregate) nextEnd(t time.Time) time.Time {
 		return t.Add(time.Duration(int64(a.Window.Slide) - rem))
 	}
 	return t
+}
+
+// windowTable is the aggregate of window w: its one pane for a tumbling
+// window, the slider's running merge for a sliding one, so the work per
+// emission does not grow with the window/slide ratio.
+func (a *Aggregate) windowTable(w types.Window) *window.Table {
+	if !a.Window.Sliding() {
+		return a.panes.Window(w, a.Aggs)
+	}
+	pane := int64(a.Window.Pane())
+	if a.slide == nil || a.slide.empty() {
+		a.slide = &slider{g: &a.Grouping}
+		a.hi = floorDiv(w.Start.UnixNano(), pane)
+	}
+	a.slide.advance(a.Window, a.panes.Tables, &a.hi, w.End.UnixNano())
+	return a.slide.result()
 }
