@@ -11,4 +11,22 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 go vet ./...
+
+# PostgreSQL for the postgres sink's tests: scripts/pg.sh installs it when
+# missing and starts a throwaway server, stopped when this script exits.
+# A server that cannot start fails the run, and with
+# STREAMSQL_REQUIRE_POSTGRES=1 the tests fail rather than skip without one.
+# A STREAMSQL_TEST_POSTGRES already set names a server to use instead.
+if [ -z "${STREAMSQL_TEST_POSTGRES:-}" ]; then
+	if ! pg_env=$(sh scripts/pg.sh start); then
+		echo "test.sh: could not start PostgreSQL for the tests (the reason is above)" >&2
+		exit 1
+	fi
+	eval "$pg_env"
+	trap 'sh scripts/pg.sh stop' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+fi
+export STREAMSQL_REQUIRE_POSTGRES=1
+
 go test -race -count=1 ./...
