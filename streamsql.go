@@ -379,6 +379,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 			q.out = job.Outputs()[i]
 			q.drained = make(chan struct{})
 			if q.sink != nil {
+				q.progress = make(chan *Result, 64)
 				go q.feedSink()
 			} else {
 				close(q.drained)
@@ -419,23 +420,41 @@ type Query struct {
 	out     *scheduler.Output
 	eng     *Engine
 
-	target  *planner.Target // INSERT INTO: where results go
-	sink    sinks.Sink
-	drained chan struct{} // closed when the sink has written the last result
-	mu      sync.Mutex
-	sinkErr error // the last write the sink refused
-	refused int64 // emissions the sink refused
+	target   *planner.Target // INSERT INTO: where results go
+	sink     sinks.Sink
+	drained  chan struct{} // closed when the sink has written the last result
+	progress chan *Result  // results the sink has handled, for monitoring
+	mu       sync.Mutex
+	sinkErr  error // the last write the sink refused
+	refused  int64 // emissions the sink refused
 }
 
 // IsInsert reports whether the query writes to a sink (INSERT INTO): the
-// engine then writes its results itself, and Results is not for reading.
+// engine then writes its results itself, and Results is not for reading;
+// Progress tells what has been written.
 func (q *Query) IsInsert() bool { return q.target != nil }
+
+// Progress delivers, for an INSERT INTO query, each Result once its sink
+// has handled it (Stats say how the write went), and closes when the query
+// ends. It is for monitoring: when more than 64 results wait unread, the
+// newest are dropped rather than holding the query back. Nil for queries
+// without a sink.
+func (q *Query) Progress() <-chan *Result { return q.progress }
+
+// SinkErrors returns how many emissions the sink refused and the last
+// refusal.
+func (q *Query) SinkErrors() (int64, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.refused, q.sinkErr
+}
 
 // feedSink writes an INSERT query's results to its sink. A write the sink
 // refuses (a database that is down, a disk that is full) is reported and
 // counted, and the query keeps running: the next emission may succeed.
 func (q *Query) feedSink() {
 	defer close(q.drained)
+	defer close(q.progress)
 	for res := range q.out.Results() {
 		if err := q.sink.Write(res); err != nil {
 			q.mu.Lock()
@@ -443,6 +462,10 @@ func (q *Query) feedSink() {
 			q.refused++
 			q.mu.Unlock()
 			q.eng.logf("query %d: INSERT INTO %s: %v", q.ID, q.target.Call, err)
+		}
+		select {
+		case q.progress <- res:
+		default: // nobody is watching closely enough: drop, never block
 		}
 	}
 	if err := q.sink.Close(); err != nil {

@@ -110,7 +110,7 @@ func addNumber(s *State, v types.Value) {
 	switch v.Kind() {
 	case types.KindInt:
 		s.N++
-		s.I += v.AsInt()
+		addInt(s, v.AsInt())
 	case types.KindFloat:
 		s.N++
 		s.F += v.AsFloat()
@@ -123,14 +123,27 @@ func addNumber(s *State, v types.Value) {
 		// true counts as 1, as in SQLite: SUM(flag) counts the trues.
 		s.N++
 		if v.AsBool() {
-			s.I++
+			addInt(s, 1)
 		}
 	}
 }
 
+// addInt adds i to the integer part of a sum; on overflow the sum
+// becomes a DOUBLE, as BIGINT arithmetic does, instead of wrapping.
+func addInt(s *State, i int64) {
+	sum := s.I + i
+	if (sum > s.I) == (i > 0) || i == 0 {
+		s.I = sum
+		return
+	}
+	s.F += float64(s.I) + float64(i)
+	s.I = 0
+	s.Float = true
+}
+
 func mergeSum(d, s *State) {
 	d.N += s.N
-	d.I += s.I
+	addInt(d, s.I)
 	d.F += s.F
 	d.Float = d.Float || s.Float
 }

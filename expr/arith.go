@@ -27,6 +27,14 @@ func Arith(op ArithOp, a, b types.Value) types.Value {
 	}
 	x, _ := a.Float64()
 	y, _ := b.Float64()
+	r := arithFloat(op, x, y)
+	if r.Kind() == types.KindFloat && math.IsNaN(r.AsFloat()) {
+		return types.Null // Inf - Inf and the like: no number, as in SQLite
+	}
+	return r
+}
+
+func arithFloat(op ArithOp, x, y float64) types.Value {
 	switch op {
 	case '+':
 		return types.Float(x + y)

@@ -37,8 +37,12 @@ func Cast(v types.Value, k types.Kind) types.Value {
 		}
 	case types.KindBool:
 		if v.Kind() == types.KindText {
-			if b, err := strconv.ParseBool(strings.TrimSpace(v.AsText())); err == nil {
+			t := strings.TrimSpace(v.AsText())
+			if b, err := strconv.ParseBool(t); err == nil {
 				return types.Bool(b)
+			}
+			if _, ok := ParseNumber(t); !ok {
+				return types.Null // 'abc' is no truth value
 			}
 		}
 		switch TruthOf(v) {

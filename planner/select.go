@@ -345,17 +345,43 @@ func (p *planning) resolveInputs(sel *parser.Select, avail types.Schema, open, t
 			}
 		}
 	}
+	// Names in the select list, WHERE, UNNEST and EVENT TIME mean input
+	// columns; in GROUP BY, HAVING and ORDER BY an alias may be meant.
+	inputOnly := map[*parser.ColumnRef]bool{}
+	mark := func(e parser.Expr) {
+		walk(e, func(e parser.Expr) bool {
+			if c, ok := e.(*parser.ColumnRef); ok {
+				inputOnly[c] = true
+			}
+			return true
+		})
+	}
+	for _, it := range sel.Items {
+		mark(it.Expr)
+	}
+	mark(sel.Where)
+	if u := sel.From.Unnest; u != nil {
+		mark(u.Expr)
+	}
+	if sel.Window != nil {
+		mark(sel.Window.EventTime)
+	}
 	for _, ref := range referencedColumns(sel) {
 		name := ref.Name
+		isAlias := aliases[strings.ToLower(name)] && !inputOnly[ref]
 		switch {
 		case find(name) != "":
 			add(find(name))
 		case strings.EqualFold(name, "word") && find("line") != "":
 			words = true
 			add(find("line"))
-		case isWindowColumn(name), aliases[strings.ToLower(name)]:
+		case isWindowColumn(name), isAlias:
 		case open:
+			// Without a schema any name may be a field, even one that
+			// is also an alias (SELECT v AS v); a field that is not
+			// there reads as NULL.
 			add(name)
+		case aliases[strings.ToLower(name)]:
 		default:
 			return nil, false, p.unknownColumn(ref, avail)
 		}

@@ -1,8 +1,10 @@
 package sources
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -94,4 +96,66 @@ func checkRows(t *testing.T, got []types.Row, want ...string) {
 			t.Fatalf("row %d:\n got  %s\n want %s", i, g[i], want[i])
 		}
 	}
+}
+
+// awaitLog reads log lines until one contains want and returns it, failing
+// the test after the guard.
+func awaitLog(t *testing.T, em *testEmitter, want string) string {
+	t.Helper()
+	deadline := time.After(wait)
+	for {
+		select {
+		case msg := <-em.logs:
+			if strings.Contains(msg, want) {
+				return msg
+			}
+		case <-deadline:
+			t.Fatalf("timed out waiting for a log line containing %q", want)
+			return ""
+		}
+	}
+}
+
+// awaitRows waits for chunks until they hold n rows and returns those rows.
+func awaitRows(t *testing.T, em *testEmitter, n int) []types.Row {
+	t.Helper()
+	var rows []types.Row
+	deadline := time.After(wait)
+	for len(rows) < n {
+		select {
+		case chunk := <-em.chunks:
+			rows = append(rows, chunk...)
+		case <-deadline:
+			t.Fatalf("timed out waiting for %d rows; got %q", n, formatRows(rows))
+		}
+	}
+	return rows
+}
+
+// runLive runs src in the background. stop cancels it and checks that
+// Run returns nil.
+func runLive(t *testing.T, src Source, em Emitter) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx, em) }()
+	stopped := false
+	stop = func() {
+		t.Helper()
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run = %v, want nil", err)
+			}
+		case <-time.After(wait):
+			t.Fatal("Run did not return after cancel")
+		}
+	}
+	t.Cleanup(stop)
+	return stop
 }

@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/streamsql/streamsql/types"
 )
 
 // defaultSettle is how long a new file must stay quiet (no Create or Write
@@ -26,9 +29,9 @@ const sampleBytes = 16 << 20
 func init() {
 	Register(&Spec{
 		Name:    "file",
-		Usage:   "file(dir [, " + FormatUsage + "])",
+		Usage:   "file(dir [, tail => false, " + FormatUsage + "])",
 		MaxArgs: 1,
-		Options: FormatOptions,
+		Options: append([]string{"tail"}, FormatOptions...),
 		Open:    openFile,
 	})
 }
@@ -37,10 +40,16 @@ func init() {
 // created in or moved into the directory after Run starts, once, completely
 // (Spark's textFileStream: write elsewhere, then move in). Bounded (Once),
 // it reads the files present now in name order and ends.
+//
+// With tail => true it follows the files as they grow, like tail -F (see
+// fileSource.follow). Under Once the tail option changes nothing: the
+// files present are read completely.
 type fileSource struct {
 	dir    string
 	once   bool
-	dec    Decoder
+	tail   bool
+	args   Args    // to make a decoder per followed file (tail)
+	dec    Decoder // bound to the query's columns
 	settle time.Duration
 }
 
@@ -59,11 +68,18 @@ func openFile(args Args) (Source, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("file(): %q is not a directory", dir)
 	}
+	tail := false
+	if _, ok := args.Named["tail"]; ok {
+		v := args.Option("tail", "")
+		if tail, err = strconv.ParseBool(strings.ToLower(strings.TrimSpace(v))); err != nil {
+			return nil, fmt.Errorf("file(): tail must be true or false, got %s", sqlQuote(v))
+		}
+	}
 	dec, err := OpenDecoder(args)
 	if err != nil {
 		return nil, fmt.Errorf("file(): %v", err)
 	}
-	s := &fileSource{dir: dir, once: args.Once, dec: dec, settle: defaultSettle}
+	s := &fileSource{dir: dir, once: args.Once, tail: tail && !args.Once, args: args, dec: dec, settle: defaultSettle}
 	if sm, ok := dec.(Sampler); ok {
 		sm.SampleSchema(s.sample())
 	}
@@ -76,8 +92,11 @@ func (s *fileSource) Bounded() bool               { return s.once }
 
 func (s *fileSource) Describe() string {
 	mode := "live"
-	if s.once {
+	switch {
+	case s.once:
 		mode = "bounded"
+	case s.tail:
+		mode = "tail"
 	}
 	return fmt.Sprintf("file(%s) format=%s %s", sqlQuote(s.dir), s.dec.Name(), mode)
 }
@@ -195,6 +214,9 @@ func (s *fileSource) readFile(ctx context.Context, name string, out Emitter) err
 func (s *fileSource) Run(ctx context.Context, out Emitter) error {
 	if s.once {
 		return s.readAll(ctx, out)
+	}
+	if s.tail {
+		return s.follow(ctx, out)
 	}
 	return s.watch(ctx, out)
 }
@@ -324,5 +346,392 @@ func (s *fileSource) watch(ctx context.Context, out Emitter) error {
 			}
 			arm()
 		}
+	}
+}
+
+// tailGrace is how long a followed file renamed away is kept open, in case
+// it shows up under another name in the directory (log rotation within the
+// directory), before it is finished and closed.
+const tailGrace = time.Second
+
+// tailFile is a file followed by tail => true.
+type tailFile struct {
+	path string
+	info os.FileInfo // identity, for os.SameFile
+	f    *os.File    // nil until first read (files present at start)
+	// size0 is the size of a file present at start, followed from the end
+	// of its last complete line at that size; -1 for a file read from 0.
+	size0  int64
+	start  int64 // offset reading began at
+	dec    Decoder
+	gate   *lineGate
+	rr     recordReader
+	broken bool      // could not be read: reported once, then left alone
+	moved  time.Time // when it was renamed away
+}
+
+// pos is the offset of the next byte to read from the file.
+func (t *tailFile) pos() int64 { return t.start + t.gate.n }
+
+// label names the file in malformed-record reports. Line numbers count
+// from where reading began, so a file followed from its end says so.
+func (t *tailFile) label() string {
+	if t.start > 0 {
+		return fmt.Sprintf("%s (from byte %d)", t.path, t.start)
+	}
+	return t.path
+}
+
+// follow runs file(dir, tail => true): like tail -F on every file of the
+// directory (but for ignored names and subdirectories).
+//
+//   - Files present when Run starts are followed from their end (the end of
+//     their last complete line): what they hold is not read, lines
+//     appended later are. For a csv file the header is still taken from
+//     its first record.
+//   - Files created in or moved into the directory later are read from
+//     their start, then followed.
+//   - Appended lines are read as they arrive; a last line without its
+//     newline waits for it. A csv record with a quoted newline must be
+//     written whole: cut at a momentary end of the file it is malformed.
+//   - Rotation by rename: the old file's remaining bytes are read from the
+//     open handle; if it reappears under another name in the directory
+//     (app.log -> app.log.1) it goes on being followed there without being
+//     read again, else it is finished a second later (its last line counts
+//     even without a newline) and closed. The new file at the watched name
+//     is read from 0.
+//   - A file shorter than what was read of it was truncated: it is read
+//     again from 0, which is reported through Logf. (A file truncated and
+//     then grown past the old offset before the next read cannot be told
+//     from one appended to, as with tail.)
+//   - A removed file is finished from the open handle.
+//
+// Each file has its own decoder, so csv headers are per file. Malformed
+// records are labelled with the file and the line counted from where
+// reading began ("app.log (from byte 1234):3: ..." for a file followed from
+// its end).
+func (s *fileSource) follow(ctx context.Context, out Emitter) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("file(): cannot watch %q: %v", s.dir, err)
+	}
+	defer w.Close()
+	if err := w.Add(s.dir); err != nil {
+		return fmt.Errorf("file(): cannot watch %q: %v", s.dir, err)
+	}
+	names, err := s.listFiles()
+	if err != nil {
+		return fmt.Errorf("file(): %v", err)
+	}
+	files := map[string]*tailFile{}
+	var moved []*tailFile
+	defer func() {
+		for _, t := range files {
+			t.close()
+		}
+		for _, t := range moved {
+			t.close()
+		}
+	}()
+	for _, name := range names {
+		path := filepath.Join(s.dir, name)
+		fi, err := os.Stat(path)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		files[name] = &tailFile{path: path, info: fi, size0: fi.Size()}
+	}
+	out.Logf("following %s for appended lines (%d existing file(s) from their end)", s.dir, len(files))
+
+	c := newChunker(len(s.dec.Schema().Columns), out.Emit)
+	self := filepath.Clean(s.dir)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	armed := false
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if filepath.Clean(ev.Name) == self {
+				if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+					return fmt.Errorf("file(): directory %q was removed", s.dir)
+				}
+				continue
+			}
+			name := filepath.Base(ev.Name)
+			if ignored(name) {
+				continue
+			}
+			err := s.tailEvent(ctx, ev, name, files, &moved, c, out)
+			if err == nil {
+				err = c.flush()
+			}
+			if err != nil {
+				return nil // the query is stopping
+			}
+			if !armed && len(moved) > 0 {
+				timer.Reset(tailGrace)
+				armed = true
+			}
+
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				out.Logf("file(): warning: %s: too many file events at once; some appended lines may be read late or missed", s.dir)
+			} else {
+				out.Logf("file(): warning: watching %s: %v", s.dir, err)
+			}
+
+		case <-timer.C:
+			armed = false
+			now := time.Now()
+			keep := moved[:0]
+			for _, t := range moved {
+				if now.Sub(t.moved) < tailGrace {
+					keep = append(keep, t)
+					continue
+				}
+				if s.finishTail(ctx, t, c, out) != nil {
+					return nil
+				}
+			}
+			clear(moved[len(keep):])
+			moved = keep
+			if c.flush() != nil {
+				return nil
+			}
+			if len(moved) > 0 {
+				timer.Reset(tailGrace - now.Sub(moved[0].moved))
+				armed = true
+			}
+		}
+	}
+}
+
+// tailEvent handles one event about a file of the directory. It returns
+// errStopped when the query is stopping.
+func (s *fileSource) tailEvent(ctx context.Context, ev fsnotify.Event, name string, files map[string]*tailFile, moved *[]*tailFile, c *chunker, out Emitter) error {
+	t := files[name]
+	switch {
+	case ev.Has(fsnotify.Remove):
+		if t != nil {
+			delete(files, name)
+			return s.finishTail(ctx, t, c, out)
+		}
+	case ev.Has(fsnotify.Rename):
+		// Renamed away: read what was written before, then wait a moment
+		// for it to show up under its new name.
+		if t != nil {
+			delete(files, name)
+			t.moved = time.Now()
+			*moved = append(*moved, t)
+			if t.f != nil { // else it was never read: nothing written since start
+				return s.drainTail(ctx, t, c, out)
+			}
+		}
+	case ev.Has(fsnotify.Create) || ev.Has(fsnotify.Write):
+		path := filepath.Join(s.dir, name)
+		if t == nil || ev.Has(fsnotify.Create) {
+			fi, err := os.Stat(path)
+			if err != nil || !fi.Mode().IsRegular() {
+				break // gone already, or not a file
+			}
+			if t != nil && !os.SameFile(t.info, fi) {
+				// Replaced by a rename we did not see: finish the old one.
+				delete(files, name)
+				if err := s.finishTail(ctx, t, c, out); err != nil {
+					return err
+				}
+				t = nil
+			}
+			if t == nil {
+				for i, m := range *moved {
+					if os.SameFile(m.info, fi) { // renamed within the directory
+						t = m
+						*moved = append((*moved)[:i], (*moved)[i+1:]...)
+						t.path = path
+						break
+					}
+				}
+			}
+			if t == nil {
+				t = &tailFile{path: path, info: fi, size0: -1}
+			}
+			files[name] = t
+		}
+		return s.drainTail(ctx, t, c, out)
+	}
+	return nil
+}
+
+// newDecoder returns a decoder like s.dec, bound to the same columns, for
+// one followed file. It is not sampled: sampling only informs Schema and
+// what Bind accepts, and s.dec's Bind already passed.
+func (s *fileSource) newDecoder() (Decoder, error) {
+	dec, err := OpenDecoder(s.args)
+	if err != nil {
+		return nil, err
+	}
+	if err := dec.Bind(s.dec.Schema().Columns.Names()); err != nil {
+		return nil, err
+	}
+	return dec, nil
+}
+
+// openTail opens t on first use and positions it: a file present at start
+// at the end of its last complete line then, any other at 0. A file that
+// cannot be read is reported and marked broken.
+func (s *fileSource) openTail(t *tailFile, out Emitter) {
+	f, err := openRegular(t.path)
+	if err == nil && f == nil {
+		err = errors.New("not a regular file")
+	}
+	var fi os.FileInfo
+	if err == nil {
+		if fi, err = f.Stat(); err != nil {
+			f.Close()
+		}
+	}
+	if err == nil && t.dec == nil {
+		if t.dec, err = s.newDecoder(); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		out.Logf("file(): warning: cannot follow %s: %v", t.path, err)
+		t.broken = true
+		return
+	}
+	t.f = f
+	start := int64(0)
+	if !os.SameFile(fi, t.info) {
+		t.info, t.size0 = fi, -1 // another file has the name now: it is new
+	} else if t.size0 > 0 {
+		start = lastLineEnd(f, t.size0)
+	}
+	s.readFrom(t, start)
+}
+
+// readFrom (re)starts reading t at offset start, as a new stream: a
+// partial line held is dropped, line numbers start over, and a file
+// followed from past its start has its first record replayed to the
+// decoder so per-file state (the csv header) is as if it had been read.
+func (s *fileSource) readFrom(t *tailFile, start int64) {
+	t.start = start
+	t.gate = &lineGate{r: t.f}
+	t.rr = newRecordReader(t.dec, t.gate)
+	ss, ok := t.dec.(streamStarter)
+	if ok {
+		ss.startStream()
+	}
+	if ok && start > 0 {
+		rr := newRecordReader(t.dec, io.NewSectionReader(t.f, 0, start))
+		row := make(types.Row, len(t.dec.Schema().Columns))
+		for {
+			rec, _, err := rr.next()
+			if err != nil {
+				break
+			}
+			if len(rec) > 0 {
+				t.dec.Decode(rec, row) // the header, or the record setting the field count
+				break
+			}
+		}
+	}
+	if _, err := t.f.Seek(start, io.SeekStart); err != nil {
+		t.broken = true
+	}
+}
+
+// lastLineEnd returns the offset just past the last newline in f's first
+// size bytes, 0 if there is none or f is now shorter.
+func lastLineEnd(f *os.File, size int64) int64 {
+	buf := make([]byte, min(size, readBufSize))
+	for end := size; end > 0; {
+		n := min(int64(len(buf)), end)
+		b := buf[:n]
+		if _, err := f.ReadAt(b, end-n); err != nil {
+			return 0
+		}
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			return end - n + int64(i) + 1
+		}
+		end -= n
+	}
+	return 0
+}
+
+// drainTail reads t's complete lines up to its current end. It returns
+// errStopped when the query is stopping.
+func (s *fileSource) drainTail(ctx context.Context, t *tailFile, c *chunker, out Emitter) error {
+	if t.f == nil && !t.broken {
+		s.openTail(t, out)
+	}
+	if t.broken {
+		return nil
+	}
+	if fi, err := t.f.Stat(); err == nil && fi.Size() < t.pos() {
+		out.Logf("file(): %s was truncated; reading it again from the start", t.path)
+		s.readFrom(t, 0)
+		if t.broken {
+			return nil
+		}
+	}
+	for n := 1; ; n++ {
+		rec, line, err := t.rr.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			out.Logf("file(): warning: reading %s: %v; no longer following it", t.path, err)
+			t.broken = true
+			return nil
+		}
+		if err := c.decode(t.dec, rec); err != nil {
+			reportDecode(out, t.dec, t.label(), line, err)
+		} else if c.full() {
+			if err := c.flush(); err != nil {
+				return err
+			}
+		}
+		if n%chunkRows == 0 && ctx.Err() != nil {
+			return errStopped
+		}
+	}
+}
+
+// finishTail reads the rest of a file that is gone from the directory,
+// its last line counting even without a newline, and closes it.
+func (s *fileSource) finishTail(ctx context.Context, t *tailFile, c *chunker, out Emitter) error {
+	defer t.close()
+	if t.f == nil {
+		return nil // never read, and no longer at its name
+	}
+	if err := s.drainTail(ctx, t, c, out); err != nil {
+		return err
+	}
+	if last := t.gate.takePartial(); len(last) > 0 && !t.broken {
+		if err := c.decode(t.dec, last); err != nil {
+			reportDecode(out, t.dec, t.label(), t.rr.lines()+1, err)
+		} else if c.full() {
+			return c.flush()
+		}
+	}
+	return nil
+}
+
+func (t *tailFile) close() {
+	if t.f != nil {
+		t.f.Close()
+		t.f = nil
+		t.broken = true
 	}
 }

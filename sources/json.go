@@ -214,6 +214,9 @@ func (d *jsonDecoder) Decode(rec []byte, dst types.Row) error {
 		if fv == nil && c.path != nil {
 			fv = v.Get(c.path...)
 		}
+		if fv == nil && d.declared == nil {
+			fv = getFold(v, c.name)
+		}
 		if c.kind == types.KindNull {
 			dst[i] = d.convert(fv)
 			continue
@@ -330,4 +333,21 @@ func jsonInt(v *fastjson.Value, raw []byte) (int64, bool) {
 		return 0, false // out of int64 range
 	}
 	return n, true
+}
+
+// getFold finds a top-level field whose name matches name but for case:
+// SQL names are not case-sensitive, so `SELECT Temp` finds "temp" when the
+// exact spelling is absent. It runs only for fields missing as spelt.
+func getFold(v *fastjson.Value, name string) *fastjson.Value {
+	o, err := v.Object()
+	if err != nil {
+		return nil
+	}
+	var found *fastjson.Value
+	o.Visit(func(k []byte, fv *fastjson.Value) {
+		if found == nil && strings.EqualFold(string(k), name) {
+			found = fv
+		}
+	})
+	return found
 }

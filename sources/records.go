@@ -2,6 +2,7 @@ package sources
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,12 @@ type recordReader interface {
 	// until the next call. At the end of input it returns io.EOF; a read
 	// error is returned as is (a partial record before it is dropped).
 	next() (rec []byte, line int, err error)
+	// buffered is how many bytes were read from the stream and not
+	// returned yet: when it is 0 the next call reads the stream (and may
+	// block on a live one).
+	buffered() int
+	// lines is the number of physical lines read so far.
+	lines() int
 }
 
 // framer is implemented by decoders whose records are not single lines
@@ -90,6 +97,9 @@ func (p *physReader) read() ([]byte, error) {
 	return line, nil
 }
 
+func (p *physReader) buffered() int { return p.br.Buffered() }
+func (p *physReader) lines() int    { return p.line }
+
 // lineReader splits a stream on '\n': each line is a record.
 type lineReader struct {
 	physReader
@@ -130,35 +140,19 @@ func trimEOL(line []byte) []byte {
 // cancelled, and a read error otherwise (rows decoded before it are
 // emitted first).
 func readRecords(ctx context.Context, r io.Reader, name string, dec Decoder, out Emitter) error {
-	ncols := len(dec.Schema().Columns)
 	rr := newRecordReader(dec, r)
 	if s, ok := dec.(streamStarter); ok {
 		s.startStream()
 	}
-	warn, _ := dec.(warner)
-	var (
-		arena []types.Value
-		rows  []types.Row
-		recNo int
-	)
-	flush := func() error {
-		if len(rows) == 0 {
-			return nil
-		}
-		chunk := rows
-		arena, rows = nil, nil
-		if err := out.Emit(chunk); err != nil {
-			return errStopped
-		}
-		return nil
-	}
+	c := newChunker(len(dec.Schema().Columns), out.Emit)
+	recNo := 0
 	for {
 		rec, lineNo, err := rr.next()
 		if err != nil {
 			if err != io.EOF && ctx.Err() != nil {
 				return errStopped
 			}
-			if ferr := flush(); ferr != nil {
+			if ferr := c.flush(); ferr != nil {
 				return ferr
 			}
 			if err == io.EOF {
@@ -170,28 +164,154 @@ func readRecords(ctx context.Context, r io.Reader, name string, dec Decoder, out
 		if recNo%chunkRows == 0 && ctx.Err() != nil {
 			return errStopped
 		}
-		if rows == nil {
-			arena = make([]types.Value, chunkRows*ncols)
-			rows = make([]types.Row, 0, chunkRows)
-		}
-		k := len(rows) * ncols
-		dst := types.Row(arena[k : k+ncols : k+ncols])
-		if err := dec.Decode(rec, dst); err != nil {
-			clear(dst)
-			if err != ErrSkip {
-				out.Malformed(fmt.Errorf("%s:%d: %v", name, lineNo, err))
-			} else if warn != nil {
-				if msg := warn.warning(); msg != "" {
-					out.Logf("warning: %s: %s", name, msg)
-				}
-			}
+		if err := c.decode(dec, rec); err != nil {
+			reportDecode(out, dec, name, lineNo, err)
 			continue
 		}
-		rows = append(rows, dst)
-		if len(rows) == chunkRows {
-			if err := flush(); err != nil {
+		if c.full() {
+			if err := c.flush(); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// reportDecode tells out about a record Decode refused: a malformed one as
+// "name:line: error"; a skipped one (ErrSkip) only when the decoder has a
+// warning about it (a csv header lacking a bound column).
+func reportDecode(out Emitter, dec Decoder, name string, line int, err error) {
+	if err != ErrSkip {
+		out.Malformed(fmt.Errorf("%s:%d: %v", name, line, err))
+		return
+	}
+	if w, ok := dec.(warner); ok {
+		if msg := w.warning(); msg != "" {
+			out.Logf("warning: %s: %s", name, msg)
+		}
+	}
+}
+
+// chunker gathers decoded rows into chunks of up to chunkRows rows and
+// hands each chunk to emit. A chunk's values come from one arena, its rows
+// being sub-slices of it; a chunk is never touched once handed over.
+type chunker struct {
+	ncols int
+	emit  func([]types.Row) error
+	arena []types.Value
+	rows  []types.Row
+}
+
+func newChunker(ncols int, emit func([]types.Row) error) *chunker {
+	return &chunker{ncols: ncols, emit: emit}
+}
+
+// decode decodes rec into the next row of the chunk. On an error
+// (ErrSkip included) the chunk does not grow and the error is returned.
+func (c *chunker) decode(dec Decoder, rec []byte) error {
+	dst := c.slot()
+	if err := dec.Decode(rec, dst); err != nil {
+		clear(dst)
+		return err
+	}
+	c.rows = append(c.rows, dst)
+	return nil
+}
+
+// slot returns the values of the next row, to be filled and then kept with
+// commit (or left unused).
+func (c *chunker) slot() types.Row {
+	if c.rows == nil {
+		c.arena = make([]types.Value, chunkRows*c.ncols)
+		c.rows = make([]types.Row, 0, chunkRows)
+	}
+	k := len(c.rows) * c.ncols
+	return types.Row(c.arena[k : k+c.ncols : k+c.ncols])
+}
+
+// commit keeps the row slot returned.
+func (c *chunker) commit(row types.Row) { c.rows = append(c.rows, row) }
+
+// full reports whether the chunk has chunkRows rows and must be flushed
+// before the next decode.
+func (c *chunker) full() bool { return len(c.rows) == chunkRows }
+
+// pending is the number of rows gathered and not yet handed over.
+func (c *chunker) pending() int { return len(c.rows) }
+
+// flush hands over the rows gathered so far, if any. It returns
+// errStopped when emit fails.
+func (c *chunker) flush() error {
+	if len(c.rows) == 0 {
+		return nil
+	}
+	chunk := c.rows
+	c.arena, c.rows = nil, nil
+	if err := c.emit(chunk); err != nil {
+		return errStopped
+	}
+	return nil
+}
+
+// lineGate passes on only the complete lines of a live stream (a socket, a
+// growing file): the bytes after the last newline read so far are held
+// back until their newline arrives, so a record reader over the gate never
+// mistakes a line still being written for a last line without newline.
+// What is held when the stream really ends is in partial.
+//
+// Errors of r are passed on once, after the complete lines before them;
+// reading again after an error reads r again, so a file that grows after
+// io.EOF can be followed with the same gate (and the same bufio.Reader
+// over it, which also reads on after io.EOF).
+type lineGate struct {
+	r       io.Reader
+	n       int64  // bytes read from r
+	buf     []byte // read buffer
+	ready   []byte // complete lines not handed on yet
+	join    []byte // backs ready when it starts with held bytes
+	partial []byte // bytes after the last newline
+	err     error  // error of r to pass on once ready is handed on
+}
+
+func (g *lineGate) Read(p []byte) (int, error) {
+	for len(g.ready) == 0 {
+		if g.err != nil {
+			err := g.err
+			g.err = nil
+			return 0, err
+		}
+		if g.buf == nil {
+			g.buf = make([]byte, readBufSize)
+		}
+		n, err := g.r.Read(g.buf)
+		g.n += int64(n)
+		data := g.buf[:n]
+		if i := bytes.LastIndexByte(data, '\n'); i < 0 {
+			g.partial = append(g.partial, data...)
+		} else {
+			if len(g.partial) == 0 {
+				g.ready = data[:i+1] // valid until the next read of r
+			} else {
+				g.join = append(append(g.join[:0], g.partial...), data[:i+1]...)
+				g.ready = g.join
+			}
+			g.partial = append(g.partial[:0], data[i+1:]...)
+		}
+		if err != nil {
+			g.err = err
+		}
+	}
+	n := copy(p, g.ready)
+	g.ready = g.ready[n:]
+	return n, nil
+}
+
+// idle reports whether the gate holds no complete line: the next Read
+// reads r.
+func (g *lineGate) idle() bool { return len(g.ready) == 0 && g.err == nil }
+
+// takePartial returns the held partial line and forgets it.
+func (g *lineGate) takePartial() []byte {
+	p := g.partial
+	g.partial = nil
+	return p
 }

@@ -96,10 +96,22 @@ func TestDecoderOptionErrors(t *testing.T) {
 	checkRows(t, rows, "[TEXT:a]")
 
 	// Every decoding source takes every format option.
-	for _, name := range []string{"file", "stdin"} {
-		spec, _ := Lookup(name)
-		if strings.Join(spec.Options, ",") != "format,schema,header,delimiter" {
-			t.Errorf("%s() options = %v", name, spec.Options)
+	for _, name := range []string{"file", "stdin", "socket", "http"} {
+		spec, ok := Lookup(name)
+		if !ok {
+			t.Fatalf("%s() not registered", name)
+		}
+		have := map[string]bool{}
+		for _, o := range spec.Options {
+			have[o] = true
+		}
+		for _, o := range FormatOptions {
+			if !have[o] {
+				t.Errorf("%s() options = %v, lacking %s", name, spec.Options, o)
+			}
+		}
+		if !strings.Contains(spec.Usage, FormatUsage) {
+			t.Errorf("%s() usage %q does not document the format options", name, spec.Usage)
 		}
 	}
 }

@@ -1,0 +1,119 @@
+package streamsql_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/streamsql/streamsql"
+	"github.com/streamsql/streamsql/clock"
+)
+
+// TestInsertIntoSinks runs word counts into a SQLite table and a file
+// directory, through the engine, and reads the results back from them.
+func TestInsertIntoSinks(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "wc.db")
+	out := filepath.Join(dir, "out")
+	fake := clock.NewFake(time.Unix(0, 0).UTC())
+	eng := streamsql.New(streamsql.Config{BatchInterval: time.Second, Clock: fake, Log: io.Discard})
+	stmts, err := eng.Prepare(fmt.Sprintf(`
+		CREATE STREAM words AS SELECT word FROM test();
+		INSERT INTO sqlite('%s', table => 'wc') SELECT word, window_start, COUNT(*) AS n FROM words GROUP BY word WINDOW 2s EMIT CHANGES;
+		INSERT INTO file('%s', format => 'csv') SELECT word, COUNT(*) AS n FROM words GROUP BY word WINDOW 2s;`, db, out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeder.Lock()
+	src := feeder.src
+	feeder.Unlock()
+	qs, err := eng.Start(context.Background(), stmts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := func(lines ...string) {
+		f := feedLines(lines)
+		src.feed <- f
+		<-f.done
+	}
+	// tick moves the clock to s seconds and waits until both sinks have
+	// handled that batch.
+	tick := func(s int64) {
+		fake.Set(time.Unix(s, 0))
+		for _, q := range qs {
+			for r := range q.Progress() {
+				if r.Time.Equal(time.Unix(s, 0)) {
+					break
+				}
+			}
+		}
+	}
+	feed("a b a")
+	tick(1) // EMIT CHANGES writes a=2, b=1 for [0s, 2s)
+	feed("b c")
+	tick(2) // b=2, c=1 replace and add rows; the file sink writes the window
+	feed("a")
+	tick(3)
+	for _, q := range qs {
+		q.Stop()
+	}
+	for _, q := range qs {
+		if err := q.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query(`SELECT word, window_start, n FROM wc ORDER BY window_start, word`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var w, start string
+		var n int64
+		if err := rows.Scan(&w, &start, &n); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s %s %d", w, start[:19], n))
+	}
+	want := []string{
+		"a 1970-01-01T00:00:00 2", "b 1970-01-01T00:00:00 2", "c 1970-01-01T00:00:00 1",
+		"a 1970-01-01T00:00:02 1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("sqlite table\n got: %q\nwant: %q", got, want)
+	}
+
+	files, _ := filepath.Glob(filepath.Join(out, "*.csv"))
+	sort.Strings(files)
+	var contents []string
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		contents = append(contents, filepath.Base(f)+":\n"+string(b))
+	}
+	wantFiles := []string{
+		"part-19700101T000002.000Z.csv:\nword,n\na,2\nb,2\nc,1\n",
+		"part-19700101T000003.000Z.csv:\nword,n\na,1\n",
+	}
+	if strings.Join(contents, "") != strings.Join(wantFiles, "") {
+		t.Errorf("files\n got: %q\nwant: %q", contents, wantFiles)
+	}
+}
+
+func feedLines(lines []string) feed {
+	return feed{lines: lines, done: make(chan struct{})}
+}

@@ -1,0 +1,462 @@
+package sources
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/streamsql/streamsql/types"
+)
+
+const (
+	httpDefaultPath     = "/ingest"
+	httpDefaultMaxBody  = 10 << 20
+	httpDefaultQueue    = 65536 // rows
+	httpQueueWait       = 500 * time.Millisecond
+	httpShutdownTimeout = 5 * time.Second
+	httpMaxErrors       = 20 // errors listed in a 400 response
+)
+
+func init() {
+	Register(&Spec{
+		Name:    "http",
+		Usage:   "http(addr [, path => '/ingest', max_body => '10MB', queue => 65536, " + FormatUsage + "])",
+		MaxArgs: 1,
+		Options: append([]string{"path", "max_body", "queue"}, FormatOptions...),
+		Open:    openHTTP,
+	})
+}
+
+// httpSource is an HTTP server that takes records POSTed to one path:
+// each request body is a stream of records in the source's format (JSON
+// lines, csv with its header record unless header => false, or text
+// lines). It listens on addr as given (':8080', '127.0.0.1:0' for any free
+// port) once the query runs, and says where through Logf
+// ("http(':8080'): listening on [::]:8080").
+//
+// Answers, each with a small JSON body:
+//
+//   - 202 Accepted {"accepted": N}: every record decoded and the N rows
+//     were queued for the query.
+//   - 400 Bad Request {"accepted": N, "rejected": M, "errors": ["line 3:
+//     ...", ...]}: M records were malformed (at most 20 are listed); the N
+//     well-formed ones of the same body were still queued, so a client
+//     should resend only the rejected lines. Malformed records are also
+//     counted by the query. A body that cannot be read at all accepts
+//     nothing.
+//   - 413 Request Entity Too Large: the body is over max_body (default
+//     10MB; sizes take B, KB, MB, GB, all powers of 1024). Nothing of it
+//     is accepted.
+//   - 503 Service Unavailable, with Retry-After: the query is falling
+//     behind. Rows go through a queue of up to `queue` rows (default
+//     65536) in front of the query; a body whose rows do not fit waits up
+//     to half a second for room, then is refused whole. A body larger than
+//     the queue is taken when the queue is empty. Also the answer while
+//     the query is stopping.
+//   - 405 Method Not Allowed for anything but POST on the path, 404 Not
+//     Found for any other path.
+//
+// A body is accepted whole or not at all (apart from its malformed
+// records), so a client can retry on 503 or 413 without duplicating rows.
+// Delivery is at-most-once: rows queued but not yet taken by the query
+// when it stops are lost. When the query stops the server stops accepting
+// connections and lets requests in flight finish (for up to 5s).
+//
+// Without a declared schema a jsonl or csv source is Open: nothing can be
+// sampled before the query starts.
+type httpSource struct {
+	addr    string
+	path    string
+	maxBody int64
+	queue   int
+	args    Args
+	dec     Decoder // template: Schema and Bind; requests decode with copies
+	// wait is how long a request waits for room in a full queue.
+	wait time.Duration
+}
+
+func openHTTP(args Args) (Source, error) {
+	addr, err := args.Text("http", 0, "addr")
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, fmt.Errorf("http(): address %s is not host:port (':8080' listens on every interface)", sqlQuote(addr))
+	}
+	if args.Once {
+		return nil, fmt.Errorf("http() has no end of input, so it cannot run with --once")
+	}
+	s := &httpSource{addr: addr, path: httpDefaultPath, maxBody: httpDefaultMaxBody, queue: httpDefaultQueue, args: args, wait: httpQueueWait}
+	if _, ok := args.Named["path"]; ok {
+		s.path = args.Option("path", "")
+		if !strings.HasPrefix(s.path, "/") {
+			return nil, fmt.Errorf("http(): path must start with /, got %s", sqlQuote(s.path))
+		}
+	}
+	if _, ok := args.Named["max_body"]; ok {
+		n, err := parseByteSize(args.Option("max_body", ""))
+		if err != nil {
+			return nil, fmt.Errorf("http(): max_body: %v", err)
+		}
+		s.maxBody = n
+	}
+	if _, ok := args.Named["queue"]; ok {
+		v := args.Option("queue", "")
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("http(): queue must be a number of rows >= 1, got %s", sqlQuote(v))
+		}
+		s.queue = n
+	}
+	if s.dec, err = OpenDecoder(args); err != nil {
+		return nil, fmt.Errorf("http(): %v", err)
+	}
+	return s, nil
+}
+
+// parseByteSize reads a byte count: a whole number with an optional unit B,
+// K/KB/KiB, M/MB/MiB or G/GB/GiB (case-insensitive), all powers of 1024.
+func parseByteSize(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	n, err := strconv.ParseInt(t[:i], 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a size such as '10MB' or 1048576, got %s", sqlQuote(s))
+	}
+	shift := 0
+	switch strings.TrimSpace(t[i:]) {
+	case "", "b":
+	case "k", "kb", "kib":
+		shift = 10
+	case "m", "mb", "mib":
+		shift = 20
+	case "g", "gb", "gib":
+		shift = 30
+	default:
+		return 0, fmt.Errorf("unknown unit in size %s (B, KB, MB, GB)", sqlQuote(s))
+	}
+	if n > (1<<62)>>shift {
+		return 0, fmt.Errorf("size %s is too large", sqlQuote(s))
+	}
+	return n << shift, nil
+}
+
+func (s *httpSource) Schema() Schema              { return s.dec.Schema() }
+func (s *httpSource) Bind(columns []string) error { return s.dec.Bind(columns) }
+func (s *httpSource) Bounded() bool               { return false }
+
+func (s *httpSource) Describe() string {
+	return fmt.Sprintf("%s path=%s format=%s", s.label(), s.path, s.dec.Name())
+}
+
+func (s *httpSource) label() string { return "http(" + sqlQuote(s.addr) + ")" }
+
+// newDecoder returns a decoder like the template, bound to the same
+// columns, for one request at a time.
+func (s *httpSource) newDecoder() (Decoder, error) {
+	dec, err := OpenDecoder(s.args)
+	if err != nil {
+		return nil, err
+	}
+	if err := dec.Bind(s.dec.Schema().Columns.Names()); err != nil {
+		return nil, err
+	}
+	return dec, nil
+}
+
+func (s *httpSource) Run(ctx context.Context, out Emitter) error {
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("%s: %v", s.label(), err)
+	}
+	q := newIngestQueue(s.queue)
+	h := &ingestHandler{s: s, q: q, out: out, ncols: len(s.dec.Schema().Columns)}
+	h.decoders.New = func() any {
+		dec, err := s.newDecoder()
+		if err != nil {
+			return err
+		}
+		return dec
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	out.Logf("%s: listening on %s", s.label(), ln.Addr())
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	pumpCtx, stopPump := context.WithCancel(ctx)
+	defer stopPump()
+	pumped := make(chan struct{})
+	go func() {
+		defer close(pumped)
+		q.pump(pumpCtx, out)
+	}()
+
+	var result error
+	select {
+	case <-ctx.Done():
+	case <-pumped: // the query is stopping
+	case err := <-served:
+		if !errors.Is(err, http.ErrServerClosed) {
+			result = fmt.Errorf("%s: %v", s.label(), err)
+		}
+	}
+	q.close() // requests waiting for room answer 503
+	shutdown, cancel := context.WithTimeout(context.Background(), httpShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		srv.Close()
+	}
+	stopPump()
+	<-pumped
+	return result
+}
+
+// ingestHandler answers the requests of one running httpSource.
+type ingestHandler struct {
+	s        *httpSource
+	q        *ingestQueue
+	out      Emitter
+	ncols    int
+	decoders sync.Pool // Decoder (or the error making one)
+}
+
+// ingestReply is the JSON body of every answer.
+type ingestReply struct {
+	Accepted *int     `json:"accepted,omitempty"`
+	Rejected int      `json:"rejected,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
+	Error    string   `json:"error,omitempty"`
+}
+
+func httpReply(w http.ResponseWriter, code int, r ingestReply) {
+	b, _ := json.Marshal(r)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
+
+func httpError(w http.ResponseWriter, code int, format string, args ...any) {
+	httpReply(w, code, ingestReply{Error: fmt.Sprintf(format, args...)})
+}
+
+func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := h.s
+	if r.URL.Path != s.path {
+		httpError(w, http.StatusNotFound, "no such path %s: POST records to %s", r.URL.Path, s.path)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		httpError(w, http.StatusMethodNotAllowed, "method %s not allowed: POST records to %s", r.Method, s.path)
+		return
+	}
+	if r.ContentLength > s.maxBody {
+		httpError(w, http.StatusRequestEntityTooLarge, "body of %d bytes is over max_body (%d bytes)", r.ContentLength, s.maxBody)
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, s.maxBody)
+
+	got := h.decoders.Get()
+	dec, ok := got.(Decoder)
+	if !ok {
+		httpError(w, http.StatusInternalServerError, "%v", got)
+		return
+	}
+	defer h.decoders.Put(dec)
+	if ss, ok := dec.(streamStarter); ok {
+		ss.startStream()
+	}
+	var chunks [][]types.Row
+	c := newChunker(h.ncols, func(rows []types.Row) error {
+		chunks = append(chunks, rows)
+		return nil
+	})
+	type bad struct {
+		line int
+		err  error
+	}
+	var (
+		malformed []bad
+		warnings  []string
+	)
+	rr := newRecordReader(dec, body)
+	for {
+		rec, line, err := rr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+				httpError(w, http.StatusRequestEntityTooLarge, "body is over max_body (%d bytes)", s.maxBody)
+				return
+			}
+			httpError(w, http.StatusBadRequest, "reading the body: %v", err)
+			return
+		}
+		if err := c.decode(dec, rec); err != nil {
+			if err != ErrSkip {
+				malformed = append(malformed, bad{line, err})
+			} else if wr, ok := dec.(warner); ok {
+				if msg := wr.warning(); msg != "" {
+					warnings = append(warnings, msg)
+				}
+			}
+			continue
+		}
+		if c.full() {
+			c.flush()
+		}
+	}
+	c.flush()
+	n := 0
+	for _, ch := range chunks {
+		n += len(ch)
+	}
+	if n > 0 {
+		if err := h.q.put(r.Context(), chunks, n, s.wait); err != nil {
+			w.Header().Set("Retry-After", "1")
+			httpError(w, http.StatusServiceUnavailable, "%v: nothing of this body was accepted; retry later", err)
+			return
+		}
+	}
+	// Reported once the body's fate is known: a refused body will come
+	// again.
+	name := fmt.Sprintf("%s POST from %s", s.label(), r.RemoteAddr)
+	for _, msg := range warnings {
+		h.out.Logf("warning: %s: %s", name, msg)
+	}
+	if len(malformed) == 0 {
+		httpReply(w, http.StatusAccepted, ingestReply{Accepted: &n})
+		return
+	}
+	res := ingestReply{Accepted: &n, Rejected: len(malformed)}
+	for i, m := range malformed {
+		h.out.Malformed(fmt.Errorf("%s:%d: %v", name, m.line, m.err))
+		if i < httpMaxErrors {
+			res.Errors = append(res.Errors, fmt.Sprintf("line %d: %v", m.line, m.err))
+		}
+	}
+	httpReply(w, http.StatusBadRequest, res)
+}
+
+// ingestQueue holds the chunks of accepted bodies until one goroutine
+// hands them to Emit, which may block: requests then find the queue full
+// and are answered 503 instead of waiting for the query.
+type ingestQueue struct {
+	mu     sync.Mutex
+	chunks [][]types.Row
+	rows   int // queued rows, including those Emit is busy with
+	limit  int
+	closed bool
+	work   chan struct{} // has a token when chunks may be waiting
+	room   chan struct{} // closed (and replaced) when rows drop
+}
+
+var (
+	errQueueFull    = errors.New("the query is falling behind")
+	errQueueStopped = errors.New("the query is stopping")
+)
+
+func newIngestQueue(limit int) *ingestQueue {
+	return &ingestQueue{limit: limit, work: make(chan struct{}, 1), room: make(chan struct{})}
+}
+
+// put queues all of chunks (n rows) or none: it waits up to wait for room,
+// then gives up with errQueueFull. A queue with nothing in it takes any
+// amount.
+func (q *ingestQueue) put(ctx context.Context, chunks [][]types.Row, n int, wait time.Duration) error {
+	var timeout <-chan time.Time
+	for {
+		q.mu.Lock()
+		if q.closed {
+			q.mu.Unlock()
+			return errQueueStopped
+		}
+		if q.rows == 0 || q.rows+n <= q.limit {
+			q.chunks = append(q.chunks, chunks...)
+			q.rows += n
+			q.mu.Unlock()
+			select {
+			case q.work <- struct{}{}:
+			default:
+			}
+			return nil
+		}
+		room := q.room
+		q.mu.Unlock()
+		if timeout == nil {
+			t := time.NewTimer(wait)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-room:
+		case <-timeout:
+			return errQueueFull
+		case <-ctx.Done():
+			return errQueueStopped
+		}
+	}
+}
+
+// pump hands the queued chunks to out.Emit in order until ctx is done or
+// Emit fails (the query is stopping).
+func (q *ingestQueue) pump(ctx context.Context, out Emitter) {
+	for {
+		select {
+		case <-q.work:
+		case <-ctx.Done():
+			return
+		}
+		for {
+			q.mu.Lock()
+			if len(q.chunks) == 0 {
+				q.chunks = q.chunks[:0]
+				q.mu.Unlock()
+				break
+			}
+			chunk := q.chunks[0]
+			q.chunks[0] = nil
+			q.chunks = q.chunks[1:]
+			q.mu.Unlock()
+			err := out.Emit(chunk)
+			q.mu.Lock()
+			q.rows -= len(chunk)
+			close(q.room)
+			q.room = make(chan struct{})
+			q.mu.Unlock()
+			if err != nil || ctx.Err() != nil {
+				return
+			}
+		}
+	}
+}
+
+// close refuses further puts and wakes those waiting.
+func (q *ingestQueue) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.closed {
+		q.closed = true
+		close(q.room)
+		q.room = make(chan struct{})
+	}
+}
