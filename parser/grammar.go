@@ -197,11 +197,13 @@ type gUnnest struct {
 	Alias string `parser:"( 'AS'? @(Ident | QuotedIdent) )?"`
 }
 
-// gArg is positional or `name => value`. The parser never backtracks (see
-// parserOptions), so the name is only taken when `=>` is seen to follow.
+// gArg is positional or `name => value`. An option may be named by a
+// reserved word (generate(limit => 10)): the `=>` after it leaves no
+// doubt. The parser never backtracks (see parserOptions), so the name is
+// only taken when `=>` is seen to follow.
 type gArg struct {
 	Pos   lexer.Position
-	Name  string `parser:"( (?= (Ident | QuotedIdent) '=>') @(Ident | QuotedIdent) '=>' )?"`
+	Name  string `parser:"( (?= (Ident | QuotedIdent | Keyword) '=>') @(Ident | QuotedIdent | Keyword) '=>' )?"`
 	Value *gExpr `parser:"@@"`
 }
 

@@ -18,6 +18,7 @@ var accepted = []struct{ in, want string }{
 		"INSERT INTO sqlite('wc.db', table => 'counts') SELECT word, count(*) FROM file('logs') GROUP BY word WINDOW 10s"},
 	{"EXPLAIN INSERT INTO file('out') SELECT line FROM stdin()", "EXPLAIN INSERT INTO file('out') SELECT line FROM stdin()"},
 	{"SELECT insert, into FROM f()", "SELECT insert, into FROM f()"},
+	{"SELECT line FROM generate(limit => 10, kind => 'words')", "SELECT line FROM generate(limit => 10, kind => 'words')"},
 	// The card query and spellings of it.
 	{"SELECT word, COUNT(*) FROM file('logfile') GROUP BY word WINDOW 10s",
 		"SELECT word, COUNT(*) FROM file('logfile') GROUP BY word WINDOW 10s"},

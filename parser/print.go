@@ -166,7 +166,15 @@ func (n *DropStream) String() string {
 
 func (n *Show) String() string { return "SHOW " + n.What }
 
-func (n *NamedArg) String() string { return quoteIdent(n.Name) + " => " + n.Value.String() }
+// A named argument may be a reserved word (limit => 10), so it needs
+// quotes only when it is not a plain name.
+func (n *NamedArg) String() string {
+	name := n.Name
+	if !plainIdent.MatchString(name) {
+		name = quoteIdent(name)
+	}
+	return name + " => " + n.Value.String()
+}
 
 // Window prints only the parts its Kind has: SLIDE for a window of fixed
 // size, TIMEOUT for an UNBOUNDED one, EVENT TIME for the other two. A zero
