@@ -199,7 +199,7 @@ func summary(w io.Writer, mu *sync.Mutex, o options, q *streamsql.Query) {
 func printStatements(w io.Writer, stmts []*streamsql.Statement) (queries bool) {
 	for _, st := range stmts {
 		switch st.Kind {
-		case streamsql.KindQuery:
+		case streamsql.KindQuery, streamsql.KindInsert:
 			queries = true
 		case streamsql.KindExplain:
 			fmt.Fprint(w, st.Plan())
