@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite"
 )
 
 // These tests build the real binary and run it as a user would.
@@ -178,5 +182,64 @@ func TestErrorsArePositioned(t *testing.T) {
 		if stderr.String() != c.want {
 			t.Errorf("stderr\n got: %q\nwant: %q", stderr.String(), c.want)
 		}
+	}
+}
+
+// TestSocketIntoSQLiteAndFiles is the word count a user would wire up: a
+// separate program writes lines to a TCP listener, streamsql reads them
+// and inserts the counts into a SQLite table and into files.
+func TestSocketIntoSQLiteAndFiles(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.Write([]byte(text1 + text2))
+		c.Close() // under --once the source ends with the connection
+	}()
+	db := filepath.Join(dir, "wc.db")
+	script := fmt.Sprintf(`
+		CREATE STREAM words AS SELECT word FROM socket('%s');
+		INSERT INTO sqlite('%s', table => 'wc') SELECT word, COUNT(*) AS n FROM words GROUP BY word;
+		INSERT INTO file('%s', format => 'csv') SELECT word, COUNT(*) AS n FROM words GROUP BY word ORDER BY n DESC, word LIMIT 3;`,
+		ln.Addr(), db, filepath.Join(dir, "out"))
+	cmd := exec.Command(binary, "--once", "-e", script)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if out, err := cmd.Output(); err != nil {
+		t.Fatalf("streamsql: %v\n%s\n%s", err, out, stderr.String())
+	}
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query("SELECT word, n FROM wc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for rows.Next() {
+		var w string
+		var n int
+		rows.Scan(&w, &n)
+		got[w] = n
+	}
+	if want := wordCounts(text1, text2); !reflect.DeepEqual(got, want) {
+		t.Errorf("sqlite table\n got %v\nwant %v", got, want)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "out", "*.csv"))
+	if len(files) != 1 {
+		t.Fatalf("want one file, got %v", files)
+	}
+	b, _ := os.ReadFile(files[0])
+	if want := "word,n\nthe,4\nfox,3\ndog,2\n"; string(b) != want {
+		t.Errorf("file %s:\n%s\nwant:\n%s", files[0], b, want)
 	}
 }
