@@ -61,6 +61,12 @@ type SelectItem struct {
 	Star  bool
 	Expr  Expr   // nil when Star
 	Alias string // "" when absent
+	// Text is the expression exactly as written in the query, which
+	// names the result column when there is no alias (as SQLite does).
+	// Empty for items built by hand; String() is used then.
+	Text string
+
+	start, end int // byte span of Text in the parsed text
 }
 
 // From is the FROM clause: a source call or a named stream, optionally

@@ -39,6 +39,7 @@ func convSelect(g *gSelect) *Select {
 		item := &SelectItem{Pos: pos(it.Pos), Star: it.Star, Alias: ident(it.Alias)}
 		if !it.Star {
 			item.Expr = convExpr(it.Expr)
+			item.start, item.end = it.Expr.Pos.Offset, it.Expr.EndPos.Offset
 		}
 		s.Items = append(s.Items, item)
 	}

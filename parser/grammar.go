@@ -264,8 +264,10 @@ type gLimit struct {
 // left operand, so levels without their own token need no Pos.
 
 type gExpr struct {
-	Left  *gAnd   `parser:"@@"`
-	Right []*gAnd `parser:"( 'OR' @@ )*"`
+	Pos    lexer.Position
+	EndPos lexer.Position // where the expression's text ends: names result columns
+	Left   *gAnd          `parser:"@@"`
+	Right  []*gAnd        `parser:"( 'OR' @@ )*"`
 }
 
 type gAnd struct {

@@ -22,8 +22,53 @@ func Parse(text string) ([]Statement, error) {
 	out := make([]Statement, len(g.Stmts))
 	for i, s := range g.Stmts {
 		out[i] = convStatement(s)
+		setItemText(out[i], text)
 	}
 	return out, nil
+}
+
+// setItemText records, for each select item, its expression as written.
+func setItemText(st Statement, text string) {
+	var sel *Select
+	switch st := st.(type) {
+	case *Select:
+		sel = st
+	case *CreateStream:
+		sel = st.Query
+	case *Insert:
+		sel = st.Query
+	case *Explain:
+		setItemText(st.Stmt, text)
+		return
+	default:
+		return
+	}
+	for _, it := range sel.Items {
+		if it.Expr != nil && it.start >= 0 && it.start < it.end && it.end <= len(text) {
+			it.Text = trimTrailing(text[it.start:it.end])
+		}
+	}
+}
+
+// trimTrailing cuts the whitespace and comments the parser skipped after
+// an expression's last token.
+func trimTrailing(span string) string {
+	lex, err := sqlLexer.LexString("", span)
+	if err != nil {
+		return strings.TrimSpace(span)
+	}
+	comment, space := sqlLexer.Symbols()["Comment"], sqlLexer.Symbols()["Whitespace"]
+	end := 0
+	for {
+		t, err := lex.Next()
+		if err != nil || t.EOF() {
+			break
+		}
+		if t.Type != comment && t.Type != space {
+			end = t.Pos.Offset + len(t.Value)
+		}
+	}
+	return span[:end]
 }
 
 // ParseExpr parses a single expression, for tests and tools.

@@ -256,8 +256,9 @@ func allAccepted() []struct{ in, want string } {
 	return all
 }
 
-// dump prints every exported field of a tree except positions, so that
-// two dumps are equal exactly when the trees are (positions aside).
+// dump prints every exported field of a tree except positions and the
+// source text of select items, so that two dumps are equal exactly when
+// the trees are (spelling aside).
 func dump(v any) string {
 	var b strings.Builder
 	var walk func(v reflect.Value)
@@ -276,7 +277,7 @@ func dump(v any) string {
 		case reflect.Struct:
 			b.WriteString(v.Type().Name() + "{")
 			for i := range v.NumField() {
-				if f := v.Type().Field(i); f.Name != "Pos" {
+				if f := v.Type().Field(i); f.IsExported() && f.Name != "Pos" && f.Name != "Text" {
 					b.WriteString(" " + f.Name + ":")
 					walk(v.Field(i))
 				}
@@ -703,6 +704,21 @@ func TestPositionsStreams(t *testing.T) {
 	at = positionChecker(t, q)
 	at("drop", stmts[1], 2, 3)
 	at("show", stmts[2], 2, 28)
+}
+
+func TestSelectItemText(t *testing.T) {
+	st, err := Parse("SELECT price*qty, count( * ) ,  a -- note\n , CAST(x as integer) AS c, 'it''s' FROM f()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range st[0].(*Select).Items {
+		got = append(got, it.Text)
+	}
+	want := []string{"price*qty", "count( * )", "a", "CAST(x as integer)", "'it''s'"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("item texts %q, want %q", got, want)
+	}
 }
 
 func TestParseInsert(t *testing.T) {

@@ -682,12 +682,14 @@ func (p *planning) project(sel *parser.Select, sc *scope) (*Project, *scope, err
 			return nil, nil, err
 		}
 		name := it.Alias
-		if name == "" {
-			if c, ok := it.Expr.(*parser.ColumnRef); ok {
-				name = c.Name
-			} else {
-				name = it.Expr.String()
-			}
+		switch c, isCol := it.Expr.(*parser.ColumnRef); {
+		case name != "":
+		case isCol:
+			name = c.Name
+		case it.Text != "":
+			name = it.Text // as written, as SQLite names it
+		default:
+			name = it.Expr.String()
 		}
 		proj.fns = append(proj.fns, fn)
 		proj.Exprs = append(proj.Exprs, it.String())
