@@ -19,9 +19,8 @@ func init() {
 
 type jsonlSink struct {
 	w      io.Writer
-	buf    []byte   // one result, written with a single Write
-	cols   []string // the columns keys was built for
-	keys   [][]byte // `"name":` per column, JSON-escaped; keys[0] opens with '{', the rest with ','
+	buf    []byte // one result, written with a single Write
+	obj    jsonObjects
 	closed bool
 }
 
@@ -35,19 +34,11 @@ func (s *jsonlSink) Write(r *types.Result) error {
 	if err := checkRows(r); err != nil {
 		return err
 	}
-	if !slices.Equal(s.cols, r.Columns) {
-		s.setColumns(r.Columns)
-	}
+	s.obj.setColumns(r.Columns)
 	b := s.buf[:0]
 	for _, row := range r.Rows {
-		if len(row) == 0 {
-			b = append(b, '{')
-		}
-		for i, v := range row {
-			b = append(b, s.keys[i]...)
-			b = v.AppendJSON(b)
-		}
-		b = append(b, '}', '\n')
+		b = s.obj.appendRow(b, row)
+		b = append(b, '\n')
 	}
 	_, err := s.w.Write(b)
 	if cap(b) <= 1<<20 {
@@ -56,20 +47,46 @@ func (s *jsonlSink) Write(r *types.Result) error {
 	return err
 }
 
-func (s *jsonlSink) setColumns(cols []string) {
-	s.cols = slices.Clone(cols)
-	s.keys = make([][]byte, len(cols))
+func (s *jsonlSink) Close() error {
+	s.closed = true
+	return nil
+}
+
+// jsonObjects renders rows as JSON objects, one key per column in column
+// order, values as Value.AppendJSON writes them. The jsonl and kafka sinks
+// share it, so a row reads the same in a file and in a topic.
+type jsonObjects struct {
+	cols []string // the columns keys was built for
+	keys [][]byte // `"name":` per column, JSON-escaped; keys[0] opens with '{', the rest with ','
+}
+
+// setColumns prepares for rows of cols; it is cheap when they did not
+// change since the last call.
+func (j *jsonObjects) setColumns(cols []string) {
+	if j.keys != nil && slices.Equal(j.cols, cols) {
+		return
+	}
+	j.cols = slices.Clone(cols)
+	j.keys = make([][]byte, len(cols))
 	for i, c := range cols {
 		sep := byte(',')
 		if i == 0 {
 			sep = '{'
 		}
 		k := types.Text(c).AppendJSON([]byte{sep})
-		s.keys[i] = append(k, ':')
+		j.keys[i] = append(k, ':')
 	}
 }
 
-func (s *jsonlSink) Close() error {
-	s.closed = true
-	return nil
+// appendRow appends row, which has one value per column of the last
+// setColumns, as one JSON object without a line break.
+func (j *jsonObjects) appendRow(b []byte, row types.Row) []byte {
+	if len(row) == 0 {
+		b = append(b, '{')
+	}
+	for i, v := range row {
+		b = append(b, j.keys[i]...)
+		b = v.AppendJSON(b)
+	}
+	return append(b, '}')
 }

@@ -1,0 +1,331 @@
+package sinks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/streamsql/streamsql/types"
+)
+
+// The kafka sink produces one record per result row to a topic:
+//
+//	INSERT INTO kafka('host:port[,host:port]', topic => 't') SELECT ...
+//
+// The record value is the row as a JSON object, exactly as the jsonl format
+// prints it (keys in column order). The record key is the JSON array of the
+// row's key columns (Options.Key: the GROUP BY keys and window bounds), e.g.
+// ["2025-03-01T21:30:00Z","2025-03-01T21:30:10Z","/home"], so every update
+// of one group lands in one partition, in order; without key columns the
+// record has no key. The record timestamp is the batch time.
+//
+// Write produces every row of a result and waits until the brokers
+// acknowledged all of them (acks from all in-sync replicas), so a Write
+// that returns nil means the rows are durable. Write never waits longer
+// than the timeout option (default 10s): brokers that cannot be reached or
+// do not acknowledge in time make it return an error. Some rows of a failed
+// Write may have been written, and a retried result is written again
+// (at-least-once; a consumer that upserts by key sees the same outcome).
+//
+// A missing topic is created on the first Write with partitions => N
+// partitions (default 1) and the brokers' default replication factor; an
+// existing topic is used as it is.
+//
+// Options: topic (required), partitions, timeout (a Go duration such as
+// '5s', or a number of seconds).
+
+var kafkaSpec = &Spec{
+	Name: "kafka",
+	Usage: "kafka('host:port[,host:port]', topic => 't', partitions => 1, timeout => '10s'): " +
+		"one record per row, value the row as a JSON object, key the JSON array of the key columns",
+}
+
+func init() {
+	kafkaSpec.Open = openKafka // set here: openKafka reads kafkaSpec
+	Register(kafkaSpec)
+}
+
+const kafkaDefaultTimeout = 10 * time.Second
+
+type kafkaSink struct {
+	cl         *kgo.Client
+	addr       string // the broker argument as given, for messages
+	brokers    []string
+	topic      string
+	partitions int32
+	timeout    time.Duration
+	key        []string // key column names
+
+	obj        jsonObjects
+	keyCols    []string // the columns keyIdx was found for
+	keyIdx     []int
+	topicReady bool
+	inflight   chan error // the produce of a Write that timed out, until it ends
+	closed     bool
+}
+
+func openKafka(_ io.Writer, opts Options) (Sink, error) {
+	usage := kafkaSpec.Usage
+	if len(opts.Args) != 1 {
+		return nil, fmt.Errorf("kafka() takes 1 positional argument(s) (brokers), got %d; usage: %s", len(opts.Args), usage)
+	}
+	if k := opts.Args[0].Kind(); k != types.KindText {
+		return nil, fmt.Errorf("kafka(): argument 1 (brokers) must be a string, got %s", k)
+	}
+	s := &kafkaSink{addr: opts.Args[0].AsText(), partitions: 1, timeout: kafkaDefaultTimeout, key: slices.Clone(opts.Key)}
+	for b := range strings.SplitSeq(s.addr, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			s.brokers = append(s.brokers, b)
+		}
+	}
+	if len(s.brokers) == 0 {
+		return nil, fmt.Errorf("kafka(): no broker address in %q (write 'host:port[,host:port]')", s.addr)
+	}
+	for name, v := range opts.Named {
+		switch name {
+		case "topic":
+			s.topic = strings.TrimSpace(v.String())
+		case "partitions":
+			n, err := strconv.ParseInt(strings.TrimSpace(v.String()), 10, 32)
+			if err != nil || n < 1 || v.IsNull() {
+				return nil, fmt.Errorf("kafka(): partitions must be a positive whole number, got %s", v)
+			}
+			s.partitions = int32(n)
+		case "timeout":
+			d, err := kafkaDuration(v)
+			if err != nil {
+				return nil, err
+			}
+			s.timeout = d
+		default:
+			return nil, fmt.Errorf("kafka(): unknown option %s (options: partitions, timeout, topic); usage: %s", name, usage)
+		}
+	}
+	if s.topic == "" {
+		return nil, fmt.Errorf("kafka(): option topic => '...' is required; usage: %s", usage)
+	}
+	if len(opts.Columns) > 0 {
+		for _, k := range s.key {
+			if !slices.Contains(opts.Columns, k) {
+				return nil, fmt.Errorf("kafka(): key column %q is not among the columns (%s)", k, strings.Join(opts.Columns, ", "))
+			}
+		}
+	}
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(s.brokers...),
+		kgo.DefaultProduceTopic(s.topic),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.ProducerLinger(0),
+		// Write bounds its wait with a context of the timeout (not
+		// RecordDeliveryTimeout, which counts from the record timestamp,
+		// here the batch time). The context may cancel a request that
+		// was sent and whose answer never came; the rows are written
+		// again when the result is retried (at-least-once anyway).
+		kgo.AllowIdempotentProduceCancellation(),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("kafka(): %v", err)
+	}
+	s.cl = cl
+	return s, nil
+}
+
+// kafkaDuration reads the timeout option: a Go duration ('5s', '1m30s') or a
+// number of seconds.
+func kafkaDuration(v types.Value) (time.Duration, error) {
+	var d time.Duration
+	switch v.Kind() {
+	case types.KindInt:
+		d = time.Duration(v.AsInt()) * time.Second
+	case types.KindFloat:
+		d = time.Duration(v.AsFloat() * float64(time.Second))
+	default:
+		s := strings.TrimSpace(v.String())
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			f, ferr := strconv.ParseFloat(s, 64)
+			if ferr != nil {
+				return 0, fmt.Errorf("kafka(): timeout must be a duration such as '5s', got %q", s)
+			}
+			d = time.Duration(f * float64(time.Second))
+		}
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("kafka(): timeout must be positive, got %s", v)
+	}
+	return d, nil
+}
+
+func (s *kafkaSink) Write(r *types.Result) error {
+	if s.closed {
+		return ErrClosed
+	}
+	if !r.Emitted || len(r.Rows) == 0 {
+		return nil
+	}
+	if err := checkRows(r); err != nil {
+		return err
+	}
+	if err := s.setColumns(r.Columns); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	if s.inflight != nil {
+		// A Write that timed out: its records are still the client's.
+		select {
+		case <-s.inflight:
+			s.inflight = nil
+		case <-ctx.Done():
+			return s.timedOut(ctx.Err())
+		}
+	}
+	if !s.topicReady {
+		if err := s.ensureTopic(ctx); err != nil {
+			return err
+		}
+		s.topicReady = true
+	}
+
+	// One buffer for the result (records keep sub-slices of it; a new one
+	// per Write, as a record that timed out may still be referenced).
+	var buf []byte
+	spans := make([][4]int, len(r.Rows)) // key start, key end, value start, value end
+	for i, row := range r.Rows {
+		sp := &spans[i]
+		sp[0] = len(buf)
+		if len(s.keyIdx) > 0 {
+			for j, c := range s.keyIdx {
+				if j == 0 {
+					buf = append(buf, '[')
+				} else {
+					buf = append(buf, ',')
+				}
+				buf = row[c].AppendJSON(buf)
+			}
+			buf = append(buf, ']')
+		}
+		sp[1], sp[2] = len(buf), len(buf)
+		buf = s.obj.appendRow(buf, row)
+		sp[3] = len(buf)
+	}
+	recs := make([]*kgo.Record, len(r.Rows))
+	for i, sp := range spans {
+		rec := &kgo.Record{Topic: s.topic, Value: buf[sp[2]:sp[3]:sp[3]], Timestamp: r.Time}
+		if sp[1] > sp[0] {
+			rec.Key = buf[sp[0]:sp[1]:sp[1]]
+		}
+		recs[i] = rec
+	}
+	// The client checks the context only now and then (a metadata
+	// refresh against a dead broker takes seconds to give up), so the
+	// wait is bounded here; the produce goes on in the background until
+	// the client fails the records, and the next Write waits for it.
+	res := make(chan error, 1)
+	go func() { res <- s.cl.ProduceSync(ctx, recs...).FirstErr() }()
+	select {
+	case err := <-res:
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return s.timedOut(err)
+			}
+			return fmt.Errorf("kafka(): producing to topic %s: %w", s.topic, err)
+		}
+		return nil
+	case <-ctx.Done():
+		s.inflight = res
+		return s.timedOut(ctx.Err())
+	}
+}
+
+func (s *kafkaSink) timedOut(err error) error {
+	return fmt.Errorf("kafka(): topic %s: no acknowledgement from %s within %v: %w", s.topic, s.addr, s.timeout, err)
+}
+
+// setColumns prepares the JSON rendering and the key positions for cols.
+func (s *kafkaSink) setColumns(cols []string) error {
+	s.obj.setColumns(cols)
+	if s.keyIdx != nil && slices.Equal(s.keyCols, cols) {
+		return nil
+	}
+	idx := make([]int, len(s.key))
+	for i, k := range s.key {
+		if idx[i] = slices.Index(cols, k); idx[i] < 0 {
+			return fmt.Errorf("kafka(): key column %q is not among the result's columns (%s)", k, strings.Join(cols, ", "))
+		}
+	}
+	s.keyCols, s.keyIdx = slices.Clone(cols), idx
+	return nil
+}
+
+// ensureTopic creates the topic unless it exists.
+func (s *kafkaSink) ensureTopic(ctx context.Context) error {
+	meta := kmsg.NewPtrMetadataRequest()
+	mt := kmsg.NewMetadataRequestTopic()
+	mt.Topic = kmsg.StringPtr(s.topic)
+	meta.Topics = append(meta.Topics, mt)
+	meta.AllowAutoTopicCreation = false
+	resp, err := meta.RequestWith(ctx, s.cl)
+	if err != nil {
+		return s.unreachable(err)
+	}
+	for _, t := range resp.Topics {
+		if t.Topic == nil || *t.Topic != s.topic {
+			continue
+		}
+		switch err := kerr.ErrorForCode(t.ErrorCode); {
+		case err == nil && len(t.Partitions) > 0:
+			return nil
+		case err != nil && err != kerr.UnknownTopicOrPartition:
+			return fmt.Errorf("kafka(): topic %s: %w", s.topic, err)
+		}
+	}
+	create := kmsg.NewPtrCreateTopicsRequest()
+	ct := kmsg.NewCreateTopicsRequestTopic()
+	ct.Topic = s.topic
+	ct.NumPartitions = s.partitions
+	ct.ReplicationFactor = -1 // the brokers' default
+	create.Topics = append(create.Topics, ct)
+	create.TimeoutMillis = int32(min(s.timeout, time.Minute).Milliseconds())
+	cresp, err := create.RequestWith(ctx, s.cl)
+	if err != nil {
+		return s.unreachable(err)
+	}
+	for _, t := range cresp.Topics {
+		if err := kerr.ErrorForCode(t.ErrorCode); err != nil && err != kerr.TopicAlreadyExists {
+			msg := ""
+			if t.ErrorMessage != nil {
+				msg = " (" + *t.ErrorMessage + ")"
+			}
+			return fmt.Errorf("kafka(): creating topic %s: %w%s", s.topic, err, msg)
+		}
+	}
+	return nil
+}
+
+func (s *kafkaSink) unreachable(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("kafka(): no answer from %s within %v: %w", s.addr, s.timeout, err)
+	}
+	return fmt.Errorf("kafka(): cannot reach %s: %w", s.addr, err)
+}
+
+// Close releases the client. Every Write waited for its acknowledgements,
+// so nothing is left to flush.
+func (s *kafkaSink) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.cl.Close()
+	return nil
+}
