@@ -6,7 +6,9 @@ package agg
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/types"
@@ -37,18 +39,78 @@ type Func interface {
 	Kind() types.Kind
 }
 
-// Names are the aggregate function names the planner recognises.
-var Names = []string{"count", "sum", "avg", "min", "max", "approx_count_distinct"}
+// Maker binds an aggregate function to its compiled argument. arg is nil
+// for COUNT(*) (the planner allows * for count only).
+type Maker func(arg expr.Func) (Func, error)
+
+var (
+	registryMu sync.RWMutex
+	makers     = map[string]Maker{}
+)
+
+// Names are the aggregate function names the planner recognises: the
+// built-ins, then those added with Register, in order. Register replaces
+// the slice rather than appending to it in place; RegisteredNames returns
+// a copy taken under the registry's lock.
+var Names []string
+
+func init() {
+	for _, b := range []struct {
+		name string
+		make Maker
+	}{
+		{"count", func(arg expr.Func) (Func, error) {
+			if arg == nil {
+				return countStar{}, nil
+			}
+			return count{arg}, nil
+		}},
+		{"sum", func(arg expr.Func) (Func, error) { return sum{arg}, nil }},
+		{"avg", func(arg expr.Func) (Func, error) { return avg{arg}, nil }},
+		{"min", func(arg expr.Func) (Func, error) { return extreme{arg, -1}, nil }},
+		{"max", func(arg expr.Func) (Func, error) { return extreme{arg, 1}, nil }},
+		{"approx_count_distinct", func(arg expr.Func) (Func, error) { return approxDistinct{arg}, nil }},
+	} {
+		if err := Register(b.name, b.make); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// Register adds an aggregate function under name (case-insensitive), for
+// user-defined aggregates. It fails when the name is taken. It is safe to
+// call from several goroutines, and alongside New and IsAggregate.
+func Register(name string, m Maker) error {
+	if name == "" || m == nil {
+		return fmt.Errorf("agg: Register needs a name and a Maker")
+	}
+	name = strings.ToLower(name)
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := makers[name]; dup {
+		return fmt.Errorf("aggregate function %q already exists", name)
+	}
+	makers[name] = m
+	names := make([]string, len(Names), len(Names)+1)
+	copy(names, Names)
+	Names = append(names, name)
+	return nil
+}
+
+// RegisteredNames returns the aggregate function names, as Names, taken
+// under the registry's lock.
+func RegisteredNames() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	return slices.Clone(Names)
+}
 
 // IsAggregate reports whether name is an aggregate function.
 func IsAggregate(name string) bool {
-	n := strings.ToLower(name)
-	for _, a := range Names {
-		if a == n {
-			return true
-		}
-	}
-	return false
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	_, ok := makers[strings.ToLower(name)]
+	return ok
 }
 
 // New binds the aggregate name to its compiled argument. arg is nil for
@@ -65,24 +127,13 @@ func New(name string, arg expr.Func, distinct bool) (Func, error) {
 		}
 		return distinctOf{inner: inner, arg: arg}, nil
 	}
-	switch strings.ToLower(name) {
-	case "count":
-		if arg == nil {
-			return countStar{}, nil
-		}
-		return count{arg}, nil
-	case "sum":
-		return sum{arg}, nil
-	case "avg":
-		return avg{arg}, nil
-	case "min":
-		return extreme{arg, -1}, nil
-	case "max":
-		return extreme{arg, 1}, nil
-	case "approx_count_distinct":
-		return approxDistinct{arg}, nil
+	registryMu.RLock()
+	m, ok := makers[strings.ToLower(name)]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("unknown aggregate %q", name)
 	}
-	return nil, fmt.Errorf("unknown aggregate %q", name)
+	return m(arg)
 }
 
 type countStar struct{}

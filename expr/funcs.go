@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/streamsql/streamsql/types"
@@ -40,13 +41,41 @@ type Scalar struct {
 	Prepare func(constArgs []*types.Value) (func([]types.Value) types.Value, error)
 }
 
-var scalars = map[string]*Scalar{}
+var (
+	scalarsMu sync.RWMutex
+	scalars   = map[string]*Scalar{}
+)
 
 func register(s *Scalar) {
+	if err := RegisterScalar(s); err != nil {
+		panic("expr: " + err.Error())
+	}
+}
+
+// RegisterScalar adds a scalar function at run time: a user-defined
+// function, usable in SQL as soon as it returns. s.Name is taken in lower
+// case; it fails when the name is taken or s is incomplete (no Fn, an
+// arity that cannot be met). s must not be changed afterwards. It is safe
+// to call from several goroutines, and alongside LookupScalar.
+func RegisterScalar(s *Scalar) error {
+	if s == nil || s.Name == "" || s.Fn == nil {
+		return fmt.Errorf("scalar function needs a name and a Fn")
+	}
+	if s.MinArgs < 0 || (s.MaxArgs >= 0 && s.MaxArgs < s.MinArgs) {
+		return fmt.Errorf("scalar function %s: bad arity %d to %d", s.Name, s.MinArgs, s.MaxArgs)
+	}
+	if lower := strings.ToLower(s.Name); lower != s.Name {
+		c := *s
+		c.Name = lower
+		s = &c
+	}
+	scalarsMu.Lock()
+	defer scalarsMu.Unlock()
 	if _, dup := scalars[s.Name]; dup {
-		panic("expr: scalar function " + s.Name + " registered twice")
+		return fmt.Errorf("scalar function %s already exists", s.Name)
 	}
 	scalars[s.Name] = s
+	return nil
 }
 
 // alias registers s under another name, sharing everything but the name
@@ -59,12 +88,16 @@ func alias(name, doc string, s *Scalar) {
 
 // LookupScalar finds a scalar function by lower-case name.
 func LookupScalar(name string) (*Scalar, bool) {
+	scalarsMu.RLock()
+	defer scalarsMu.RUnlock()
 	s, ok := scalars[strings.ToLower(name)]
 	return s, ok
 }
 
 // ScalarNames lists the known scalar functions.
 func ScalarNames() []string {
+	scalarsMu.RLock()
+	defer scalarsMu.RUnlock()
 	out := make([]string, 0, len(scalars))
 	for n := range scalars {
 		out = append(out, n)

@@ -69,7 +69,10 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 		// batch, so its one window is the whole run.
 		w := types.Window{Start: b.Start, End: b.Time}
 		if !b.Bounded {
-			w = a.Window.Ending(a.nextEnd(b.Time))
+			// The window holding the last batch's rows: the first end
+			// after the batch's start (its time may be a boundary whose
+			// window was already emitted).
+			w = a.Window.Ending(a.nextEnd(b.Start.Add(1)))
 		}
 		if err := a.emit(a.Next, a.panes.All(a.Aggs), w, true); err != nil {
 			return err

@@ -219,7 +219,7 @@ func (p *planning) compileCall(e *parser.Call, sc *scope) (expr.Func, error) {
 	}
 	fn, ok := expr.LookupScalar(e.Name)
 	if !ok {
-		names := append(expr.ScalarNames(), agg.Names...)
+		names := append(expr.ScalarNames(), agg.RegisteredNames()...)
 		sort.Strings(names)
 		return nil, p.errorf(e.Pos, ErrFunctionNotFound, "unknown function %s%s", e.Name, didYouMean(e.Name, names))
 	}

@@ -67,11 +67,13 @@ import (
 // the source waits; cancelling the query ends it. A topic that does not
 // exist yet is waited for (bounded reading fails instead).
 
+const kafkaUsage = "kafka('host:port[,host:port]', topic => 't', group => 'g', offset => 'committed'|'earliest'|'latest', " +
+	FormatUsage + ")"
+
 func init() {
 	Register(&Spec{
-		Name: "kafka",
-		Usage: "kafka('host:port[,host:port]', topic => 't', group => 'g', offset => 'committed'|'earliest'|'latest', " +
-			FormatUsage + ")",
+		Name:    "kafka",
+		Usage:   kafkaUsage,
 		MaxArgs: 1,
 		Options: append([]string{"topic", "group", "offset"}, FormatOptions...),
 		Open:    openKafka,
@@ -139,7 +141,7 @@ func openKafka(args Args) (Source, error) {
 		retryWait: time.Second, attemptTimeout: kafkaAttemptTimeout}
 	s.topic = strings.TrimSpace(args.Option("topic", ""))
 	if s.topic == "" {
-		return nil, fmt.Errorf("kafka(): topic => 'name' is required; usage: %s", registry["kafka"].Usage)
+		return nil, fmt.Errorf("kafka(): topic => 'name' is required; usage: %s", kafkaUsage)
 	}
 	s.group = strings.TrimSpace(args.Option("group", ""))
 	if _, ok := args.Named["group"]; ok && s.group == "" {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/streamsql/streamsql/types"
 )
@@ -108,10 +109,15 @@ type Spec struct {
 	Open    func(Args) (Source, error)
 }
 
-var registry = map[string]*Spec{}
+var (
+	registryMu sync.RWMutex // sources registered at run time (push sources) race with planning
+	registry   = map[string]*Spec{}
+)
 
 // Register adds a source. It is called from init functions.
 func Register(s *Spec) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
 	if _, dup := registry[s.Name]; dup {
 		panic("sources: duplicate source " + s.Name)
 	}
@@ -120,12 +126,16 @@ func Register(s *Spec) {
 
 // Lookup finds a source by name (case-insensitive).
 func Lookup(name string) (*Spec, bool) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
 	s, ok := registry[strings.ToLower(name)]
 	return s, ok
 }
 
 // Names lists the registered sources, sorted.
 func Names() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
 	out := make([]string, 0, len(registry))
 	for n := range registry {
 		out = append(out, n)
