@@ -56,8 +56,11 @@ func (p *Project) EndBatch(b *BatchEnd) error { return p.Next.EndBatch(b) }
 // row's columns followed by the word. Words are substrings of the line, so
 // splitting allocates only the output rows.
 type SplitWords struct {
-	Col  int
-	Next Operator
+	Col int
+	// WordOnly emits rows holding just the word, for queries that read
+	// nothing else of the line: the common word count copies no line.
+	WordOnly bool
+	Next     Operator
 }
 
 func (s *SplitWords) Push(rows []types.Row) error {
@@ -65,6 +68,9 @@ func (s *SplitWords) Push(rows []types.Row) error {
 		return nil
 	}
 	width := len(rows[0]) + 1
+	if s.WordOnly {
+		width = 1
+	}
 	var out []types.Row
 	var arena []types.Value
 	for _, r := range rows {
@@ -87,7 +93,9 @@ func (s *SplitWords) Push(rows []types.Row) error {
 				}
 				o := arena[:width:width]
 				arena = arena[width:]
-				copy(o, r)
+				if !s.WordOnly {
+					copy(o, r)
+				}
 				o[width-1] = types.Text(line[i:j])
 				out = append(out, o)
 			}

@@ -148,13 +148,14 @@ type SplitWords struct {
 	chain
 	From, As string
 	col      int
+	wordOnly bool
 }
 
 func (s *SplitWords) Describe() string {
 	return fmt.Sprintf("FlatMap %s = split(%s) (one row per word)", s.As, s.From)
 }
 func (s *SplitWords) operator(next operators.Operator) operators.Operator {
-	return &operators.SplitWords{Col: s.col, Next: next}
+	return &operators.SplitWords{Col: s.col, WordOnly: s.wordOnly, Next: next}
 }
 
 // Filter keeps rows where Cond holds.

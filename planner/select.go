@@ -248,7 +248,13 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 		in.node = &StreamScan{Name: sel.From.Stream, Upstream: in.upstream}
 	}
 	if words {
-		in.node = &SplitWords{chain: chain{in.node}, From: "line", As: "word", col: sc.lookup("line")}
+		sw := &SplitWords{chain: chain{in.node}, From: "line", As: "word", col: sc.lookup("line")}
+		in.node = sw
+		if readsOnlyWords(sel) && len(sc.cols) == 1 {
+			// Nothing reads the line itself: rows carry just the word.
+			sw.wordOnly = true
+			sc.cols = nil
+		}
 		sc.cols = append(sc.cols, scopeCol{name: "word", kind: types.KindText})
 	}
 	if u := sel.From.Unnest; u != nil {
@@ -760,4 +766,20 @@ func isKeyColumn(e parser.Expr, aggScope *scope) bool {
 	}
 	c := aggScope.cols[i]
 	return c.key || c.name == "window_start" || c.name == "window_end"
+}
+
+// readsOnlyWords reports whether a query using the `word` shorthand never
+// names `line` (or *) itself.
+func readsOnlyWords(sel *parser.Select) bool {
+	for _, it := range sel.Items {
+		if it.Star {
+			return false
+		}
+	}
+	for _, ref := range referencedColumns(sel) {
+		if strings.EqualFold(ref.Name, "line") {
+			return false
+		}
+	}
+	return true
 }

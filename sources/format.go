@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/streamsql/streamsql/types"
 )
@@ -174,6 +175,7 @@ func parseDelimiter(s string) (byte, error) {
 type textDecoder struct {
 	n     int // bound columns, each of them "line"
 	bound bool
+	slab  []byte // backing store of the lines handed out (see intern)
 }
 
 func newTextDecoder() *textDecoder { return &textDecoder{n: 1} }
@@ -208,11 +210,27 @@ func (d *textDecoder) Decode(rec []byte, dst types.Row) error {
 	if len(dst) == 0 {
 		return nil
 	}
-	v := types.Text(string(rec))
+	v := types.Text(d.intern(rec))
 	for i := range dst {
 		dst[i] = v
 	}
 	return nil
+}
+
+// intern copies a line into the decoder's slab and returns it as a string
+// sharing the slab, so lines cost one allocation per 64 KiB rather than one
+// each. Bytes once handed out are never written again (the slab is only
+// appended to, then replaced), which is what makes the string safe.
+func (d *textDecoder) intern(rec []byte) string {
+	if len(rec) == 0 {
+		return ""
+	}
+	if len(rec) > cap(d.slab)-len(d.slab) {
+		d.slab = make([]byte, 0, max(64<<10, len(rec)))
+	}
+	off := len(d.slab)
+	d.slab = append(d.slab, rec...)
+	return unsafe.String(&d.slab[off], len(rec))
 }
 
 // isBlank reports whether b holds only JSON whitespace.
