@@ -184,7 +184,7 @@ func (e *Engine) Prepare(sql string) ([]*Statement, error) {
 		return nil, err
 	}
 	c := &catalog{e: e, plans: map[string]*planner.Plan{}}
-	c.opts = planner.Options{Batch: e.cfg.BatchInterval, Once: e.cfg.Once, Streams: c}
+	c.opts = planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c}
 	var out []*Statement
 	for _, st := range stmts {
 		s, err := e.prepare(st, sql, c)
@@ -373,7 +373,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		q.sink = sink
 	}
 	for _, g := range planner.Group(plans) {
-		job := scheduler.Start(ctx, g, scheduler.Config{Batch: e.cfg.BatchInterval, Clock: e.cfg.Clock, Logf: e.logf})
+		job := scheduler.Start(ctx, g, scheduler.Config{Batch: e.BatchInterval(), Clock: e.cfg.Clock, Logf: e.logf})
 		for i, p := range g.Queries {
 			q := byPlan[p]
 			q.out = job.Outputs()[i]

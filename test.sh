@@ -29,4 +29,10 @@ if [ -z "${STREAMSQL_TEST_POSTGRES:-}" ]; then
 fi
 export STREAMSQL_REQUIRE_POSTGRES=1
 
+# Chromium for the dashboard's browser test (server/browser_test.go),
+# installed when missing; with STREAMSQL_REQUIRE_BROWSER=1 that test fails
+# rather than skips without one.
+command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium; }
+export STREAMSQL_REQUIRE_BROWSER=1
+
 go test -race -count=1 ./...

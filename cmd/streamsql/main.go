@@ -18,12 +18,14 @@ import (
 
 	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/parser"
+	"github.com/streamsql/streamsql/server"
 	"github.com/streamsql/streamsql/sinks"
 )
 
 const usage = `usage: streamsql [flags]                 interactive prompt
        streamsql [flags] -e "SELECT ..."  run a statement
        streamsql [flags] -f queries.sql   run a script (statements separated by ;)
+       streamsql --http 127.0.0.1:8080    serve the dashboard and query API until SIGTERM
 
 flags:
 `
@@ -34,6 +36,7 @@ type options struct {
 	batch  time.Duration
 	output string
 	once   bool
+	http   string
 }
 
 func main() {
@@ -49,6 +52,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.batch, "batch", time.Second, "micro-batch interval, e.g. 500ms, 1s")
 	fs.StringVar(&o.output, "output", "table", "result format: table, jsonl or csv")
 	fs.BoolVar(&o.once, "once", false, "read the sources as they are now, as one batch, print the result and exit")
+	fs.StringVar(&o.http, "http", "", "serve the dashboard, query API and /metrics on `addr` (host:port; no host means 127.0.0.1); with -e/-f while they run")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -72,6 +76,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr})
+	if o.http != "" {
+		stop, err := server.Start(o.http, eng, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "streamsql: %v\n", err)
+			return 1
+		}
+		defer stop()
+		if o.exec == "" && o.file == "" {
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sig)
+			<-sig
+			return 0
+		}
+	}
 	switch {
 	case o.exec != "" && o.file != "":
 		fmt.Fprintln(stderr, "streamsql: use -e or -f, not both")

@@ -1,86 +1,818 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
 
 	"github.com/chzyer/readline"
 	"github.com/streamsql/streamsql"
+	"github.com/streamsql/streamsql/sinks"
+	"github.com/streamsql/streamsql/types"
 )
 
-const replHelp = `Type a SQL statement ending with ; and press Enter. A query runs and
-prints its results every batch until you press Ctrl-C.
+const replHelp = `Type a SQL statement ending with ; and press Enter. A SELECT runs and
+shows its results every batch until you press Ctrl-C; an INSERT INTO runs
+in the background and the prompt comes back.
 
   SELECT word, COUNT(*) FROM file('examples/logfile') GROUP BY word WINDOW 10s;
-  EXPLAIN SELECT ...;     show the operator DAG
-  \help                   this help
-  \q                      quit (or Ctrl-D)
+  INSERT INTO file('out') SELECT ...;   run in the background
+  CREATE STREAM name AS SELECT ...;     define a named stream
+  DROP STREAM name;
+  EXPLAIN SELECT ...;                   show the operator DAG
+
+Commands (a trailing ; is optional):
+  SHOW STREAMS                the named streams
+  SHOW QUERIES                the queries running in the background
+  DESCRIBE <stream>           a stream's columns
+  STOP QUERY <n>              stop background query n
+  SET batch_interval = '500ms'  micro-batch interval of the queries started next
+  SET output = 'jsonl'        result format: table, jsonl or csv
+  SET                         show the settings
+  \i <file.sql>               run the statements and commands of a file
+  \help                       this help
+  \q                          quit (or Ctrl-D); background queries are stopped
+
+Tab completes keywords, functions, sources, streams and their columns.
+History is kept in ~/.streamsql_history.
 `
 
+const (
+	prompt     = "streamsql> "
+	contPrompt = "      ...> "
+)
+
+// historyFile is where the prompt's history is kept, "" when there is no
+// home directory.
+func historyFile() string {
+	home := os.Getenv("HOME")
+	if home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".streamsql_history")
+}
+
 func repl(eng *streamsql.Engine, o options, stdin io.Reader, stdout, stderr io.Writer) int {
+	s := &session{
+		eng:     eng,
+		o:       o,
+		stdout:  stdout,
+		stderr:  stderr,
+		bg:      map[int]*bgQuery{},
+		columns: map[string][]string{},
+		ended:   map[int]bool{},
+	}
+	s.tty = isTerminal(stdout)
 	rl, err := readline.NewEx(&readline.Config{
-		Prompt:          "streamsql> ",
-		Stdin:           io.NopCloser(stdin),
-		Stdout:          stdout,
-		Stderr:          stderr,
-		InterruptPrompt: "^C",
-		EOFPrompt:       `\q`,
+		Prompt:                 prompt,
+		Stdin:                  io.NopCloser(stdin),
+		Stdout:                 stdout,
+		Stderr:                 stderr,
+		InterruptPrompt:        "^C",
+		EOFPrompt:              `\q`,
+		HistoryFile:            historyFile(), // readline ignores a file it cannot open or write
+		DisableAutoSaveHistory: true,          // a statement is saved whole, once complete
+		HistorySearchFold:      true,
+		AutoComplete:           &completer{s: s},
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "streamsql: %v\n", err)
 		return 1
 	}
 	defer rl.Close()
+	s.rl = rl
+	// Ctrl-C at the prompt is a key readline reads; while a query runs
+	// the terminal is not raw and Ctrl-C is a signal, which stops it. The
+	// signal is caught for the whole session, so a second Ctrl-C never
+	// kills the program.
+	s.sig = make(chan os.Signal, 1)
+	signal.Notify(s.sig, os.Interrupt)
+	defer signal.Stop(s.sig)
+
 	fmt.Fprintln(stdout, `streamsql: continuous SQL over streams. \help for help, \q to quit.`)
-	var buf strings.Builder
+	defer s.stopAll()
 	for {
+		s.reportFinished()
 		line, err := rl.Readline()
 		if errors.Is(err, readline.ErrInterrupt) {
-			buf.Reset()
-			rl.SetPrompt("streamsql> ")
+			s.buf.Reset()
+			s.lines = s.lines[:0]
+			rl.SetPrompt(prompt)
 			continue
 		}
 		if err != nil { // io.EOF: Ctrl-D
 			return 0
 		}
-		trimmed := strings.TrimSpace(line)
-		if buf.Len() == 0 {
-			switch trimmed {
-			case `\q`, "quit", "exit":
-				return 0
-			case `\help`, `\h`, "help":
-				fmt.Fprint(stdout, replHelp)
-				continue
-			case "":
-				continue
-			}
+		quit := s.line(line, true)
+		if s.buf.Len() > 0 {
+			rl.SetPrompt(contPrompt)
+		} else {
+			rl.SetPrompt(prompt)
 		}
-		buf.WriteString(line)
-		buf.WriteByte('\n')
-		if !strings.HasSuffix(trimmed, ";") {
-			rl.SetPrompt("      ...> ")
-			continue
+		if quit {
+			return 0
 		}
-		text := buf.String()
-		buf.Reset()
-		rl.SetPrompt("streamsql> ")
-		runInteractive(eng, o, text, stdout, stderr)
 	}
 }
 
-// runInteractive runs one statement from the prompt; Ctrl-C stops a
-// running query and returns to the prompt.
-func runInteractive(eng *streamsql.Engine, o options, text string, stdout, stderr io.Writer) {
-	stmts, err := eng.Prepare(text)
+// session is the state of one interactive prompt.
+type session struct {
+	eng            *streamsql.Engine
+	o              options
+	stdout, stderr io.Writer
+	rl             *readline.Instance
+	tty            bool // stdout is a terminal: results are redrawn in place
+	sig            chan os.Signal
+
+	buf   strings.Builder // the statement being typed
+	lines []string        // its lines, for the history
+	depth int             // \i nesting
+
+	mu      sync.Mutex
+	bg      map[int]*bgQuery    // background (INSERT INTO) queries
+	columns map[string][]string // stream name (lower case) → columns, for completion
+	ended   map[int]bool        // queries known to have ended, which the engine forgets a moment later
+}
+
+// bgQuery is a query running in the background.
+type bgQuery struct {
+	q        *streamsql.Query
+	stopped  bool          // STOP QUERY asked it to stop
+	done     chan struct{} // closed when it has ended
+	err      error         // why it ended, set before done closes
+	reported bool          // its end was told
+}
+
+// line handles one line typed (or read by \i): a command when it starts a
+// statement, else SQL gathered up to its ;. It reports whether to quit.
+func (s *session) line(line string, interactive bool) (quit bool) {
+	trimmed := strings.TrimSpace(line)
+	if s.buf.Len() == 0 {
+		if trimmed == "" || strings.HasPrefix(trimmed, "--") {
+			return false
+		}
+		if handled, quit := s.command(trimmed, interactive); handled {
+			if interactive {
+				s.saveHistory(trimmed)
+			}
+			return quit
+		}
+	}
+	s.buf.WriteString(line)
+	s.buf.WriteByte('\n')
+	s.lines = append(s.lines, trimmed)
+	if !strings.HasSuffix(trimmed, ";") {
+		return false
+	}
+	text := s.buf.String()
+	if interactive {
+		s.saveHistory(s.lines...)
+	}
+	s.buf.Reset()
+	s.lines = s.lines[:0]
+	s.runSQL(text)
+	return false
+}
+
+// saveHistory keeps a statement as one history entry (its lines joined),
+// or line by line when a -- comment would swallow the lines after it.
+func (s *session) saveHistory(lines ...string) {
+	if s.rl == nil {
+		return
+	}
+	joined := strings.Join(lines, " ")
+	if strings.Contains(joined, "--") {
+		for _, l := range lines {
+			s.rl.SaveHistory(l) // a history file that cannot be written is not fatal
+		}
+		return
+	}
+	s.rl.SaveHistory(joined)
+}
+
+// statementStarts are the words a SQL statement begins with.
+var statementStarts = map[string]bool{
+	"select": true, "insert": true, "create": true, "drop": true,
+	"show": true, "explain": true, "with": true, "(": true,
+}
+
+// command handles the REPL's own commands; handled is false for SQL.
+func (s *session) command(line string, interactive bool) (handled, quit bool) {
+	cmd := strings.TrimSpace(strings.TrimRight(line, "; \t"))
+	fields := strings.Fields(cmd)
+	if len(fields) == 0 {
+		return false, false
+	}
+	word := strings.ToLower(fields[0])
+	arg := func(i int) string {
+		if i < len(fields) {
+			return strings.ToLower(fields[i])
+		}
+		return ""
+	}
+	switch {
+	case word == `\q` || word == "quit" || word == "exit":
+		if len(fields) == 1 {
+			return true, true
+		}
+	case word == `\help` || word == `\h` || word == `\?` || word == "help":
+		fmt.Fprint(s.stdout, replHelp)
+		return true, false
+	case word == `\i` || word == `\include`:
+		if len(fields) < 2 {
+			s.errorf(`\i takes a file name: \i queries.sql`)
+			return true, false
+		}
+		return true, s.include(strings.TrimSpace(cmd[len(fields[0]):]))
+	case strings.HasPrefix(word, `\`):
+		s.errorf(`unknown command %s; \help lists the commands`, fields[0])
+		return true, false
+	case word == "show":
+		switch arg(1) {
+		case "queries":
+			if len(fields) == 2 {
+				s.showQueries()
+				return true, false
+			}
+		case "streams":
+			if len(fields) == 2 {
+				s.runSQL("SHOW STREAMS;")
+				return true, false
+			}
+		}
+		s.errorf("SHOW takes STREAMS or QUERIES: SHOW STREAMS, SHOW QUERIES")
+		return true, false
+	case word == "describe" || word == "desc":
+		if len(fields) != 2 {
+			s.errorf("DESCRIBE takes a stream name: DESCRIBE words (SHOW STREAMS lists them)")
+			return true, false
+		}
+		s.describe(fields[1])
+		return true, false
+	case word == "set":
+		s.set(strings.TrimSpace(cmd[len(fields[0]):]))
+		return true, false
+	case word == "stop":
+		if arg(1) == "query" && len(fields) == 3 {
+			if id, err := strconv.Atoi(fields[2]); err == nil {
+				s.stopQuery(id)
+				return true, false
+			}
+		}
+		s.errorf("usage: STOP QUERY <n> (SHOW QUERIES lists the running ones)")
+		return true, false
+	}
+	if !statementStarts[word] && !strings.HasPrefix(word, "(") {
+		s.errorf(`unknown command %q: type a SQL statement (SELECT, INSERT INTO, CREATE STREAM, DROP STREAM, EXPLAIN, SHOW) or a command; \help lists them`, fields[0])
+		return true, false
+	}
+	return false, false
+}
+
+func (s *session) errorf(format string, args ...any) {
+	fmt.Fprintf(s.stderr, "streamsql: "+format+"\n", args...)
+}
+
+// include runs a file line by line as if typed.
+func (s *session) include(path string) (quit bool) {
+	path = unquote(path)
+	if s.depth >= 8 {
+		s.errorf(`\i %s: files include each other too deeply`, path)
+		return false
+	}
+	f, err := os.Open(path)
 	if err != nil {
-		printError(stderr, err)
+		s.errorf(`\i: %v`, err)
+		return false
+	}
+	defer f.Close()
+	s.depth++
+	defer func() { s.depth-- }()
+	// The file's statements stand alone: what was being typed waits.
+	saved, savedLines := s.buf.String(), s.lines
+	s.buf.Reset()
+	s.lines = nil
+	defer func() {
+		s.buf.Reset()
+		s.buf.WriteString(saved)
+		s.lines = savedLines
+	}()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if s.line(sc.Text(), false) {
+			return true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		s.errorf(`\i %s: %v`, path, err)
+	}
+	if rest := strings.TrimSpace(s.buf.String()); rest != "" {
+		s.errorf(`\i %s: the last statement has no ending ; and was not run`, path)
+	}
+	return false
+}
+
+// unquote strips one pair of matching quotes.
+func unquote(v string) string {
+	if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
+		return v[1 : len(v)-1]
+	}
+	return v
+}
+
+// set changes a setting: `name = value`, `name TO value` or `name value`.
+func (s *session) set(args string) {
+	if args == "" {
+		fmt.Fprintf(s.stdout, "batch_interval = '%s'\noutput = '%s'\n", s.eng.BatchInterval(), s.o.output)
 		return
 	}
-	if !printStatements(stdout, stmts) {
+	name, value, ok := strings.Cut(args, "=")
+	if !ok {
+		f := strings.Fields(args)
+		switch {
+		case len(f) == 3 && strings.EqualFold(f[1], "to"):
+			name, value = f[0], f[2]
+		case len(f) == 2:
+			name, value = f[0], f[1]
+		default:
+			s.errorf("usage: SET name = 'value' (settings: batch_interval, output)")
+			return
+		}
+	}
+	name, value = strings.ToLower(strings.TrimSpace(name)), unquote(strings.TrimSpace(value))
+	switch name {
+	case "batch_interval", "batch":
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			s.errorf("SET batch_interval: %q is not a duration (say '500ms', '2s')", value)
+			return
+		}
+		if err := s.eng.SetBatchInterval(d); err != nil {
+			s.errorf("SET batch_interval: must be positive, got %s", d)
+			return
+		}
+		fmt.Fprintf(s.stdout, "batch_interval = '%s' (for queries started from now on)\n", d)
+	case "output":
+		v := strings.ToLower(value)
+		if _, ok := sinks.Lookup(v); !ok || (v != "table" && v != "jsonl" && v != "csv") {
+			s.errorf("SET output: unknown format %q (choose table, jsonl or csv)", value)
+			return
+		}
+		s.o.output = v
+		fmt.Fprintf(s.stdout, "output = '%s'\n", v)
+	default:
+		s.errorf("SET: unknown setting %q (settings: batch_interval, output)", name)
+	}
+}
+
+func (s *session) describe(name string) {
+	name = unquote(name)
+	cols, err := s.eng.DescribeStream(name)
+	if err != nil {
+		s.errorf("DESCRIBE: %v", err)
 		return
 	}
-	runQueries(eng, o, stmts, stdout, stderr, os.Interrupt)
+	tw := tabwriter.NewWriter(s.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "column\ttype")
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		typ := "any"
+		if c.Type != types.KindNull {
+			typ = c.Type.String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", c.Name, typ)
+		names[i] = c.Name
+	}
+	tw.Flush()
+	s.mu.Lock()
+	s.columns[strings.ToLower(name)] = names
+	s.mu.Unlock()
+}
+
+// showQueries lists the queries running in the background.
+func (s *session) showQueries() {
+	var rows []*streamsql.Query
+	s.mu.Lock()
+	for _, q := range s.eng.Queries() {
+		if b, ok := s.bg[q.ID]; s.ended[q.ID] || ok && isClosed(b.done) {
+			continue // ended; the engine forgets it in a moment
+		}
+		rows = append(rows, q)
+	}
+	s.mu.Unlock()
+	if len(rows) == 0 {
+		fmt.Fprintln(s.stdout, "no queries running (an INSERT INTO ... runs in the background)")
+		return
+	}
+	type row struct{ id, state, in, sql string }
+	out := []row{{"id", "state", "rows in", "sql"}}
+	for _, q := range rows {
+		state := "running"
+		s.mu.Lock()
+		if b, ok := s.bg[q.ID]; ok && b.stopped {
+			state = "stopping"
+		}
+		s.mu.Unlock()
+		sql := strings.Join(strings.Fields(q.SQL), " ")
+		if width, _ := terminalSize(s.stdout); width > 40 {
+			sql = shorten(sql, width-30) // one line per query on a terminal
+		}
+		out = append(out, row{strconv.Itoa(q.ID), state, strconv.FormatInt(q.Stats().RowsIn, 10), sql})
+	}
+	var wid, wstate, win int
+	for _, r := range out {
+		wid, wstate, win = max(wid, len(r.id)), max(wstate, len(r.state)), max(win, len(r.in))
+	}
+	for _, r := range out {
+		fmt.Fprintf(s.stdout, "%*s  %-*s  %*s  %s\n", wid, r.id, wstate, r.state, win, r.in, r.sql)
+	}
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// shorten cuts text to n runes.
+func shorten(text string, n int) string {
+	if utf8.RuneCountInString(text) <= n {
+		return text
+	}
+	r := []rune(text)
+	return string(r[:n-1]) + "…"
+}
+
+func (s *session) stopQuery(id int) {
+	s.mu.Lock()
+	b, ok := s.bg[id]
+	if ok {
+		b.stopped = true
+	}
+	s.mu.Unlock()
+	if !ok {
+		if _, running := s.eng.QueryByID(id); running {
+			s.errorf("query %d is not a background query", id)
+		} else {
+			s.errorf("no query %d is running (SHOW QUERIES lists them)", id)
+		}
+		return
+	}
+	if isClosed(b.done) {
+		s.reportFinished()
+		return
+	}
+	b.q.Stop()
+	<-b.done
+	s.mu.Lock()
+	b.reported = true
+	delete(s.bg, id)
+	s.ended[id] = true
+	s.mu.Unlock()
+	if b.err != nil {
+		printError(s.stderr, fmt.Errorf("query %d: %w", id, b.err))
+	}
+	fmt.Fprintf(s.stdout, "query %d stopped (%d rows read)\n", id, b.q.Stats().RowsIn)
+}
+
+// reportFinished tells of background queries that ended by themselves.
+func (s *session) reportFinished() {
+	s.mu.Lock()
+	var ended []*bgQuery
+	for id, b := range s.bg {
+		if isClosed(b.done) && !b.reported {
+			b.reported = true
+			ended = append(ended, b)
+			delete(s.bg, id)
+			s.ended[id] = true
+		}
+	}
+	s.mu.Unlock()
+	for _, b := range ended {
+		if b.err != nil {
+			printError(s.stderr, fmt.Errorf("query %d: %w", b.q.ID, b.err))
+		}
+		fmt.Fprintf(s.stdout, "query %d finished (%d rows read)\n", b.q.ID, b.q.Stats().RowsIn)
+	}
+}
+
+// stopAll stops the background queries when the session ends, so their
+// sinks are flushed and closed.
+func (s *session) stopAll() {
+	s.mu.Lock()
+	var running []*bgQuery
+	for _, b := range s.bg {
+		if !isClosed(b.done) {
+			running = append(running, b)
+		}
+	}
+	s.mu.Unlock()
+	if len(running) == 0 {
+		return
+	}
+	fmt.Fprintf(s.stdout, "stopping %d background %s\n", len(running), plural(len(running), "query", "queries"))
+	for _, b := range running {
+		b.q.Stop()
+	}
+	for _, b := range running {
+		<-b.done
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// runSQL plans and runs statements: INSERT INTO queries go to the
+// background, SELECTs run in the foreground until they end or Ctrl-C.
+func (s *session) runSQL(text string) {
+	stmts, err := s.eng.Prepare(text)
+	if err != nil {
+		printError(s.stderr, err)
+		return
+	}
+	ddl := false
+	for _, st := range stmts {
+		if st.Kind == streamsql.KindCreateStream || st.Kind == streamsql.KindDropStream {
+			ddl = true
+		}
+	}
+	if ddl {
+		s.refreshColumns()
+	}
+	if !printStatements(s.stdout, stmts) {
+		return
+	}
+	queries, err := s.eng.Start(context.Background(), stmts)
+	if err != nil {
+		printError(s.stderr, err)
+		return
+	}
+	var fg []*streamsql.Query
+	for _, q := range queries {
+		if !q.IsInsert() {
+			fg = append(fg, q)
+			continue
+		}
+		b := &bgQuery{q: q, done: make(chan struct{})}
+		s.mu.Lock()
+		s.bg[q.ID] = b
+		s.mu.Unlock()
+		go func() {
+			b.err = q.Wait()
+			close(b.done)
+		}()
+		fmt.Fprintf(s.stdout, "query %d running in the background; STOP QUERY %d to stop it\n", q.ID, q.ID)
+	}
+	if len(fg) == 0 {
+		return
+	}
+	// A Ctrl-C from before this query must not stop it.
+	select {
+	case <-s.sig:
+	default:
+	}
+	if len(fg) == 1 && s.tty && s.o.output == "table" {
+		s.live(fg[0])
+	} else {
+		s.foreground(fg)
+	}
+	s.mu.Lock()
+	for _, q := range fg {
+		s.ended[q.ID] = true
+	}
+	s.mu.Unlock()
+}
+
+// refreshColumns keeps the completion's stream columns in step with the
+// streams defined.
+func (s *session) refreshColumns() {
+	names := s.eng.StreamNames()
+	cols := map[string][]string{}
+	for _, n := range names {
+		if c, err := s.eng.DescribeStream(n); err == nil {
+			for _, col := range c {
+				cols[strings.ToLower(n)] = append(cols[strings.ToLower(n)], col.Name)
+			}
+		}
+	}
+	s.mu.Lock()
+	s.columns = cols
+	s.mu.Unlock()
+}
+
+// foreground prints the queries' results as blocks, one per batch, until
+// they end or Ctrl-C stops them.
+func (s *session) foreground(queries []*streamsql.Query) {
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-s.sig:
+			for _, q := range queries {
+				q.Stop()
+			}
+		case <-done:
+		}
+	}()
+	var outMu sync.Mutex
+	var wg sync.WaitGroup
+	spec, _ := sinks.Lookup(s.o.output)
+	for _, q := range queries {
+		opts := sinks.Options{}
+		if len(queries) > 1 {
+			opts.Label = fmt.Sprintf("query %d", q.ID)
+		}
+		sink, err := spec.Open(&lockedWriter{w: s.stdout, mu: &outMu}, opts)
+		if err != nil {
+			printError(s.stderr, err)
+			q.Stop()
+			go drainAway(q)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := drain(q, sink); err != nil {
+				outMu.Lock()
+				printError(s.stderr, fmt.Errorf("query %d: %w", q.ID, err))
+				outMu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func drainAway(q *streamsql.Query) {
+	for range q.Results() {
+	}
+}
+
+// live shows a query's latest result in place on the terminal: each batch
+// the previous table is overwritten, with a status line under it, until
+// the query ends or Ctrl-C stops it.
+func (s *session) live(q *streamsql.Query) {
+	interval := s.eng.BatchInterval()
+	spec, _ := sinks.Lookup("table")
+	var table bytes.Buffer
+	table.WriteString("── waiting for the first result ──\n")
+	drawn := 0     // terminal rows drawn last time
+	shown := false // table holds rows of a result
+	var werr error
+	stopped := false
+	sig := s.sig
+	results := q.Results()
+	for {
+		var res *types.Result
+		select {
+		case <-sig:
+			q.Stop()
+			stopped, sig = true, nil
+			continue
+		case r, ok := <-results:
+			if !ok {
+				results = nil
+			}
+			res = r
+		}
+		if results == nil {
+			break
+		}
+		empty := false
+		if res.Emitted && len(res.Rows) == 0 && shown {
+			// Keep the last rows on screen (their header says which
+			// window they are); the status line says this one had none.
+			empty = true
+		} else if res.Emitted {
+			shown = true
+			table.Reset()
+			sink, _ := spec.Open(&table, sinks.Options{})
+			if err := sink.Write(res); err != nil {
+				table.Reset()
+				fmt.Fprintf(&table, "streamsql: %v\n", err)
+			}
+			sink.Close()
+		}
+		if werr != nil {
+			continue
+		}
+		status := statusLine(res, q.Stats(), interval, stopped)
+		if empty {
+			status += " · latest result: no rows"
+		}
+		drawn, werr = s.redraw(drawn, table.Bytes(), status)
+		if werr != nil {
+			q.Stop()
+		}
+	}
+	if err := q.Wait(); err != nil {
+		printError(s.stderr, fmt.Errorf("query %d: %w", q.ID, err))
+	}
+	if stopped {
+		fmt.Fprintf(s.stdout, "query %d stopped\n", q.ID)
+	}
+}
+
+// redraw moves the cursor up over the rows drawn last time, clears them
+// and draws the table and status line, cut to the terminal's height.
+func (s *session) redraw(drawn int, table []byte, status string) (int, error) {
+	width, height := terminalSize(s.stdout)
+	lines := strings.Split(strings.TrimRight(string(table), "\n"), "\n")
+	lines = append(lines, status)
+	rowsOf := func(l string) int {
+		n := utf8.RuneCountInString(l)
+		if n == 0 || width <= 0 {
+			return 1
+		}
+		return (n + width - 1) / width
+	}
+	total := 0
+	for _, l := range lines {
+		total += rowsOf(l)
+	}
+	if height > 2 && total > height-1 {
+		// Keep the top of the table and the status line on screen.
+		budget := height - 2
+		var kept []string
+		used := 0
+		for _, l := range lines[:len(lines)-1] {
+			if used+rowsOf(l) > budget {
+				break
+			}
+			kept = append(kept, l)
+			used += rowsOf(l)
+		}
+		hidden := len(lines) - 1 - len(kept)
+		kept = append(kept, fmt.Sprintf("… %d more lines (a taller terminal shows them)", hidden), status)
+		lines = kept
+		total = used + 1 + rowsOf(status)
+	}
+	var b bytes.Buffer
+	if drawn > 0 {
+		fmt.Fprintf(&b, "\r\x1b[%dA", drawn)
+	}
+	b.WriteString("\x1b[J")
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	_, err := s.stdout.Write(b.Bytes())
+	return total, err
+}
+
+// statusLine sums up a batch, e.g.
+//
+//	batch 21:30:10 · 1200 rows in (2400/s) · processing 1.2ms · delay 300µs · late 0 · malformed 0 · 5000 rows read · Ctrl-C stops
+func statusLine(res *types.Result, total streamsql.Stats, interval time.Duration, stopped bool) string {
+	st := res.Stats
+	rate := float64(st.RowsIn) / interval.Seconds()
+	end := "Ctrl-C stops"
+	switch {
+	case res.Final:
+		end = "final"
+	case stopped:
+		end = "stopping"
+	}
+	return fmt.Sprintf("batch %s · %d rows in (%.0f/s) · processing %s · delay %s · late %d · malformed %d · %d rows read · %s",
+		res.Time.Local().Format("15:04:05.000"), st.RowsIn, rate,
+		st.ProcessingTime.Round(time.Microsecond), st.SchedulingDelay.Round(time.Microsecond),
+		total.Late, total.Malformed, total.RowsIn, end)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && readline.IsTerminal(int(f.Fd()))
+}
+
+// terminalSize is w's size in columns and rows; 0, 0 when unknown.
+func terminalSize(w io.Writer) (int, int) {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0, 0
+	}
+	cols, rows, err := readline.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0, 0
+	}
+	return cols, rows
 }

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/streamsql/streamsql/agg"
+	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/sinks"
+	"github.com/streamsql/streamsql/sources"
+)
+
+// sqlKeywords are the words tab completes besides names.
+var sqlKeywords = []string{
+	"AND", "AS", "ASC", "BETWEEN", "BY", "CASE", "CAST", "CHANGES", "CREATE",
+	"DESC", "DESCRIBE", "DISTINCT", "DROP", "ELSE", "EMIT", "END", "EVENT",
+	"EXISTS", "EXPLAIN", "FALSE", "FIRST", "FROM", "GROUP", "HAVING", "IF",
+	"IN", "INSERT", "INTO", "IS", "LAST", "LATENESS", "LIKE", "LIMIT", "NOT",
+	"NULL", "NULLS", "OR", "ORDER", "QUERIES", "QUERY", "SELECT", "SESSION",
+	"SET", "SHOW", "SLIDE", "STOP", "STREAM", "STREAMS", "THEN", "TIME",
+	"TIMEOUT", "TRUE", "UNBOUNDED", "UNNEST", "WHEN", "WHERE", "WINDOW",
+	"batch_interval", "output",
+}
+
+// completer offers the words that start like the one before the cursor:
+// keywords, functions, sources, sinks, streams and their columns.
+type completer struct{ s *session }
+
+func isWordRune(r rune) bool {
+	return r == '_' || r == '\\' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// Do is readline's AutoCompleter: the endings of the candidates for the
+// word before pos, and that word's length.
+func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
+	if pos > len(line) {
+		pos = len(line)
+	}
+	start := pos
+	for start > 0 && isWordRune(line[start-1]) {
+		start--
+	}
+	prefix := string(line[start:pos])
+	if prefix == "" {
+		return nil, 0
+	}
+	var out [][]rune
+	for _, w := range c.words() {
+		if len(w) <= len(prefix) || !strings.EqualFold(w[:len(prefix)], prefix) {
+			continue
+		}
+		rest := w[len(prefix):]
+		// Keywords follow the case the user types in.
+		if isUpperWord(w) && strings.ToLower(prefix) == prefix {
+			rest = strings.ToLower(rest)
+		}
+		out = append(out, []rune(rest+" "))
+	}
+	return out, len([]rune(prefix))
+}
+
+func isUpperWord(w string) bool { return strings.ToUpper(w) == w && strings.ToLower(w) != w }
+
+// words are the completion candidates, without duplicates.
+func (c *completer) words() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(ws ...string) {
+		for _, w := range ws {
+			if !seen[strings.ToLower(w)] {
+				seen[strings.ToLower(w)] = true
+				out = append(out, w)
+			}
+		}
+	}
+	add(sqlKeywords...)
+	add(`\help`, `\i`, `\q`)
+	add(upper(agg.RegisteredNames())...)
+	add(upper(expr.ScalarNames())...)
+	add(sources.Names()...)
+	add(sinks.Names()...)
+	add(c.s.eng.StreamNames()...)
+	c.s.mu.Lock()
+	for _, cols := range c.s.columns {
+		add(cols...)
+	}
+	c.s.mu.Unlock()
+	sort.Strings(out)
+	return out
+}
+
+func upper(ws []string) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = strings.ToUpper(w)
+	}
+	return out
+}
