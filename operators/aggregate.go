@@ -113,6 +113,7 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 	default:
 		b.Emitted = false
 	}
+	b.StateKeys += a.panes.Size()
 	return a.Next.EndBatch(b)
 }
 

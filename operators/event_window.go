@@ -205,6 +205,7 @@ func (e *EventWindow) EndBatch(b *BatchEnd) error {
 		b.Window = &e.windows[0]
 	}
 	e.pending, e.windows = nil, nil
+	b.StateKeys += e.panes.Size()
 	return e.Next.EndBatch(b)
 }
 

@@ -35,6 +35,9 @@ type BatchEnd struct {
 	// operator dropped: behind the watermark, or without a usable event
 	// time.
 	Late, Malformed int64
+	// StateKeys is how many groups (per pane), sessions or running keys
+	// the stateful operators hold after the batch: the query's state size.
+	StateKeys int64
 }
 
 // Operator is one node of the physical DAG.

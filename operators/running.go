@@ -65,5 +65,8 @@ func (r *Running) EndBatch(b *BatchEnd) error {
 	}
 	b.Emitted = len(groups) > 0 || b.Final
 	b.Window = &w
+	if r.table != nil {
+		b.StateKeys += int64(r.table.Len())
+	}
 	return r.Next.EndBatch(b)
 }

@@ -19,8 +19,8 @@ import (
 // In event time (Event set) rows are placed by their event time and a
 // session closes when the watermark reaches its end; a row that could only
 // start or join sessions that are already closed is late. In processing
-// time a batch's rows count at the batch's start and a session closes at
-// the first batch boundary at or after its end.
+// time a batch's rows count from the batch's start, and a session closes
+// at the batch boundary a gap after the end of the last batch with rows.
 type Session struct {
 	Grouping
 	Gap     time.Duration
@@ -54,7 +54,7 @@ func (s *Session) Push(rows []types.Row) error {
 			continue
 		}
 		k := s.encode(r)
-		sess := s.place(string(k), s.key, t, s.Event.Mark())
+		sess := s.place(string(k), s.key, t, t, s.Event.Mark())
 		if sess == nil {
 			s.Event.late++
 		} else {
@@ -68,12 +68,11 @@ func (s *Session) Push(rows []types.Row) error {
 // place returns the open session of key k that an event at t belongs to,
 // creating or merging sessions as needed, or nil when the event is late
 // (its session would already be closed by the watermark mark).
-func (s *Session) place(k string, key []types.Value, t, mark int64) *session {
+func (s *Session) place(k string, key []types.Value, t, last, mark int64) *session {
 	if s.sessions == nil {
 		s.sessions = map[string][]*session{}
 	}
-	gap := int64(s.Gap)
-	start, end := t, t+gap
+	start, end := t, last+int64(s.Gap)
 	var keep []*session
 	var merged *session
 	for _, x := range s.sessions[k] {
@@ -118,10 +117,11 @@ func (s *Session) EndBatch(b *BatchEnd) error {
 		s.Event.idle(b)
 		mark = s.Event.Mark()
 	} else if s.staged != nil {
-		// A batch's rows count at its start.
-		t := b.Start.UnixNano()
+		// A batch's rows arrived somewhere in [Start, Time): the session
+		// starts at Start and lasts a gap past Time, so it closes only
+		// after a whole gap without rows.
 		for k, g := range s.staged.Groups {
-			sess := s.place(k, g.Key, t, math.MinInt64)
+			sess := s.place(k, g.Key, b.Start.UnixNano(), b.Time.UnixNano(), math.MinInt64)
 			for i, f := range s.Aggs {
 				f.Merge(&sess.grp.States[i], &g.States[i])
 			}
@@ -179,5 +179,8 @@ func (s *Session) EndBatch(b *BatchEnd) error {
 	}
 	b.Emitted = len(out) > 0
 	b.Window = nil
+	for _, list := range s.sessions {
+		b.StateKeys += int64(len(list))
+	}
 	return s.Next.EndBatch(b)
 }

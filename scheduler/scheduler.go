@@ -303,6 +303,7 @@ func (j *Job) send(o *Output, b *operators.BatchEnd, rows []types.Row) error {
 	}
 	r.Stats.ProcessingTime = j.cfg.Clock.Now().Sub(j.began)
 	r.Stats.Late = b.Late
+	r.Stats.StateKeys = b.StateKeys
 	r.Stats.Malformed += b.Malformed
 	o.late.Add(b.Late)
 	o.malformed.Add(b.Malformed)

@@ -12,7 +12,7 @@ import (
 type metrics struct {
 	rowsIn, rowsOut, late, malformed, batches, emissions *prometheus.CounterVec
 	processing, delay                                    *prometheus.HistogramVec
-	lastProcessing, lastDelay                            *prometheus.GaugeVec
+	lastProcessing, lastDelay, stateKeys                 *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -45,6 +45,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		delay:          hist("batch_scheduling_delay_seconds", "How late a batch was closed after its time."),
 		lastProcessing: gauge("last_batch_processing_seconds", "Processing time of the latest batch."),
 		lastDelay:      gauge("last_batch_scheduling_delay_seconds", "Scheduling delay of the latest batch."),
+		stateKeys:      gauge("state_keys", "Groups, sessions or keys the query holds in window state."),
 	}
 }
 
@@ -65,6 +66,7 @@ func (m *metrics) observe(id int, res *streamsql.Result) {
 	m.delay.WithLabelValues(l).Observe(st.SchedulingDelay.Seconds())
 	m.lastProcessing.WithLabelValues(l).Set(st.ProcessingTime.Seconds())
 	m.lastDelay.WithLabelValues(l).Set(st.SchedulingDelay.Seconds())
+	m.stateKeys.WithLabelValues(l).Set(float64(st.StateKeys))
 }
 
 // forget drops a deleted query's series.
@@ -73,7 +75,7 @@ func (m *metrics) forget(id int) {
 	for _, v := range []*prometheus.MetricVec{
 		m.rowsIn.MetricVec, m.rowsOut.MetricVec, m.late.MetricVec, m.malformed.MetricVec,
 		m.batches.MetricVec, m.emissions.MetricVec, m.processing.MetricVec, m.delay.MetricVec,
-		m.lastProcessing.MetricVec, m.lastDelay.MetricVec,
+		m.lastProcessing.MetricVec, m.lastDelay.MetricVec, m.stateKeys.MetricVec,
 	} {
 		v.Delete(l)
 	}

@@ -60,6 +60,7 @@ type BatchStats struct {
 	RowsIn          int64         // rows the sources delivered in this batch
 	Malformed       int64         // records skipped in this batch: undecodable, or without a usable event time
 	Late            int64         // rows dropped in this batch behind the watermark
+	StateKeys       int64         // groups, sessions or keys held in window state after the batch
 	ProcessingTime  time.Duration // time spent closing the batch
 	SchedulingDelay time.Duration // how late the batch was closed after its time
 }

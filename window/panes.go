@@ -109,3 +109,12 @@ func (p *Panes) Groups(w types.Window, keys map[string]bool, fs []agg.Func) []*G
 	}
 	return out
 }
+
+// Size is the number of groups held across all panes.
+func (p *Panes) Size() int64 {
+	var n int64
+	for _, t := range p.Tables {
+		n += int64(t.Len())
+	}
+	return n
+}
