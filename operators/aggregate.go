@@ -102,9 +102,10 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 		b.Window, b.Emitted = &w, true
 	case a.Window.Due(b.Time):
 		w := a.Window.Ending(b.Time)
-		t := a.windowTable(w)
-		if err := a.emit(a.Next, t, w, true); err != nil {
-			return err
+		if rows := a.rows(a.windowGroups(w), w, true); len(rows) > 0 {
+			if err := a.Next.Push(rows); err != nil {
+				return err
+			}
 		}
 		a.panes.Evict(b.Time)
 		// A window that closes emits even when the input (a named
@@ -125,12 +126,12 @@ func (a *Aggregate) nextEnd(t time.Time) time.Time {
 	return t
 }
 
-// windowTable is the aggregate of window w: its one pane for a tumbling
-// window, the slider's running merge for a sliding one, so the work per
-// emission does not grow with the window/slide ratio.
-func (a *Aggregate) windowTable(w types.Window) *window.Table {
+// windowGroups is the aggregate of window w, by key: its one pane for a
+// tumbling window, the slider's running merge for a sliding one, so the
+// work per emission does not grow with the window/slide ratio.
+func (a *Aggregate) windowGroups(w types.Window) []*window.Group {
 	if !a.Window.Sliding() {
-		return a.panes.Window(w, a.Aggs)
+		return a.panes.Window(w, a.Aggs).Sorted()
 	}
 	pane := int64(a.Window.Pane())
 	if a.slide == nil || a.slide.empty() {
@@ -138,5 +139,5 @@ func (a *Aggregate) windowTable(w types.Window) *window.Table {
 		a.hi = floorDiv(w.Start.UnixNano(), pane)
 	}
 	a.slide.advance(a.Window, a.panes.Tables, &a.hi, w.End.UnixNano())
-	return a.slide.result()
+	return a.slide.groups()
 }

@@ -241,9 +241,9 @@ func (e *EventWindow) closeSliding(mark int64) {
 			e.hi = floorDiv(end-size, pane)
 		}
 		e.slide.advance(e.Window, e.panes.Tables, &e.hi, end)
-		if res := e.slide.result(); res.Len() > 0 {
+		if gs := e.slide.groups(); len(gs) > 0 {
 			w := types.Window{Start: time.Unix(0, end-size).UTC(), End: time.Unix(0, end).UTC()}
-			e.pending = append(e.pending, e.rows(res.Sorted(), w, false)...)
+			e.pending = append(e.pending, e.rows(gs, w, false)...)
 			e.windows = append(e.windows, w)
 		}
 	}

@@ -1,6 +1,7 @@
 package operators
 
 import (
+	"github.com/streamsql/streamsql/agg"
 	"github.com/streamsql/streamsql/types"
 	"github.com/streamsql/streamsql/window"
 )
@@ -76,15 +77,48 @@ func (s *slider) flip() {
 	s.back, s.backTbl, s.backSum = nil, nil, window.NewTable()
 }
 
-// result merges the window's aggregate into a new table.
-func (s *slider) result() *window.Table {
-	out := window.NewTable()
+// groups merges the window's aggregate: the groups of front[0] and the
+// back, sorted by key. They are allocated in two slabs, not one object per
+// group, as a sliding window emits its whole content every slide.
+func (s *slider) groups() []*window.Group {
+	var front, back map[string]*window.Group
 	if len(s.front) > 0 {
-		s.front[0].MergeInto(out, s.g.Aggs)
+		front = s.front[0].Groups
 	}
 	if s.backSum != nil {
-		s.backSum.MergeInto(out, s.g.Aggs)
+		back = s.backSum.Groups
 	}
+	n := len(front)
+	for k := range back {
+		if _, ok := front[k]; !ok {
+			n++
+		}
+	}
+	na := len(s.g.Aggs)
+	slab := make([]window.Group, n)
+	states := make([]agg.State, n*na)
+	out := make([]*window.Group, 0, n)
+	add := func(src *window.Group, other *window.Group) {
+		g := &slab[len(out)]
+		g.Key = src.Key
+		g.States = states[len(out)*na : (len(out)+1)*na : (len(out)+1)*na]
+		for i, f := range s.g.Aggs {
+			f.Merge(&g.States[i], &src.States[i])
+			if other != nil {
+				f.Merge(&g.States[i], &other.States[i])
+			}
+		}
+		out = append(out, g)
+	}
+	for k, g := range front {
+		add(g, back[k])
+	}
+	for k, g := range back {
+		if _, ok := front[k]; !ok {
+			add(g, nil)
+		}
+	}
+	window.SortGroups(out)
 	return out
 }
 
