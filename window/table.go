@@ -32,9 +32,34 @@ func (t *Table) Get(k []byte, key []types.Value, nStates int) *Group {
 	if g, ok := t.Groups[string(k)]; ok {
 		return g
 	}
-	g := &Group{Key: CloneKey(key), States: make([]agg.State, nStates)}
+	g := newGroup(key, nStates)
 	t.Groups[string(k)] = g
 	return g
+}
+
+// newGroup allocates a group with a copy of key and nStates empty states.
+// The common shapes (one key, one or two aggregates) come in a single
+// allocation, so the group, its key and its states sit together in
+// memory: grouping is bound by cache misses on exactly these.
+func newGroup(key []types.Value, nStates int) *Group {
+	if len(key) == 1 && nStates <= 2 {
+		a := &struct {
+			g   Group
+			key [1]types.Value
+			st  [2]agg.State
+		}{}
+		a.key[0] = cloneValue(key[0])
+		a.g.Key, a.g.States = a.key[:], a.st[:nStates:nStates]
+		return &a.g
+	}
+	return &Group{Key: CloneKey(key), States: make([]agg.State, nStates)}
+}
+
+func cloneValue(v types.Value) types.Value {
+	if v.Kind() == types.KindText {
+		return types.Text(strings.Clone(v.AsText()))
+	}
+	return v
 }
 
 // MergeInto folds every group of t into dst with the aggregate functions
@@ -81,10 +106,7 @@ func SortGroups(gs []*Group) {
 func CloneKey(key []types.Value) []types.Value {
 	out := make([]types.Value, len(key))
 	for i, v := range key {
-		if v.Kind() == types.KindText {
-			v = types.Text(strings.Clone(v.AsText()))
-		}
-		out[i] = v
+		out[i] = cloneValue(v)
 	}
 	return out
 }
