@@ -287,14 +287,11 @@ func (s *fileSource) watch(ctx context.Context, out Emitter) error {
 			if !ok {
 				return nil
 			}
-			if filepath.Clean(ev.Name) == self {
-				if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-					return fmt.Errorf("file(): directory %q was removed", s.dir)
-				}
-				continue
+			name, ok, err := s.eventName(ev, self)
+			if err != nil {
+				return err
 			}
-			name := filepath.Base(ev.Name)
-			if ignored(name) {
+			if !ok {
 				continue
 			}
 			switch {
@@ -458,17 +455,14 @@ func (s *fileSource) follow(ctx context.Context, out Emitter) error {
 			if !ok {
 				return nil
 			}
-			if filepath.Clean(ev.Name) == self {
-				if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-					return fmt.Errorf("file(): directory %q was removed", s.dir)
-				}
+			name, ok, err := s.eventName(ev, self)
+			if err != nil {
+				return err
+			}
+			if !ok {
 				continue
 			}
-			name := filepath.Base(ev.Name)
-			if ignored(name) {
-				continue
-			}
-			err := s.tailEvent(ctx, ev, name, files, &moved, c, out)
+			err = s.tailEvent(ctx, ev, name, files, &moved, c, out)
 			if err == nil {
 				err = c.flush()
 			}
@@ -734,4 +728,18 @@ func (t *tailFile) close() {
 		t.f = nil
 		t.broken = true
 	}
+}
+
+// eventName is the file an fsnotify event is about, ok false for events
+// to skip (the directory itself, ignored names); an error when the
+// watched directory itself went away.
+func (s *fileSource) eventName(ev fsnotify.Event, self string) (name string, ok bool, err error) {
+	if filepath.Clean(ev.Name) == self {
+		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+			return "", false, fmt.Errorf("file(): directory %q was removed", s.dir)
+		}
+		return "", false, nil
+	}
+	name = filepath.Base(ev.Name)
+	return name, !ignored(name), nil
 }
