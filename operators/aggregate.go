@@ -31,13 +31,19 @@ type Aggregate struct {
 }
 
 func (a *Aggregate) Push(rows []types.Row) error {
+	for _, r := range rows {
+		a.Fold(r)
+	}
+	return nil
+}
+
+// Fold adds one row to the open batch's partial aggregates; the row is
+// not kept (group keys are copied), so callers may reuse it.
+func (a *Aggregate) Fold(r types.Row) {
 	if a.batch == nil {
 		a.batch = window.NewTable()
 	}
-	for _, r := range rows {
-		a.add(a.batch, r)
-	}
-	return nil
+	a.add(a.batch, r)
 }
 
 func (a *Aggregate) EndBatch(b *BatchEnd) error {

@@ -38,8 +38,10 @@ func (d *discard) EndBatch(*BatchEnd) error    { return nil }
 
 func wordCount(spec window.Spec, sink Operator) Operator {
 	count, _ := agg.New("count", nil, false)
-	a := &Aggregate{Grouping: Grouping{Keys: []expr.Func{expr.Column(1)}, Aggs: []agg.Func{count}}, Window: spec, Next: sink}
-	return &SplitWords{Col: 0, Next: a}
+	// As the planner builds `SELECT word, COUNT(*) ... GROUP BY word`:
+	// the flatMap emits just the word, folded straight into the aggregate.
+	a := &Aggregate{Grouping: Grouping{Keys: []expr.Func{expr.Column(0)}, Aggs: []agg.Func{count}}, Window: spec, Next: sink}
+	return &SplitWords{Col: 0, WordOnly: true, Next: a}
 }
 
 // BenchmarkWordCount measures the word count's operators (flatMap and

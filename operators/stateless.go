@@ -63,8 +63,20 @@ type SplitWords struct {
 	Next     Operator
 }
 
+// Folder is implemented by operators that consume a row completely
+// during the call and keep nothing of it (a keyed aggregate folds it into
+// its state). A flatMap feeding one can hand over a reused row per element
+// instead of allocating rows.
+type Folder interface {
+	Fold(r types.Row)
+}
+
 func (s *SplitWords) Push(rows []types.Row) error {
 	if len(rows) == 0 {
+		return nil
+	}
+	if f, ok := s.Next.(Folder); ok && s.WordOnly {
+		s.fold(rows, f)
 		return nil
 	}
 	width := len(rows[0]) + 1
@@ -106,6 +118,36 @@ func (s *SplitWords) Push(rows []types.Row) error {
 		return nil
 	}
 	return s.Next.Push(out)
+}
+
+// fold is Push for a Folder downstream: the word count's hot loop, with
+// no row allocated per word.
+func (s *SplitWords) fold(rows []types.Row, f Folder) {
+	word := make(types.Row, 1)
+	for _, r := range rows {
+		v := r[s.Col]
+		if v.IsNull() {
+			continue
+		}
+		line := v.AsText()
+		if v.Kind() != types.KindText {
+			line = v.String()
+		}
+		for i := 0; i < len(line); {
+			for i < len(line) && isSpace(line[i]) {
+				i++
+			}
+			j := i
+			for j < len(line) && !isSpace(line[j]) {
+				j++
+			}
+			if j > i {
+				word[0] = types.Text(line[i:j])
+				f.Fold(word)
+			}
+			i = j
+		}
+	}
 }
 
 func (s *SplitWords) EndBatch(b *BatchEnd) error { return s.Next.EndBatch(b) }
