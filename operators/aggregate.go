@@ -46,6 +46,33 @@ func (a *Aggregate) Fold(r types.Row) {
 	a.add(a.batch, r)
 }
 
+// partial is a forked Aggregate's state: its own grouping buffers and
+// batch table, folded on another goroutine.
+type partial struct {
+	g     Grouping
+	batch *window.Table
+}
+
+func (p *partial) Fold(r types.Row) { p.g.add(p.batch, r) }
+
+// Fork returns a partial aggregate another goroutine can fold into.
+func (a *Aggregate) Fork() Folder {
+	return &partial{g: Grouping{Keys: a.Keys, Aggs: a.Aggs}, batch: window.NewTable()}
+}
+
+// Join merges a forked partial into the open batch and empties it.
+func (a *Aggregate) Join(f Folder) {
+	p := f.(*partial)
+	if p.batch.Len() == 0 {
+		return
+	}
+	if a.batch == nil {
+		a.batch = window.NewTable()
+	}
+	p.batch.MergeInto(a.batch, a.Aggs)
+	p.batch = window.NewTable()
+}
+
 func (a *Aggregate) EndBatch(b *BatchEnd) error {
 	cur := a.batch
 	a.batch = nil

@@ -3,6 +3,7 @@ package operators
 import (
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/types"
+	"runtime"
 )
 
 // Filter passes on the rows for which Pred is true (not false, not NULL).
@@ -61,6 +62,8 @@ type SplitWords struct {
 	// nothing else of the line: the common word count copies no line.
 	WordOnly bool
 	Next     Operator
+
+	fork Folder // the helper goroutine's partial state (see Push)
 }
 
 // Folder is implemented by operators that consume a row completely
@@ -71,12 +74,42 @@ type Folder interface {
 	Fold(r types.Row)
 }
 
+// Forker is a Folder that can fold on several goroutines: Fork returns an
+// independent partial folder, and Join merges one back (before the batch
+// closes). A keyed aggregate forks by keeping a second partial table.
+type Forker interface {
+	Folder
+	Fork() Folder
+	Join(Folder)
+}
+
+// forkMin is the chunk size from which splitting a chunk's lines between
+// two goroutines pays for the hand-off.
+const forkMin = 256
+
 func (s *SplitWords) Push(rows []types.Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	if f, ok := s.Next.(Folder); ok && s.WordOnly {
-		s.fold(rows, f)
+		fk, forks := s.Next.(Forker)
+		if !forks || len(rows) < forkMin || runtime.GOMAXPROCS(0) < 2 {
+			s.fold(rows, f)
+			return nil
+		}
+		// Split the lines between this goroutine and a helper folding
+		// into its own partial state, joined when the batch closes.
+		if s.fork == nil {
+			s.fork = fk.Fork()
+		}
+		half := len(rows) / 2
+		done := make(chan struct{})
+		go func() {
+			s.fold(rows[half:], s.fork)
+			close(done)
+		}()
+		s.fold(rows[:half], f)
+		<-done
 		return nil
 	}
 	width := len(rows[0]) + 1
@@ -150,7 +183,12 @@ func (s *SplitWords) fold(rows []types.Row, f Folder) {
 	}
 }
 
-func (s *SplitWords) EndBatch(b *BatchEnd) error { return s.Next.EndBatch(b) }
+func (s *SplitWords) EndBatch(b *BatchEnd) error {
+	if s.fork != nil {
+		s.Next.(Forker).Join(s.fork)
+	}
+	return s.Next.EndBatch(b)
+}
 
 // isSpace matches the ASCII whitespace `tr -s ' ' '\n'` users compare with,
 // plus tabs and other ASCII blanks.
