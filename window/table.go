@@ -65,10 +65,24 @@ func cloneValue(v types.Value) types.Value {
 // MergeInto folds every group of t into dst with the aggregate functions
 // fs, creating groups in dst as needed.
 func (t *Table) MergeInto(dst *Table, fs []agg.Func) {
+	// Groups new to dst are carved from two slabs, not allocated one by
+	// one: sliding windows merge whole panes every slide.
+	var slab []Group
+	var states []agg.State
+	if len(dst.Groups) == 0 {
+		slab = make([]Group, len(t.Groups))
+		states = make([]agg.State, len(t.Groups)*len(fs))
+	}
 	for k, g := range t.Groups {
 		d, ok := dst.Groups[k]
 		if !ok {
-			d = &Group{Key: g.Key, States: make([]agg.State, len(g.States))}
+			if len(slab) > 0 && len(states) >= len(fs) {
+				d, slab = &slab[0], slab[1:]
+				d.Key, d.States = g.Key, states[:len(fs):len(fs)]
+				states = states[len(fs):]
+			} else {
+				d = &Group{Key: g.Key, States: make([]agg.State, len(g.States))}
+			}
 			dst.Groups[k] = d
 		}
 		for i, f := range fs {
