@@ -29,16 +29,13 @@ import (
 // Without a schema fields are typed by their text (inferField); with one
 // they are converted to the declared types (convertText).
 type csvDecoder struct {
-	delim    byte
-	header   bool
-	declared types.Schema // from the schema option; nil when none
-	known    types.Schema // from SampleSchema
-	sampled  bool
+	delim  byte
+	header bool
+	shape
 
 	cols    []string     // output columns: bound, or the schema's before Bind
 	kinds   []types.Kind // declared type per output column; KindNull infers
-	bound   bool
-	colsSet bool // cols is up to date (before Bind)
+	colsSet bool         // cols is up to date (before Bind)
 
 	// Per stream.
 	atStart    bool     // no record seen yet: a byte order mark is dropped
@@ -71,7 +68,7 @@ type pendingText struct{ col, start, end int }
 var utf8BOM = []byte("\xef\xbb\xbf")
 
 func newCSVDecoder(delim byte, header bool, declared types.Schema) *csvDecoder {
-	d := &csvDecoder{delim: delim, header: header, declared: declared}
+	d := &csvDecoder{delim: delim, header: header, shape: shape{declared: declared}}
 	d.startStream()
 	return d
 }
@@ -101,30 +98,7 @@ func (d *csvDecoder) newRecordReader(r io.Reader) recordReader {
 	return &csvReader{physReader: physReader{br: bufio.NewReaderSize(r, readBufSize)}, delim: d.delim}
 }
 
-func (d *csvDecoder) typeOf(name string) types.Kind {
-	s := d.known
-	if d.declared != nil {
-		s = d.declared
-	}
-	if i := s.Index(name); i >= 0 {
-		return s[i].Type
-	}
-	return types.KindNull
-}
-
-func (d *csvDecoder) Schema() Schema {
-	if !d.bound {
-		if d.declared != nil {
-			return Schema{Columns: d.declared, Typed: true}
-		}
-		return Schema{Columns: d.known, Open: !d.sampled}
-	}
-	cols := make(types.Schema, len(d.cols))
-	for i, c := range d.cols {
-		cols[i] = types.Column{Name: c, Type: d.typeOf(c)}
-	}
-	return Schema{Columns: cols, Typed: d.declared != nil}
-}
+func (d *csvDecoder) Schema() Schema { return d.shape.schema(d.cols) }
 
 // positional returns the field index of column cN (header => false).
 func positional(name string) (int, bool) {

@@ -242,3 +242,39 @@ func isBlank(b []byte) bool {
 	}
 	return true
 }
+
+// shape is what a decoder with named columns (csv, jsonl) knows of them:
+// a declared schema, or one sampled from the data.
+type shape struct {
+	declared types.Schema // from the schema option; nil when none
+	known    types.Schema // from SampleSchema
+	sampled  bool
+	bound    bool
+}
+
+// typeOf is the type Schema reports for column name.
+func (s *shape) typeOf(name string) types.Kind {
+	cols := s.known
+	if s.declared != nil {
+		cols = s.declared
+	}
+	if i := cols.Index(name); i >= 0 {
+		return cols[i].Type
+	}
+	return types.KindNull
+}
+
+// schema is Schema for a decoder whose bound columns are names.
+func (s *shape) schema(names []string) Schema {
+	if !s.bound {
+		if s.declared != nil {
+			return Schema{Columns: s.declared, Typed: true}
+		}
+		return Schema{Columns: s.known, Open: !s.sampled}
+	}
+	cols := make(types.Schema, len(names))
+	for i, n := range names {
+		cols[i] = types.Column{Name: n, Type: s.typeOf(n)}
+	}
+	return Schema{Columns: cols, Typed: s.declared != nil}
+}

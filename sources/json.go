@@ -19,14 +19,11 @@ const (
 // top-level field or, by a dotted name (meta.loc), a nested one; only bound
 // columns are converted.
 type jsonDecoder struct {
-	p        fastjson.Parser
-	declared types.Schema // from the schema option; nil when none
-	known    types.Schema // from SampleSchema; nil means open
-	sampled  bool
-	cols     []jsonCol // output columns: bound, or the schema's before Bind
-	bound    bool
-	colsSet  bool // cols is up to date (before Bind)
-	scratch  []byte
+	p fastjson.Parser
+	shape
+	cols    []jsonCol // output columns: bound, or the schema's before Bind
+	colsSet bool      // cols is up to date (before Bind)
+	scratch []byte
 }
 
 // jsonCol is an output column.
@@ -37,35 +34,17 @@ type jsonCol struct {
 }
 
 func newJSONDecoder(declared types.Schema) *jsonDecoder {
-	return &jsonDecoder{declared: declared}
+	return &jsonDecoder{shape: shape{declared: declared}}
 }
 
 func (d *jsonDecoder) Name() string { return "jsonl" }
 
-// typeOf is the type Schema reports for column name.
-func (d *jsonDecoder) typeOf(name string) types.Kind {
-	s := d.known
-	if d.declared != nil {
-		s = d.declared
-	}
-	if i := s.Index(name); i >= 0 {
-		return s[i].Type
-	}
-	return types.KindNull
-}
-
 func (d *jsonDecoder) Schema() Schema {
-	if !d.bound {
-		if d.declared != nil {
-			return Schema{Columns: d.declared, Typed: true}
-		}
-		return Schema{Columns: d.known, Open: !d.sampled}
-	}
-	cols := make(types.Schema, len(d.cols))
+	names := make([]string, len(d.cols))
 	for i, c := range d.cols {
-		cols[i] = types.Column{Name: c.name, Type: d.typeOf(c.name)}
+		names[i] = c.name
 	}
-	return Schema{Columns: cols, Typed: d.declared != nil}
+	return d.shape.schema(names)
 }
 
 func (d *jsonDecoder) Bind(columns []string) error {
