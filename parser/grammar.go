@@ -19,7 +19,7 @@ import (
 // identifier.
 var keywords = []string{
 	"SELECT", "EXPLAIN", "DISTINCT", "FROM", "WHERE", "GROUP", "BY", "HAVING",
-	"WINDOW", "SLIDE", "ORDER", "ASC", "DESC", "NULLS", "FIRST", "LAST", "LIMIT",
+	"WINDOW", "SLIDE", "ORDER", "ASC", "DESC", "NULLS", "LIMIT",
 	"AS", "AND", "OR", "NOT", "IS", "NULL", "IN", "BETWEEN", "LIKE",
 	"CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "TRUE", "FALSE",
 }
@@ -32,7 +32,7 @@ var keywords = []string{
 // the two apart (`DROP STREAM if` drops the stream "if"; `TIMESTAMP '...'`
 // is a literal only when a string follows). TIMESTAMP is not listed: it
 // never stands where a name could not.
-var softKeywords = append([]string{"CREATE", "DROP", "SHOW", "STREAM", "STREAMS", "IF", "EXISTS", "UNNEST", "INSERT", "INTO"}, windowWords...)
+var softKeywords = append([]string{"CREATE", "DROP", "SHOW", "STREAM", "STREAMS", "IF", "EXISTS", "UNNEST", "INSERT", "INTO", "FIRST", "LAST"}, windowWords...)
 
 // windowWords are the soft keywords of the WINDOW clause and of EMIT
 // CHANGES, which may only follow one. No name can stand after WINDOW, after
@@ -252,7 +252,7 @@ type gOrderItem struct {
 	Pos   lexer.Position
 	Expr  *gExpr `parser:"@@"`
 	Dir   string `parser:"@('ASC' | 'DESC')?"`
-	Nulls string `parser:"( 'NULLS' @('FIRST' | 'LAST') )?"`
+	Nulls string `parser:"( 'NULLS' @('FIRST':Ident | 'LAST':Ident) )?"`
 }
 
 type gLimit struct {
