@@ -83,39 +83,49 @@ func newQuery(sq *streamsql.Query, m *metrics) *query {
 // run reads the query's results until it ends. It never waits on a
 // client: publishing appends to the ring and wakes the readers.
 func (q *query) run() {
-	defer close(q.done)
 	results := q.q.Results()
 	if q.q.IsInsert() {
 		results = q.q.Progress()
 	}
 	for res := range results {
-		q.m.observe(q.id, res)
-		data := encodeResult(q.id, res)
-		q.mu.Lock()
-		q.batches++
-		q.rowsIn += res.Stats.RowsIn
-		q.late += res.Stats.Late
-		q.malf += res.Stats.Malformed
-		q.history = append(q.history, batchPoint{
-			Time: res.Time, RowsIn: res.Stats.RowsIn, RowsOut: len(res.Rows),
-			ProcessingMS:      ms(res.Stats.ProcessingTime),
-			SchedulingDelayMS: ms(res.Stats.SchedulingDelay),
-		})
-		if len(q.history) > batchHistory {
-			q.history = q.history[len(q.history)-batchHistory:]
-		}
-		kind := "batch"
-		if res.Emitted {
-			kind = ""
-			q.rowsOut += int64(len(res.Rows))
-			q.emits++
-			q.last = data
-		}
-		q.publishLocked(kind, data)
-		q.mu.Unlock()
+		q.publish(res)
 	}
-	err := q.q.Wait()
+	q.finish(q.q.Wait())
+}
+
+// publish records one result of the query and sends it to the clients.
+func (q *query) publish(res *streamsql.Result) {
+	q.m.observe(q.id, res)
+	data := encodeResult(q.id, res)
 	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.batches++
+	q.rowsIn += res.Stats.RowsIn
+	q.late += res.Stats.Late
+	q.malf += res.Stats.Malformed
+	q.history = append(q.history, batchPoint{
+		Time: res.Time, RowsIn: res.Stats.RowsIn, RowsOut: len(res.Rows),
+		ProcessingMS:      ms(res.Stats.ProcessingTime),
+		SchedulingDelayMS: ms(res.Stats.SchedulingDelay),
+	})
+	if len(q.history) > batchHistory {
+		q.history = q.history[len(q.history)-batchHistory:]
+	}
+	kind := "batch"
+	if res.Emitted {
+		kind = ""
+		q.rowsOut += int64(len(res.Rows))
+		q.emits++
+		q.last = data
+	}
+	q.publishLocked(kind, data)
+}
+
+// finish records how the query ended and closes the event streams.
+func (q *query) finish(err error) {
+	defer close(q.done)
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	switch {
 	case err != nil:
 		q.state, q.err = stateFailed, err.Error()
@@ -126,7 +136,6 @@ func (q *query) run() {
 	}
 	end, _ := json.Marshal(map[string]any{"id": q.id, "state": q.state, "error": q.err})
 	q.publishLocked("end", end)
-	q.mu.Unlock()
 }
 
 // publishLocked adds an event to the ring and wakes every reader.

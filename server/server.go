@@ -109,6 +109,17 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
+// Watch shows a query someone else reads (the command's -e/-f queries) on
+// the dashboard, in the list and in /metrics: the reader passes each
+// result to publish and the query's end to done.
+func (s *Server) Watch(sq *streamsql.Query) (publish func(*streamsql.Result), done func(error)) {
+	q := newQuery(sq, s.metrics)
+	s.mu.Lock()
+	s.queries[q.id] = q
+	s.mu.Unlock()
+	return q.publish, q.finish
+}
+
 // Close stops every query submitted through the server, waits for them
 // to end, and ends the event streams. Later submissions are refused.
 func (s *Server) Close() {

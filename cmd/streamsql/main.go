@@ -37,6 +37,8 @@ type options struct {
 	output string
 	once   bool
 	http   string
+	// watch shows a query the command runs on the dashboard (--http).
+	watch func(*streamsql.Query) (publish func(*streamsql.Result), done func(error))
 }
 
 func main() {
@@ -77,12 +79,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr})
 	if o.http != "" {
-		stop, err := server.Start(o.http, eng, stderr)
+		srv, stop, err := server.Start(o.http, eng, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "streamsql: %v\n", err)
 			return 1
 		}
 		defer stop()
+		o.watch = srv.Watch
 		if o.exec == "" && o.file == "" {
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -162,11 +165,22 @@ func runQueries(eng *streamsql.Engine, o options, stmts []*streamsql.Statement, 
 	code := 0
 	spec, _ := sinks.Lookup(o.output)
 	for _, q := range queries {
+		publish, done := func(*streamsql.Result) {}, func(error) {}
+		if o.watch != nil {
+			publish, done = o.watch(q) // --http: show it on the dashboard too
+		}
 		if q.IsInsert() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := q.Wait(); err != nil {
+				if o.watch != nil {
+					for res := range q.Progress() {
+						publish(res)
+					}
+				}
+				err := q.Wait()
+				done(err)
+				if err != nil {
 					outMu.Lock()
 					printError(stderr, fmt.Errorf("query %d: %w", q.ID, err))
 					code = 1
@@ -188,7 +202,9 @@ func runQueries(eng *streamsql.Engine, o options, stmts []*streamsql.Statement, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := drain(q, sink); err != nil {
+			err := drain(q, sink, publish)
+			done(err)
+			if err != nil {
 				outMu.Lock()
 				printError(stderr, fmt.Errorf("query %d: %w", q.ID, err))
 				code = 1
@@ -229,10 +245,14 @@ func printStatements(w io.Writer, stmts []*streamsql.Statement) (queries bool) {
 	return queries
 }
 
-// drain writes a query's results to its sink until the query ends.
-func drain(q *streamsql.Query, sink sinks.Sink) error {
+// drain writes a query's results to its sink until the query ends,
+// handing each to publish too when it is not nil.
+func drain(q *streamsql.Query, sink sinks.Sink, publish func(*streamsql.Result)) error {
 	var werr error
 	for res := range q.Results() {
+		if publish != nil {
+			publish(res)
+		}
 		if werr == nil {
 			if werr = sink.Write(res); werr != nil {
 				q.Stop() // output is gone (closed pipe): stop reading input

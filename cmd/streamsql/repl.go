@@ -652,7 +652,7 @@ func (s *session) foreground(queries []*streamsql.Query) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := drain(q, sink); err != nil {
+			if err := drain(q, sink, nil); err != nil {
 				outMu.Lock()
 				printError(s.stderr, fmt.Errorf("query %d: %w", q.ID, err))
 				outMu.Unlock()
