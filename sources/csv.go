@@ -29,6 +29,7 @@ import (
 // Without a schema fields are typed by their text (inferField); with one
 // they are converted to the declared types (convertText).
 type csvDecoder struct {
+	recordOpts
 	delim  byte
 	header bool
 	shape
@@ -95,7 +96,7 @@ func (d *csvDecoder) startStream() {
 }
 
 func (d *csvDecoder) newRecordReader(r io.Reader) recordReader {
-	return &csvReader{physReader: physReader{br: bufio.NewReaderSize(r, readBufSize)}, delim: d.delim}
+	return &csvReader{physReader: physReader{br: bufio.NewReaderSize(r, readBufSize), max: d.limit()}, delim: d.delim}
 }
 
 func (d *csvDecoder) Schema() Schema { return d.shape.schema(d.cols) }
@@ -230,6 +231,9 @@ func (d *csvDecoder) Decode(rec []byte, dst types.Row) error {
 		return ErrSkip
 	}
 	d.atStart = false
+	// Invalid UTF-8 becomes U+FFFD (never a delimiter or a quote, so the
+	// fields stay where they were).
+	rec = validUTF8(rec)
 	if err := d.split(rec); err != nil {
 		if d.needHeader {
 			d.needHeader, d.badHeader = false, true
@@ -466,6 +470,9 @@ type csvReader struct {
 
 func (r *csvReader) next() ([]byte, int, error) {
 	line, err := r.read()
+	if isTooLong(err) {
+		return line, r.line, err
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -473,17 +480,34 @@ func (r *csvReader) next() ([]byte, int, error) {
 	if !openQuote(line, r.delim, false) {
 		return trimEOL(line), start, nil
 	}
+	// A record over max_line is not held whole: its lines are read on
+	// (to find its end) but no longer kept.
+	lim := r.limit()
 	r.buf = appendLine(r.buf[:0], line)
+	over := false
 	for open := true; open; {
 		line, err = r.read()
 		if err == io.EOF {
+			break
+		}
+		if isTooLong(err) {
+			// Where its quotes stand is unknown: the record ends here.
+			over = true
+			if len(r.buf) < deadLetterKeep {
+				r.buf = append(r.buf, line...)
+			}
 			break
 		}
 		if err != nil {
 			return nil, 0, err
 		}
 		open = openQuote(line, r.delim, true)
-		r.buf = appendLine(r.buf, line)
+		if len(r.buf) <= lim+1 {
+			r.buf = appendLine(r.buf, line)
+		}
+	}
+	if rec := trimEOL(r.buf); over || len(rec) > lim {
+		return keep(rec), start, &tooLongError{max: lim, what: "record"}
 	}
 	return trimEOL(r.buf), start, nil
 }

@@ -152,12 +152,15 @@ func (s *fileSource) sample() [][][]byte {
 		var recs [][]byte
 		for n < sampleLines {
 			rec, _, err := rr.next()
+			if isTooLong(err) {
+				continue
+			}
 			if err != nil || lim.N == 0 {
 				break
 			}
 			total += len(rec) + 1
 			if !isBlank(rec) {
-				recs = append(recs, append([]byte(nil), rec...))
+				recs = append(recs, bytes.Clone(validUTF8(rec)))
 				n++
 			}
 		}
@@ -211,7 +214,12 @@ func (s *fileSource) readFile(ctx context.Context, name string, out Emitter) err
 	return nil
 }
 
+// label names the source in dead letters: file('dir').
+func (s *fileSource) label() string { return "file(" + sqlQuote(s.dir) + ")" }
+
 func (s *fileSource) Run(ctx context.Context, out Emitter) error {
+	out, done := withRejects(out, s.dec, s.label())
+	defer done()
 	if s.once {
 		return s.readAll(ctx, out)
 	}
@@ -620,7 +628,7 @@ func (s *fileSource) openTail(t *tailFile, out Emitter) {
 // decoder so per-file state (the csv header) is as if it had been read.
 func (s *fileSource) readFrom(t *tailFile, start int64) {
 	t.start = start
-	t.gate = &lineGate{r: t.f}
+	t.gate = &lineGate{r: t.f, max: optionsOf(t.dec).limit()}
 	t.rr = newRecordReader(t.dec, t.gate)
 	ss, ok := t.dec.(streamStarter)
 	if ok {
@@ -684,13 +692,17 @@ func (s *fileSource) drainTail(ctx context.Context, t *tailFile, c *chunker, out
 		if err == io.EOF {
 			return nil
 		}
+		if isTooLong(err) {
+			reject(out, fmt.Sprintf("%s:%d", t.label(), line), err.Error(), rec)
+			continue
+		}
 		if err != nil {
 			out.Logf("file(): warning: reading %s: %v; no longer following it", t.path, err)
 			t.broken = true
 			return nil
 		}
 		if err := c.decode(t.dec, rec); err != nil {
-			reportDecode(out, t.dec, t.label(), line, err)
+			reportDecode(out, t.dec, t.label(), line, err, rec)
 		} else if c.full() {
 			if err := c.flush(); err != nil {
 				return err
@@ -713,9 +725,8 @@ func (s *fileSource) finishTail(ctx context.Context, t *tailFile, c *chunker, ou
 		return err
 	}
 	if last := t.gate.takePartial(); len(last) > 0 && !t.broken {
-		if err := c.decode(t.dec, last); err != nil {
-			reportDecode(out, t.dec, t.label(), t.rr.lines()+1, err)
-		} else if c.full() {
+		decodeLast(out, t.dec, c, t.label(), t.rr.lines()+1, last)
+		if c.full() {
 			return c.flush()
 		}
 	}

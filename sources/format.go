@@ -80,11 +80,11 @@ const sampleLines = 100
 
 // FormatOptions are the named arguments that configure a source's decoder;
 // sources that decode records accept them all (see OpenDecoder).
-var FormatOptions = []string{"format", "schema", "header", "delimiter"}
+var FormatOptions = []string{"format", "schema", "header", "delimiter", "max_line", "dead_letter"}
 
 // FormatUsage is the part of a source's usage line that describes
 // FormatOptions.
-const FormatUsage = "format => 'text'|'jsonl'|'csv', schema => 'name TYPE, ...', header => true|false, delimiter => ','"
+const FormatUsage = "format => 'text'|'jsonl'|'csv', schema => 'name TYPE, ...', header => true|false, delimiter => ',', max_line => '1MB', dead_letter => 'rejects.jsonl'"
 
 var formats = map[string]bool{"text": true, "jsonl": true, "json": true, "csv": true}
 
@@ -97,8 +97,24 @@ func NewDecoder(format string) (Decoder, error) {
 
 // OpenDecoder returns the decoder the format options in args ask for
 // (FormatOptions; other named arguments are ignored): format, schema (any
-// format), header and delimiter (csv only).
+// format), header and delimiter (csv only), max_line and dead_letter (any
+// format; see reject.go).
 func OpenDecoder(args Args) (Decoder, error) {
+	opts, err := parseRecordOpts(args)
+	if err != nil {
+		return nil, err
+	}
+	dec, err := openFormat(args)
+	if err != nil {
+		return nil, err
+	}
+	*dec.(interface{ recordOptions() *recordOpts }).recordOptions() = opts
+	return dec, nil
+}
+
+// openFormat returns the decoder of OpenDecoder, with default record
+// options.
+func openFormat(args Args) (Decoder, error) {
 	format := args.Option("format", "text")
 	f := strings.ToLower(strings.TrimSpace(format))
 	if f == "" {
@@ -173,6 +189,7 @@ func parseDelimiter(s string) (byte, error) {
 
 // textDecoder yields each line as the single TEXT column "line".
 type textDecoder struct {
+	recordOpts
 	n     int // bound columns, each of them "line"
 	bound bool
 	slab  []byte // backing store of the lines handed out (see intern)
@@ -210,7 +227,7 @@ func (d *textDecoder) Decode(rec []byte, dst types.Row) error {
 	if len(dst) == 0 {
 		return nil
 	}
-	v := types.Text(d.intern(rec))
+	v := types.Text(d.intern(validUTF8(rec)))
 	for i := range dst {
 		dst[i] = v
 	}

@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -181,6 +182,8 @@ func (s *httpSource) Run(ctx context.Context, out Emitter) error {
 	if err != nil {
 		return fmt.Errorf("%s: %v", s.label(), err)
 	}
+	out, done := withRejects(out, s.dec, s.label())
+	defer done()
 	q := newIngestQueue(s.queue)
 	h := &ingestHandler{s: s, q: q, out: out, ncols: len(s.dec.Schema().Columns)}
 	h.decoders.New = func() any {
@@ -292,6 +295,7 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	type bad struct {
 		line int
 		err  error
+		rec  []byte // at most deadLetterKeep bytes
 	}
 	var (
 		malformed []bad
@@ -303,6 +307,10 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err == io.EOF {
 			break
 		}
+		if isTooLong(err) {
+			malformed = append(malformed, bad{line, err, bytes.Clone(rec)})
+			continue
+		}
 		if err != nil {
 			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 				httpError(w, http.StatusRequestEntityTooLarge, "body is over max_body (%d bytes)", s.maxBody)
@@ -313,7 +321,7 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := c.decode(dec, rec); err != nil {
 			if err != ErrSkip {
-				malformed = append(malformed, bad{line, err})
+				malformed = append(malformed, bad{line, err, bytes.Clone(keep(rec))})
 			} else if wr, ok := dec.(warner); ok {
 				if msg := wr.warning(); msg != "" {
 					warnings = append(warnings, msg)
@@ -349,7 +357,7 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	res := ingestReply{Accepted: &n, Rejected: len(malformed)}
 	for i, m := range malformed {
-		h.out.Malformed(fmt.Errorf("%s:%d: %v", name, m.line, m.err))
+		reject(h.out, fmt.Sprintf("%s:%d", name, m.line), m.err.Error(), m.rec)
 		if i < httpMaxErrors {
 			res.Errors = append(res.Errors, fmt.Sprintf("line %d: %v", m.line, m.err))
 		}

@@ -19,6 +19,7 @@ const (
 // top-level field or, by a dotted name (meta.loc), a nested one; only bound
 // columns are converted.
 type jsonDecoder struct {
+	recordOpts
 	p fastjson.Parser
 	shape
 	cols    []jsonCol // output columns: bound, or the schema's before Bind
@@ -174,7 +175,9 @@ func (d *jsonDecoder) Decode(rec []byte, dst types.Row) error {
 	if isBlank(rec) {
 		return ErrSkip
 	}
-	v, err := d.p.ParseBytes(rec)
+	// fastjson passes invalid UTF-8 in strings through: replace it, so
+	// every TEXT value is valid.
+	v, err := d.p.ParseBytes(validUTF8(rec))
 	if err != nil {
 		return fmt.Errorf("invalid JSON: %v", err)
 	}

@@ -268,6 +268,8 @@ func (s *kafkaSource) Run(ctx context.Context, out Emitter) error {
 			return fmt.Errorf("kafka(): %v", err)
 		}
 	}
+	out, done := withRejects(out, s.dec, "kafka("+sqlQuote(s.addr)+")")
+	defer done()
 	r := &kafkaRun{s: s, out: out, scratch: make(types.Row, s.ndec)}
 	start := kgo.NewOffset().AtStart()
 	if s.offset == "latest" {
@@ -648,7 +650,7 @@ func (r *kafkaRun) handle(recs []*kgo.Record) (stop bool, err error) {
 		if err := r.decode(rec, dst); err != nil {
 			clear(dst)
 			if err != ErrSkip {
-				r.out.Malformed(fmt.Errorf("topic %s partition %d offset %d: %v", rec.Topic, rec.Partition, rec.Offset, err))
+				reject(r.out, fmt.Sprintf("topic %s partition %d offset %d", rec.Topic, rec.Partition, rec.Offset), err.Error(), rec.Value)
 			}
 			continue
 		}
@@ -681,6 +683,9 @@ func (r *kafkaRun) decode(rec *kgo.Record, dst types.Row) error {
 	if n := len(val); n > 0 && val[n-1] == '\n' {
 		val = trimEOL(val)
 	}
+	if lim := optionsOf(s.dec).limit(); len(val) > lim {
+		return &tooLongError{max: lim, what: "record"}
+	}
 	if err := s.dec.Decode(val, r.scratch); err != nil {
 		return err
 	}
@@ -692,7 +697,7 @@ func (r *kafkaRun) decode(rec *kgo.Record, dst types.Row) error {
 		switch -c - 1 {
 		case kafkaColKey:
 			if rec.Key != nil {
-				dst[i] = types.Text(string(rec.Key))
+				dst[i] = types.Text(string(validUTF8(rec.Key)))
 			}
 		case kafkaColTimestamp:
 			dst[i] = types.Time(rec.Timestamp)

@@ -27,7 +27,10 @@ type recordReader interface {
 	// next returns the next record without its line terminator and the
 	// 1-based line of the stream on which it starts. The slice is valid
 	// until the next call. At the end of input it returns io.EOF; a read
-	// error is returned as is (a partial record before it is dropped).
+	// error is returned as is (a partial record before it is dropped). A
+	// record over max_line is returned as a *tooLongError with the
+	// record's start (at most deadLetterKeep bytes) and its line; the rest
+	// of it is read and discarded by the next call, never held whole.
 	next() (rec []byte, line int, err error)
 	// buffered is how many bytes were read from the stream and not
 	// returned yet: when it is 0 the next call reads the stream (and may
@@ -57,31 +60,58 @@ type warner interface {
 	warning() string
 }
 
-// newRecordReader returns the record reader dec needs for r.
+// newRecordReader returns the record reader dec needs for r, bounded by
+// dec's max_line.
 func newRecordReader(dec Decoder, r io.Reader) recordReader {
 	if f, ok := dec.(framer); ok {
 		return f.newRecordReader(r)
 	}
-	return newLineReader(r)
+	lr := newLineReader(r)
+	lr.max = optionsOf(dec).limit()
+	return lr
 }
 
-// physReader reads physical lines, '\n' included, with no limit on length.
+// physReader reads physical lines, '\n' included, of up to max bytes
+// (without the terminator; 0 means defaultMaxLine).
 type physReader struct {
-	br   *bufio.Reader
-	long []byte // holds a line longer than the read buffer
-	line int    // lines read so far
+	br       *bufio.Reader
+	long     []byte // holds a line longer than the read buffer
+	line     int    // lines read so far
+	max      int
+	skipping bool // the rest of a line over max is still to be discarded
+}
+
+func (p *physReader) limit() int {
+	if p.max <= 0 {
+		return defaultMaxLine
+	}
+	return p.max
 }
 
 // read returns the next line with its '\n' (the last line of the input may
 // lack it). The slice is valid until the next call. It returns io.EOF only
-// when there is nothing left.
+// when there is nothing left. A line over max is returned as a
+// *tooLongError with its start (at most deadLetterKeep bytes): no more
+// than about max bytes of it are held; the rest is discarded by the next
+// call, which may span an io.EOF of a live stream.
 func (p *physReader) read() ([]byte, error) {
+	if p.skipping {
+		if err := p.skip(); err != nil {
+			return nil, err
+		}
+	}
+	lim := p.limit()
 	line, err := p.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		p.long = append(p.long[:0], line...)
-		for err == bufio.ErrBufferFull {
+		for err == bufio.ErrBufferFull && len(p.long) <= lim+2 { // +2: "\r\n"
 			line, err = p.br.ReadSlice('\n')
 			p.long = append(p.long, line...)
+		}
+		if err == bufio.ErrBufferFull {
+			p.line++
+			p.skipping = true
+			return keep(p.long), &tooLongError{max: lim, what: "line"}
 		}
 		line = p.long
 	}
@@ -94,7 +124,30 @@ func (p *physReader) read() ([]byte, error) {
 		return nil, err
 	}
 	p.line++
+	if len(line) > lim && len(trimEOL(line)) > lim {
+		// Without its newline (the end of the stream for now), the rest
+		// of a live stream's line may still come: it is discarded too.
+		p.skipping = line[len(line)-1] != '\n'
+		return keep(trimEOL(line)), &tooLongError{max: lim, what: "line"}
+	}
 	return line, nil
+}
+
+// skip discards the rest of a line over max, up to and including its
+// '\n'. At an error (io.EOF) it is still skipping: a live stream goes on
+// discarding when more arrives.
+func (p *physReader) skip() error {
+	for {
+		_, err := p.br.ReadSlice('\n')
+		switch err {
+		case bufio.ErrBufferFull:
+			continue
+		case nil:
+			p.skipping = false
+			return nil
+		}
+		return err
+	}
 }
 
 func (p *physReader) buffered() int { return p.br.Buffered() }
@@ -113,6 +166,9 @@ func newLineReader(r io.Reader) *lineReader {
 // The last line counts even without a newline.
 func (lr *lineReader) next() ([]byte, int, error) {
 	line, err := lr.read()
+	if isTooLong(err) {
+		return line, lr.line, err
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -148,6 +204,10 @@ func readRecords(ctx context.Context, r io.Reader, name string, dec Decoder, out
 	recNo := 0
 	for {
 		rec, lineNo, err := rr.next()
+		if isTooLong(err) {
+			reject(out, fmt.Sprintf("%s:%d", name, lineNo), err.Error(), rec)
+			continue
+		}
 		if err != nil {
 			if err != io.EOF && ctx.Err() != nil {
 				return errStopped
@@ -165,7 +225,7 @@ func readRecords(ctx context.Context, r io.Reader, name string, dec Decoder, out
 			return errStopped
 		}
 		if err := c.decode(dec, rec); err != nil {
-			reportDecode(out, dec, name, lineNo, err)
+			reportDecode(out, dec, name, lineNo, err, rec)
 			continue
 		}
 		if c.full() {
@@ -176,18 +236,33 @@ func readRecords(ctx context.Context, r io.Reader, name string, dec Decoder, out
 	}
 }
 
-// reportDecode tells out about a record Decode refused: a malformed one as
-// "name:line: error"; a skipped one (ErrSkip) only when the decoder has a
-// warning about it (a csv header lacking a bound column).
-func reportDecode(out Emitter, dec Decoder, name string, line int, err error) {
+// reportDecode tells out about a record rec Decode refused: a malformed
+// one is rejected as "name:line: error"; a skipped one (ErrSkip) is only
+// reported when the decoder has a warning about it (a csv header lacking
+// a bound column).
+func reportDecode(out Emitter, dec Decoder, name string, line int, err error, rec []byte) {
 	if err != ErrSkip {
-		out.Malformed(fmt.Errorf("%s:%d: %v", name, line, err))
+		reject(out, fmt.Sprintf("%s:%d", name, line), err.Error(), rec)
 		return
 	}
 	if w, ok := dec.(warner); ok {
 		if msg := w.warning(); msg != "" {
 			out.Logf("warning: %s: %s", name, msg)
 		}
+	}
+}
+
+// decodeLast decodes the last line of a live stream, held back by a
+// lineGate for want of a newline, into c; it is rejected when over
+// max_line or malformed.
+func decodeLast(out Emitter, dec Decoder, c *chunker, name string, line int, last []byte) {
+	where := fmt.Sprintf("%s:%d", name, line)
+	if lim := optionsOf(dec).limit(); len(trimEOL(last)) > lim {
+		reject(out, where, (&tooLongError{max: lim, what: "line"}).Error(), keep(last))
+		return
+	}
+	if err := c.decode(dec, last); err != nil {
+		reportDecode(out, dec, name, line, err, last)
 	}
 }
 
@@ -258,6 +333,11 @@ func (c *chunker) flush() error {
 // mistakes a line still being written for a last line without newline.
 // What is held when the stream really ends is in partial.
 //
+// A partial line over max bytes (0: defaultMaxLine) is not held whole: it
+// is passed on without its newline, for the record reader to reject as too
+// long and discard up to the newline, and the bytes that follow up to the
+// newline are passed on as they come; partial then holds nothing of it.
+//
 // Errors of r are passed on once, after the complete lines before them;
 // reading again after an error reads r again, so a file that grows after
 // io.EOF can be followed with the same gate (and the same bufio.Reader
@@ -270,6 +350,8 @@ type lineGate struct {
 	join    []byte // backs ready when it starts with held bytes
 	partial []byte // bytes after the last newline
 	err     error  // error of r to pass on once ready is handed on
+	max     int
+	cut     bool // the line partial belongs to was passed on in part
 }
 
 func (g *lineGate) Read(p []byte) (int, error) {
@@ -287,7 +369,20 @@ func (g *lineGate) Read(p []byte) (int, error) {
 		data := g.buf[:n]
 		if i := bytes.LastIndexByte(data, '\n'); i < 0 {
 			g.partial = append(g.partial, data...)
+			lim := g.max
+			if lim <= 0 {
+				lim = defaultMaxLine
+			}
+			if g.cut || len(g.partial) > lim+2 { // +2: "\r\n"
+				// Too long to hold: pass it on, for the record reader to
+				// reject and discard.
+				g.join = append(g.join[:0], g.partial...)
+				g.ready = g.join
+				g.partial = g.partial[:0]
+				g.cut = true
+			}
 		} else {
+			g.cut = false
 			if len(g.partial) == 0 {
 				g.ready = data[:i+1] // valid until the next read of r
 			} else {
@@ -309,9 +404,13 @@ func (g *lineGate) Read(p []byte) (int, error) {
 // reads r.
 func (g *lineGate) idle() bool { return len(g.ready) == 0 && g.err == nil }
 
-// takePartial returns the held partial line and forgets it.
+// takePartial returns the held partial line and forgets it: nil when
+// part of the line was passed on already (it was too long).
 func (g *lineGate) takePartial() []byte {
 	p := g.partial
 	g.partial = nil
+	if g.cut {
+		return nil
+	}
 	return p
 }

@@ -87,6 +87,8 @@ func (s *socketSource) Describe() string {
 func (s *socketSource) label() string { return "socket(" + sqlQuote(s.addr) + ")" }
 
 func (s *socketSource) Run(ctx context.Context, out Emitter) error {
+	out, done := withRejects(out, s.dec, s.label())
+	defer done()
 	dialer := net.Dialer{Timeout: socketDialTimeout}
 	delay := s.backoffMin
 	// wait sleeps before the next attempt; false when ctx ends first.
@@ -150,7 +152,7 @@ func (s *socketSource) readConn(ctx context.Context, conn net.Conn, out Emitter)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
-	gate := &lineGate{r: conn}
+	gate := &lineGate{r: conn, max: optionsOf(s.dec).limit()}
 	rr := newRecordReader(s.dec, gate)
 	if ss, ok := s.dec.(streamStarter); ok {
 		ss.startStream()
@@ -166,18 +168,20 @@ func (s *socketSource) readConn(ctx context.Context, conn net.Conn, out Emitter)
 			}
 		}
 		rec, line, rerr := rr.next()
+		if isTooLong(rerr) {
+			reject(out, fmt.Sprintf("%s:%d", name, line), rerr.Error(), rec)
+			continue
+		}
 		if rerr != nil {
 			if ctx.Err() != nil {
 				return gate.n > 0, errStopped
 			}
 			if partial := gate.takePartial(); len(partial) > 0 {
 				if s.once && rerr == io.EOF {
-					if err := c.decode(s.dec, partial); err != nil {
-						reportDecode(out, s.dec, name, rr.lines()+1, err)
-					}
+					decodeLast(out, s.dec, c, name, rr.lines()+1, partial)
 				} else {
-					out.Malformed(fmt.Errorf("%s:%d: connection lost in the middle of a line; its %d byte(s) were dropped",
-						name, rr.lines()+1, len(partial)))
+					reject(out, fmt.Sprintf("%s:%d", name, rr.lines()+1),
+						fmt.Sprintf("connection lost in the middle of a line; its %d byte(s) were dropped", len(partial)), partial)
 				}
 			}
 			if c.flush() != nil {
@@ -186,7 +190,7 @@ func (s *socketSource) readConn(ctx context.Context, conn net.Conn, out Emitter)
 			return gate.n > 0, rerr
 		}
 		if err := c.decode(s.dec, rec); err != nil {
-			reportDecode(out, s.dec, name, line, err)
+			reportDecode(out, s.dec, name, line, err, rec)
 			continue
 		}
 		if c.full() {

@@ -1,0 +1,268 @@
+package sources
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/streamsql/streamsql/types"
+)
+
+// Bad input at the edges of the sources that read text records (file,
+// stdin, socket, http, kafka), shared through FormatOptions:
+//
+//   - max_line => '1MB' bounds a record (a line without its terminator, a
+//     csv record, a Kafka value); default 1 MiB. A longer one is skipped
+//     without being held in memory whole (the rest of the line is read and
+//     discarded up to its newline) and reported as malformed
+//     ("in/a.txt:17: line longer than 1 MiB (skipped)"); the records after
+//     it are read normally.
+//   - dead_letter => 'path.jsonl' appends every rejected record (malformed,
+//     too long, not fitting the schema) to that file, one JSON object a
+//     line: {"time", "source", "where", "reason", "record"}, the record
+//     being the raw bytes (at most deadLetterKeep of them). See rejects.
+//   - Invalid UTF-8 is not an error: decoders replace each invalid sequence
+//     with U+FFFD (validUTF8) so every TEXT value is valid UTF-8 and the row
+//     still flows.
+
+// defaultMaxLine is max_line when not given.
+const defaultMaxLine = 1 << 20
+
+// deadLetterKeep is how much of a rejected record a dead letter keeps.
+const deadLetterKeep = 64 << 10
+
+// deadLetterFlush is the longest a dead letter waits in memory when no
+// chunk of rows comes along to flush it.
+const deadLetterFlush = time.Second
+
+// recordOpts are the options of FormatOptions that are about records
+// rather than their format. Decoders embed it; OpenDecoder fills it.
+type recordOpts struct {
+	maxLine    int    // 0 means defaultMaxLine
+	deadLetter string // "" for none
+}
+
+func (o *recordOpts) recordOptions() *recordOpts { return o }
+
+// limit is the longest record accepted, in bytes.
+func (o recordOpts) limit() int {
+	if o.maxLine <= 0 {
+		return defaultMaxLine
+	}
+	return o.maxLine
+}
+
+// optionsOf returns the record options of dec (defaults for a decoder
+// that has none).
+func optionsOf(dec Decoder) recordOpts {
+	if o, ok := dec.(interface{ recordOptions() *recordOpts }); ok {
+		return *o.recordOptions()
+	}
+	return recordOpts{}
+}
+
+// parseRecordOpts reads max_line and dead_letter from args.
+func parseRecordOpts(args Args) (recordOpts, error) {
+	var o recordOpts
+	if _, ok := args.Named["max_line"]; ok {
+		n, err := parseByteSize(args.Option("max_line", ""))
+		if err != nil {
+			return o, fmt.Errorf("max_line: %v", err)
+		}
+		if n > 1<<30 {
+			return o, fmt.Errorf("max_line: %s is over 1 GiB", sqlQuote(args.Option("max_line", "")))
+		}
+		o.maxLine = int(n)
+	}
+	if _, ok := args.Named["dead_letter"]; ok {
+		o.deadLetter = args.Option("dead_letter", "")
+		if strings.TrimSpace(o.deadLetter) == "" {
+			return o, fmt.Errorf("dead_letter must be a file path")
+		}
+	}
+	return o, nil
+}
+
+// formatSize writes a byte count the way max_line reads it: 1 MiB, 64 KiB,
+// 1000 bytes.
+func formatSize(n int) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// tooLongError is returned by a record reader for a record over max_line,
+// with (at most deadLetterKeep bytes of) the record's start.
+type tooLongError struct {
+	max  int
+	what string // "line" or "record"
+}
+
+func (e *tooLongError) Error() string {
+	return fmt.Sprintf("%s longer than %s (skipped)", e.what, formatSize(e.max))
+}
+
+// isTooLong reports whether err is a tooLongError.
+func isTooLong(err error) bool {
+	_, ok := err.(*tooLongError)
+	return ok
+}
+
+// keep returns the part of a rejected record a dead letter keeps.
+func keep(rec []byte) []byte { return rec[:min(len(rec), deadLetterKeep)] }
+
+// validUTF8 returns b with each invalid UTF-8 sequence replaced by U+FFFD:
+// b itself when it is valid, else a copy.
+func validUTF8(b []byte) []byte {
+	if utf8.Valid(b) {
+		return b
+	}
+	return bytes.ToValidUTF8(b, []byte("\uFFFD"))
+}
+
+// reject reports a record that carries no row: counted through
+// out.Malformed as "where: reason", and kept in the dead letter file when
+// out is a rejects with one. rec is only read during the call.
+func reject(out Emitter, where, reason string, rec []byte) {
+	if r, ok := out.(*rejects); ok {
+		r.reject(where, reason, rec)
+		return
+	}
+	out.Malformed(fmt.Errorf("%s: %s", where, reason))
+}
+
+// rejects wraps the Emitter of a source with a dead_letter file. Records
+// rejected through reject are appended to it; it is flushed before each
+// chunk of rows is handed on, a second after a rejection at the latest,
+// and when the source ends. The file is opened (created if missing) when
+// the source starts; a file that cannot be opened or written is reported
+// once through Logf and left alone: the records are still counted, and the
+// query keeps running. Safe for concurrent use (http).
+type rejects struct {
+	Emitter
+	source string // the source as the query calls it: file('in')
+	path   string
+
+	mu     sync.Mutex
+	f      *os.File // nil when failed or closed
+	w      *bufio.Writer
+	enc    *json.Encoder
+	timer  *time.Timer // pending flush
+	closed bool
+}
+
+// deadLetter is one line of a dead letter file.
+type deadLetter struct {
+	Time   string `json:"time"`
+	Source string `json:"source"`
+	Where  string `json:"where"`
+	Reason string `json:"reason"`
+	Record string `json:"record"`
+}
+
+// withRejects returns the Emitter a source running with dec's options
+// should report to, and a function to call when the source ends. source
+// names the source in dead letters (file('in')). Without dead_letter it
+// is out itself.
+func withRejects(out Emitter, dec Decoder, source string) (Emitter, func()) {
+	path := optionsOf(dec).deadLetter
+	if path == "" {
+		return out, func() {}
+	}
+	r := &rejects{Emitter: out, source: source, path: path}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		out.Logf("%s: warning: dead_letter: %v; rejected records are counted but not kept", source, err)
+	} else {
+		r.f = f
+		r.w = bufio.NewWriter(f)
+		r.enc = json.NewEncoder(r.w)
+		r.enc.SetEscapeHTML(false)
+	}
+	return r, r.close
+}
+
+func (r *rejects) reject(where, reason string, rec []byte) {
+	r.Emitter.Malformed(fmt.Errorf("%s: %s", where, reason))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		return
+	}
+	err := r.enc.Encode(deadLetter{
+		Time:   time.Now().UTC().Format(time.RFC3339),
+		Source: r.source,
+		Where:  where,
+		Reason: reason,
+		Record: string(keep(rec)),
+	})
+	if err != nil {
+		r.fail(err)
+		return
+	}
+	if r.timer == nil && !r.closed {
+		r.timer = time.AfterFunc(deadLetterFlush, r.flush)
+	}
+}
+
+// Emit flushes the dead letters of the records before rows, then hands
+// rows on.
+func (r *rejects) Emit(rows []types.Row) error {
+	r.flush()
+	return r.Emitter.Emit(rows)
+}
+
+// Malformed without the record (not reported through reject) is only
+// counted.
+func (r *rejects) Malformed(err error) { r.Emitter.Malformed(err) }
+
+func (r *rejects) flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.flushLocked()
+}
+
+func (r *rejects) flushLocked() {
+	if r.timer != nil {
+		r.timer.Stop()
+		r.timer = nil
+	}
+	if r.f == nil || r.w.Buffered() == 0 {
+		return
+	}
+	if err := r.w.Flush(); err != nil {
+		r.fail(err)
+	}
+}
+
+// fail reports a write error once and stops writing.
+func (r *rejects) fail(err error) {
+	r.Emitter.Logf("%s: warning: writing dead_letter %s: %v; rejected records from now on are counted but not kept", r.source, r.path, err)
+	r.f.Close()
+	r.f, r.w, r.enc = nil, nil, nil
+}
+
+func (r *rejects) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.flushLocked()
+	r.closed = true
+	if r.f != nil {
+		if err := r.f.Close(); err != nil {
+			r.Emitter.Logf("%s: warning: closing dead_letter %s: %v", r.source, r.path, err)
+		}
+		r.f, r.w, r.enc = nil, nil, nil
+	}
+}
