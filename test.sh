@@ -36,3 +36,10 @@ command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y ch
 export STREAMSQL_REQUIRE_BROWSER=1
 
 go test -race -count=1 ./...
+
+# Each fuzz target for 10 s (their seeds already ran above). A crash fails
+# the run and leaves its input under <package>/testdata/fuzz/<target>/;
+# minimising new inputs is kept short so the time goes to fuzzing.
+go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 10s -fuzzminimizetime 100x ./parser/
+go test -run '^$' -fuzz '^FuzzPlan$' -fuzztime 10s -fuzzminimizetime 100x ./planner/
+go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 10s -fuzzminimizetime 100x ./sources/
