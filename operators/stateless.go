@@ -124,27 +124,17 @@ func (s *SplitWords) Push(rows []types.Row) error {
 			continue
 		}
 		line := v.String()
-		for i := 0; i < len(line); {
-			for i < len(line) && isSpace(line[i]) {
-				i++
+		for i, j := nextWord(line, 0); i < j; i, j = nextWord(line, j) {
+			if len(arena) < width {
+				arena = make([]types.Value, width*256)
 			}
-			j := i
-			for j < len(line) && !isSpace(line[j]) {
-				j++
+			o := arena[:width:width]
+			arena = arena[width:]
+			if !s.WordOnly {
+				copy(o, r)
 			}
-			if j > i {
-				if len(arena) < width {
-					arena = make([]types.Value, width*256)
-				}
-				o := arena[:width:width]
-				arena = arena[width:]
-				if !s.WordOnly {
-					copy(o, r)
-				}
-				o[width-1] = types.Text(line[i:j])
-				out = append(out, o)
-			}
-			i = j
+			o[width-1] = types.Text(line[i:j])
+			out = append(out, o)
 		}
 	}
 	if len(out) == 0 {
@@ -166,19 +156,9 @@ func (s *SplitWords) fold(rows []types.Row, f Folder) {
 		if v.Kind() != types.KindText {
 			line = v.String()
 		}
-		for i := 0; i < len(line); {
-			for i < len(line) && isSpace(line[i]) {
-				i++
-			}
-			j := i
-			for j < len(line) && !isSpace(line[j]) {
-				j++
-			}
-			if j > i {
-				word[0] = types.Text(line[i:j])
-				f.Fold(word)
-			}
-			i = j
+		for i, j := nextWord(line, 0); i < j; i, j = nextWord(line, j) {
+			word[0] = types.Text(line[i:j])
+			f.Fold(word)
 		}
 	}
 }
@@ -188,6 +168,20 @@ func (s *SplitWords) EndBatch(b *BatchEnd) error {
 		s.Next.(Forker).Join(s.fork)
 	}
 	return s.Next.EndBatch(b)
+}
+
+// nextWord returns the bounds [i, j) of the first word of line at or after
+// from; i == j when there is none.
+func nextWord(line string, from int) (i, j int) {
+	i = from
+	for i < len(line) && isSpace(line[i]) {
+		i++
+	}
+	j = i
+	for j < len(line) && !isSpace(line[j]) {
+		j++
+	}
+	return i, j
 }
 
 // isSpace matches the ASCII whitespace `tr -s ' ' '\n'` users compare with,
