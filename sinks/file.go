@@ -81,13 +81,7 @@ func (s *fileSink) name(t time.Time) string {
 }
 
 func (s *fileSink) Write(r *types.Result) error {
-	if s.closed {
-		return ErrClosed
-	}
-	if !r.Emitted || len(r.Rows) == 0 {
-		return nil
-	}
-	if err := checkRows(r); err != nil {
+	if skip, err := admit(r, s.closed); skip || err != nil {
 		return err
 	}
 	s.buf.Reset()

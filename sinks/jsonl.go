@@ -25,13 +25,7 @@ type jsonlSink struct {
 }
 
 func (s *jsonlSink) Write(r *types.Result) error {
-	if s.closed {
-		return ErrClosed
-	}
-	if !r.Emitted || len(r.Rows) == 0 {
-		return nil
-	}
-	if err := checkRows(r); err != nil {
+	if skip, err := admit(r, s.closed); skip || err != nil {
 		return err
 	}
 	s.obj.setColumns(r.Columns)

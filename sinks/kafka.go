@@ -166,13 +166,7 @@ func kafkaDuration(v types.Value) (time.Duration, error) {
 }
 
 func (s *kafkaSink) Write(r *types.Result) error {
-	if s.closed {
-		return ErrClosed
-	}
-	if !r.Emitted || len(r.Rows) == 0 {
-		return nil
-	}
-	if err := checkRows(r); err != nil {
+	if skip, err := admit(r, s.closed); skip || err != nil {
 		return err
 	}
 	if err := s.setColumns(r.Columns); err != nil {

@@ -118,6 +118,19 @@ func Names() []string {
 
 // checkRows reports a row whose width does not match the columns, before
 // anything of the result is written.
+// admit is the check every row-writing sink starts Write with: a closed
+// sink refuses, a result with nothing to write is skipped, and rows must
+// match the columns.
+func admit(r *types.Result, closed bool) (skip bool, err error) {
+	switch {
+	case closed:
+		return true, ErrClosed
+	case !r.Emitted || len(r.Rows) == 0:
+		return true, nil
+	}
+	return false, checkRows(r)
+}
+
 func checkRows(r *types.Result) error {
 	for i, row := range r.Rows {
 		if len(row) != len(r.Columns) {
