@@ -169,6 +169,17 @@ func runQueries(eng *streamsql.Engine, o options, stmts []*streamsql.Statement, 
 		if o.watch != nil {
 			publish, done = o.watch(q) // --http: show it on the dashboard too
 		}
+		// ended reports how a query ended, once its results are written.
+		ended := func(err error) {
+			done(err)
+			if err != nil {
+				outMu.Lock()
+				printError(stderr, fmt.Errorf("query %d: %w", q.ID, err))
+				code = 1
+				outMu.Unlock()
+			}
+			summary(stderr, &outMu, o, q)
+		}
 		if q.IsInsert() {
 			wg.Add(1)
 			go func() {
@@ -178,15 +189,7 @@ func runQueries(eng *streamsql.Engine, o options, stmts []*streamsql.Statement, 
 						publish(res)
 					}
 				}
-				err := q.Wait()
-				done(err)
-				if err != nil {
-					outMu.Lock()
-					printError(stderr, fmt.Errorf("query %d: %w", q.ID, err))
-					code = 1
-					outMu.Unlock()
-				}
-				summary(stderr, &outMu, o, q)
+				ended(q.Wait())
 			}()
 			continue
 		}
@@ -202,15 +205,7 @@ func runQueries(eng *streamsql.Engine, o options, stmts []*streamsql.Statement, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := drain(q, sink, publish)
-			done(err)
-			if err != nil {
-				outMu.Lock()
-				printError(stderr, fmt.Errorf("query %d: %w", q.ID, err))
-				code = 1
-				outMu.Unlock()
-			}
-			summary(stderr, &outMu, o, q)
+			ended(drain(q, sink, publish))
 		}()
 	}
 	wg.Wait()
