@@ -57,7 +57,7 @@ func (p *partial) Fold(r types.Row) { p.g.add(p.batch, r) }
 
 // Fork returns a partial aggregate another goroutine can fold into.
 func (a *Aggregate) Fork() Folder {
-	return &partial{g: Grouping{Keys: a.Keys, Aggs: a.Aggs}, batch: window.NewTable()}
+	return &partial{g: Grouping{Keys: a.Keys, Cols: a.Cols, Aggs: a.Aggs}, batch: window.NewTable()}
 }
 
 // Join merges a forked partial into the open batch and empties it.
@@ -120,8 +120,8 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 		}
 		t := a.panes.Window(w, a.Aggs)
 		var groups []*window.Group
-		for k := range changed.Groups {
-			groups = append(groups, t.Groups[k])
+		for g := range changed.All() {
+			groups = append(groups, t.Lookup(g.Enc()))
 		}
 		window.SortGroups(groups)
 		if rows := a.rows(groups, w, false); len(rows) > 0 {

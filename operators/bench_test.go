@@ -40,7 +40,7 @@ func wordCount(spec window.Spec, sink Operator) Operator {
 	count, _ := agg.New("count", nil, false)
 	// As the planner builds `SELECT word, COUNT(*) ... GROUP BY word`:
 	// the flatMap emits just the word, folded straight into the aggregate.
-	a := &Aggregate{Grouping: Grouping{Keys: []expr.Func{expr.Column(0)}, Aggs: []agg.Func{count}}, Window: spec, Next: sink}
+	a := &Aggregate{Grouping: Grouping{Keys: []expr.Func{expr.Column(0)}, Cols: []int{0}, Aggs: []agg.Func{count}}, Window: spec, Next: sink}
 	return &SplitWords{Col: 0, WordOnly: true, Next: a}
 }
 

@@ -12,6 +12,9 @@ import (
 // the output rows (keys, aggregates, window_start, window_end).
 type Grouping struct {
 	Keys []expr.Func
+	// Cols, when set, says which keys are a column of the row as is
+	// (Cols[i] >= 0): the hot path reads it instead of calling Keys[i].
+	Cols []int
 	Aggs []agg.Func
 
 	key []types.Value
@@ -36,7 +39,21 @@ func (g *Grouping) encode(r types.Row) []byte {
 
 // add folds r into its group of t and returns the group.
 func (g *Grouping) add(t *window.Table, r types.Row) *window.Group {
-	grp := t.Get(g.encode(r), g.key, len(g.Aggs))
+	var grp *window.Group
+	if len(g.Keys) == 1 {
+		// The common single key stays on the stack: storing it in g.key
+		// costs a GC write barrier per row.
+		var key [1]types.Value
+		if len(g.Cols) == 1 && g.Cols[0] >= 0 {
+			key[0] = r[g.Cols[0]]
+		} else {
+			key[0] = g.Keys[0](r)
+		}
+		g.buf = types.AppendKey(g.buf[:0], key[0])
+		grp = t.Get(g.buf, key[:], len(g.Aggs))
+	} else {
+		grp = t.Get(g.encode(r), g.key, len(g.Aggs))
+	}
 	g.fold(grp, r)
 	return grp
 }

@@ -19,18 +19,17 @@ type Running struct {
 
 	table    *window.Table
 	lastSeen map[string]time.Time
-	changed  map[string]bool
+	changed  map[*window.Group]bool
 	start    time.Time
 }
 
 func (r *Running) Push(rows []types.Row) error {
 	if r.table == nil {
 		r.table = window.NewTable()
-		r.changed = map[string]bool{}
+		r.changed = map[*window.Group]bool{}
 	}
 	for _, row := range rows {
-		r.add(r.table, row)
-		r.changed[string(r.buf)] = true
+		r.changed[r.add(r.table, row)] = true
 	}
 	return nil
 }
@@ -43,11 +42,11 @@ func (r *Running) EndBatch(b *BatchEnd) error {
 		r.lastSeen = map[string]time.Time{}
 	}
 	var groups []*window.Group
-	for k := range r.changed {
-		groups = append(groups, r.table.Groups[k])
-		r.lastSeen[k] = b.Time
+	for g := range r.changed {
+		groups = append(groups, g)
+		r.lastSeen[g.Enc()] = b.Time
 	}
-	r.changed = map[string]bool{}
+	clear(r.changed)
 	window.SortGroups(groups)
 	w := types.Window{Start: r.start, End: b.Time}
 	if rows := r.rows(groups, w, false); len(rows) > 0 {
@@ -59,7 +58,7 @@ func (r *Running) EndBatch(b *BatchEnd) error {
 		for k, t := range r.lastSeen {
 			if !t.Add(r.Timeout).After(b.Time) {
 				delete(r.lastSeen, k)
-				delete(r.table.Groups, k)
+				r.table.Delete(k)
 			}
 		}
 	}

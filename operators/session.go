@@ -120,8 +120,8 @@ func (s *Session) EndBatch(b *BatchEnd) error {
 		// A batch's rows arrived somewhere in [Start, Time): the session
 		// starts at Start and lasts a gap past Time, so it closes only
 		// after a whole gap without rows.
-		for k, g := range s.staged.Groups {
-			sess := s.place(k, g.Key, b.Start.UnixNano(), b.Time.UnixNano(), math.MinInt64)
+		for g := range s.staged.All() {
+			sess := s.place(g.Enc(), g.Key, b.Start.UnixNano(), b.Time.UnixNano(), math.MinInt64)
 			for i, f := range s.Aggs {
 				f.Merge(&sess.grp.States[i], &g.States[i])
 			}

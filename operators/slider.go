@@ -81,16 +81,16 @@ func (s *slider) flip() {
 // back, sorted by key. They are allocated in two slabs, not one object per
 // group, as a sliding window emits its whole content every slide.
 func (s *slider) groups() []*window.Group {
-	var front, back map[string]*window.Group
+	front, back := window.NewTable(), window.NewTable()
 	if len(s.front) > 0 {
-		front = s.front[0].Groups
+		front = s.front[0]
 	}
 	if s.backSum != nil {
-		back = s.backSum.Groups
+		back = s.backSum
 	}
-	n := len(front)
-	for k := range back {
-		if _, ok := front[k]; !ok {
+	n := front.Len()
+	for g := range back.All() {
+		if front.Lookup(g.Enc()) == nil {
 			n++
 		}
 	}
@@ -110,11 +110,11 @@ func (s *slider) groups() []*window.Group {
 		}
 		out = append(out, g)
 	}
-	for k, g := range front {
-		add(g, back[k])
+	for g := range front.All() {
+		add(g, back.Lookup(g.Enc()))
 	}
-	for k, g := range back {
-		if _, ok := front[k]; !ok {
+	for g := range back.All() {
+		if front.Lookup(g.Enc()) == nil {
 			add(g, nil)
 		}
 	}

@@ -69,6 +69,18 @@ func (s *scope) lookupExpr(e parser.Expr) int {
 	return -1
 }
 
+// columnIndex is the column of sc that e reads as is (what compile turns
+// into expr.Column), or -1 if e computes something.
+func columnIndex(e parser.Expr, sc *scope) int {
+	if i := sc.lookupExpr(e); i >= 0 {
+		return i
+	}
+	if c, ok := e.(*parser.ColumnRef); ok {
+		return sc.lookup(c.Name)
+	}
+	return -1
+}
+
 // compile turns an AST expression into a Func over rows of sc.
 func (p *planning) compile(e parser.Expr, sc *scope) (expr.Func, error) {
 	if i := sc.lookupExpr(e); i >= 0 {

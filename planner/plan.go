@@ -181,6 +181,7 @@ type Aggregate struct {
 	// Changes is EMIT CHANGES: updated rows every batch.
 	Changes bool
 	keyFns  []expr.Func
+	keyCols []int
 	aggFns  []agg.Func
 	timeFn  expr.Func
 }
@@ -250,7 +251,7 @@ func (a *Aggregate) Describe() string {
 }
 
 func (a *Aggregate) operator(next operators.Operator) operators.Operator {
-	g := operators.Grouping{Keys: a.keyFns, Aggs: a.aggFns}
+	g := operators.Grouping{Keys: a.keyFns, Cols: a.keyCols, Aggs: a.aggFns}
 	var event *operators.EventWatermark
 	if a.timeFn != nil {
 		event = &operators.EventWatermark{Time: a.timeFn, Lateness: a.Time.Lateness}

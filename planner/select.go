@@ -571,6 +571,7 @@ func (p *planning) aggregate(sel *parser.Select, in *scope, win timing) (*Aggreg
 		}
 		a.Keys = append(a.Keys, g)
 		a.keyFns = append(a.keyFns, fn)
+		a.keyCols = append(a.keyCols, columnIndex(g, in))
 		name := ""
 		if c, ok := g.(*parser.ColumnRef); ok {
 			name = c.Name

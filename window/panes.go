@@ -92,8 +92,8 @@ func (p *Panes) Groups(w types.Window, keys map[string]bool, fs []agg.Func) []*G
 			if !ok {
 				continue
 			}
-			src, ok := t.Groups[k]
-			if !ok {
+			src := t.Lookup(k)
+			if src == nil {
 				continue
 			}
 			if g == nil {

@@ -47,7 +47,7 @@ func TestSlidingEqualsBruteForce(t *testing.T) {
 			}
 			w := spec.Ending(end)
 			got := map[string][2]int64{}
-			for _, g := range p.Window(w, fs).Groups {
+			for g := range p.Window(w, fs).All() {
 				got[g.Key[0].AsText()] = [2]int64{fs[0].Result(&g.States[0]).AsInt(), fs[1].Result(&g.States[1]).AsInt()}
 			}
 			want := map[string][2]int64{}

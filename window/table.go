@@ -1,6 +1,10 @@
 package window
 
 import (
+	"bytes"
+	"encoding/gob"
+	"hash/maphash"
+	"iter"
 	"sort"
 	"strings"
 
@@ -9,84 +13,289 @@ import (
 )
 
 // Group is one key's partial aggregates.
+//
+// The fields a lookup touches come first, in one cache line: a short
+// encoded key, the States header and, for the common one-aggregate query,
+// the state itself. A hit then costs the table slot and this line.
 type Group struct {
-	Key    []types.Value
+	nshort uint8    // len(enc) when it fits in short, else 0
+	short  [23]byte // enc, when short
 	States []agg.State
+	inline [1]agg.State // States of a one-aggregate group
+	Key    []types.Value
+
+	enc string // the encoded key (types.AppendKey of Key), the table's key
 }
 
-// Table maps encoded group keys to their groups. It is plain data: a
-// checkpoint can write it out and read it back.
-type Table struct {
-	Groups map[string]*Group
+// matches reports whether the group's encoded key is k.
+func (g *Group) matches(k []byte) bool {
+	if n := int(g.nshort); n > 0 {
+		return n == len(k) && string(g.short[:n]) == string(k)
+	}
+	return g.enc == string(k)
 }
+
+func (g *Group) setEnc(enc string) {
+	g.enc = enc
+	if len(enc) <= len(g.short) {
+		g.nshort = uint8(copy(g.short[:], enc))
+	}
+}
+
+// Enc is the group's encoded key: equal for equal keys, usable as a map
+// key by operators that track groups across tables.
+func (g *Group) Enc() string { return g.enc }
+
+// Table maps encoded group keys to their groups.
+//
+// It is the engine's hottest structure: every input row of a grouped query
+// is one lookup. A Go map keyed by string costs a hash, a probe, and a
+// comparison through the key's out-of-line bytes, then a pointer chase to
+// the group. Here the probe compares the full hash stored in the slot, so
+// only a real match touches the group, and groups, states and key bytes
+// are carved from slabs in creation order: the frequent keys, which come
+// first, sit together in memory.
+type Table struct {
+	slots []slot // open addressing, linear probing; len is a power of 2
+	n     int
+
+	groups []Group // slabs: the next groups, states and key values to hand out
+	states []agg.State
+	keys   []types.Value
+}
+
+type slot struct {
+	hash uint64
+	g    *Group // nil: empty
+}
+
+// seed is shared by every table so hashes carry over in merges.
+var seed = maphash.MakeSeed()
+
+func hashOf(k string) uint64 { return maphash.String(seed, k) }
 
 // NewTable returns an empty table.
-func NewTable() *Table { return &Table{Groups: make(map[string]*Group)} }
+func NewTable() *Table { return &Table{} }
 
 // Len is the number of groups.
-func (t *Table) Len() int { return len(t.Groups) }
+func (t *Table) Len() int { return t.n }
 
 // Get returns the group for the encoded key k, creating it with the key
 // values from key (copied) and nStates empty states if absent.
 func (t *Table) Get(k []byte, key []types.Value, nStates int) *Group {
-	if g, ok := t.Groups[string(k)]; ok {
-		return g
+	h := maphash.Bytes(seed, k)
+	if len(t.slots) > 0 {
+		mask := uint64(len(t.slots) - 1)
+		for i := h & mask; ; i = (i + 1) & mask {
+			s := &t.slots[i]
+			if s.g == nil {
+				break
+			}
+			if s.hash == h && s.g.matches(k) {
+				return s.g
+			}
+		}
 	}
-	g := newGroup(key, nStates)
-	t.Groups[string(k)] = g
+	g := t.alloc(nStates)
+	var enc string
+	enc, g.Key = cloneKey(k, key, t.keySlab(len(key)))
+	g.setEnc(enc)
+	t.insert(h, g)
 	return g
 }
 
-// newGroup allocates a group with a copy of key and nStates empty states.
-// The common shapes (one key, one or two aggregates) come in a single
-// allocation, so the group, its key and its states sit together in
-// memory: grouping is bound by cache misses on exactly these.
-func newGroup(key []types.Value, nStates int) *Group {
-	if len(key) == 1 && nStates <= 2 {
-		a := &struct {
-			g   Group
-			key [1]types.Value
-			st  [2]agg.State
-		}{}
-		a.key[0] = cloneValue(key[0])
-		a.g.Key, a.g.States = a.key[:], a.st[:nStates:nStates]
-		return &a.g
+// Lookup returns the group with encoded key k, or nil.
+func (t *Table) Lookup(k string) *Group {
+	if i, ok := t.find(hashOf(k), k); ok {
+		return t.slots[i].g
 	}
-	return &Group{Key: CloneKey(key), States: make([]agg.State, nStates)}
+	return nil
 }
 
-func cloneValue(v types.Value) types.Value {
-	if v.Kind() == types.KindText {
-		return types.Text(strings.Clone(v.AsText()))
+func (t *Table) find(h uint64, k string) (uint64, bool) {
+	if len(t.slots) == 0 {
+		return 0, false
 	}
-	return v
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.g == nil {
+			return 0, false
+		}
+		if s.hash == h && s.g.enc == k {
+			return i, true
+		}
+	}
+}
+
+// Delete removes the group with encoded key k, if present.
+func (t *Table) Delete(k string) {
+	i, ok := t.find(hashOf(k), k)
+	if !ok {
+		return
+	}
+	// Backward-shift deletion: pull later entries of the probe run into
+	// the hole unless that would move one before its home slot, so lookups
+	// never need tombstones.
+	mask := uint64(len(t.slots) - 1)
+	for j := (i + 1) & mask; t.slots[j].g != nil; j = (j + 1) & mask {
+		home := t.slots[j].hash & mask
+		if (j-home)&mask >= (j-i)&mask {
+			t.slots[i] = t.slots[j]
+			i = j
+		}
+	}
+	t.slots[i] = slot{}
+	t.n--
+}
+
+// All yields every group, in no particular order.
+func (t *Table) All() iter.Seq[*Group] {
+	return func(yield func(*Group) bool) {
+		for i := range t.slots {
+			if g := t.slots[i].g; g != nil && !yield(g) {
+				return
+			}
+		}
+	}
+}
+
+func (t *Table) insert(h uint64, g *Group) {
+	if (t.n+1)*4 > len(t.slots)*3 {
+		t.grow()
+	}
+	mask := uint64(len(t.slots) - 1)
+	i := h & mask
+	for t.slots[i].g != nil {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = slot{hash: h, g: g}
+	t.n++
+}
+
+func (t *Table) grow() {
+	old := t.slots
+	size := 8
+	if len(old) > 0 {
+		size = len(old) * 2
+	}
+	t.slots = make([]slot, size)
+	mask := uint64(size - 1)
+	for _, s := range old {
+		if s.g == nil {
+			continue
+		}
+		i := s.hash & mask
+		for t.slots[i].g != nil {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = s
+	}
+}
+
+// slabChunk is how many groups the next slab holds: small tables (a
+// per-batch table of a few keys) stay small, big ones allocate rarely.
+func (t *Table) slabChunk() int {
+	return min(max(4, t.n), 256)
+}
+
+// alloc hands out a group with nStates empty states from the slabs.
+func (t *Table) alloc(nStates int) *Group {
+	if len(t.groups) == 0 {
+		t.groups = make([]Group, t.slabChunk())
+	}
+	g := &t.groups[0]
+	t.groups = t.groups[1:]
+	if nStates == 1 {
+		g.States = g.inline[:]
+	} else if nStates > 0 {
+		if len(t.states) < nStates {
+			t.states = make([]agg.State, t.slabChunk()*nStates)
+		}
+		g.States = t.states[:nStates:nStates]
+		t.states = t.states[nStates:]
+	}
+	return g
+}
+
+func (t *Table) keySlab(n int) []types.Value {
+	if n == 0 {
+		return nil
+	}
+	if len(t.keys) < n {
+		t.keys = make([]types.Value, t.slabChunk()*n)
+	}
+	out := t.keys[:n:n]
+	t.keys = t.keys[n:]
+	return out
+}
+
+// adopt adds g, owned by another table, under its own key and fresh
+// states from the slabs.
+func (t *Table) adopt(h uint64, src *Group, nStates int) *Group {
+	g := t.alloc(nStates)
+	g.Key = src.Key
+	g.setEnc(src.enc)
+	t.insert(h, g)
+	return g
+}
+
+// cloneKey copies the encoded key and the key values into one string, so
+// a group neither keeps alive the input line a word was cut from nor
+// costs more than one allocation for its key. The values go into dst.
+func cloneKey(k []byte, key []types.Value, dst []types.Value) (string, []types.Value) {
+	if len(key) == 1 && key[0].Kind() == types.KindText {
+		// The encoding of a text key ends with the text itself.
+		enc := string(k)
+		dst[0] = types.Text(enc[len(enc)-len(key[0].AsText()):])
+		return enc, dst
+	}
+	var b strings.Builder
+	b.Grow(len(k) + textLen(key))
+	b.Write(k)
+	for _, v := range key {
+		if v.Kind() == types.KindText {
+			b.WriteString(v.AsText())
+		}
+	}
+	s := b.String()
+	enc, rest := s[:len(k)], s[len(k):]
+	for i, v := range key {
+		if v.Kind() == types.KindText {
+			n := len(v.AsText())
+			v, rest = types.Text(rest[:n]), rest[n:]
+		}
+		dst[i] = v
+	}
+	return enc, dst
+}
+
+func textLen(key []types.Value) int {
+	n := 0
+	for _, v := range key {
+		if v.Kind() == types.KindText {
+			n += len(v.AsText())
+		}
+	}
+	return n
 }
 
 // MergeInto folds every group of t into dst with the aggregate functions
 // fs, creating groups in dst as needed.
 func (t *Table) MergeInto(dst *Table, fs []agg.Func) {
-	// Groups new to dst are carved from two slabs, not allocated one by
-	// one: sliding windows merge whole panes every slide.
-	var slab []Group
-	var states []agg.State
-	if len(dst.Groups) == 0 {
-		slab = make([]Group, len(t.Groups))
-		states = make([]agg.State, len(t.Groups)*len(fs))
-	}
-	for k, g := range t.Groups {
-		d, ok := dst.Groups[k]
-		if !ok {
-			if len(slab) > 0 && len(states) >= len(fs) {
-				d, slab = &slab[0], slab[1:]
-				d.Key, d.States = g.Key, states[:len(fs):len(fs)]
-				states = states[len(fs):]
-			} else {
-				d = &Group{Key: g.Key, States: make([]agg.State, len(g.States))}
-			}
-			dst.Groups[k] = d
+	for i := range t.slots {
+		s := &t.slots[i]
+		if s.g == nil {
+			continue
+		}
+		var d *Group
+		if j, ok := dst.find(s.hash, s.g.enc); ok {
+			d = dst.slots[j].g
+		} else {
+			d = dst.adopt(s.hash, s.g, len(fs))
 		}
 		for i, f := range fs {
-			f.Merge(&d.States[i], &g.States[i])
+			f.Merge(&d.States[i], &s.g.States[i])
 		}
 	}
 }
@@ -94,8 +303,8 @@ func (t *Table) MergeInto(dst *Table, fs []agg.Func) {
 // Sorted returns the groups ordered by key, so results come out in a
 // stable order when the query has no ORDER BY.
 func (t *Table) Sorted() []*Group {
-	out := make([]*Group, 0, len(t.Groups))
-	for _, g := range t.Groups {
+	out := make([]*Group, 0, t.n)
+	for g := range t.All() {
 		out = append(out, g)
 	}
 	SortGroups(out)
@@ -120,7 +329,47 @@ func SortGroups(gs []*Group) {
 func CloneKey(key []types.Value) []types.Value {
 	out := make([]types.Value, len(key))
 	for i, v := range key {
-		out[i] = cloneValue(v)
+		if v.Kind() == types.KindText {
+			v = types.Text(strings.Clone(v.AsText()))
+		}
+		out[i] = v
 	}
 	return out
+}
+
+// savedGroup is a group as a checkpoint stores it; the encoded key is
+// derived from the key values on the way back.
+type savedGroup struct {
+	Key    []types.Value
+	States []agg.State
+}
+
+// GobEncode writes the groups, so window state can be checkpointed.
+func (t *Table) GobEncode() ([]byte, error) {
+	gs := make([]savedGroup, 0, t.n)
+	for g := range t.All() {
+		gs = append(gs, savedGroup{g.Key, g.States})
+	}
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(gs)
+	return buf.Bytes(), err
+}
+
+// GobDecode reads groups written by GobEncode.
+func (t *Table) GobDecode(b []byte) error {
+	var gs []savedGroup
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&gs); err != nil {
+		return err
+	}
+	*t = Table{}
+	var k []byte
+	for _, s := range gs {
+		k = k[:0]
+		for _, v := range s.Key {
+			k = types.AppendKey(k, v)
+		}
+		g := t.Get(k, s.Key, len(s.States))
+		copy(g.States, s.States)
+	}
+	return nil
 }

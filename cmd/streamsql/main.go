@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -54,6 +55,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.batch, "batch", time.Second, "micro-batch interval, e.g. 500ms, 1s")
 	fs.StringVar(&o.output, "output", "table", "result format: table, jsonl or csv")
 	fs.BoolVar(&o.once, "once", false, "read the sources as they are now, as one batch, print the result and exit")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
 	fs.StringVar(&o.http, "http", "", "serve the dashboard, query API and /metrics on `addr` (host:port; no host means 127.0.0.1); with -e/-f while they run")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -76,6 +78,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if o.batch <= 0 {
 		fmt.Fprintf(stderr, "streamsql: --batch must be positive, got %s\n", o.batch)
 		return 2
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "streamsql: --cpuprofile: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
 	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr})
 	if o.http != "" {
