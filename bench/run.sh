@@ -68,7 +68,7 @@ die() {
 # ---- build ----
 log "building streamsql and the bench helpers into $BIN"
 go build -o "$BIN/streamsql" ./cmd/streamsql || die "go build ./cmd/streamsql failed"
-go build -o "$BIN/" ./bench/baseline/wordcount ./bench/baseline/sensors ./bench/compare ./bench/report ./bench/timeit ||
+go build -o "$BIN/" ./bench/baseline/wordcount ./bench/baseline/sensors ./bench/compare ./bench/report ./bench/timeit ./bench/live ||
 	die "go build ./bench/... failed"
 
 # ---- timer: GNU time if it is there, else the Go wrapper ----
@@ -283,6 +283,27 @@ n2=$(wc -l <"$RUN/sl-streamsql.out")
 SECS=$T_SECS RSS=$T_RSS FAIL=$T_FAIL row e "$WL" "streamsql WINDOW 60s (tumbling)" tumbling "$ROWS" rows "$c1 fastjson; $n1 rows out"
 SECS=$L_SECS RSS=$L_RSS FAIL=$L_FAIL row e "$WL" "streamsql WINDOW 60s SLIDE 1s" sliding "$ROWS" rows "$c2 fastjson; $n2 rows out"
 
+# ---- (c) live sustained throughput, (d) latency ----
+LIVE=$RUN/live.tsv
+: >"$LIVE"
+if [ "$MODE" = quick ]; then
+	TRIAL=3s LAT_SECS=3
+else
+	TRIAL=6s LAT_SECS=10
+fi
+log "(c) live: highest generate() rate a 1 s-batch windowed GROUP BY keeps up with (trials of $TRIAL)"
+if out=$("$BIN/live" throughput -trial "$TRIAL" 2> >(sed 's/^/    /' >&2)); then
+	printf 'c\t%s\n' "$out" >>"$LIVE"
+else
+	log "    (c) failed"
+fi
+log "(d) latency at 100 k rows/s over a TCP socket, 100 ms batches, ${LAT_SECS}s"
+if out=$("$BIN/live" latency -rate 100000 -batch 100ms -seconds "$LAT_SECS" 2> >(sed 's/^/    /' >&2)); then
+	printf 'd\t%s\n' "$out" >>"$LIVE"
+else
+	log "    (d) failed"
+fi
+
 # ---- report ----
 GOV=$(go version | cut -d' ' -f3-)
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
@@ -295,7 +316,7 @@ RESULTS=$BASE/results.md
 	echo "Data: text $TEXT_BYTES bytes, $WORDS words; JSON $JSON_BYTES bytes, $ROWS rows. Timer: $TIMER_NAME."
 	echo "streamsql at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (with uncommitted changes)')."
 	echo
-	"$BIN/report" "$TSV"
+	"$BIN/report" "$TSV" "$LIVE"
 	echo
 	echo "Checks:"
 	echo

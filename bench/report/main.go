@@ -1,7 +1,7 @@
 // Command report turns the measurements of bench/run.sh into a Markdown
 // table and the verdict on the targets.
 //
-//	report RESULTS.tsv
+//	report RESULTS.tsv [LIVE.tsv]
 //
 // Each line of RESULTS.tsv has tab-separated fields:
 //
@@ -12,6 +12,11 @@
 // sliding (workload e, where the ratio is taken against tumbling); units
 // is how many words or rows the input holds; seconds and rss_kb are "-"
 // for a tool that did not run, and check then says why.
+//
+// LIVE.tsv holds what bench/live printed, after the workload id:
+//
+//	c  sustained_rows_per_s  first_failing_rate
+//	d  p50_ms  p99_ms  max_ms  rows
 package main
 
 import (
@@ -33,8 +38,8 @@ type result struct {
 func (r result) rate() float64 { return r.units / max(r.seconds, 0.005) }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: report RESULTS.tsv")
+	if len(os.Args) < 2 || len(os.Args) > 3 {
+		fmt.Fprintln(os.Stderr, "usage: report RESULTS.tsv [LIVE.tsv]")
 		os.Exit(2)
 	}
 	rs, err := load(os.Args[1])
@@ -44,9 +49,62 @@ func main() {
 	}
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
+	live := map[string][]string{}
+	if len(os.Args) == 3 {
+		data, err := os.ReadFile(os.Args[2])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "report:", err)
+			os.Exit(1)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			if f := strings.Split(line, "\t"); len(f) > 1 {
+				live[f[0]] = f[1:]
+			}
+		}
+	}
 	table(w, rs)
 	fmt.Fprintln(w)
+	liveTable(w, live)
+	fmt.Fprintln(w)
 	targets(w, rs)
+	liveTargets(w, live)
+}
+
+func num(fields []string, i int) float64 {
+	if i >= len(fields) {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(fields[i], 64)
+	return f
+}
+
+func liveTable(w *bufio.Writer, live map[string][]string) {
+	fmt.Fprintln(w, "| live workload | result |")
+	fmt.Fprintln(w, "| --- | --- |")
+	if c, ok := live["c"]; ok {
+		fmt.Fprintf(w, "| (c) sustained throughput: generate(kind => 'sensors') into `GROUP BY sensor WINDOW 10s`, 1 s batches | %srows/s kept up (every batch got >= 97%% of its rows and closed within the interval); %srows/s fell behind |\n",
+			human(num(c, 0)), human(num(c, 1)))
+	} else {
+		fmt.Fprintln(w, "| (c) sustained throughput | not measured |")
+	}
+	if d, ok := live["d"]; ok {
+		fmt.Fprintf(w, "| (d) latency, 100 k rows/s of CSV over TCP, 100 ms batches, from a row's write to the emission holding it | p50 %.1f ms, p99 %.1f ms, max %.1f ms over %s rows |\n",
+			num(d, 0), num(d, 1), num(d, 2), human(num(d, 3)))
+	} else {
+		fmt.Fprintln(w, "| (d) latency | not measured |")
+	}
+}
+
+func liveTargets(w *bufio.Writer, live map[string][]string) {
+	if d, ok := live["d"]; ok {
+		verdict := "MISSES"
+		if num(d, 1) < 150 {
+			verdict = "MEETS"
+		}
+		fmt.Fprintf(w, "- (d) latency p99 at 100 k rows/s with 100 ms batches < 150 ms: %s (%.1f ms)\n", verdict, num(d, 1))
+	} else {
+		fmt.Fprintln(w, "- (d) latency p99 < 150 ms: not measured")
+	}
 }
 
 func load(path string) ([]result, error) {
