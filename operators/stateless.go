@@ -30,7 +30,13 @@ func (f *Filter) EndBatch(b *BatchEnd) error { return f.Next.EndBatch(b) }
 // Project computes a new row of Exprs from each row.
 type Project struct {
 	Exprs []expr.Func
+	// Reuse says the input rows belong to this operator alone (an
+	// aggregate's fresh output), so results may overwrite them: a big
+	// emission, such as a sliding window's, then needs no second copy.
+	Reuse bool
 	Next  Operator
+
+	tmp []types.Value
 }
 
 func (p *Project) Push(rows []types.Row) error {
@@ -38,6 +44,20 @@ func (p *Project) Push(rows []types.Row) error {
 		return nil
 	}
 	w := len(p.Exprs)
+	if p.Reuse && w <= len(rows[0]) {
+		if p.tmp == nil {
+			p.tmp = make([]types.Value, w)
+		}
+		for i, r := range rows {
+			// Every expression reads the input row before any is
+			// overwritten.
+			for j, e := range p.Exprs {
+				p.tmp[j] = e(r)
+			}
+			rows[i] = r[:copy(r, p.tmp):w]
+		}
+		return p.Next.Push(rows)
+	}
 	arena := make([]types.Value, len(rows)*w)
 	out := make([]types.Row, len(rows))
 	for i, r := range rows {

@@ -287,7 +287,22 @@ func (p *Project) Describe() string {
 	return s
 }
 func (p *Project) operator(next operators.Operator) operators.Operator {
-	return &operators.Project{Exprs: p.fns, Next: next}
+	return &operators.Project{Exprs: p.fns, Reuse: ownsRows(p.input), Next: next}
+}
+
+// ownsRows reports whether the rows n emits are made fresh for its one
+// consumer: an aggregate's results, possibly filtered by HAVING.
+func ownsRows(n Node) bool {
+	for {
+		switch x := n.(type) {
+		case *Filter:
+			n = x.input
+		case *Aggregate:
+			return true
+		default:
+			return false
+		}
+	}
 }
 
 // Distinct drops duplicate result rows within an emission.

@@ -19,7 +19,7 @@ func init() {
 
 type jsonlSink struct {
 	w      io.Writer
-	buf    []byte // one result, written with a single Write
+	buf    []byte // up to jsonlChunk of a result, written with one Write
 	obj    jsonObjects
 	closed bool
 }
@@ -33,13 +33,22 @@ func (s *jsonlSink) Write(r *types.Result) error {
 	for _, row := range r.Rows {
 		b = s.obj.appendRow(b, row)
 		b = append(b, '\n')
+		if len(b) >= jsonlChunk {
+			// A huge result (a --once run's sliding windows) is written
+			// in whole lines as it is encoded, not held twice in memory.
+			if _, err := s.w.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
 	}
 	_, err := s.w.Write(b)
-	if cap(b) <= 1<<20 {
-		s.buf = b // keep for reuse unless one huge result grew it
-	}
+	s.buf = b
 	return err
 }
+
+// jsonlChunk is the most a result's encoding is held before writing.
+const jsonlChunk = 1 << 20
 
 func (s *jsonlSink) Close() error {
 	s.closed = true
