@@ -46,6 +46,14 @@ func (a *Aggregate) Fold(r types.Row) {
 	a.add(a.batch, r)
 }
 
+// FoldTexts folds one-column text rows (SplitWords' words) at once.
+func (a *Aggregate) FoldTexts(texts []string) {
+	if a.batch == nil {
+		a.batch = window.NewTable()
+	}
+	a.addTexts(a.batch, texts)
+}
+
 // partial is a forked Aggregate's state: its own grouping buffers and
 // batch table, folded on another goroutine.
 type partial struct {
@@ -54,6 +62,8 @@ type partial struct {
 }
 
 func (p *partial) Fold(r types.Row) { p.g.add(p.batch, r) }
+
+func (p *partial) FoldTexts(texts []string) { p.g.addTexts(p.batch, texts) }
 
 // Fork returns a partial aggregate another goroutine can fold into.
 func (a *Aggregate) Fork() Folder {

@@ -19,6 +19,46 @@ type Grouping struct {
 
 	key []types.Value
 	buf []byte
+
+	// addTexts' scratch
+	ends   []int32
+	vals   []types.Value
+	groups []*window.Group
+	row    types.Row
+}
+
+// addTexts folds one-column rows holding the given texts, when the only
+// key is that column (the word count): their lookups go to the table
+// together (window.Table.GetMany).
+func (g *Grouping) addTexts(t *window.Table, texts []string) {
+	if len(g.Cols) != 1 || g.Cols[0] != 0 {
+		row := types.Row{types.Null}
+		for _, s := range texts {
+			row[0] = types.Text(s)
+			g.add(t, row)
+		}
+		return
+	}
+	buf, ends, vals := g.buf[:0], g.ends[:0], g.vals[:0]
+	for _, s := range texts {
+		v := types.Text(s)
+		buf = types.AppendKey(buf, v)
+		ends = append(ends, int32(len(buf)))
+		vals = append(vals, v)
+	}
+	if cap(g.groups) < len(texts) {
+		g.groups = make([]*window.Group, len(texts))
+	}
+	groups := g.groups[:len(texts)]
+	t.GetMany(buf, ends, vals, len(g.Aggs), groups)
+	if g.row == nil {
+		g.row = make(types.Row, 1)
+	}
+	for i, grp := range groups {
+		g.row[0] = vals[i]
+		g.fold(grp, g.row)
+	}
+	g.buf, g.ends, g.vals = buf, ends, vals
 }
 
 // encode computes r's group key into g.key and returns its encoding, valid

@@ -163,9 +163,26 @@ func (s *SplitWords) Push(rows []types.Row) error {
 	return s.Next.Push(out)
 }
 
+// TextFolder is a Folder that also takes many one-column text rows at
+// once, given as their texts: a keyed aggregate then looks their groups up
+// together.
+type TextFolder interface {
+	Folder
+	FoldTexts(texts []string)
+}
+
+// foldRun is how many words SplitWords hands a TextFolder at a time:
+// enough to overlap the cache misses of their lookups, few enough that
+// their keys stay in the cache.
+const foldRun = 256
+
 // fold is Push for a Folder downstream: the word count's hot loop, with
 // no row allocated per word.
 func (s *SplitWords) fold(rows []types.Row, f Folder) {
+	if tf, ok := f.(TextFolder); ok {
+		s.foldTexts(rows, tf)
+		return
+	}
 	word := make(types.Row, 1)
 	for _, r := range rows {
 		v := r[s.Col]
@@ -180,6 +197,30 @@ func (s *SplitWords) fold(rows []types.Row, f Folder) {
 			word[0] = types.Text(line[i:j])
 			f.Fold(word)
 		}
+	}
+}
+
+func (s *SplitWords) foldTexts(rows []types.Row, f TextFolder) {
+	words := make([]string, 0, foldRun)
+	for _, r := range rows {
+		v := r[s.Col]
+		if v.IsNull() {
+			continue
+		}
+		line := v.AsText()
+		if v.Kind() != types.KindText {
+			line = v.String()
+		}
+		for i, j := nextWord(line, 0); i < j; i, j = nextWord(line, j) {
+			words = append(words, line[i:j])
+			if len(words) == foldRun {
+				f.FoldTexts(words)
+				words = words[:0]
+			}
+		}
+	}
+	if len(words) > 0 {
+		f.FoldTexts(words)
 	}
 }
 

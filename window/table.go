@@ -62,6 +62,9 @@ type Table struct {
 	groups []Group // slabs: the next groups, states and key values to hand out
 	states []agg.State
 	keys   []types.Value
+
+	hashes []uint64 // GetMany's scratch
+	sink   uint64   // keeps GetMany's touching loads from being optimised away
 }
 
 type slot struct {
@@ -83,7 +86,10 @@ func (t *Table) Len() int { return t.n }
 // Get returns the group for the encoded key k, creating it with the key
 // values from key (copied) and nStates empty states if absent.
 func (t *Table) Get(k []byte, key []types.Value, nStates int) *Group {
-	h := maphash.Bytes(seed, k)
+	return t.get(maphash.Bytes(seed, k), k, key, nStates)
+}
+
+func (t *Table) get(h uint64, k []byte, key []types.Value, nStates int) *Group {
 	if len(t.slots) > 0 {
 		mask := uint64(len(t.slots) - 1)
 		for i := h & mask; ; i = (i + 1) & mask {
@@ -102,6 +108,56 @@ func (t *Table) Get(k []byte, key []types.Value, nStates int) *Group {
 	g.setEnc(enc)
 	t.insert(h, g)
 	return g
+}
+
+// GetMany is Get for a run of single-column keys: out[i] is the group of
+// the encoded key enc[ends[i-1]:ends[i]] whose value is vals[i].
+//
+// Looking keys up one by one, each lookup waits for its cache misses (the
+// slot, then the group) before the next starts. Here every key's slot is
+// touched first, then every candidate group, so the misses of the whole
+// run are in flight together; the exact lookups that follow hit the cache.
+func (t *Table) GetMany(enc []byte, ends []int32, vals []types.Value, nStates int, out []*Group) {
+	hs := t.hashes[:0]
+	start := int32(0)
+	for _, end := range ends {
+		hs = append(hs, maphash.Bytes(seed, enc[start:end]))
+		start = end
+	}
+	t.hashes = hs
+	if len(t.slots) > 0 {
+		mask := uint64(len(t.slots) - 1)
+		var sink uint64
+		for _, h := range hs {
+			sink += t.slots[h&mask].hash
+		}
+		for i, h := range hs {
+			var c *Group
+			for j := h & mask; ; j = (j + 1) & mask {
+				s := &t.slots[j]
+				if s.g == nil {
+					break
+				}
+				if s.hash == h {
+					c = s.g
+					sink += uint64(c.nshort)
+					break
+				}
+			}
+			out[i] = c
+		}
+		t.sink += sink
+	} else {
+		clear(out[:len(hs)])
+	}
+	start = 0
+	for i, end := range ends {
+		k := enc[start:end]
+		if g := out[i]; g == nil || !g.matches(k) {
+			out[i] = t.get(hs[i], k, vals[i:i+1], nStates)
+		}
+		start = end
+	}
 }
 
 // Lookup returns the group with encoded key k, or nil.

@@ -82,3 +82,40 @@ func TestTableKeyCopied(t *testing.T) {
 		t.Fatalf("key = %q, want hello", got)
 	}
 }
+
+// TestGetMany checks the batched lookup against one-by-one Get: runs with
+// repeated keys, keys new to the table, and a table that grows mid-run.
+func TestGetMany(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	many, one := NewTable(), NewTable()
+	var enc []byte
+	var ends []int32
+	var vals []types.Value
+	for run := 0; run < 300; run++ {
+		enc, ends, vals = enc[:0], ends[:0], vals[:0]
+		n := rng.Intn(300)
+		for i := 0; i < n; i++ {
+			v := types.Text(fmt.Sprintf("w%d", rng.Intn(1+run*20)))
+			enc = types.AppendKey(enc, v)
+			ends = append(ends, int32(len(enc)))
+			vals = append(vals, v)
+		}
+		out := make([]*Group, n)
+		many.GetMany(enc, ends, vals, 1, out)
+		for i, g := range out {
+			if g.Key[0].AsText() != vals[i].AsText() {
+				t.Fatalf("run %d: key %d is %v, got the group of %v", run, i, vals[i], g.Key[0])
+			}
+			g.States[0].N++
+			one.Get(types.AppendKey(nil, vals[i]), vals[i:i+1], 1).States[0].N++
+		}
+	}
+	if many.Len() != one.Len() {
+		t.Fatalf("GetMany made %d groups, Get %d", many.Len(), one.Len())
+	}
+	for g := range one.All() {
+		if m := many.Lookup(g.Enc()); m == nil || m.States[0].N != g.States[0].N {
+			t.Fatalf("key %v: GetMany group %+v, Get counted %d", g.Key, m, g.States[0].N)
+		}
+	}
+}
