@@ -83,7 +83,9 @@ type SplitWords struct {
 	WordOnly bool
 	Next     Operator
 
-	fork Folder // the helper goroutine's partial state (see Push)
+	fork   Folder        // the helper goroutine's partial state (see Push)
+	helper chan struct{} // closed when the helper's chunk is folded; nil if none
+	turn   bool          // the next big chunk goes to the helper
 }
 
 // Folder is implemented by operators that consume a row completely
@@ -103,8 +105,8 @@ type Forker interface {
 	Join(Folder)
 }
 
-// forkMin is the chunk size from which splitting a chunk's lines between
-// two goroutines pays for the hand-off.
+// forkMin is the chunk size from which handing a chunk to another
+// goroutine pays for the hand-off.
 const forkMin = 256
 
 func (s *SplitWords) Push(rows []types.Row) error {
@@ -117,19 +119,26 @@ func (s *SplitWords) Push(rows []types.Row) error {
 			s.fold(rows, f)
 			return nil
 		}
-		// Split the lines between this goroutine and a helper folding
-		// into its own partial state, joined when the batch closes.
+		// Every other chunk goes to a helper goroutine folding into its
+		// own partial state, joined when the batch closes. Push returns
+		// while the helper works (the rows are ours once pushed), so this
+		// goroutine goes back for the next chunk instead of waiting: the
+		// two fold side by side while the source keeps reading.
+		s.turn = !s.turn
+		if !s.turn {
+			s.fold(rows, f)
+			return nil
+		}
+		s.waitHelper()
 		if s.fork == nil {
 			s.fork = fk.Fork()
 		}
-		half := len(rows) / 2
 		done := make(chan struct{})
+		s.helper = done
 		go func() {
-			s.fold(rows[half:], s.fork)
+			s.fold(rows, s.fork)
 			close(done)
 		}()
-		s.fold(rows[:half], f)
-		<-done
 		return nil
 	}
 	width := len(rows[0]) + 1
@@ -224,7 +233,18 @@ func (s *SplitWords) foldTexts(rows []types.Row, f TextFolder) {
 	}
 }
 
+// waitHelper waits until the helper goroutine, if any, has folded its
+// chunk. Each helper folds one chunk and ends, so a query abandoned
+// mid-batch leaves no goroutine behind.
+func (s *SplitWords) waitHelper() {
+	if s.helper != nil {
+		<-s.helper
+		s.helper = nil
+	}
+}
+
 func (s *SplitWords) EndBatch(b *BatchEnd) error {
+	s.waitHelper()
 	if s.fork != nil {
 		s.Next.(Forker).Join(s.fork)
 	}
