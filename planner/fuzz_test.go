@@ -321,3 +321,26 @@ func runGraph(t *testing.T, text string, g *planner.Graph) {
 		}
 	}
 }
+
+// BenchmarkPlan measures parsing and planning typical queries against
+// fz(), a typed source that touches neither files nor the network.
+func BenchmarkPlan(b *testing.B) {
+	for _, q := range []struct{ name, sql string }{
+		{"card", "SELECT word, COUNT(*) FROM fz() GROUP BY word WINDOW 10s"},
+		{"event-time", "SELECT line, COUNT(*), AVG(x), MAX(x), window_start FROM fz() WHERE x IS NOT NULL GROUP BY line WINDOW 1m SLIDE 10s EVENT TIME ts LATENESS 5s HAVING COUNT(*) > 2 ORDER BY line LIMIT 100"},
+		{"expressions", "SELECT upper(line) AS u, CASE WHEN n > 2 THEN 'big' ELSE 'small' END, n * 2 + 1, CAST(x AS BIGINT) FROM fz() WHERE line LIKE 'a%' AND n BETWEEN 1 AND 10"},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				st, err := parser.Parse(q.sql)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := planner.PlanSelect(st[0].(*parser.Select), q.sql, planner.Options{Batch: time.Second}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
