@@ -22,7 +22,6 @@ type Grouping struct {
 
 	// addTexts' scratch
 	ends   []int32
-	vals   []types.Value
 	groups []*window.Group
 	row    types.Row
 }
@@ -39,26 +38,24 @@ func (g *Grouping) addTexts(t *window.Table, texts []string) {
 		}
 		return
 	}
-	buf, ends, vals := g.buf[:0], g.ends[:0], g.vals[:0]
+	buf, ends := g.buf[:0], g.ends[:0]
 	for _, s := range texts {
-		v := types.Text(s)
-		buf = types.AppendKey(buf, v)
+		buf = types.AppendKey(buf, types.Text(s))
 		ends = append(ends, int32(len(buf)))
-		vals = append(vals, v)
 	}
 	if cap(g.groups) < len(texts) {
 		g.groups = make([]*window.Group, len(texts))
 	}
 	groups := g.groups[:len(texts)]
-	t.GetMany(buf, ends, vals, len(g.Aggs), groups)
+	t.GetMany(buf, ends, func(i int) types.Value { return types.Text(texts[i]) }, len(g.Aggs), groups)
 	if g.row == nil {
 		g.row = make(types.Row, 1)
 	}
 	for i, grp := range groups {
-		g.row[0] = vals[i]
+		g.row[0] = types.Text(texts[i])
 		g.fold(grp, g.row)
 	}
-	g.buf, g.ends, g.vals = buf, ends, vals
+	g.buf, g.ends = buf, ends
 }
 
 // encode computes r's group key into g.key and returns its encoding, valid

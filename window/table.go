@@ -111,13 +111,14 @@ func (t *Table) get(h uint64, k []byte, key []types.Value, nStates int) *Group {
 }
 
 // GetMany is Get for a run of single-column keys: out[i] is the group of
-// the encoded key enc[ends[i-1]:ends[i]] whose value is vals[i].
+// the encoded key enc[ends[i-1]:ends[i]]; keyOf(i) is its value, asked
+// for only when the group is new.
 //
 // Looking keys up one by one, each lookup waits for its cache misses (the
 // slot, then the group) before the next starts. Here every key's slot is
 // touched first, then every candidate group, so the misses of the whole
 // run are in flight together; the exact lookups that follow hit the cache.
-func (t *Table) GetMany(enc []byte, ends []int32, vals []types.Value, nStates int, out []*Group) {
+func (t *Table) GetMany(enc []byte, ends []int32, keyOf func(i int) types.Value, nStates int, out []*Group) {
 	hs := t.hashes[:0]
 	start := int32(0)
 	for _, end := range ends {
@@ -154,7 +155,7 @@ func (t *Table) GetMany(enc []byte, ends []int32, vals []types.Value, nStates in
 	for i, end := range ends {
 		k := enc[start:end]
 		if g := out[i]; g == nil || !g.matches(k) {
-			out[i] = t.get(hs[i], k, vals[i:i+1], nStates)
+			out[i] = t.get(hs[i], k, []types.Value{keyOf(i)}, nStates)
 		}
 		start = end
 	}

@@ -101,7 +101,7 @@ func TestGetMany(t *testing.T) {
 			vals = append(vals, v)
 		}
 		out := make([]*Group, n)
-		many.GetMany(enc, ends, vals, 1, out)
+		many.GetMany(enc, ends, func(i int) types.Value { return vals[i] }, 1, out)
 		for i, g := range out {
 			if g.Key[0].AsText() != vals[i].AsText() {
 				t.Fatalf("run %d: key %d is %v, got the group of %v", run, i, vals[i], g.Key[0])
