@@ -47,6 +47,10 @@ func joinRow(arena *[]types.Value, left, right types.Row, width int) types.Row {
 	o := (*arena)[:n:n]
 	*arena = (*arena)[n:]
 	copy(o, left)
-	copy(o[len(left):], right)
+	if right == nil {
+		clear(o[len(left):]) // the arena may hold a rejected pair's values
+	} else {
+		copy(o[len(left):], right)
+	}
 	return o
 }

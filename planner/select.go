@@ -10,6 +10,7 @@ import (
 	"github.com/streamsql/streamsql/operators"
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/tables"
 	"github.com/streamsql/streamsql/types"
 	"github.com/streamsql/streamsql/window"
 )
@@ -47,8 +48,17 @@ func PlanSelect(sel *parser.Select, text string, opts Options) (*Plan, error) {
 }
 
 func (p *planning) plan(sel *parser.Select) (*Plan, error) {
-	p.qualifiers(sel)
-	in, err := p.input(sel)
+	if len(sel.UnionAll) > 0 {
+		return p.union(sel)
+	}
+	var in *input
+	var err error
+	if len(sel.From.Joins) > 0 {
+		in, err = p.joinInput(sel)
+	} else {
+		p.qualifiers(sel)
+		in, err = p.input(sel)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -134,11 +144,18 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	for i := range kinds {
 		kinds[i] = outScope.cols[i].kind
 	}
-	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Key: proj.keys, Source: in.source, Upstream: in.upstream, Time: win.TimeSpec}
-	if in.source != nil {
+	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Key: proj.keys, Source: in.source, Upstream: in.upstream,
+		Inputs: in.inputs, Tables: in.tables, Time: win.TimeSpec}
+	switch {
+	case in.source != nil:
 		plan.Bounded = in.source.Bounded()
-	} else {
+	case in.upstream != nil:
 		plan.Bounded = in.upstream.Bounded
+	default:
+		plan.Bounded = true
+		for _, i := range in.inputs {
+			plan.Bounded = plan.Bounded && i.Bounded
+		}
 	}
 	return plan, nil
 }
@@ -195,7 +212,9 @@ type input struct {
 	node     Node
 	scope    *scope
 	source   sources.Source // set when reading a source
-	upstream *Plan          // set when reading a named stream
+	upstream *Plan          // set when reading a named stream or subquery
+	inputs   []*Plan        // set when joining two streams
+	tables   []*tables.Table
 }
 
 // input plans the FROM clause: the source (bound to the columns the query
@@ -204,6 +223,9 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 	in := &input{}
 	var avail types.Schema // the columns FROM offers
 	open, typed := false, true
+	if isTableCall(sel.From) {
+		return nil, p.errorf(sel.From.Pos, ErrUnsupported, "a table cannot be read on its own: join a stream with it (FROM stream JOIN table(...) ON ...)")
+	}
 	if sel.From.Source != nil {
 		src, err := p.openSource(sel.From.Source)
 		if err != nil {
@@ -213,7 +235,7 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 		sch := src.Schema()
 		avail, open, typed = sch.Columns, sch.Open, sch.Typed
 	} else {
-		up, err := p.stream(sel.From)
+		up, err := p.fromPlan(sel.From)
 		if err != nil {
 			return nil, err
 		}
@@ -245,7 +267,11 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 		for _, c := range avail {
 			sc.cols = append(sc.cols, scopeCol{name: c.Name, kind: c.Type})
 		}
-		in.node = &StreamScan{Name: sel.From.Stream, Upstream: in.upstream}
+		if sel.From.Subquery != nil {
+			in.node = &StreamScan{Name: sel.From.Alias, Upstream: in.upstream, Sub: true}
+		} else {
+			in.node = &StreamScan{Name: sel.From.Stream, Upstream: in.upstream}
+		}
 	}
 	if words {
 		sw := &SplitWords{chain: chain{in.node}, From: "line", As: "word", col: sc.lookup("line")}
@@ -393,6 +419,14 @@ func (p *planning) resolveInputs(sel *parser.Select, avail types.Schema, open, t
 		}
 	}
 	return need, words, nil
+}
+
+// fromPlan plans a FROM item that is a subquery or a named stream.
+func (p *planning) fromPlan(from *parser.From) (*Plan, error) {
+	if from.Subquery != nil {
+		return p.subquery(from.Subquery)
+	}
+	return p.stream(from)
 }
 
 // stream resolves FROM name against the catalog of named streams.

@@ -2,6 +2,7 @@ package tables
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,7 +28,10 @@ type Version struct {
 type Table struct {
 	Columns types.Schema
 	label   string
-	load    func() (types.Schema, []types.Row, error)
+	// load reads the table; sum identifies the data read, so a change
+	// event that changed nothing reloads nothing.
+	load func() (cols types.Schema, rows []types.Row, sum [32]byte, err error)
+	sum  [32]byte
 	// watch waits for the next change of the table's data; nil when the
 	// table is read once.
 	watch func(ctx context.Context, changed func(), logf func(string, ...any)) error
@@ -43,23 +47,27 @@ func (t *Table) Describe() string { return t.label }
 
 // open loads the first version: an error here is a planning error.
 func (t *Table) open() error {
-	cols, rows, err := t.load()
+	cols, rows, sum, err := t.load()
 	if err != nil {
 		return err
 	}
-	t.Columns = cols
+	t.Columns, t.sum = cols, sum
 	t.cur.Store(&Version{Rows: rows, Seq: 1})
 	return nil
 }
 
-// Reload reads the table again and swaps the new version in. On error the
-// current version stays and the error says why.
+// Reload reads the table again and swaps the new version in, unless the
+// data has not changed (then it returns nil, nil). On error the current
+// version stays and the error says why.
 func (t *Table) Reload() (*Version, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	cols, rows, err := t.load()
+	cols, rows, sum, err := t.load()
 	if err != nil {
 		return nil, err
+	}
+	if sum == t.sum {
+		return nil, nil
 	}
 	idx := make([]int, len(t.Columns))
 	for i, c := range t.Columns {
@@ -86,6 +94,7 @@ func (t *Table) Reload() (*Version, error) {
 	}
 	v := &Version{Rows: out, Seq: t.cur.Load().Seq + 1}
 	t.cur.Store(v)
+	t.sum = sum
 	return v, nil
 }
 
@@ -96,13 +105,15 @@ func (t *Table) Run(ctx context.Context, logf func(string, ...any)) {
 	if t.watch == nil {
 		return
 	}
-	err := t.watch(ctx, func() {
-		if v, err := t.Reload(); err != nil {
+	changed := func() {
+		switch v, err := t.Reload(); {
+		case err != nil:
 			logf("%s: new version not loaded, keeping version %d: %v", t.label, t.Current().Seq, err)
-		} else {
+		case v != nil:
 			logf("%s: reloaded version %d (%d rows)", t.label, v.Seq, len(v.Rows))
 		}
-	}, logf)
+	}
+	err := t.watch(ctx, changed, logf)
 	if err != nil && ctx.Err() == nil {
 		logf("%s: no longer watched: %v", t.label, err)
 	}
@@ -134,12 +145,13 @@ func OpenFile(path string, args sources.Args, watch bool) (*Table, error) {
 		return nil, err
 	}
 	t := &Table{label: "table(" + quote(path) + ")"}
-	t.load = func() (types.Schema, []types.Row, error) {
+	t.load = func() (types.Schema, []types.Row, [32]byte, error) {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, [32]byte{}, err
 		}
-		return sources.ReadAll(data, path, args)
+		cols, rows, err := sources.ReadAll(data, path, args)
+		return cols, rows, sha256.Sum256(data), err
 	}
 	if watch {
 		t.watch = func(ctx context.Context, changed func(), logf func(string, ...any)) error {
@@ -179,6 +191,9 @@ func watchFile(ctx context.Context, path string, changed func()) error {
 	if err := w.Add(filepath.Dir(abs)); err != nil {
 		return err
 	}
+	// A change made between the first load and now had no watch to see
+	// it.
+	changed()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
