@@ -23,11 +23,11 @@ type scope struct {
 }
 
 type scopeCol struct {
-	name  string // what a ColumnRef calls it ("" if unnamed)
-	table string // the FROM item it comes from, in a join ("" otherwise)
-	expr string     // the expression it holds, as parser prints it ("" if a plain column)
-	kind types.Kind // its static type, KindNull if known only at run time
-	key  bool       // a GROUP BY key (in an aggregate's output)
+	name  string     // what a ColumnRef calls it ("" if unnamed)
+	table string     // the FROM item it comes from, in a join ("" otherwise)
+	expr  string     // the expression it holds, as parser prints it ("" if a plain column)
+	kind  types.Kind // its static type, KindNull if known only at run time
+	key   bool       // a GROUP BY key (in an aggregate's output)
 }
 
 func (s *scope) names() []string {

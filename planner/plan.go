@@ -46,7 +46,7 @@ type Plan struct {
 	// Tables are the tables this plan joins with, kept up to date while
 	// it runs.
 	Tables []*tables.Table
-	Time     TimeSpec
+	Time   TimeSpec
 	// Bounded is true when the input ends by itself (--once, stdin).
 	Bounded bool
 	// Readers counts the queries started together that read this plan
