@@ -119,15 +119,21 @@ func Upstreams(p *Plan) []*Plan {
 func (p *Plan) Explain() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Result [%s]\n", strings.Join(p.Columns, ", "))
-	explain(&b, p.Root, "")
+	explain(&b, p.Root, "", true)
 	return b.String()
 }
 
-func explain(b *strings.Builder, n Node, indent string) {
+// explain prints n and its inputs below it; the inputs of a join or a
+// union hang from one line, the last one closing it.
+func explain(b *strings.Builder, n Node, indent string, last bool) {
+	branch, more := "└─ ", "   "
+	if !last {
+		branch, more = "├─ ", "│  "
+	}
+	fmt.Fprintf(b, "%s%s%s\n", indent, branch, n.Describe())
 	kids := n.Children()
-	fmt.Fprintf(b, "%s└─ %s\n", indent, n.Describe())
-	for _, k := range kids {
-		explain(b, k, indent+"   ")
+	for i, k := range kids {
+		explain(b, k, indent+more, i == len(kids)-1)
 	}
 }
 
