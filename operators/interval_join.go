@@ -14,13 +14,19 @@ import (
 // by at most Within. With Left, a left row that found no partner is
 // emitted once, followed by NULLs, when no partner can come any more.
 //
-// In event time (LeftTime and RightTime set) the watermark is the largest
-// time seen on either side minus Lateness, moving row by row in arrival
+// In event time (LeftTime and RightTime set) each side has a watermark,
+// the largest time seen on it minus Lateness, and the join's is the
+// smaller of the two (Flink's rule for operators with two inputs), so
+// how the two streams' rows interleave does not make rows late: one side
+// read far ahead waits for the other. It moves row by row in arrival
 // order. A row whose whole interval [t-Within, t+Within] is behind the
 // watermark is late: dropped and counted (as a window that has closed).
 // Every other row can still meet any partner that is not late, so each
 // side keeps its rows until the watermark passes t + 2*Within; that is
-// also when an unmatched left row is emitted with NULLs.
+// also when an unmatched left row is emitted with NULLs. A side that
+// sends nothing for a whole batch and for longer than Lateness is idle:
+// the watermark follows the other side alone until it sends again (when
+// both are idle, it is the larger of the two).
 //
 // In processing time a row's time is the time of the batch it arrived in:
 // rows pair when their batches are at most Within apart, and a row is
@@ -40,8 +46,11 @@ type IntervalJoin struct {
 
 	in      inputs
 	sides   [2]joinSide
-	max     int64
-	seen    bool
+	max     [2]int64 // largest time seen on each side
+	seen    [2]bool
+	arrived [2]bool          // rows came on the side in the open batch
+	quiet   [2]time.Duration // how long the side has sent nothing
+	idle    [2]bool
 	pending []pendingJoinRow // processing time: the open batch's rows
 	late    int64
 	bad     int64
@@ -90,12 +99,31 @@ func (i joinInput) EndBatch(b *BatchEnd) error {
 
 func (j *IntervalJoin) eventTime() bool { return j.LeftTime != nil }
 
-// mark is the event-time watermark (math.MinInt64 before any row).
+// mark is the event-time watermark (math.MinInt64 while a side that is
+// not idle has sent nothing).
 func (j *IntervalJoin) mark() int64 {
-	if !j.seen {
-		return math.MinInt64
+	w, live := int64(math.MaxInt64), false
+	for s := range j.max {
+		if j.idle[s] {
+			continue
+		}
+		if !j.seen[s] {
+			return math.MinInt64
+		}
+		w, live = min(w, j.max[s]), true
 	}
-	return j.max - int64(j.Lateness)
+	if !live {
+		w = math.MinInt64
+		for s := range j.max {
+			if j.seen[s] {
+				w = max(w, j.max[s])
+			}
+		}
+		if w == math.MinInt64 {
+			return w
+		}
+	}
+	return satSub(w, int64(j.Lateness))
 }
 
 func (j *IntervalJoin) push(side int, rows []types.Row) error {
@@ -109,6 +137,9 @@ func (j *IntervalJoin) push(side int, rows []types.Row) error {
 	if side == 1 {
 		timeFn = j.RightTime
 	}
+	if len(rows) > 0 {
+		j.arrived[side], j.idle[side] = true, false
+	}
 	for _, r := range rows {
 		v := expr.ToTimestamp(timeFn(r))
 		if v.IsNull() {
@@ -116,12 +147,12 @@ func (j *IntervalJoin) push(side int, rows []types.Row) error {
 			continue
 		}
 		t := v.AsTime().UnixNano()
-		if j.seen && t+int64(j.Within) < j.mark() {
+		if w := j.mark(); w != math.MinInt64 && t+int64(j.Within) < w {
 			j.late++
 			continue
 		}
-		if !j.seen || t > j.max {
-			j.max, j.seen = t, true
+		if !j.seen[side] || t > j.max[side] {
+			j.max[side], j.seen[side] = t, true
 		}
 		j.add(side, r, t)
 	}
@@ -183,6 +214,16 @@ func (j *IntervalJoin) add(side int, r types.Row, t int64) {
 func (j *IntervalJoin) endBatch(b *BatchEnd) error {
 	var horizon int64 // rows with t below it are dropped
 	if j.eventTime() {
+		batch := b.Time.Sub(b.Start)
+		for s := range j.arrived {
+			if j.arrived[s] {
+				j.quiet[s] = 0
+			} else {
+				j.quiet[s] += batch
+			}
+			j.arrived[s] = false
+			j.idle[s] = batch > 0 && j.quiet[s] >= max(j.Lateness, batch)
+		}
 		horizon = satSub(j.mark(), 2*int64(j.Within))
 	} else {
 		now := b.Time.UnixNano()

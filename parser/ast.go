@@ -86,7 +86,7 @@ type From struct {
 	Unnest   *Unnest // nil when absent
 }
 
-// Join is `[INNER | LEFT [OUTER]] JOIN item [WITHIN d [EVENT TIME (l, r)
+// Join is `[INNER | LEFT [OUTER]] JOIN item [WITHIN d [EVENT TIME l[, r]
 // [LATENESS d]]] ON cond`.
 type Join struct {
 	Pos  Pos
@@ -97,8 +97,8 @@ type Join struct {
 	// Within bounds a stream-stream join: rows pair only when their
 	// times differ by at most this much. Zero when absent.
 	Within time.Duration
-	// EventTime is nil (processing time) or the two time expressions,
-	// left side first.
+	// EventTime is nil (processing time), the two sides' time
+	// expressions (left first), or one expression read on each side.
 	EventTime []Expr
 	Lateness  time.Duration
 	On        Expr

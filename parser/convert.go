@@ -116,7 +116,10 @@ func convFrom(g *gFrom) *From {
 	for _, j := range g.Joins {
 		join := &Join{Pos: pos(j.Pos), Left: j.Left, Right: convFromItem(j.Item), Within: j.Within.duration(), On: convExpr(j.On)}
 		if t := j.EventTime; t != nil {
-			join.EventTime = []Expr{convExpr(t.Left), convExpr(t.Right)}
+			join.EventTime = []Expr{convExpr(t.Left)}
+			if t.Right != nil {
+				join.EventTime = append(join.EventTime, convExpr(t.Right))
+			}
 			if t.Lateness != nil {
 				join.Lateness = time.Duration(t.Lateness.Value)
 			}

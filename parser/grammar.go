@@ -202,7 +202,7 @@ type gFromItem struct {
 	Alias  string   `parser:"( (?! 'WITHIN':Ident) 'AS'? @(Ident | QuotedIdent) )?"`
 }
 
-// gJoin is `[INNER | LEFT [OUTER]] JOIN item [WITHIN d [EVENT TIME (l, r)
+// gJoin is `[INNER | LEFT [OUTER]] JOIN item [WITHIN d [EVENT TIME l[, r]
 // [LATENESS d]]] ON cond`.
 type gJoin struct {
 	Pos       lexer.Position
@@ -213,9 +213,11 @@ type gJoin struct {
 	On        *gExpr     `parser:"'ON' @@"`
 }
 
+// gJoinTime is `EVENT TIME ts` (the same expression on both sides) or
+// `EVENT TIME a.ts, b.ts` (left, then right).
 type gJoinTime struct {
-	Left     *gExpr     `parser:"'EVENT':Ident 'TIME':Ident '(' @@"`
-	Right    *gExpr     `parser:"',' @@ ')'"`
+	Left     *gExpr     `parser:"'EVENT':Ident 'TIME':Ident @@"`
+	Right    *gExpr     `parser:"( ',' @@ )?"`
 	Lateness *gLateness `parser:"( 'LATENESS':Ident @@ )?"`
 }
 

@@ -15,8 +15,10 @@ func TestParseJoins(t *testing.T) {
 			"SELECT * FROM a LEFT JOIN b ON a.x = b.x JOIN c ON c.y = a.y"},
 		{"SELECT * FROM a JOIN b WITHIN 10s ON a.id = b.id",
 			"SELECT * FROM a JOIN b WITHIN 10s ON a.id = b.id"},
-		{"SELECT * FROM a LEFT JOIN b WITHIN 1m EVENT TIME (a.ts, b.ts) LATENESS 5s ON a.id = b.id",
-			"SELECT * FROM a LEFT JOIN b WITHIN 1m EVENT TIME (a.ts, b.ts) LATENESS 5s ON a.id = b.id"},
+		{"SELECT * FROM a LEFT JOIN b WITHIN 1m EVENT TIME a.ts, b.ts LATENESS 5s ON a.id = b.id",
+			"SELECT * FROM a LEFT JOIN b WITHIN 1m EVENT TIME a.ts, b.ts LATENESS 5s ON a.id = b.id"},
+		{"SELECT * FROM a JOIN b WITHIN 1m EVENT TIME ts ON a.id = b.id",
+			"SELECT * FROM a JOIN b WITHIN 1m EVENT TIME ts ON a.id = b.id"},
 		{"SELECT x FROM (SELECT a AS x FROM f() UNION ALL SELECT b FROM g()) AS s",
 			"SELECT x FROM (SELECT a AS x FROM f() UNION ALL SELECT b FROM g()) AS s"},
 		{"CREATE STREAM s AS SELECT a FROM f() UNION ALL SELECT a FROM g() UNION ALL SELECT a FROM h()",
@@ -34,7 +36,7 @@ func TestParseJoins(t *testing.T) {
 		}
 		checkRoundTrip(t, tc.in)
 	}
-	stmts, err := Parse("SELECT * FROM a LEFT JOIN b WITHIN 10s EVENT TIME (a.t, b.t) LATENESS 2s ON a.k = b.k")
+	stmts, err := Parse("SELECT * FROM a LEFT JOIN b WITHIN 10s EVENT TIME a.t, b.t LATENESS 2s ON a.k = b.k")
 	if err != nil {
 		t.Fatal(err)
 	}

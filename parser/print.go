@@ -163,8 +163,8 @@ func (n *Join) String() string {
 	s += n.Right.String()
 	if n.Within > 0 {
 		s += " WITHIN " + FormatDuration(n.Within)
-		if len(n.EventTime) == 2 {
-			s += " EVENT TIME (" + n.EventTime[0].String() + ", " + n.EventTime[1].String() + ")"
+		if len(n.EventTime) > 0 {
+			s += " EVENT TIME " + exprList(n.EventTime)
 			if n.Lateness > 0 {
 				s += " LATENESS " + FormatDuration(n.Lateness)
 			}

@@ -139,6 +139,37 @@ func (p *planning) relations(from *parser.From) ([]*relation, error) {
 	return rels, nil
 }
 
+// sharedTime checks `EVENT TIME ts`, one expression read on both sides
+// of a join, and has both sides provide its columns.
+func (p *planning) sharedTime(e parser.Expr, sides []*relation) error {
+	var err error
+	walk(e, func(x parser.Expr) bool {
+		c, ok := x.(*parser.ColumnRef)
+		if !ok || err != nil {
+			return err == nil
+		}
+		if c.Table != "" {
+			err = p.errorf(c.Pos, ErrColumnNotFound, "EVENT TIME %s is read on both sides of the join, so it cannot be qualified; give one expression per side: EVENT TIME %s.x, %s.y",
+				e, sides[0].name, sides[1].name)
+			return false
+		}
+		for _, r := range sides {
+			name := r.find(c.Name)
+			if name == "" && !r.open {
+				err = p.errorf(c.Pos, ErrColumnNotFound, "EVENT TIME %s is read on both sides of the join, but %s has no column %q%s",
+					e, r.name, c.Name, didYouMean(c.Name, r.avail.Names()))
+				return false
+			}
+			if name == "" {
+				name = c.Name
+			}
+			r.read(name)
+		}
+		return true
+	})
+	return err
+}
+
 // subquery plans a subquery in FROM.
 func (p *planning) subquery(sel *parser.Select) (*Plan, error) {
 	return (&planning{text: p.text, opts: p.opts}).plan(sel)
@@ -218,9 +249,11 @@ func (p *planning) resolveJoin(sel *parser.Select, rels []*relation) (map[*parse
 	for _, j := range sel.From.Joins {
 		mark(j.On)
 		collect(j.On)
-		for _, e := range j.EventTime {
-			mark(e)
-			collect(e)
+		if len(j.EventTime) == 2 {
+			for _, e := range j.EventTime {
+				mark(e)
+				collect(e)
+			}
 		}
 	}
 	refs = append(refs, referencedColumns(sel)...)
@@ -323,6 +356,11 @@ func (p *planning) joinInput(sel *parser.Select) (*input, error) {
 	for _, c := range order {
 		if rf, ok := refs[c]; ok {
 			rels[rf.rel].read(rf.name)
+		}
+	}
+	if j := sel.From.Joins[0]; len(j.EventTime) == 1 {
+		if err := p.sharedTime(j.EventTime[0], rels[:2]); err != nil {
+			return nil, err
 		}
 	}
 	// Sources produce the columns read, in order of first mention; the
@@ -575,10 +613,10 @@ func (p *planning) streamJoin(j *parser.Join, rels []*relation, refs map[*parser
 	}
 	sj := &StreamJoin{Join: j, Left: left, Right: right, leftKeys: lk, rightKeys: rk, cond: cond,
 		leftWidth: len(l.cols), rightWidth: len(r.cols)}
-	if len(j.EventTime) == 2 {
+	if len(j.EventTime) > 0 {
 		ls.clause, rs.clause = "EVENT TIME", "EVENT TIME"
 		for i, sc := range []*scope{ls, rs} {
-			e := j.EventTime[i]
+			e := j.EventTime[min(i, len(j.EventTime)-1)]
 			if containsAgg(e) {
 				return nil, p.errorf(e.Position(), ErrAggregate, "aggregate functions are not allowed in EVENT TIME")
 			}
@@ -597,6 +635,14 @@ func (p *planning) streamJoin(j *parser.Join, rels []*relation, refs map[*parser
 		}
 	}
 	return sj, nil
+}
+
+func exprs(es []parser.Expr) string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.String()
+	}
+	return strings.Join(out, ", ")
 }
 
 // LookupJoin joins each row with the rows of a table.
@@ -641,9 +687,9 @@ func (s *StreamJoin) Describe() string {
 		kind = "LeftIntervalJoin"
 	}
 	w := parser.FormatDuration(j.Within)
-	if len(j.EventTime) == 2 {
-		return fmt.Sprintf("%s ON %s WITHIN %s, event time (%s, %s), lateness %s; rows kept until the watermark passes their time + %s",
-			kind, j.On, w, j.EventTime[0], j.EventTime[1], parser.FormatDuration(j.Lateness), parser.FormatDuration(2*j.Within))
+	if len(j.EventTime) > 0 {
+		return fmt.Sprintf("%s ON %s WITHIN %s, event time %s, lateness %s; rows kept until the watermark passes their time + %s",
+			kind, j.On, w, exprs(j.EventTime), parser.FormatDuration(j.Lateness), parser.FormatDuration(2*j.Within))
 	}
 	return fmt.Sprintf("%s ON %s WITHIN %s, processing time (a row's time is its batch's); rows kept %s", kind, j.On, w, w)
 }
