@@ -24,9 +24,10 @@ import (
 // Every other row can still meet any partner that is not late, so each
 // side keeps its rows until the watermark passes t + 2*Within; that is
 // also when an unmatched left row is emitted with NULLs. A side that
-// sends nothing for a whole batch and for longer than Lateness is idle:
-// the watermark follows the other side alone until it sends again (when
-// both are idle, it is the larger of the two).
+// sends nothing for a whole batch and for longer than Lateness is idle,
+// and its time is taken to move on with the wall clock from the largest
+// time it sent (the windows' rule); a side that has sent nothing at all
+// and is idle is left out. The watermark never moves back.
 //
 // In processing time a row's time is the time of the batch it arrived in:
 // rows pair when their batches are at most Within apart, and a row is
@@ -51,6 +52,7 @@ type IntervalJoin struct {
 	arrived [2]bool          // rows came on the side in the open batch
 	quiet   [2]time.Duration // how long the side has sent nothing
 	idle    [2]bool
+	floor   int64 // the watermark the last batch closed at
 	pending []pendingJoinRow // processing time: the open batch's rows
 	late    int64
 	bad     int64
@@ -79,7 +81,10 @@ type pendingJoinRow struct {
 
 // Input returns the operator side 0 (left) or 1 (right) pushes into.
 func (j *IntervalJoin) Input(side int) Operator {
-	j.in.n = 2
+	if j.in.n == 0 {
+		j.in.n = 2
+		j.floor = math.MinInt64
+	}
 	return joinInput{j, side}
 }
 
@@ -104,26 +109,22 @@ func (j *IntervalJoin) eventTime() bool { return j.LeftTime != nil }
 func (j *IntervalJoin) mark() int64 {
 	w, live := int64(math.MaxInt64), false
 	for s := range j.max {
-		if j.idle[s] {
+		switch {
+		case j.seen[s] && j.idle[s]:
+			w = min(w, j.max[s]+int64(j.quiet[s]))
+		case j.seen[s]:
+			w = min(w, j.max[s])
+		case j.idle[s]:
 			continue
+		default:
+			return j.floor
 		}
-		if !j.seen[s] {
-			return math.MinInt64
-		}
-		w, live = min(w, j.max[s]), true
+		live = true
 	}
 	if !live {
-		w = math.MinInt64
-		for s := range j.max {
-			if j.seen[s] {
-				w = max(w, j.max[s])
-			}
-		}
-		if w == math.MinInt64 {
-			return w
-		}
+		return j.floor
 	}
-	return satSub(w, int64(j.Lateness))
+	return max(satSub(w, int64(j.Lateness)), j.floor)
 }
 
 func (j *IntervalJoin) push(side int, rows []types.Row) error {
@@ -224,7 +225,8 @@ func (j *IntervalJoin) endBatch(b *BatchEnd) error {
 			j.arrived[s] = false
 			j.idle[s] = batch > 0 && j.quiet[s] >= max(j.Lateness, batch)
 		}
-		horizon = satSub(j.mark(), 2*int64(j.Within))
+		j.floor = j.mark()
+		horizon = satSub(j.floor, 2*int64(j.Within))
 	} else {
 		now := b.Time.UnixNano()
 		for _, p := range j.pending {
