@@ -52,7 +52,7 @@ type IntervalJoin struct {
 	arrived [2]bool          // rows came on the side in the open batch
 	quiet   [2]time.Duration // how long the side has sent nothing
 	idle    [2]bool
-	floor   int64 // the watermark the last batch closed at
+	floor   int64            // the watermark the last batch closed at
 	pending []pendingJoinRow // processing time: the open batch's rows
 	late    int64
 	bad     int64
