@@ -62,6 +62,7 @@ type Select struct {
 type SelectItem struct {
 	Pos   Pos
 	Star  bool
+	Table string // `t.*`: the FROM item whose columns Star means ("" for all)
 	Expr  Expr   // nil when Star
 	Alias string // "" when absent
 	// Text is the expression exactly as written in the query, which

@@ -44,8 +44,8 @@ func convQuery(g *gQuery) *Select {
 func convSelect(g *gSelect) *Select {
 	s := &Select{Pos: pos(g.Pos), Distinct: g.Distinct}
 	for _, it := range g.Items {
-		item := &SelectItem{Pos: pos(it.Pos), Star: it.Star, Alias: ident(it.Alias)}
-		if !it.Star {
+		item := &SelectItem{Pos: pos(it.Pos), Star: it.Star || it.Table != "", Table: ident(it.Table), Alias: ident(it.Alias)}
+		if !item.Star {
 			item.Expr = convExpr(it.Expr)
 			item.start, item.end = it.Expr.Pos.Offset, it.Expr.EndPos.Offset
 		}

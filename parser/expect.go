@@ -96,6 +96,10 @@ func describe(set map[string]bool, before []lexer.Token) string {
 	case set["<ident>"] && len(set) == 1:
 		words = append(words, nameWord(prev, before))
 		delete(set, "<ident>")
+	case set["<ident>"] && set["*"] && len(set) == 2 && prev == ".":
+		words = append(words, "a column name or *") // t.col, or t.* in a select list
+		delete(set, "<ident>")
+		delete(set, "*")
 	case set["<ident>"] && set["("] && len(set) == 2 && (prev == "FROM" || prev == "JOIN"):
 		// A FROM item: a source call, a stream or a subquery.
 		words = append(words, nameWord(prev, before))

@@ -169,9 +169,12 @@ type gSelect struct {
 	Limit    *gLimit       `parser:"@@?"`
 }
 
+// gItem is `*`, `t.*` or an expression; `t.` starts both of the last two,
+// so the parser looks ahead for the star.
 type gItem struct {
 	Pos   lexer.Position
 	Star  bool   `parser:"  @'*'"`
+	Table string `parser:"| (?= (Ident | QuotedIdent) '.' '*') @(Ident | QuotedIdent) '.' '*'"`
 	Expr  *gExpr `parser:"| @@"`
 	Alias string `parser:"  ( 'AS'? @(Ident | QuotedIdent) )?"`
 }

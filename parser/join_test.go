@@ -23,6 +23,8 @@ func TestParseJoins(t *testing.T) {
 			"SELECT x FROM (SELECT a AS x FROM f() UNION ALL SELECT b FROM g()) AS s"},
 		{"CREATE STREAM s AS SELECT a FROM f() UNION ALL SELECT a FROM g() UNION ALL SELECT a FROM h()",
 			"CREATE STREAM s AS SELECT a FROM f() UNION ALL SELECT a FROM g() UNION ALL SELECT a FROM h()"},
+		{"SELECT o.*, c.pop FROM o JOIN table('c.csv') AS c ON o.city = c.name",
+			"SELECT o.*, c.pop FROM o JOIN table('c.csv') AS c ON o.city = c.name"},
 		// WITHIN is a name where no join bound can stand.
 		{"SELECT within FROM within", "SELECT within FROM within"},
 	} {

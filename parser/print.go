@@ -112,6 +112,9 @@ func exprList(es []Expr) string {
 
 func (n *SelectItem) String() string {
 	if n.Star {
+		if n.Table != "" {
+			return quoteIdent(n.Table) + ".*"
+		}
 		return "*"
 	}
 	return n.Expr.String() + alias(n.Alias)

@@ -343,13 +343,21 @@ func (p *planning) joinInput(sel *parser.Select) (*input, error) {
 	}
 	for _, it := range sel.Items {
 		if it.Star {
+			found := false
 			for _, r := range rels {
+				if it.Table != "" && !strings.EqualFold(r.name, it.Table) {
+					continue
+				}
+				found = true
 				for _, c := range r.avail {
 					if r.source != nil && strings.Contains(c.Name, ".") && !r.typed {
 						continue // sampled nested paths are reachable by name only
 					}
 					r.read(c.Name)
 				}
+			}
+			if !found {
+				return nil, p.errorf(it.Pos, ErrColumnNotFound, "%s.* names no FROM item", it.Table)
 			}
 		}
 	}

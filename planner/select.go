@@ -55,8 +55,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	var err error
 	if len(sel.From.Joins) > 0 {
 		in, err = p.joinInput(sel)
-	} else {
-		p.qualifiers(sel)
+	} else if err = p.qualifiers(sel); err == nil {
 		in, err = p.input(sel)
 	}
 	if err != nil {
@@ -307,7 +306,7 @@ func unnestName(u *parser.Unnest) string {
 // qualifiers resolves `t.col` references: a qualifier naming the FROM
 // alias, the stream or the UNNEST alias is dropped; any other is taken as
 // a path into nested data (`meta.loc` reads field loc of JSON object meta).
-func (p *planning) qualifiers(sel *parser.Select) {
+func (p *planning) qualifiers(sel *parser.Select) error {
 	names := map[string]bool{}
 	for _, n := range []string{sel.From.Alias, sel.From.Stream} {
 		if n != "" {
@@ -325,6 +324,16 @@ func (p *planning) qualifiers(sel *parser.Select) {
 			c.Table = ""
 		}
 	})
+	for _, it := range sel.Items {
+		if it.Table == "" {
+			continue
+		}
+		if !names[strings.ToLower(it.Table)] {
+			return p.errorf(it.Pos, ErrColumnNotFound, "%s.* names no FROM item", it.Table)
+		}
+		it.Table = ""
+	}
+	return nil
 }
 
 // resolveInputs decides which of the available columns the query reads
@@ -711,6 +720,9 @@ func (p *planning) project(sel *parser.Select, sc *scope) (*Project, *scope, err
 				return nil, nil, p.errorf(it.Pos, ErrGroupBy, "SELECT * cannot be used with GROUP BY or aggregates; name the columns")
 			}
 			for i, c := range sc.cols {
+				if it.Table != "" && !strings.EqualFold(c.table, it.Table) {
+					continue // t.*: the columns of FROM item t only
+				}
 				proj.fns = append(proj.fns, expr.Column(i))
 				proj.Exprs = append(proj.Exprs, c.name)
 				out.cols = append(out.cols, scopeCol{name: c.name, expr: c.name, kind: c.kind})
