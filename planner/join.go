@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/operators"
@@ -175,8 +176,14 @@ func (p *planning) subquery(sel *parser.Select) (*Plan, error) {
 	return (&planning{text: p.text, opts: p.opts}).plan(sel)
 }
 
-// openTable opens table(path [, format => ...]) for a join.
+// openTable opens table(path [, format => ...]) or table(sqlite('x.db'),
+// 'name' [, refresh => '1m']) (or postgres('postgres://...')) for a join.
 func (p *planning) openTable(call *parser.SourceCall) (*tables.Table, error) {
+	if len(call.Args) > 0 {
+		if db, ok := call.Args[0].(*parser.Call); ok {
+			return p.openDatabaseTable(call, db)
+		}
+	}
 	pos, named, err := p.callArgs(call)
 	if err != nil {
 		return nil, err
@@ -190,6 +197,49 @@ func (p *planning) openTable(call *parser.SourceCall) (*tables.Table, error) {
 		}
 	}
 	t, err := tables.OpenFile(pos[0].AsText(), sources.Args{Named: named}, !p.opts.Once)
+	if err != nil {
+		return nil, p.errorf(call.Pos, ErrSource, "table(): %v", err)
+	}
+	return t, nil
+}
+
+const tableDBUsage = "table(sqlite('file.db'), 'table' [, refresh => '1m']) or table(postgres('postgres://user@host/db'), 'table' [, refresh => '1m'])"
+
+func (p *planning) openDatabaseTable(call *parser.SourceCall, db *parser.Call) (*tables.Table, error) {
+	kind := strings.ToLower(db.Name)
+	if kind != "sqlite" && kind != "postgres" || len(db.Args) != 1 || len(call.Args) != 2 {
+		return nil, p.errorf(call.Pos, ErrSource, "a database table is written %s", tableDBUsage)
+	}
+	dsn, err := p.constant(db.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	name, err := p.constant(call.Args[1])
+	if err != nil {
+		return nil, err
+	}
+	if dsn.Kind() != types.KindText || name.Kind() != types.KindText {
+		return nil, p.errorf(call.Pos, ErrSource, "a database table is written %s", tableDBUsage)
+	}
+	refresh := tables.DefaultRefresh
+	for _, a := range call.Named {
+		if !strings.EqualFold(a.Name, "refresh") {
+			return nil, p.errorf(a.Pos, ErrSource, "table() of a database has no option %q (refresh only)", a.Name)
+		}
+		v, err := p.constant(a.Value)
+		if err != nil {
+			return nil, err
+		}
+		d, err := time.ParseDuration(v.String())
+		if err != nil || d < 0 {
+			return nil, p.errorf(a.Pos, ErrSource, "refresh must be a duration such as '30s', got %s", a.Value)
+		}
+		refresh = d
+	}
+	if p.opts.Once {
+		refresh = 0
+	}
+	t, err := tables.OpenDatabase(kind, dsn.AsText(), name.AsText(), refresh)
 	if err != nil {
 		return nil, p.errorf(call.Pos, ErrSource, "table(): %v", err)
 	}
@@ -669,7 +719,7 @@ func (l *LookupJoin) Describe() string {
 	if l.Join.Left {
 		kind = "LeftJoin"
 	}
-	return fmt.Sprintf("%s %s AS %s ON %s (table in memory, %d rows, reloaded when it changes)", kind, l.Table.Describe(), l.Name, l.Join.On, len(l.Table.Current().Rows))
+	return fmt.Sprintf("%s %s AS %s ON %s (table in memory, %d rows, %s)", kind, l.Table.Describe(), l.Name, l.Join.On, len(l.Table.Current().Rows), l.Table.Refresh())
 }
 
 func (l *LookupJoin) operator(next operators.Operator) operators.Operator {

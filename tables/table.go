@@ -35,7 +35,9 @@ type Table struct {
 	// watch waits for the next change of the table's data; nil when the
 	// table is read once.
 	watch func(ctx context.Context, changed func(), logf func(string, ...any)) error
-	mu    sync.Mutex // serialises reloads
+	// refresh says when the table is read again, for EXPLAIN.
+	refresh string
+	mu      sync.Mutex // serialises reloads
 	cur   atomic.Pointer[Version]
 }
 
@@ -44,6 +46,14 @@ func (t *Table) Current() *Version { return t.cur.Load() }
 
 // Describe is the table's line in EXPLAIN.
 func (t *Table) Describe() string { return t.label }
+
+// Refresh says when the table is read again.
+func (t *Table) Refresh() string {
+	if t.watch == nil {
+		return "read once"
+	}
+	return t.refresh
+}
 
 // open loads the first version: an error here is a planning error.
 func (t *Table) open() error {
@@ -154,6 +164,7 @@ func OpenFile(path string, args sources.Args, watch bool) (*Table, error) {
 		return cols, rows, sha256.Sum256(data), err
 	}
 	if watch {
+		t.refresh = "reloaded when it changes"
 		t.watch = func(ctx context.Context, changed func(), logf func(string, ...any)) error {
 			return watchFile(ctx, path, changed)
 		}
