@@ -38,7 +38,7 @@ type Table struct {
 	// refresh says when the table is read again, for EXPLAIN.
 	refresh string
 	mu      sync.Mutex // serialises reloads
-	cur   atomic.Pointer[Version]
+	cur     atomic.Pointer[Version]
 }
 
 // Current returns the version rows are joined with now.
