@@ -133,7 +133,7 @@ func convFrom(g *gFrom) *From {
 }
 
 func convFromItem(g *gFromItem) *From {
-	f := &From{Pos: pos(g.Pos), Stream: ident(g.Stream), Alias: ident(g.Alias)}
+	f := &From{Pos: pos(g.Pos), Stream: ident(g.Stream), Alias: ident(g.Alias + g.Bare)}
 	switch {
 	case g.Source != nil:
 		f.Source = convSource(g.Source)

@@ -195,14 +195,17 @@ type gFrom struct {
 
 // gFromItem reads a subquery, a source call or a stream name. The last
 // two start with a name, so the parser looks ahead for the "(" of a call
-// rather than backtracking. WITHIN is a name anywhere but after a joined
-// item, so it is refused as an alias there.
+// rather than backtracking. A bare alias cannot be WITHIN (the bound of
+// a join) nor a kind of join streamsql does not have, which would
+// otherwise be taken for an alias (`a RIGHT JOIN b` as `a AS right JOIN
+// b`); the diagnoser explains those.
 type gFromItem struct {
 	Pos    lexer.Position
 	Sub    *gQuery  `parser:"(   '(' @@ ')'"`
 	Source *gSource `parser:"  | (?= (Ident | QuotedIdent) '(') @@"`
 	Stream string   `parser:"  | @(Ident | QuotedIdent) )"`
-	Alias  string   `parser:"( (?! 'WITHIN':Ident) 'AS'? @(Ident | QuotedIdent) )?"`
+	Alias  string   `parser:"(   'AS' @(Ident | QuotedIdent)"`
+	Bare   string   `parser:"  | (?! 'WITHIN':Ident | 'RIGHT':Ident | 'FULL':Ident | 'CROSS':Ident | 'NATURAL':Ident) @(Ident | QuotedIdent) )?"`
 }
 
 // gJoin is `[INNER | LEFT [OUTER]] JOIN item [WITHIN d [EVENT TIME l[, r]

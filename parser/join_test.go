@@ -25,8 +25,9 @@ func TestParseJoins(t *testing.T) {
 			"CREATE STREAM s AS SELECT a FROM f() UNION ALL SELECT a FROM g() UNION ALL SELECT a FROM h()"},
 		{"SELECT o.*, c.pop FROM o JOIN table('c.csv') AS c ON o.city = c.name",
 			"SELECT o.*, c.pop FROM o JOIN table('c.csv') AS c ON o.city = c.name"},
-		// WITHIN is a name where no join bound can stand.
+		// WITHIN and RIGHT are names where no join bound or kind can stand.
 		{"SELECT within FROM within", "SELECT within FROM within"},
+		{"SELECT right FROM f() AS right", "SELECT right FROM f() AS right"},
 	} {
 		stmts, err := Parse(tc.in)
 		if err != nil {
@@ -52,7 +53,10 @@ func TestParseJoinErrors(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"SELECT * FROM a JOIN b", `1:23: syntax error: unexpected end of input; expected ON`},
 		{"SELECT * FROM a JOIN", `1:21: syntax error: unexpected end of input; expected a source such as file('path') or a stream name`},
-		{"SELECT * FROM a UNION SELECT * FROM b", `1:23: syntax error: unexpected "SELECT"; expected ALL`},
+		{"SELECT * FROM a UNION SELECT * FROM b", `1:17: syntax error: UNION without ALL is not supported; write UNION ALL (rows are not deduplicated across the branches)`},
+		{"SELECT * FROM a RIGHT JOIN b ON a.x = b.x", `1:17: syntax error: RIGHT JOIN is not supported; swap the two sides and write LEFT JOIN`},
+		{"SELECT * FROM a x FULL OUTER JOIN b ON a.x = b.x", `1:19: syntax error: FULL JOIN is not supported; streamsql has [INNER] JOIN and LEFT [OUTER] JOIN ... ON, with an equality`},
+		{"SELECT * FROM a CROSS JOIN b", `1:17: syntax error: CROSS JOIN is not supported; streamsql has [INNER] JOIN and LEFT [OUTER] JOIN ... ON, with an equality`},
 	} {
 		_, err := Parse(tc.in)
 		if err == nil || err.Error() != tc.want {

@@ -445,7 +445,13 @@ func (p *planning) joinInput(sel *parser.Select) (*input, error) {
 			}
 		default:
 			for _, c := range r.avail {
-				r.cols = append(r.cols, scopeCol{name: c.Name, table: r.name, kind: c.Type})
+				k := c.Type
+				if r.table != nil {
+					// A table's values are typed one by one, like a CSV
+					// source's: the types seen are no promise.
+					k = types.KindNull
+				}
+				r.cols = append(r.cols, scopeCol{name: c.Name, table: r.name, kind: k})
 			}
 		}
 	}
