@@ -23,8 +23,10 @@ func (k JoinKeys) appendKey(b []byte, r types.Row) ([]byte, bool) {
 		case types.KindNull:
 			return b, false
 		case types.KindText:
-			if n, ok := expr.ParseNumber(v.AsText()); ok {
-				v = n
+			if s := v.AsText(); mayBeNumber(s) {
+				if n, ok := expr.ParseNumber(s); ok {
+					v = n
+				}
 			}
 		case types.KindBool:
 			if v.AsBool() {
@@ -53,4 +55,22 @@ func joinRow(arena *[]types.Value, left, right types.Row, width int) types.Row {
 		copy(o[len(left):], right)
 	}
 	return o
+}
+
+// mayBeNumber is false for text that expr.ParseNumber certainly refuses,
+// which it does at the cost of an error value: most join keys are names.
+// Numbers (and ParseFloat's inf and nan) start with a sign, a digit, a
+// dot, or i or n, after spaces.
+func mayBeNumber(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+			continue
+		case c >= '0' && c <= '9', c == '+', c == '-', c == '.', c == 'i', c == 'I', c == 'n', c == 'N':
+			return true
+		default:
+			return c >= 0x80 // TrimSpace also trims Unicode spaces
+		}
+	}
+	return false
 }

@@ -48,7 +48,7 @@ func (j *LookupJoin) refresh() {
 
 func (j *LookupJoin) Push(rows []types.Row) error {
 	j.refresh()
-	var out []types.Row
+	out := make([]types.Row, 0, len(rows))
 	var arena []types.Value
 	for _, r := range rows {
 		matched := false
