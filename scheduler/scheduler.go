@@ -190,13 +190,13 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	}
 	remaining := len(srcs)
 	// Tables joined with are reloaded while the job runs.
-	var side sync.WaitGroup
-	defer side.Wait()
+	var watchers sync.WaitGroup
+	defer watchers.Wait()
 	defer cancel()
 	for _, t := range j.graph.Tables {
-		side.Add(1)
+		watchers.Add(1)
 		go func() {
-			defer side.Done()
+			defer watchers.Done()
 			t.Run(srcCtx, j.cfg.Logf)
 		}()
 	}
