@@ -344,7 +344,9 @@ func (p *planning) resolveJoin(sel *parser.Select, rels []*relation) (map[*parse
 		if len(in) == 0 && (isWindowColumn(c.Name) || aliases[strings.ToLower(c.Name)] && !inputOnly[c]) {
 			continue
 		}
-		if len(in) == 0 && !aliases[strings.ToLower(c.Name)] {
+		if len(in) == 0 && (inputOnly[c] || !aliases[strings.ToLower(c.Name)]) {
+			// Without a schema any name may be a field, even one that
+			// is also an alias (SELECT v AS v).
 			for i, r := range rels {
 				if r.open {
 					in = append(in, i)
@@ -491,7 +493,7 @@ func (p *planning) joinInput(sel *parser.Select) (*input, error) {
 		}
 	}
 	for _, r := range rest {
-		lj, err := p.lookupJoin(r, sc, refs)
+		lj, err := p.lookupJoin(r, sc, first.name, refs)
 		if err != nil {
 			return nil, err
 		}
@@ -604,11 +606,10 @@ func (p *planning) equiKeys(on parser.Expr, rel int, refs map[*parser.ColumnRef]
 	return lefts, rights
 }
 
-func (p *planning) noEquality(j *parser.Join, left []*relation, right *relation) error {
-	l := left[len(left)-1]
+func (p *planning) noEquality(j *parser.Join, left, right string) error {
 	return p.errorf(j.On.Position(), ErrUnsupported,
 		"the join condition needs an equality between the two sides, such as %s.x = %s.y (a condition without one would pair every row with every row)",
-		l.name, right.name)
+		left, right)
 }
 
 // joinKeys compiles the two halves of the equalities: the left ones over
@@ -626,11 +627,11 @@ func (p *planning) joinKeys(lefts, rights []parser.Expr, left *scope, right *sco
 	return lk, rk, nil
 }
 
-func (p *planning) lookupJoin(r *relation, left *scope, refs map[*parser.ColumnRef]ref) (*LookupJoin, error) {
+func (p *planning) lookupJoin(r *relation, left *scope, leftName string, refs map[*parser.ColumnRef]ref) (*LookupJoin, error) {
 	j := r.join
 	lefts, rights := p.equiKeys(j.On, r.index, refs)
 	if len(lefts) == 0 {
-		return nil, p.noEquality(j, []*relation{{name: leftName(left)}}, r)
+		return nil, p.noEquality(j, leftName, r.name)
 	}
 	lk, rk, err := p.joinKeys(lefts, rights, left, &scope{cols: r.cols})
 	if err != nil {
@@ -647,20 +648,11 @@ func (p *planning) lookupJoin(r *relation, left *scope, refs map[*parser.ColumnR
 	return &LookupJoin{Join: j, Table: r.table, Name: r.name, keys: lk, tableKeys: rk, cond: cond, width: len(r.cols)}, nil
 }
 
-func leftName(sc *scope) string {
-	for _, c := range sc.cols {
-		if c.table != "" {
-			return c.table
-		}
-	}
-	return "left"
-}
-
 func (p *planning) streamJoin(j *parser.Join, rels []*relation, refs map[*parser.ColumnRef]ref, left, right *Plan) (*StreamJoin, error) {
 	l, r := rels[0], rels[1]
 	lefts, rights := p.equiKeys(j.On, 1, refs)
 	if len(lefts) == 0 {
-		return nil, p.noEquality(j, rels[:1], r)
+		return nil, p.noEquality(j, l.name, r.name)
 	}
 	ls, rs := &scope{cols: l.cols}, &scope{cols: r.cols}
 	lk, rk, err := p.joinKeys(lefts, rights, ls, rs)
