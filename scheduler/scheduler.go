@@ -141,10 +141,10 @@ func (j *Job) Stats() Stats {
 	return Stats{RowsIn: j.rowsIn.Load(), Malformed: j.malformed.Load(), Batches: j.batches.Load()}
 }
 
-// chunk is rows of source number side of the graph.
+// chunk is rows handed over by source number side of the graph.
 type chunk struct {
-	side int
 	rows []types.Row
+	side int
 }
 
 // emitter is what source number side sees of the job.
@@ -155,7 +155,7 @@ type emitter struct {
 
 func (e emitter) Emit(rows []types.Row) error {
 	select {
-	case e.j.in <- chunk{e.side, rows}:
+	case e.j.in <- chunk{rows: rows, side: e.side}:
 		return nil
 	case <-e.j.stop:
 		return errStopping
