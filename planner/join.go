@@ -2,8 +2,10 @@ package planner
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/operators"
@@ -83,7 +85,7 @@ func (p *planning) relations(from *parser.From) ([]*relation, error) {
 			}
 			r.table, r.avail = t, t.Columns
 			if r.name == "" {
-				r.name = it.Source.Name
+				r.name = defaultName(it.Source)
 			}
 		case it.Source != nil:
 			src, err := p.openSource(it.Source)
@@ -93,7 +95,7 @@ func (p *planning) relations(from *parser.From) ([]*relation, error) {
 			sch := src.Schema()
 			r.source, r.avail, r.open, r.typed = src, sch.Columns, sch.Open, sch.Typed
 			if r.name == "" {
-				r.name = it.Source.Name
+				r.name = defaultName(it.Source)
 			}
 		case it.Subquery != nil:
 			up, err := p.subquery(it.Subquery)
@@ -169,6 +171,40 @@ func (p *planning) sharedTime(e parser.Expr, sides []*relation) error {
 		return true
 	})
 	return err
+}
+
+// defaultName is what qualifies the columns of a FROM item called
+// without an alias: the name of the file, directory or database table it
+// reads (table('data/cities.csv') is cities, as a table in SQL), else the
+// call's name.
+func defaultName(call *parser.SourceCall) string {
+	arg := 0
+	if len(call.Args) == 2 {
+		if _, ok := call.Args[0].(*parser.Call); ok {
+			arg = 1 // table(sqlite('x.db'), 'cities')
+		}
+	}
+	if arg < len(call.Args) {
+		if l, ok := call.Args[arg].(*parser.Literal); ok && l.Value.Kind() == types.KindText {
+			base := filepath.Base(strings.TrimRight(l.Value.AsText(), "/"))
+			if i := strings.IndexByte(base, '.'); i > 0 {
+				base = base[:i]
+			}
+			if plainName(base) {
+				return base
+			}
+		}
+	}
+	return call.Name
+}
+
+func plainName(s string) bool {
+	for i, c := range s {
+		if !(c == '_' || unicode.IsLetter(c) || i > 0 && unicode.IsDigit(c)) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // subquery plans a subquery in FROM.
