@@ -494,9 +494,13 @@ func (p *planning) joinInput(sel *parser.Select) (*input, error) {
 		}
 	}
 	// ON may only read the items joined so far.
-	for c, rf := range refs {
+	for _, c := range order {
+		rf, ok := refs[c]
+		if !ok {
+			continue
+		}
 		for k, j := range sel.From.Joins {
-			if rf.rel > k+1 && within(c, j) {
+			if rf.rel > k+1 && inCondition(c, j) {
 				return nil, p.errorf(c.Pos, ErrColumnNotFound, "%s is joined after this ON condition; it can only read %s", rels[rf.rel].name, namesUpTo(rels, k+1))
 			}
 		}
@@ -552,7 +556,8 @@ func (p *planning) joinInput(sel *parser.Select) (*input, error) {
 	return in, nil
 }
 
-func within(c *parser.ColumnRef, j *parser.Join) bool {
+// inCondition reports whether c is part of j's ON condition.
+func inCondition(c *parser.ColumnRef, j *parser.Join) bool {
 	found := false
 	walk(j.On, func(e parser.Expr) bool {
 		found = found || e == parser.Expr(c)
