@@ -2,6 +2,7 @@ package operators
 
 import (
 	"math"
+	"sort"
 	"time"
 
 	"github.com/streamsql/streamsql/expr"
@@ -29,6 +30,11 @@ import (
 // time it sent (the windows' rule); a side that has sent nothing at all
 // and is idle is left out. The watermark never moves back.
 //
+// With Whole (a bounded run, where the whole input is one batch and the
+// two inputs arrive in no defined order relative to each other), rows
+// are held until the batch closes and joined in event-time order, so
+// none is late and the result does not depend on that order.
+//
 // In processing time a row's time is the time of the batch it arrived in:
 // rows pair when their batches are at most Within apart, and a row is
 // kept (and a left row's NULLs wait) until the batch time passes t +
@@ -43,6 +49,7 @@ type IntervalJoin struct {
 	Left                  bool
 	LeftTime, RightTime   expr.Func // nil in processing time
 	Lateness              time.Duration
+	Whole                 bool
 	Next                  Operator
 
 	in      inputs
@@ -77,6 +84,7 @@ type joinEntry struct {
 type pendingJoinRow struct {
 	side int
 	row  types.Row
+	t    int64 // event time (Whole)
 }
 
 // Input returns the operator side 0 (left) or 1 (right) pushes into.
@@ -130,7 +138,7 @@ func (j *IntervalJoin) mark() int64 {
 func (j *IntervalJoin) push(side int, rows []types.Row) error {
 	if !j.eventTime() {
 		for _, r := range rows {
-			j.pending = append(j.pending, pendingJoinRow{side, r})
+			j.pending = append(j.pending, pendingJoinRow{side: side, row: r})
 		}
 		return nil
 	}
@@ -148,6 +156,10 @@ func (j *IntervalJoin) push(side int, rows []types.Row) error {
 			continue
 		}
 		t := v.AsTime().UnixNano()
+		if j.Whole {
+			j.pending = append(j.pending, pendingJoinRow{side, r, t})
+			continue
+		}
 		if w := j.mark(); w != math.MinInt64 && t+int64(j.Within) < w {
 			j.late++
 			continue
@@ -214,6 +226,13 @@ func (j *IntervalJoin) add(side int, r types.Row, t int64) {
 
 func (j *IntervalJoin) endBatch(b *BatchEnd) error {
 	var horizon int64 // rows with t below it are dropped
+	if j.Whole && j.eventTime() {
+		sort.SliceStable(j.pending, func(a, b int) bool { return j.pending[a].t < j.pending[b].t })
+		for _, p := range j.pending {
+			j.add(p.side, p.row, p.t)
+		}
+		j.pending = j.pending[:0]
+	}
 	if j.eventTime() {
 		batch := b.Time.Sub(b.Start)
 		for s := range j.arrived {

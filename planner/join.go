@@ -709,7 +709,7 @@ func (p *planning) streamJoin(j *parser.Join, rels []*relation, refs map[*parser
 		return nil, err
 	}
 	sj := &StreamJoin{Join: j, Left: left, Right: right, leftKeys: lk, rightKeys: rk, cond: cond,
-		leftWidth: len(l.cols), rightWidth: len(r.cols)}
+		leftWidth: len(l.cols), rightWidth: len(r.cols), whole: p.opts.Once}
 	if len(j.EventTime) > 0 {
 		ls.clause, rs.clause = "EVENT TIME", "EVENT TIME"
 		for i, sc := range []*scope{ls, rs} {
@@ -773,6 +773,7 @@ type StreamJoin struct {
 	cond                  expr.Func
 	leftWidth, rightWidth int
 	times                 [2]expr.Func
+	whole                 bool // a bounded run: rows joined in event-time order at the end
 }
 
 func (s *StreamJoin) Children() []Node { return []Node{s.Left.Root, s.Right.Root} }
@@ -784,6 +785,10 @@ func (s *StreamJoin) Describe() string {
 		kind = "LeftIntervalJoin"
 	}
 	w := parser.FormatDuration(j.Within)
+	if len(j.EventTime) > 0 && s.whole {
+		return fmt.Sprintf("%s ON %s WITHIN %s, event time %s; bounded run: all rows joined in event-time order once both inputs end",
+			kind, j.On, w, exprs(j.EventTime))
+	}
 	if len(j.EventTime) > 0 {
 		return fmt.Sprintf("%s ON %s WITHIN %s, event time %s, lateness %s; rows kept until the watermark passes their time + %s",
 			kind, j.On, w, exprs(j.EventTime), parser.FormatDuration(j.Lateness), parser.FormatDuration(2*j.Within))
@@ -797,7 +802,7 @@ func (s *StreamJoin) operators(next operators.Operator) []operators.Operator {
 	j := &operators.IntervalJoin{
 		LeftKeys: s.leftKeys, RightKeys: s.rightKeys, Cond: s.cond,
 		LeftWidth: s.leftWidth, RightWidth: s.rightWidth, Within: s.Join.Within, Left: s.Join.Left,
-		LeftTime: s.times[0], RightTime: s.times[1], Lateness: s.Join.Lateness, Next: next,
+		LeftTime: s.times[0], RightTime: s.times[1], Lateness: s.Join.Lateness, Whole: s.whole, Next: next,
 	}
 	return []operators.Operator{j.Input(0), j.Input(1)}
 }
