@@ -34,7 +34,7 @@ func TestInsertIntoSinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	feeder.Lock()
-	src := feeder.src
+	src := feeder.srcs[""]
 	feeder.Unlock()
 	qs, err := eng.Start(context.Background(), stmts)
 	if err != nil {

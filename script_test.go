@@ -5,8 +5,9 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,17 @@ import (
 //
 // Times are offsets from the Unix epoch. Every emitted result must be
 // matched by an expect, in order; batches that emit nothing need none.
+//
+// Joins and unions read several sources: test('a') and test('b') are fed
+// by lines prefixed with their name (`@a {"id": 1}`); unprefixed lines go
+// to test(). Tables are files in the case's temporary directory, $TMP in
+// the query:
+//
+//	file cities.csv           (write the file; before the first `at`,
+//	  name,pop                 before planning; later, wait until the
+//	  Paris,2100000            engine has reported the reload)
+//	log table('$TMP/cities.csv'): reloaded version 2 (1 rows)
+//	                          (the engine's last report about a table)
 
 //go:embed testdata/*.test
 var scripts embed.FS
@@ -122,7 +134,7 @@ func parseScript(t *testing.T, name, text string) []*scriptCase {
 		case "once":
 			cur.once = true
 			continue
-		case "at", "expect", "stop", "end", "error", "explain", "stats":
+		case "at", "expect", "stop", "end", "error", "explain", "stats", "file", "log":
 		default:
 			t.Fatalf("%s:%d: unknown directive %q", name, n, verb)
 		}
@@ -137,7 +149,7 @@ func parseScript(t *testing.T, name, text string) []*scriptCase {
 // feeder is the script's handle on the test() source of the running case.
 var feeder struct {
 	sync.Mutex
-	src *testSource
+	srcs map[string]*testSource
 }
 
 type testSource struct {
@@ -153,15 +165,22 @@ type feed struct {
 
 func init() {
 	sources.Register(&sources.Spec{
-		Name: "test", Usage: "test([format => 'text'|'jsonl'])", Options: []string{"format"},
+		Name: "test", Usage: "test([name], [format => 'text'|'jsonl'])", Options: []string{"format"}, MaxArgs: 1,
 		Open: func(a sources.Args) (sources.Source, error) {
 			dec, err := sources.NewDecoder(a.Option("format", "text"))
 			if err != nil {
 				return nil, err
 			}
+			name := ""
+			if len(a.Positional) > 0 {
+				name = a.Positional[0].AsText()
+			}
 			s := &testSource{dec: dec, bounded: a.Once, feed: make(chan feed)}
 			feeder.Lock()
-			feeder.src = s
+			if feeder.srcs == nil {
+				feeder.srcs = map[string]*testSource{}
+			}
+			feeder.srcs[name] = s
 			feeder.Unlock()
 			return s, nil
 		},
@@ -214,33 +233,47 @@ func offset(tm time.Time) string {
 
 func (c *scriptCase) run(t *testing.T) {
 	fake := clock.NewFake(time.Unix(0, 0).UTC())
-	eng := streamsql.New(streamsql.Config{BatchInterval: c.batch, Once: c.once, Clock: fake, Log: io.Discard})
+	logs := &logLines{added: make(chan struct{}, 1)}
+	eng := streamsql.New(streamsql.Config{BatchInterval: c.batch, Once: c.once, Clock: fake, Log: logs})
 	where := func(d directive) string { return fmt.Sprintf("%s:%d", c.file, d.line) }
-
-	stmts, err := eng.Prepare(c.query)
-	if len(c.steps) > 0 && c.steps[0].verb == "error" {
-		want := c.steps[0].arg
+	dir := t.TempDir()
+	writeFile := func(d directive) {
+		if err := os.WriteFile(filepath.Join(dir, d.arg), []byte(dedent(d.body)+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := c.steps
+	for len(steps) > 0 && steps[0].verb == "file" {
+		writeFile(steps[0])
+		steps = steps[1:]
+	}
+	feeder.Lock()
+	feeder.srcs = nil
+	feeder.Unlock()
+	stmts, err := eng.Prepare(strings.ReplaceAll(c.query, "$TMP", dir))
+	if len(steps) > 0 && steps[0].verb == "error" {
+		want := strings.ReplaceAll(steps[0].arg, "$TMP", dir)
 		if err == nil {
-			t.Fatalf("%s: query planned, want error %q", where(c.steps[0]), want)
+			t.Fatalf("%s: query planned, want error %q", where(steps[0]), want)
 		}
 		if err.Error() != want {
-			t.Fatalf("%s: error\n got: %s\nwant: %s", where(c.steps[0]), err, want)
+			t.Fatalf("%s: error\n got: %s\nwant: %s", where(steps[0]), err, want)
 		}
 		return
 	}
 	if err != nil {
 		t.Fatalf("%s:%d: %v", c.file, c.line, err)
 	}
-	if len(c.steps) > 0 && c.steps[0].verb == "explain" {
-		got := strings.TrimSpace(stmts[len(stmts)-1].Plan())
-		want := dedent(c.steps[0].body)
+	if len(steps) > 0 && steps[0].verb == "explain" {
+		got := strings.TrimSpace(strings.ReplaceAll(stmts[len(stmts)-1].Plan(), dir, "$TMP"))
+		want := dedent(steps[0].body)
 		if got != want {
-			t.Fatalf("%s: plan\n got:\n%s\nwant:\n%s", where(c.steps[0]), got, want)
+			t.Fatalf("%s: plan\n got:\n%s\nwant:\n%s", where(steps[0]), got, want)
 		}
 		return
 	}
 	feeder.Lock()
-	src := feeder.src
+	srcs := feeder.srcs
 	feeder.Unlock()
 	qs, err := eng.Start(context.Background(), stmts)
 	if err != nil {
@@ -290,8 +323,31 @@ func (c *scriptCase) run(t *testing.T) {
 			}
 		}
 	}
-	for _, d := range c.steps {
+	for k, d := range steps {
 		switch d.verb {
+		case "file":
+			before := logs.count()
+			writeFile(d)
+			// A table read while the file was being written may report
+			// a broken version first: wait for the report the script
+			// expects, or for any report.
+			want := ""
+			if k+1 < len(steps) && steps[k+1].verb == "log" {
+				want = "streamsql: " + steps[k+1].arg
+			}
+			logs.waitPast(t, where(d), before, func(line string) bool {
+				if want == "" {
+					return strings.Contains(line, "table(")
+				}
+				return strings.ReplaceAll(line, dir, "$TMP") == want
+			})
+		case "log":
+			if k > 0 && steps[k-1].verb == "file" {
+				break // the file directive waited for this line
+			}
+			if got, want := strings.ReplaceAll(logs.last(), dir, "$TMP"), "streamsql: "+d.arg; got != want {
+				t.Errorf("%s: log\n got: %s\nwant: %s", where(d), got, want)
+			}
 		case "at":
 			to := parseOffset(t, where(d), d.arg)
 			if to.Before(now) {
@@ -299,15 +355,36 @@ func (c *scriptCase) run(t *testing.T) {
 			}
 			fake.Set(to)
 			collect(to)
-			if len(d.body) > 0 {
-				var lines []string
-				for _, l := range d.body {
-					lines = append(lines, strings.TrimSpace(l))
+			// Lines go to their source in order; consecutive lines of
+			// one source arrive as one chunk.
+			var name string
+			var lines []string
+			send := func() {
+				if len(lines) == 0 {
+					return
+				}
+				src := srcs[name]
+				if src == nil {
+					t.Fatalf("%s: no source test('%s') in the query", where(d), name)
 				}
 				f := feed{lines: lines, done: make(chan struct{})}
 				src.feed <- f
 				<-f.done
+				lines = nil
 			}
+			for _, l := range d.body {
+				l = strings.TrimSpace(l)
+				n := ""
+				if strings.HasPrefix(l, "@") {
+					n, l, _ = strings.Cut(l[1:], " ")
+				}
+				if n != name {
+					send()
+					name = n
+				}
+				lines = append(lines, strings.TrimSpace(l))
+			}
+			send()
 		case "stats":
 			st := qs[0].Stats()
 			if got := fmt.Sprintf("late=%d malformed=%d", st.Late, st.Malformed); got != d.arg {
@@ -319,7 +396,9 @@ func (c *scriptCase) run(t *testing.T) {
 			}
 			finish()
 		case "end":
-			close(src.feed)
+			for _, src := range srcs {
+				close(src.feed)
+			}
 			finish()
 		case "expect":
 			if len(queue) == 0 {
@@ -412,6 +491,67 @@ func renderRows(r *types.Result) string {
 		}
 	}
 	return b.String()
+}
+
+// logLines is the engine's log, kept line by line.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+	added chan struct{}
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		l.lines = append(l.lines, line)
+	}
+	l.mu.Unlock()
+	select {
+	case l.added <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+func (l *logLines) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.lines)
+}
+
+func (l *logLines) last() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lines) == 0 {
+		return ""
+	}
+	return l.lines[len(l.lines)-1]
+}
+
+// waitPast waits until the engine logs, after line n, a line that ok
+// accepts: the file watcher has seen a new version of a table and loaded
+// it or not.
+func (l *logLines) waitPast(t *testing.T, where string, n int, ok func(string) bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		l.mu.Lock()
+		for _, line := range l.lines[n:] {
+			if ok(line) {
+				l.mu.Unlock()
+				return
+			}
+		}
+		l.mu.Unlock()
+		select {
+		case <-l.added:
+		case <-deadline:
+			l.mu.Lock()
+			seen := strings.Join(l.lines[n:], "\n  ")
+			l.mu.Unlock()
+			t.Fatalf("%s: the table was not reloaded as expected; the log says:\n  %s", where, seen)
+		}
+	}
 }
 
 // dedent removes the indentation the body lines share.

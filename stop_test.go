@@ -21,7 +21,7 @@ func TestStopOneOfSharedQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	feeder.Lock()
-	src := feeder.src
+	src := feeder.srcs[""]
 	feeder.Unlock()
 	qs, err := eng.Start(context.Background(), stmts)
 	if err != nil {

@@ -196,12 +196,22 @@ func (e *Engine) Prepare(sql string) ([]*Statement, error) {
 	// Count the queries reading each stream, for EXPLAIN.
 	for _, s := range out {
 		if s.Kind == KindQuery || s.Kind == KindInsert {
-			for u := s.plan.Upstream; u != nil; u = u.Upstream {
-				u.Readers++
-			}
+			countReaders(s.plan, map[*planner.Plan]bool{})
 		}
 	}
 	return out, nil
+}
+
+// countReaders counts one more reader of every plan p reads (named
+// streams, subqueries, the inputs of joins and unions), each once.
+func countReaders(p *planner.Plan, seen map[*planner.Plan]bool) {
+	for _, u := range planner.Upstreams(p) {
+		if !seen[u] {
+			seen[u] = true
+			u.Readers++
+			countReaders(u, seen)
+		}
+	}
 }
 
 func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Statement, error) {

@@ -52,6 +52,9 @@ type Select struct {
 	Emit    string
 	OrderBy []*OrderItem
 	Limit   *Limit
+	// UnionAll are the queries after `UNION ALL`, whose rows are added to
+	// this one's; the result columns are named by this one.
+	UnionAll []*Select
 }
 
 // SelectItem is one entry of the select list: `*`, or an expression with an
@@ -59,6 +62,7 @@ type Select struct {
 type SelectItem struct {
 	Pos   Pos
 	Star  bool
+	Table string // `t.*`: the FROM item whose columns Star means ("" for all)
 	Expr  Expr   // nil when Star
 	Alias string // "" when absent
 	// Text is the expression exactly as written in the query, which
@@ -69,14 +73,36 @@ type SelectItem struct {
 	start, end int // byte span of Text in the parsed text
 }
 
-// From is the FROM clause: a source call or a named stream, optionally
-// flat-mapped by UNNEST: `FROM file('logs') AS l, UNNEST(split(line, ' ')) AS w`.
+// From is the FROM clause: a source call, a named stream or a subquery,
+// optionally joined to more items and flat-mapped by UNNEST:
+// `FROM file('logs') AS l, UNNEST(split(line, ' ')) AS w`. A joined item
+// (Join.Right) has no Joins or Unnest of its own.
 type From struct {
-	Pos    Pos
-	Source *SourceCall // nil when Stream is set
-	Stream string      // a stream made by CREATE STREAM, when Source is nil
-	Alias  string      // "" when absent
-	Unnest *Unnest     // nil when absent
+	Pos      Pos
+	Source   *SourceCall // nil when Stream or Subquery is set
+	Stream   string      // a stream made by CREATE STREAM
+	Subquery *Select     // `(SELECT ...)`, which may be a UNION ALL
+	Alias    string      // "" when absent
+	Joins    []*Join
+	Unnest   *Unnest // nil when absent
+}
+
+// Join is `[INNER | LEFT [OUTER]] JOIN item [WITHIN d [EVENT TIME l[, r]
+// [LATENESS d]]] ON cond`.
+type Join struct {
+	Pos  Pos
+	Left bool // LEFT JOIN: rows of the left side without a partner are kept, with NULLs
+	// Right is the joined item: a table(...) call, a source, a stream or
+	// a subquery, with its alias.
+	Right *From
+	// Within bounds a stream-stream join: rows pair only when their
+	// times differ by at most this much. Zero when absent.
+	Within time.Duration
+	// EventTime is nil (processing time), the two sides' time
+	// expressions (left first), or one expression read on each side.
+	EventTime []Expr
+	Lateness  time.Duration
+	On        Expr
 }
 
 // SourceCall is a source function with positional and named
@@ -296,6 +322,7 @@ func (n *SelectItem) Position() Pos   { return n.Pos }
 func (n *SourceCall) Position() Pos   { return n.Pos }
 func (n *From) Position() Pos         { return n.Pos }
 func (n *Unnest) Position() Pos       { return n.Pos }
+func (n *Join) Position() Pos         { return n.Pos }
 func (n *CreateStream) Position() Pos { return n.Pos }
 func (n *Insert) Position() Pos       { return n.Pos }
 func (n *DropStream) Position() Pos   { return n.Pos }

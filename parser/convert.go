@@ -21,11 +21,11 @@ func convStatement(g *gStatement) Statement {
 	case g.Show != nil:
 		return &Show{Pos: pos(g.Show.Pos), What: strings.ToUpper(g.Show.What)}
 	case g.Create != nil:
-		s = &CreateStream{Pos: pos(g.Create.Pos), Name: ident(g.Create.Name), Query: convSelect(g.Create.Query)}
+		s = &CreateStream{Pos: pos(g.Create.Pos), Name: ident(g.Create.Name), Query: convQuery(g.Create.Query)}
 	case g.Insert != nil:
-		s = &Insert{Pos: pos(g.Insert.Pos), Sink: convSource(g.Insert.Sink), Query: convSelect(g.Insert.Query)}
+		s = &Insert{Pos: pos(g.Insert.Pos), Sink: convSource(g.Insert.Sink), Query: convQuery(g.Insert.Query)}
 	default:
-		s = convSelect(g.Select)
+		s = convQuery(g.Select)
 	}
 	if g.Explain {
 		return &Explain{Pos: pos(g.Pos), Stmt: s}
@@ -33,11 +33,19 @@ func convStatement(g *gStatement) Statement {
 	return s
 }
 
+func convQuery(g *gQuery) *Select {
+	s := convSelect(g.First)
+	for _, r := range g.Rest {
+		s.UnionAll = append(s.UnionAll, convSelect(r))
+	}
+	return s
+}
+
 func convSelect(g *gSelect) *Select {
 	s := &Select{Pos: pos(g.Pos), Distinct: g.Distinct}
 	for _, it := range g.Items {
-		item := &SelectItem{Pos: pos(it.Pos), Star: it.Star, Alias: ident(it.Alias)}
-		if !it.Star {
+		item := &SelectItem{Pos: pos(it.Pos), Star: it.Star || it.Table != "", Table: ident(it.Table), Alias: ident(it.Alias)}
+		if !item.Star {
 			item.Expr = convExpr(it.Expr)
 			item.start, item.end = it.Expr.Pos.Offset, it.Expr.EndPos.Offset
 		}
@@ -103,12 +111,34 @@ func (g *gDuration) duration() time.Duration {
 }
 
 func convFrom(g *gFrom) *From {
-	f := &From{Pos: pos(g.Pos), Stream: ident(g.Stream), Alias: ident(g.Alias)}
-	if g.Source != nil {
-		f.Source = convSource(g.Source)
+	f := convFromItem(g.Item)
+	f.Pos = pos(g.Pos)
+	for _, j := range g.Joins {
+		join := &Join{Pos: pos(j.Pos), Left: j.Left, Right: convFromItem(j.Item), Within: j.Within.duration(), On: convExpr(j.On)}
+		if t := j.EventTime; t != nil {
+			join.EventTime = []Expr{convExpr(t.Left)}
+			if t.Right != nil {
+				join.EventTime = append(join.EventTime, convExpr(t.Right))
+			}
+			if t.Lateness != nil {
+				join.Lateness = time.Duration(t.Lateness.Value)
+			}
+		}
+		f.Joins = append(f.Joins, join)
 	}
 	if u := g.Unnest; u != nil {
 		f.Unnest = &Unnest{Pos: pos(u.Pos), Expr: convExpr(u.Expr), Alias: ident(u.Alias)}
+	}
+	return f
+}
+
+func convFromItem(g *gFromItem) *From {
+	f := &From{Pos: pos(g.Pos), Stream: ident(g.Stream), Alias: ident(g.Alias + g.Bare)}
+	switch {
+	case g.Source != nil:
+		f.Source = convSource(g.Source)
+	case g.Sub != nil:
+		f.Subquery = convQuery(g.Sub)
 	}
 	return f
 }

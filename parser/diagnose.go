@@ -91,6 +91,9 @@ func (d diagnoser) unexpected(text string, at int) *Error {
 	if e := d.emitWithoutWindow(text, from, toks, i); e != nil {
 		return e
 	}
+	if e := unsupportedJoin(text, toks, i); e != nil {
+		return e
+	}
 	if e := d.misspeltName(text, from, toks, i); e != nil {
 		return e
 	}
@@ -170,6 +173,31 @@ func (d diagnoser) emitWithoutWindow(text string, from int, toks []lexer.Token, 
 		return nil
 	}
 	return syntaxError(text, toks[j].Pos, "EMIT CHANGES needs a WINDOW clause")
+}
+
+// unsupportedJoin explains the joins and set operations streamsql does
+// not have, where the parse fails at their first word.
+func unsupportedJoin(text string, toks []lexer.Token, i int) *Error {
+	if i > 0 && strings.EqualFold(toks[i-1].Value, "UNION") && !strings.EqualFold(toks[i].Value, "ALL") {
+		i-- // the parse fails after UNION, but UNION is the mistake
+	}
+	t := toks[i]
+	next := ""
+	if i+1 < len(toks) {
+		next = strings.ToUpper(toks[i+1].Value)
+	}
+	var msg string
+	switch w := strings.ToUpper(t.Value); {
+	case w == "RIGHT" && (next == "JOIN" || next == "OUTER"):
+		msg = "RIGHT JOIN is not supported; swap the two sides and write LEFT JOIN"
+	case (w == "FULL" || w == "CROSS" || w == "NATURAL") && (next == "JOIN" || next == "OUTER"):
+		msg = w + " JOIN is not supported; streamsql has [INNER] JOIN and LEFT [OUTER] JOIN ... ON, with an equality"
+	case w == "UNION" && next != "ALL":
+		msg = "UNION without ALL is not supported; write UNION ALL (rows are not deduplicated across the branches)"
+	default:
+		return nil
+	}
+	return syntaxError(text, t.Pos, msg)
 }
 
 // isWord reports whether t is the unreserved word w.

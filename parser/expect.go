@@ -25,6 +25,7 @@ var optional = map[string]bool{
 	".": true, "(": true, "IS": true, "IN": true, "NOT": true, "BETWEEN": true, "LIKE": true,
 	"AND": true, "OR": true, "*": true, "=": true, "<>": true, "!=": true, "<": true, "<=": true,
 	">": true, ">=": true, "+": true, "-": true, "/": true, "%": true, "||": true,
+	"JOIN": true, "INNER": true, "LEFT": true, "OUTER": true, "UNION": true, "WITHIN": true,
 }
 
 var operators = map[string]bool{
@@ -95,6 +96,15 @@ func describe(set map[string]bool, before []lexer.Token) string {
 	case set["<ident>"] && len(set) == 1:
 		words = append(words, nameWord(prev, before))
 		delete(set, "<ident>")
+	case set["<ident>"] && set["*"] && len(set) == 2 && prev == ".":
+		words = append(words, "a column name or *") // t.col, or t.* in a select list
+		delete(set, "<ident>")
+		delete(set, "*")
+	case set["<ident>"] && set["("] && len(set) == 2 && (prev == "FROM" || prev == "JOIN"):
+		// A FROM item: a source call, a stream or a subquery.
+		words = append(words, nameWord(prev, before))
+		delete(set, "<ident>")
+		delete(set, "(")
 	}
 	// Context decides a few: AS is required in CAST and CREATE STREAM
 	// (where no bare alias can follow), "(" is required after CAST or
@@ -141,7 +151,7 @@ func describe(set map[string]bool, before []lexer.Token) string {
 // nameWord says what kind of name is expected after prev.
 func nameWord(prev string, before []lexer.Token) string {
 	switch prev {
-	case "FROM":
+	case "FROM", "JOIN":
 		return "a source such as file('path') or a stream name"
 	case "STREAM", "EXISTS": // CREATE STREAM, DROP STREAM [IF EXISTS]
 		return "a stream name"

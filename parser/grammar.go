@@ -22,6 +22,7 @@ var keywords = []string{
 	"WINDOW", "SLIDE", "ORDER", "ASC", "DESC", "NULLS", "LIMIT",
 	"AS", "AND", "OR", "NOT", "IS", "NULL", "IN", "BETWEEN", "LIKE",
 	"CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "TRUE", "FALSE",
+	"JOIN", "INNER", "LEFT", "OUTER", "ON", "UNION", "ALL",
 }
 
 // softKeywords have a meaning in one place of the grammar but are names
@@ -32,7 +33,7 @@ var keywords = []string{
 // the two apart (`DROP STREAM if` drops the stream "if"; `TIMESTAMP '...'`
 // is a literal only when a string follows). TIMESTAMP is not listed: it
 // never stands where a name could not.
-var softKeywords = append([]string{"CREATE", "DROP", "SHOW", "STREAM", "STREAMS", "IF", "EXISTS", "UNNEST", "INSERT", "INTO", "FIRST", "LAST"}, windowWords...)
+var softKeywords = append([]string{"CREATE", "DROP", "SHOW", "STREAM", "STREAMS", "IF", "EXISTS", "UNNEST", "INSERT", "INTO", "FIRST", "LAST", "WITHIN"}, windowWords...)
 
 // windowWords are the soft keywords of the WINDOW clause and of EMIT
 // CHANGES, which may only follow one. No name can stand after WINDOW, after
@@ -113,7 +114,7 @@ type gScript struct {
 type gStatement struct {
 	Pos     lexer.Position
 	Explain bool     `parser:"(   @'EXPLAIN'?"`
-	Select  *gSelect `parser:"    ( @@"`
+	Select  *gQuery  `parser:"    ( @@"`
 	Create  *gCreate `parser:"    | @@"`
 	Insert  *gInsert `parser:"    | @@ )"`
 	Drop    *gDrop   `parser:"| @@"`
@@ -122,8 +123,8 @@ type gStatement struct {
 
 type gCreate struct {
 	Pos   lexer.Position
-	Name  string   `parser:"'CREATE':Ident 'STREAM':Ident @(Ident | QuotedIdent)"`
-	Query *gSelect `parser:"'AS' @@"`
+	Name  string  `parser:"'CREATE':Ident 'STREAM':Ident @(Ident | QuotedIdent)"`
+	Query *gQuery `parser:"'AS' @@"`
 }
 
 // gInsert is INSERT INTO sink(args) SELECT ...; the sink call has the
@@ -131,7 +132,7 @@ type gCreate struct {
 type gInsert struct {
 	Pos   lexer.Position
 	Sink  *gSource `parser:"'INSERT':Ident 'INTO':Ident @@"`
-	Query *gSelect `parser:"@@"`
+	Query *gQuery  `parser:"@@"`
 }
 
 // IF is taken as the flag only when EXISTS follows, so that a stream may
@@ -168,21 +169,62 @@ type gSelect struct {
 	Limit    *gLimit       `parser:"@@?"`
 }
 
+// gItem is `*`, `t.*` or an expression; `t.` starts both of the last two,
+// so the parser looks ahead for the star.
 type gItem struct {
 	Pos   lexer.Position
 	Star  bool   `parser:"  @'*'"`
+	Table string `parser:"| (?= (Ident | QuotedIdent) '.' '*') @(Ident | QuotedIdent) '.' '*'"`
 	Expr  *gExpr `parser:"| @@"`
 	Alias string `parser:"  ( 'AS'? @(Ident | QuotedIdent) )?"`
 }
 
-// gFrom reads a source call or a stream name. Both start with a name, so
-// the parser looks ahead for the "(" of a call rather than backtracking.
+// gQuery is a SELECT, or several joined by UNION ALL.
+type gQuery struct {
+	First *gSelect   `parser:"@@"`
+	Rest  []*gSelect `parser:"( 'UNION' 'ALL' @@ )*"`
+}
+
+// gFrom is the first FROM item, the items joined to it, and an UNNEST.
 type gFrom struct {
 	Pos    lexer.Position
-	Source *gSource `parser:"(   (?= (Ident | QuotedIdent) '(') @@"`
+	Item   *gFromItem `parser:"@@"`
+	Joins  []*gJoin   `parser:"@@*"`
+	Unnest *gUnnest   `parser:"( ',' @@ )?"`
+}
+
+// gFromItem reads a subquery, a source call or a stream name. The last
+// two start with a name, so the parser looks ahead for the "(" of a call
+// rather than backtracking. A bare alias cannot be WITHIN (the bound of
+// a join) nor a kind of join streamsql does not have, which would
+// otherwise be taken for an alias (`a RIGHT JOIN b` as `a AS right JOIN
+// b`); the diagnoser explains those.
+type gFromItem struct {
+	Pos    lexer.Position
+	Sub    *gQuery  `parser:"(   '(' @@ ')'"`
+	Source *gSource `parser:"  | (?= (Ident | QuotedIdent) '(') @@"`
 	Stream string   `parser:"  | @(Ident | QuotedIdent) )"`
-	Alias  string   `parser:"( 'AS'? @(Ident | QuotedIdent) )?"`
-	Unnest *gUnnest `parser:"( ',' @@ )?"`
+	Alias  string   `parser:"(   'AS' @(Ident | QuotedIdent)"`
+	Bare   string   `parser:"  | (?! 'WITHIN':Ident | 'RIGHT':Ident | 'FULL':Ident | 'CROSS':Ident | 'NATURAL':Ident) @(Ident | QuotedIdent) )?"`
+}
+
+// gJoin is `[INNER | LEFT [OUTER]] JOIN item [WITHIN d [EVENT TIME l[, r]
+// [LATENESS d]]] ON cond`.
+type gJoin struct {
+	Pos       lexer.Position
+	Left      bool       `parser:"( @'LEFT' 'OUTER'? | 'INNER' )? 'JOIN'"`
+	Item      *gFromItem `parser:"@@"`
+	Within    *gDuration `parser:"( 'WITHIN':Ident @@"`
+	EventTime *gJoinTime `parser:"  @@? )?"`
+	On        *gExpr     `parser:"'ON' @@"`
+}
+
+// gJoinTime is `EVENT TIME ts` (the same expression on both sides) or
+// `EVENT TIME a.ts, b.ts` (left, then right).
+type gJoinTime struct {
+	Left     *gExpr     `parser:"'EVENT':Ident 'TIME':Ident @@"`
+	Right    *gExpr     `parser:"( ',' @@ )?"`
+	Lateness *gLateness `parser:"( 'LATENESS':Ident @@ )?"`
 }
 
 type gSource struct {

@@ -43,11 +43,35 @@ func setItemText(st Statement, text string) {
 	default:
 		return
 	}
+	setSelectText(sel, text)
+}
+
+func setSelectText(sel *Select, text string) {
 	for _, it := range sel.Items {
 		if it.Expr != nil && it.start >= 0 && it.start < it.end && it.end <= len(text) {
 			it.Text = trimTrailing(text[it.start:it.end])
 		}
 	}
+	for _, u := range sel.UnionAll {
+		setSelectText(u, text)
+	}
+	for _, f := range fromItems(sel.From) {
+		if f.Subquery != nil {
+			setSelectText(f.Subquery, text)
+		}
+	}
+}
+
+// fromItems lists the items of a FROM clause: the first, then the joined.
+func fromItems(f *From) []*From {
+	if f == nil {
+		return nil
+	}
+	out := []*From{f}
+	for _, j := range f.Joins {
+		out = append(out, j.Right)
+	}
+	return out
 }
 
 // trimTrailing cuts the whitespace and comments the parser skipped after

@@ -821,7 +821,7 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT CAST(a AS) FROM f()", `1:17: syntax error: unexpected ")"; expected a type name such as BIGINT`},
 		{"SELECT CAST(a AS blob) FROM f()", `1:18: syntax error: unknown type "blob"; expected BOOLEAN, BIGINT, DOUBLE, TEXT or TIMESTAMP`},
 		{"SELECT a AS FROM f()", `1:13: syntax error: unexpected "FROM"; expected an alias`},
-		{"SELECT t. FROM f()", `1:11: syntax error: unexpected "FROM"; expected a column name`},
+		{"SELECT t. FROM f()", `1:11: syntax error: unexpected "FROM"; expected a column name or *`},
 		{"SELECT a FROM f() ORDER a", `1:25: syntax error: unexpected "a"; expected BY`},
 		{"SELECT a FROM f() ORDER BY a NULLS", `1:35: syntax error: unexpected end of input; expected FIRST or LAST`},
 		// Stream statements, FROM and TIMESTAMP.

@@ -96,6 +96,9 @@ func (n *Select) String() string {
 	if n.Limit != nil {
 		b.WriteString(" " + n.Limit.String())
 	}
+	for _, u := range n.UnionAll {
+		b.WriteString(" UNION ALL " + u.String())
+	}
 	return b.String()
 }
 
@@ -109,6 +112,9 @@ func exprList(es []Expr) string {
 
 func (n *SelectItem) String() string {
 	if n.Star {
+		if n.Table != "" {
+			return quoteIdent(n.Table) + ".*"
+		}
 		return "*"
 	}
 	return n.Expr.String() + alias(n.Alias)
@@ -134,16 +140,40 @@ func (n *SourceCall) String() string {
 
 func (n *From) String() string {
 	var s string
-	if n.Source != nil {
+	switch {
+	case n.Source != nil:
 		s = n.Source.String()
-	} else {
+	case n.Subquery != nil:
+		s = "(" + n.Subquery.String() + ")"
+	default:
 		s = quoteIdent(n.Stream)
 	}
 	s += alias(n.Alias)
+	for _, j := range n.Joins {
+		s += " " + j.String()
+	}
 	if n.Unnest != nil {
 		s += ", " + n.Unnest.String()
 	}
 	return s
+}
+
+func (n *Join) String() string {
+	s := "JOIN "
+	if n.Left {
+		s = "LEFT JOIN "
+	}
+	s += n.Right.String()
+	if n.Within > 0 {
+		s += " WITHIN " + FormatDuration(n.Within)
+		if len(n.EventTime) > 0 {
+			s += " EVENT TIME " + exprList(n.EventTime)
+			if n.Lateness > 0 {
+				s += " LATENESS " + FormatDuration(n.Lateness)
+			}
+		}
+	}
+	return s + " ON " + n.On.String()
 }
 
 func (n *Unnest) String() string { return "UNNEST(" + n.Expr.String() + ")" + alias(n.Alias) }

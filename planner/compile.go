@@ -23,10 +23,11 @@ type scope struct {
 }
 
 type scopeCol struct {
-	name string     // what a ColumnRef calls it ("" if unnamed)
-	expr string     // the expression it holds, as parser prints it ("" if a plain column)
-	kind types.Kind // its static type, KindNull if known only at run time
-	key  bool       // a GROUP BY key (in an aggregate's output)
+	name  string     // what a ColumnRef calls it ("" if unnamed)
+	table string     // the FROM item it comes from, in a join ("" otherwise)
+	expr  string     // the expression it holds, as parser prints it ("" if a plain column)
+	kind  types.Kind // its static type, KindNull if known only at run time
+	key   bool       // a GROUP BY key (in an aggregate's output)
 }
 
 func (s *scope) names() []string {
@@ -168,11 +169,38 @@ func (p *planning) compileList(es []parser.Expr, sc *scope) ([]expr.Func, error)
 	return out, nil
 }
 
+// lookupRef finds a column reference, qualified or not. A qualified one
+// matches the columns of its FROM item, or a column of no item (a GROUP
+// BY key of an aggregate's output).
+func (s *scope) lookupRef(e *parser.ColumnRef) int {
+	if e.Table == "" {
+		return s.lookup(e.Name)
+	}
+	found := -1
+	for i, c := range s.cols {
+		if strings.EqualFold(c.table, e.Table) && strings.EqualFold(c.name, e.Name) {
+			if c.name == e.Name {
+				return i
+			}
+			found = i
+		}
+	}
+	if found >= 0 {
+		return found
+	}
+	for i, c := range s.cols {
+		if c.table == "" && strings.EqualFold(c.name, e.Name) {
+			return i
+		}
+	}
+	return -1
+}
+
 func (p *planning) compileColumn(e *parser.ColumnRef, sc *scope) (expr.Func, error) {
-	if i := sc.lookup(e.Name); i >= 0 {
+	if i := sc.lookupRef(e); i >= 0 {
 		return expr.Column(i), nil
 	}
-	if sc.inner != nil && sc.inner.lookup(e.Name) >= 0 {
+	if sc.inner != nil && sc.inner.lookupRef(e) >= 0 {
 		return nil, p.errorf(e.Pos, ErrGroupBy,
 			"column %q must appear in GROUP BY or be used in an aggregate function", e.Name)
 	}

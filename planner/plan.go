@@ -10,13 +10,15 @@ import (
 	"github.com/streamsql/streamsql/operators"
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/tables"
 	"github.com/streamsql/streamsql/types"
 	"github.com/streamsql/streamsql/window"
 )
 
-// Node is a step of the logical plan. Plans here are chains (one source,
-// one path to the result); joins and unions will make them trees, hence
-// Children.
+// Node is a step of the logical plan. A plan is a chain from its input to
+// its result; the input is a source, a named stream or subquery, or, for
+// a join of two streams and UNION ALL, a node reading several plans
+// (Inputs), which makes the whole a tree, hence Children.
 type Node interface {
 	Children() []Node
 	// Describe is the node's line in EXPLAIN.
@@ -35,10 +37,16 @@ type Plan struct {
 	// window bounds), for sinks that upsert.
 	Key    []string
 	Source sources.Source // nil when reading a stream
-	// Upstream is the plan of the named stream this one reads, nil when
-	// reading a source.
+	// Upstream is the plan of the named stream (or subquery) this one
+	// reads, nil when reading a source.
 	Upstream *Plan
-	Time     TimeSpec
+	// Inputs are the plans a join of two streams or a UNION ALL reads,
+	// when Source and Upstream are nil.
+	Inputs []*Plan
+	// Tables are the tables this plan joins with, kept up to date while
+	// it runs.
+	Tables []*tables.Table
+	Time   TimeSpec
 	// Bounded is true when the input ends by itself (--once, stdin).
 	Bounded bool
 	// Readers counts the queries started together that read this plan
@@ -52,11 +60,38 @@ type Plan struct {
 // For a plan reading a named stream, the chain ends at the stream: the
 // returned head is fed by the stream's plan (see Graph).
 func (p *Plan) Build(sink operators.Operator) operators.Operator {
+	return p.build(sink)[0].head
+}
+
+// edge is where rows enter a built chain: from the plan's source (up nil)
+// or from the output of plan up.
+type edge struct {
+	up   *Plan
+	head operators.Operator
+}
+
+// multiInput is a node reading several plans: its operator has one input
+// per plan.
+type multiInput interface {
+	Node
+	inputs() []*Plan
+	operators(next operators.Operator) []operators.Operator
+}
+
+func (p *Plan) build(sink operators.Operator) []edge {
 	op := sink
 	for n := p.Root; n != nil; {
+		if m, ok := n.(multiInput); ok {
+			ops := m.operators(op)
+			edges := make([]edge, len(ops))
+			for i, in := range m.inputs() {
+				edges[i] = edge{in, ops[i]}
+			}
+			return edges
+		}
 		op = n.operator(op)
-		if _, ok := n.(*StreamScan); ok {
-			break
+		if s, ok := n.(*StreamScan); ok {
+			return []edge{{s.Upstream, op}}
 		}
 		kids := n.Children()
 		if len(kids) == 0 {
@@ -64,7 +99,19 @@ func (p *Plan) Build(sink operators.Operator) operators.Operator {
 		}
 		n = kids[0]
 	}
-	return op
+	return []edge{{nil, op}}
+}
+
+// Upstreams are the plans p reads: its named stream or subquery, or its
+// Inputs.
+func Upstreams(p *Plan) []*Plan {
+	if len(p.Inputs) > 0 {
+		return p.Inputs
+	}
+	if p.Upstream != nil {
+		return []*Plan{p.Upstream}
+	}
+	return nil
 }
 
 // Explain prints the plan as a tree, result at the top, source at the
@@ -72,15 +119,21 @@ func (p *Plan) Build(sink operators.Operator) operators.Operator {
 func (p *Plan) Explain() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Result [%s]\n", strings.Join(p.Columns, ", "))
-	explain(&b, p.Root, "")
+	explain(&b, p.Root, "", true)
 	return b.String()
 }
 
-func explain(b *strings.Builder, n Node, indent string) {
+// explain prints n and its inputs below it; the inputs of a join or a
+// union hang from one line, the last one closing it.
+func explain(b *strings.Builder, n Node, indent string, last bool) {
+	branch, more := "└─ ", "   "
+	if !last {
+		branch, more = "├─ ", "│  "
+	}
+	fmt.Fprintf(b, "%s%s%s\n", indent, branch, n.Describe())
 	kids := n.Children()
-	fmt.Fprintf(b, "%s└─ %s\n", indent, n.Describe())
-	for _, k := range kids {
-		explain(b, k, indent+"   ")
+	for i, k := range kids {
+		explain(b, k, indent+more, i == len(kids)-1)
 	}
 }
 
@@ -106,15 +159,22 @@ func (s *Scan) Describe() string {
 }
 func (s *Scan) operator(next operators.Operator) operators.Operator { return next }
 
-// StreamScan reads the rows a named stream emits. Several queries reading
+// StreamScan reads the rows a named stream or a subquery emits. Several queries reading
 // the same stream share its plan and receiver (a fan-out in the DAG).
 type StreamScan struct {
 	chain
 	Name     string
 	Upstream *Plan
+	Sub      bool // a subquery in FROM, Name its alias
 }
 
 func (s *StreamScan) Describe() string {
+	if s.Sub {
+		if s.Name == "" {
+			return "Subquery"
+		}
+		return "Subquery AS " + s.Name
+	}
 	if n := s.Upstream.Readers; n > 1 {
 		return fmt.Sprintf("Stream %s (fan-out: one receiver shared by %d queries)", s.Name, n)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/streamsql/streamsql/operators"
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/tables"
 	"github.com/streamsql/streamsql/types"
 	"github.com/streamsql/streamsql/window"
 )
@@ -47,8 +48,16 @@ func PlanSelect(sel *parser.Select, text string, opts Options) (*Plan, error) {
 }
 
 func (p *planning) plan(sel *parser.Select) (*Plan, error) {
-	p.qualifiers(sel)
-	in, err := p.input(sel)
+	if len(sel.UnionAll) > 0 {
+		return p.union(sel)
+	}
+	var in *input
+	var err error
+	if len(sel.From.Joins) > 0 {
+		in, err = p.joinInput(sel)
+	} else if err = p.qualifiers(sel); err == nil {
+		in, err = p.input(sel)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -134,11 +143,18 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	for i := range kinds {
 		kinds[i] = outScope.cols[i].kind
 	}
-	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Key: proj.keys, Source: in.source, Upstream: in.upstream, Time: win.TimeSpec}
-	if in.source != nil {
+	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Key: proj.keys, Source: in.source, Upstream: in.upstream,
+		Inputs: in.inputs, Tables: in.tables, Time: win.TimeSpec}
+	switch {
+	case in.source != nil:
 		plan.Bounded = in.source.Bounded()
-	} else {
+	case in.upstream != nil:
 		plan.Bounded = in.upstream.Bounded
+	default:
+		plan.Bounded = true
+		for _, i := range in.inputs {
+			plan.Bounded = plan.Bounded && i.Bounded
+		}
 	}
 	return plan, nil
 }
@@ -195,7 +211,9 @@ type input struct {
 	node     Node
 	scope    *scope
 	source   sources.Source // set when reading a source
-	upstream *Plan          // set when reading a named stream
+	upstream *Plan          // set when reading a named stream or subquery
+	inputs   []*Plan        // set when joining two streams
+	tables   []*tables.Table
 }
 
 // input plans the FROM clause: the source (bound to the columns the query
@@ -204,6 +222,9 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 	in := &input{}
 	var avail types.Schema // the columns FROM offers
 	open, typed := false, true
+	if isTableCall(sel.From) {
+		return nil, p.errorf(sel.From.Pos, ErrUnsupported, "a table cannot be read on its own: join a stream with it (FROM stream JOIN table(...) ON ...)")
+	}
 	if sel.From.Source != nil {
 		src, err := p.openSource(sel.From.Source)
 		if err != nil {
@@ -213,7 +234,7 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 		sch := src.Schema()
 		avail, open, typed = sch.Columns, sch.Open, sch.Typed
 	} else {
-		up, err := p.stream(sel.From)
+		up, err := p.fromPlan(sel.From)
 		if err != nil {
 			return nil, err
 		}
@@ -245,7 +266,11 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 		for _, c := range avail {
 			sc.cols = append(sc.cols, scopeCol{name: c.Name, kind: c.Type})
 		}
-		in.node = &StreamScan{Name: sel.From.Stream, Upstream: in.upstream}
+		if sel.From.Subquery != nil {
+			in.node = &StreamScan{Name: sel.From.Alias, Upstream: in.upstream, Sub: true}
+		} else {
+			in.node = &StreamScan{Name: sel.From.Stream, Upstream: in.upstream}
+		}
 	}
 	if words {
 		sw := &SplitWords{chain: chain{in.node}, From: "line", As: "word", col: sc.lookup("line")}
@@ -281,7 +306,7 @@ func unnestName(u *parser.Unnest) string {
 // qualifiers resolves `t.col` references: a qualifier naming the FROM
 // alias, the stream or the UNNEST alias is dropped; any other is taken as
 // a path into nested data (`meta.loc` reads field loc of JSON object meta).
-func (p *planning) qualifiers(sel *parser.Select) {
+func (p *planning) qualifiers(sel *parser.Select) error {
 	names := map[string]bool{}
 	for _, n := range []string{sel.From.Alias, sel.From.Stream} {
 		if n != "" {
@@ -299,6 +324,16 @@ func (p *planning) qualifiers(sel *parser.Select) {
 			c.Table = ""
 		}
 	})
+	for _, it := range sel.Items {
+		if it.Table == "" {
+			continue
+		}
+		if !names[strings.ToLower(it.Table)] {
+			return p.errorf(it.Pos, ErrColumnNotFound, "%s.* names no FROM item", it.Table)
+		}
+		it.Table = ""
+	}
+	return nil
 }
 
 // resolveInputs decides which of the available columns the query reads
@@ -393,6 +428,14 @@ func (p *planning) resolveInputs(sel *parser.Select, avail types.Schema, open, t
 		}
 	}
 	return need, words, nil
+}
+
+// fromPlan plans a FROM item that is a subquery or a named stream.
+func (p *planning) fromPlan(from *parser.From) (*Plan, error) {
+	if from.Subquery != nil {
+		return p.subquery(from.Subquery)
+	}
+	return p.stream(from)
 }
 
 // stream resolves FROM name against the catalog of named streams.
@@ -678,6 +721,9 @@ func (p *planning) project(sel *parser.Select, sc *scope) (*Project, *scope, err
 				return nil, nil, p.errorf(it.Pos, ErrGroupBy, "SELECT * cannot be used with GROUP BY or aggregates; name the columns")
 			}
 			for i, c := range sc.cols {
+				if it.Table != "" && !strings.EqualFold(c.table, it.Table) {
+					continue // t.*: the columns of FROM item t only
+				}
 				proj.fns = append(proj.fns, expr.Column(i))
 				proj.Exprs = append(proj.Exprs, c.name)
 				out.cols = append(out.cols, scopeCol{name: c.name, expr: c.name, kind: c.kind})

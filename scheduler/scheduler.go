@@ -39,7 +39,7 @@ type Job struct {
 	graph   *planner.Graph
 	cfg     Config
 	outputs []*Output
-	in      chan []types.Row
+	in      chan chunk
 	stop    chan struct{}
 	stopped sync.Once
 	done    chan struct{}
@@ -109,7 +109,7 @@ func Start(ctx context.Context, g *planner.Graph, cfg Config) *Job {
 	j := &Job{
 		graph: g,
 		cfg:   cfg,
-		in:    make(chan []types.Row, 16),
+		in:    make(chan chunk, 16),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -141,12 +141,21 @@ func (j *Job) Stats() Stats {
 	return Stats{RowsIn: j.rowsIn.Load(), Malformed: j.malformed.Load(), Batches: j.batches.Load()}
 }
 
-// emitter is what the source sees of the job.
-type emitter struct{ j *Job }
+// chunk is rows handed over by source number side of the graph.
+type chunk struct {
+	rows []types.Row
+	side int
+}
+
+// emitter is what source number side sees of the job.
+type emitter struct {
+	j    *Job
+	side int
+}
 
 func (e emitter) Emit(rows []types.Row) error {
 	select {
-	case e.j.in <- rows:
+	case e.j.in <- chunk{rows: rows, side: e.side}:
 		return nil
 	case <-e.j.stop:
 		return errStopping
@@ -174,8 +183,23 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	}()
 	srcCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srcDone := make(chan error, 1)
-	go func() { srcDone <- j.graph.Source.Run(srcCtx, emitter{j}) }()
+	srcs := j.graph.Sources
+	srcDone := make(chan error, len(srcs))
+	for i, src := range srcs {
+		go func() { srcDone <- src.Run(srcCtx, emitter{j, i}) }()
+	}
+	remaining := len(srcs)
+	// Tables joined with are reloaded while the job runs.
+	var watchers sync.WaitGroup
+	defer watchers.Wait()
+	defer cancel()
+	for _, t := range j.graph.Tables {
+		watchers.Add(1)
+		go func() {
+			defer watchers.Done()
+			t.Run(srcCtx, j.cfg.Logf)
+		}()
+	}
 	// Unblock a source stuck in Emit once we stop reading.
 	defer j.Stop()
 
@@ -186,7 +210,7 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 			return j.send(o, b, rows)
 		}}
 	}
-	head := j.graph.Build(sinks)
+	heads := j.graph.Heads(sinks)
 	clk := j.cfg.Clock
 	bounded := j.graph.Bounded
 	var tick <-chan time.Time
@@ -201,13 +225,13 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	}
 
 	final := func(srcErr error) {
-		j.drain(head, -1)
+		j.drain(heads, -1)
 		end := clk.Now()
 		if end.Before(batchStart) {
 			end = batchStart
 		}
 		b := &operators.BatchEnd{Start: batchStart, Time: end, Final: true, Bounded: bounded, Emitted: true}
-		if err := j.endBatch(head, b); err != nil && srcErr == nil {
+		if err := j.endBatch(heads, b); err != nil && srcErr == nil {
 			srcErr = err
 		}
 		j.err = srcErr
@@ -215,23 +239,27 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 
 	for {
 		select {
-		case rows := <-j.in:
-			if err := j.push(head, rows); err != nil {
+		case c := <-j.in:
+			if err := j.push(heads, c); err != nil {
 				j.err = err
 				return
 			}
 		case <-tick:
 			// Rows handed over before the boundary belong to this batch.
-			j.drain(head, len(j.in))
+			j.drain(heads, len(j.in))
 			b := &operators.BatchEnd{Start: batchStart, Time: next, Emitted: true}
-			if err := j.endBatch(head, b); err != nil {
+			if err := j.endBatch(heads, b); err != nil {
 				j.err = err
 				return
 			}
 			batchStart, next = next, next.Add(j.cfg.Batch)
 			tick = clk.At(next)
 		case err := <-srcDone:
-			// The input ended (bounded run, or stdin at EOF).
+			// An input ended (bounded run, or stdin at EOF); the query
+			// ends with the last one, or at the first that fails.
+			if remaining--; remaining > 0 && err == nil {
+				continue
+			}
 			final(err)
 			return
 		case <-j.stop:
@@ -249,11 +277,11 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 
 // drain pushes up to n queued chunks (all that can be had, if n < 0)
 // without blocking.
-func (j *Job) drain(head operators.Operator, n int) {
+func (j *Job) drain(heads []operators.Operator, n int) {
 	for n != 0 {
 		select {
-		case rows := <-j.in:
-			if err := j.push(head, rows); err != nil && j.err == nil {
+		case c := <-j.in:
+			if err := j.push(heads, c); err != nil && j.err == nil {
 				j.err = err
 			}
 			n--
@@ -263,13 +291,15 @@ func (j *Job) drain(head operators.Operator, n int) {
 	}
 }
 
-func (j *Job) push(head operators.Operator, rows []types.Row) error {
-	j.rowsIn.Add(int64(len(rows)))
-	j.batchRows.Add(int64(len(rows)))
-	return head.Push(rows)
+func (j *Job) push(heads []operators.Operator, c chunk) error {
+	j.rowsIn.Add(int64(len(c.rows)))
+	j.batchRows.Add(int64(len(c.rows)))
+	return heads[c.side].Push(c.rows)
 }
 
-func (j *Job) endBatch(head operators.Operator, b *operators.BatchEnd) error {
+// endBatch closes the batch through every head; operators reading
+// several sources pass it on once all have closed it.
+func (j *Job) endBatch(heads []operators.Operator, b *operators.BatchEnd) error {
 	clk := j.cfg.Clock
 	began := clk.Now()
 	delay := began.Sub(b.Time)
@@ -283,7 +313,16 @@ func (j *Job) endBatch(head operators.Operator, b *operators.BatchEnd) error {
 		SchedulingDelay: delay,
 	}
 	j.began = began
-	return head.EndBatch(b)
+	if len(heads) == 1 {
+		return heads[0].EndBatch(b)
+	}
+	for _, h := range heads {
+		c := *b
+		if err := h.EndBatch(&c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // send is the tail of a query's branch: it turns a closed batch into a

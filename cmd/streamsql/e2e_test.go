@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -241,5 +242,41 @@ func TestSocketIntoSQLiteAndFiles(t *testing.T) {
 	b, _ := os.ReadFile(files[0])
 	if want := "word,n\nthe,4\nfox,3\ndog,2\n"; string(b) != want {
 		t.Errorf("file %s:\n%s\nwant:\n%s", files[0], b, want)
+	}
+}
+
+// The join example, as README shows it: a JSON-lines stream enriched from
+// a CSV table and grouped, and joined with a second stream in event time.
+func TestJoinExample(t *testing.T) {
+	cmd := exec.Command(binary, "--once", "--output", "jsonl", "-f", "examples/enrich.sql")
+	cmd.Dir = "../.."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("streamsql: %v\n%s", err, stderr.String())
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		lines = append(lines, l)
+	}
+	sort.Strings(lines)
+	want := []string{
+		`{"country":"DE","orders":1,"total":9.5}`,
+		`{"country":"FR","orders":3,"total":50.75}`,
+		`{"country":"NO","orders":1,"total":12}`,
+		`{"country":"PT","orders":1,"total":60}`,
+		`{"country":null,"orders":2,"total":43}`,
+		`{"id":1,"amount":25.5,"method":"cash"}`,
+		`{"id":2,"amount":12,"method":"card"}`,
+		`{"id":3,"amount":40,"method":null}`,
+		`{"id":4,"amount":7.25,"method":null}`,
+		`{"id":5,"amount":18,"method":"card"}`,
+		`{"id":6,"amount":3,"method":null}`,
+		`{"id":7,"amount":60,"method":"transfer"}`,
+		`{"id":8,"amount":9.5,"method":null}`,
+	}
+	if !reflect.DeepEqual(lines, want) {
+		t.Errorf("output\n got %s\nwant %s", strings.Join(lines, "\n     "), strings.Join(want, "\n     "))
 	}
 }

@@ -13,14 +13,15 @@ import (
 
 // sqlKeywords are the words tab completes besides names.
 var sqlKeywords = []string{
-	"AND", "AS", "ASC", "BETWEEN", "BY", "CASE", "CAST", "CHANGES", "CREATE",
+	"ALL", "AND", "AS", "ASC", "BETWEEN", "BY", "CASE", "CAST", "CHANGES", "CREATE",
 	"DESC", "DESCRIBE", "DISTINCT", "DROP", "ELSE", "EMIT", "END", "EVENT",
 	"EXISTS", "EXPLAIN", "FALSE", "FIRST", "FROM", "GROUP", "HAVING", "IF",
-	"IN", "INSERT", "INTO", "IS", "LAST", "LATENESS", "LIKE", "LIMIT", "NOT",
-	"NULL", "NULLS", "OR", "ORDER", "QUERIES", "QUERY", "SELECT", "SESSION",
-	"SET", "SHOW", "SLIDE", "STOP", "STREAM", "STREAMS", "THEN", "TIME",
-	"TIMEOUT", "TRUE", "UNBOUNDED", "UNNEST", "WHEN", "WHERE", "WINDOW",
-	"batch_interval", "output",
+	"IN", "INNER", "INSERT", "INTO", "IS", "JOIN", "LAST", "LATENESS", "LEFT",
+	"LIKE", "LIMIT", "NOT", "NULL", "NULLS", "ON", "OR", "ORDER", "OUTER",
+	"QUERIES", "QUERY", "SELECT", "SESSION", "SET", "SHOW", "SLIDE", "STOP",
+	"STREAM", "STREAMS", "THEN", "TIME", "TIMEOUT", "TRUE", "UNBOUNDED",
+	"UNION", "UNNEST", "WHEN", "WHERE", "WINDOW", "WITHIN",
+	"batch_interval", "output", "table",
 }
 
 // completer offers the words that start like the one before the cursor:

@@ -1,0 +1,312 @@
+package operators
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/types"
+)
+
+// IntervalJoin joins two streams in a time bound (`a JOIN b WITHIN 10s ON
+// a.id = b.id`): a left and a right row pair when their keys are equal
+// (never when NULL), Cond holds on the joined row, and their times differ
+// by at most Within. With Left, a left row that found no partner is
+// emitted once, followed by NULLs, when no partner can come any more.
+//
+// In event time (LeftTime and RightTime set) each side has a watermark,
+// the largest time seen on it minus Lateness, and the join's is the
+// smaller of the two (Flink's rule for operators with two inputs), so
+// how the two streams' rows interleave does not make rows late: one side
+// read far ahead waits for the other. It moves row by row in arrival
+// order. A row whose whole interval [t-Within, t+Within] is behind the
+// watermark is late: dropped and counted (as a window that has closed).
+// Every other row can still meet any partner that is not late, so each
+// side keeps its rows until the watermark passes t + 2*Within; that is
+// also when an unmatched left row is emitted with NULLs. A side that
+// sends nothing for a whole batch and for longer than Lateness is idle,
+// and its time is taken to move on with the wall clock from the largest
+// time it sent (the windows' rule); a side that has sent nothing at all
+// and is idle is left out. The watermark never moves back.
+//
+// With Whole (a bounded run, where the whole input is one batch and the
+// two inputs arrive in no defined order relative to each other), rows
+// are held until the batch closes and joined in event-time order, so
+// none is late and the result does not depend on that order.
+//
+// In processing time a row's time is the time of the batch it arrived in:
+// rows pair when their batches are at most Within apart, and a row is
+// kept (and a left row's NULLs wait) until the batch time passes t +
+// Within. Rows are joined when their batch closes.
+//
+// Input(0) is the left side, Input(1) the right.
+type IntervalJoin struct {
+	LeftKeys, RightKeys   JoinKeys
+	Cond                  expr.Func // the whole ON condition over left ++ right
+	LeftWidth, RightWidth int
+	Within                time.Duration
+	Left                  bool
+	LeftTime, RightTime   expr.Func // nil in processing time
+	Lateness              time.Duration
+	Whole                 bool
+	Next                  Operator
+
+	in      inputs
+	sides   [2]joinSide
+	max     [2]int64 // largest time seen on each side
+	seen    [2]bool
+	arrived [2]bool          // rows came on the side in the open batch
+	quiet   [2]time.Duration // how long the side has sent nothing
+	idle    [2]bool
+	floor   int64            // the watermark the last batch closed at
+	pending []pendingJoinRow // processing time: the open batch's rows
+	late    int64
+	bad     int64
+	out     []types.Row
+	arena   []types.Value
+	key     []byte
+}
+
+type joinSide struct {
+	byKey map[string][]*joinEntry
+	order []*joinEntry // in arrival order, for eviction and output order
+}
+
+type joinEntry struct {
+	row     types.Row
+	t       int64
+	key     string
+	nullKey bool
+	matched bool
+}
+
+type pendingJoinRow struct {
+	side int
+	row  types.Row
+	t    int64 // event time (Whole)
+}
+
+// Input returns the operator side 0 (left) or 1 (right) pushes into.
+func (j *IntervalJoin) Input(side int) Operator {
+	if j.in.n == 0 {
+		j.in.n = 2
+		j.floor = math.MinInt64
+	}
+	return joinInput{j, side}
+}
+
+type joinInput struct {
+	j    *IntervalJoin
+	side int
+}
+
+func (i joinInput) Push(rows []types.Row) error { return i.j.push(i.side, rows) }
+func (i joinInput) EndBatch(b *BatchEnd) error {
+	if !i.j.in.arrive(b) {
+		return nil
+	}
+	m := i.j.in.merged
+	return i.j.endBatch(&m)
+}
+
+func (j *IntervalJoin) eventTime() bool { return j.LeftTime != nil }
+
+// mark is the event-time watermark (math.MinInt64 while a side that is
+// not idle has sent nothing).
+func (j *IntervalJoin) mark() int64 {
+	w, live := int64(math.MaxInt64), false
+	for s := range j.max {
+		switch {
+		case j.seen[s] && j.idle[s]:
+			w = min(w, j.max[s]+int64(j.quiet[s]))
+		case j.seen[s]:
+			w = min(w, j.max[s])
+		case j.idle[s]:
+			continue
+		default:
+			return j.floor
+		}
+		live = true
+	}
+	if !live {
+		return j.floor
+	}
+	return max(satSub(w, int64(j.Lateness)), j.floor)
+}
+
+func (j *IntervalJoin) push(side int, rows []types.Row) error {
+	if !j.eventTime() {
+		for _, r := range rows {
+			j.pending = append(j.pending, pendingJoinRow{side: side, row: r})
+		}
+		return nil
+	}
+	timeFn := j.LeftTime
+	if side == 1 {
+		timeFn = j.RightTime
+	}
+	if len(rows) > 0 {
+		j.arrived[side], j.idle[side] = true, false
+	}
+	for _, r := range rows {
+		v := expr.ToTimestamp(timeFn(r))
+		if v.IsNull() {
+			j.bad++
+			continue
+		}
+		t := v.AsTime().UnixNano()
+		if j.Whole {
+			j.pending = append(j.pending, pendingJoinRow{side, r, t})
+			continue
+		}
+		if w := j.mark(); w != math.MinInt64 && t+int64(j.Within) < w {
+			j.late++
+			continue
+		}
+		if !j.seen[side] || t > j.max[side] {
+			j.max[side], j.seen[side] = t, true
+		}
+		j.add(side, r, t)
+	}
+	return j.flush()
+}
+
+func (j *IntervalJoin) flush() error {
+	if len(j.out) == 0 {
+		return nil
+	}
+	out := j.out
+	j.out = nil
+	return j.Next.Push(out)
+}
+
+// add pairs r with the other side's rows and keeps it.
+func (j *IntervalJoin) add(side int, r types.Row, t int64) {
+	e := &joinEntry{row: r, t: t}
+	keys := j.LeftKeys
+	if side == 1 {
+		keys = j.RightKeys
+	}
+	k, ok := keys.appendKey(j.key[:0], r)
+	j.key = k
+	s := &j.sides[side]
+	if !ok {
+		if side == 0 && j.Left {
+			e.nullKey = true // never matches; waits for its NULLs
+			s.order = append(s.order, e)
+		}
+		return
+	}
+	e.key = string(k)
+	within := int64(j.Within)
+	for _, o := range j.sides[1-side].byKey[e.key] {
+		if d := t - o.t; d > within || d < -within {
+			continue
+		}
+		l, rt := e, o
+		if side == 1 {
+			l, rt = o, e
+		}
+		prev := j.arena
+		row := joinRow(&j.arena, l.row, rt.row, j.RightWidth)
+		if expr.TruthOf(j.Cond(row)) != expr.True {
+			j.arena = prev
+			continue
+		}
+		j.out = append(j.out, row)
+		l.matched, rt.matched = true, true
+	}
+	if s.byKey == nil {
+		s.byKey = map[string][]*joinEntry{}
+	}
+	s.byKey[e.key] = append(s.byKey[e.key], e)
+	s.order = append(s.order, e)
+}
+
+func (j *IntervalJoin) endBatch(b *BatchEnd) error {
+	var horizon int64 // rows with t below it are dropped
+	if j.Whole && j.eventTime() {
+		sort.SliceStable(j.pending, func(a, b int) bool { return j.pending[a].t < j.pending[b].t })
+		for _, p := range j.pending {
+			j.add(p.side, p.row, p.t)
+		}
+		j.pending = j.pending[:0]
+	}
+	if j.eventTime() {
+		batch := b.Time.Sub(b.Start)
+		for s := range j.arrived {
+			if j.arrived[s] {
+				j.quiet[s] = 0
+			} else {
+				j.quiet[s] += batch
+			}
+			j.arrived[s] = false
+			j.idle[s] = batch > 0 && j.quiet[s] >= max(j.Lateness, batch)
+		}
+		j.floor = j.mark()
+		horizon = satSub(j.floor, 2*int64(j.Within))
+	} else {
+		now := b.Time.UnixNano()
+		for _, p := range j.pending {
+			j.add(p.side, p.row, now)
+		}
+		j.pending = j.pending[:0]
+		horizon = now - int64(j.Within)
+	}
+	if b.Final {
+		horizon = math.MaxInt64
+	}
+	for side := range j.sides {
+		j.evict(side, horizon)
+	}
+	b.Late += j.late
+	b.Malformed += j.bad
+	j.late, j.bad = 0, 0
+	b.StateKeys += int64(len(j.sides[0].order) + len(j.sides[1].order))
+	if err := j.flush(); err != nil {
+		return err
+	}
+	return j.Next.EndBatch(b)
+}
+
+// evict drops a side's rows older than horizon, emitting unmatched left
+// rows with NULLs for a LEFT join.
+func (j *IntervalJoin) evict(side int, horizon int64) {
+	s := &j.sides[side]
+	kept := s.order[:0]
+	for _, e := range s.order {
+		if e.t >= horizon {
+			kept = append(kept, e)
+			continue
+		}
+		if side == 0 && j.Left && !e.matched {
+			j.out = append(j.out, joinRow(&j.arena, e.row, nil, j.RightWidth))
+		}
+		if e.nullKey {
+			continue
+		}
+		bucket := s.byKey[e.key]
+		for i, o := range bucket {
+			if o == e {
+				bucket = append(bucket[:i], bucket[i+1:]...)
+				break
+			}
+		}
+		if len(bucket) == 0 {
+			delete(s.byKey, e.key)
+		} else {
+			s.byKey[e.key] = bucket
+		}
+	}
+	clear(s.order[len(kept):])
+	s.order = kept
+}
+
+// satSub is a-b without wrapping below math.MinInt64.
+func satSub(a, b int64) int64 {
+	if a < math.MinInt64+b {
+		return math.MinInt64
+	}
+	return a - b
+}

@@ -1,0 +1,60 @@
+package operators
+
+import "github.com/streamsql/streamsql/types"
+
+// inputs aligns the batch ends of an operator with several inputs (the
+// sides of a join, the branches of a union): every input closes every
+// batch once, and the operator closes it downstream when the last one
+// has. The counts of dropped rows and state add up; the batch is emitted
+// when any input emitted.
+type inputs struct {
+	n       int
+	arrived int
+	merged  BatchEnd
+}
+
+// arrive records input's end of the batch and reports whether it was
+// the last one; then merged is the batch to pass on.
+func (in *inputs) arrive(b *BatchEnd) bool {
+	if in.arrived == 0 {
+		in.merged = *b
+	} else {
+		m := &in.merged
+		m.Late += b.Late
+		m.Malformed += b.Malformed
+		m.StateKeys += b.StateKeys
+		m.Emitted = m.Emitted || b.Emitted
+		if m.Window == nil || b.Window == nil || *m.Window != *b.Window {
+			m.Window = nil
+		}
+	}
+	in.arrived++
+	if in.arrived < in.n {
+		return false
+	}
+	in.arrived = 0
+	return true
+}
+
+// Union passes on the rows of all its inputs (UNION ALL).
+type Union struct {
+	Next Operator
+	in   inputs
+}
+
+// NewUnion returns a union of n inputs; Input(i) is where input i pushes.
+func NewUnion(n int, next Operator) *Union { return &Union{Next: next, in: inputs{n: n}} }
+
+// Input returns the operator input i pushes its rows into.
+func (u *Union) Input(i int) Operator { return unionInput{u} }
+
+type unionInput struct{ u *Union }
+
+func (i unionInput) Push(rows []types.Row) error { return i.u.Next.Push(rows) }
+func (i unionInput) EndBatch(b *BatchEnd) error {
+	if !i.u.in.arrive(b) {
+		return nil
+	}
+	m := i.u.in.merged
+	return i.u.Next.EndBatch(&m)
+}

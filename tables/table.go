@@ -1,0 +1,239 @@
+package tables
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/types"
+)
+
+// Version is one complete load of a table.
+type Version struct {
+	Rows []types.Row // in the order of Table.Columns
+	Seq  int         // 1 for the first load, then one more per reload
+}
+
+// Table is a bounded table kept in memory. Its columns are fixed when it
+// is opened (the query is planned against them); a later version must
+// still have them, in any order, and may have more.
+type Table struct {
+	Columns types.Schema
+	label   string
+	// load reads the table; sum identifies the data read, so a change
+	// event that changed nothing reloads nothing.
+	load func() (cols types.Schema, rows []types.Row, sum [32]byte, err error)
+	sum  [32]byte
+	// watch waits for the next change of the table's data; nil when the
+	// table is read once.
+	watch func(ctx context.Context, changed func(), logf func(string, ...any)) error
+	// refresh says when the table is read again, for EXPLAIN.
+	refresh string
+	mu      sync.Mutex // serialises reloads
+	cur     atomic.Pointer[Version]
+}
+
+// Current returns the version rows are joined with now.
+func (t *Table) Current() *Version { return t.cur.Load() }
+
+// Describe is the table's line in EXPLAIN.
+func (t *Table) Describe() string { return t.label }
+
+// Refresh says when the table is read again.
+func (t *Table) Refresh() string {
+	if t.watch == nil {
+		return "read once"
+	}
+	return t.refresh
+}
+
+// open loads the first version: an error here is a planning error.
+func (t *Table) open() error {
+	cols, rows, sum, err := t.load()
+	if err != nil {
+		return err
+	}
+	t.Columns, t.sum = cols, sum
+	t.cur.Store(&Version{Rows: rows, Seq: 1})
+	return nil
+}
+
+// Reload reads the table again and swaps the new version in, unless the
+// data has not changed (then it returns nil, nil). On error the current
+// version stays and the error says why.
+func (t *Table) Reload() (*Version, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cols, rows, sum, err := t.load()
+	if err != nil {
+		return nil, err
+	}
+	if sum == t.sum {
+		return nil, nil
+	}
+	idx := make([]int, len(t.Columns))
+	for i, c := range t.Columns {
+		idx[i] = cols.Index(c.Name)
+		if idx[i] < 0 {
+			for j, n := range cols {
+				if strings.EqualFold(n.Name, c.Name) {
+					idx[i] = j
+				}
+			}
+		}
+		if idx[i] < 0 {
+			return nil, fmt.Errorf("column %q is missing (the query reads it)", c.Name)
+		}
+	}
+	out := make([]types.Row, len(rows))
+	arena := make([]types.Value, len(rows)*len(idx))
+	for r, row := range rows {
+		o := arena[r*len(idx) : (r+1)*len(idx) : (r+1)*len(idx)]
+		for i, j := range idx {
+			o[i] = row[j]
+		}
+		out[r] = o
+	}
+	v := &Version{Rows: out, Seq: t.cur.Load().Seq + 1}
+	t.cur.Store(v)
+	t.sum = sum
+	return v, nil
+}
+
+// Run keeps the table up to date until ctx is done: after each change of
+// its data it is reloaded, and the outcome reported to logf. A table read
+// once returns at once.
+func (t *Table) Run(ctx context.Context, logf func(string, ...any)) {
+	if t.watch == nil {
+		return
+	}
+	changed := func() {
+		switch v, err := t.Reload(); {
+		case err != nil:
+			logf("%s: new version not loaded, keeping version %d: %v", t.label, t.Current().Seq, err)
+		case v != nil:
+			logf("%s: reloaded version %d (%d rows)", t.label, v.Seq, len(v.Rows))
+		}
+	}
+	err := t.watch(ctx, changed, logf)
+	if err != nil && ctx.Err() == nil {
+		logf("%s: no longer watched: %v", t.label, err)
+	}
+}
+
+// settle is how long a table file must stay unchanged after a write
+// before it is read, so a file written in place is not read half-written.
+// Replacing the file by a rename is read at once.
+const settle = 100 * time.Millisecond
+
+// OpenFile opens a table stored in a file: CSV with a header or JSON
+// lines, the format taken from args ("format") or the file's extension
+// (.csv; .jsonl, .ndjson, .json). With watch the file is reloaded
+// whenever it changes (fsnotify on its directory, so a file replaced by
+// a rename is seen too).
+func OpenFile(path string, args sources.Args, watch bool) (*Table, error) {
+	if _, ok := args.Named["format"]; !ok {
+		f, err := formatOf(path)
+		if err != nil {
+			return nil, err
+		}
+		named := map[string]types.Value{"format": types.Text(f)}
+		for k, v := range args.Named {
+			named[k] = v
+		}
+		args.Named = named
+	}
+	if _, err := sources.OpenDecoder(args); err != nil {
+		return nil, err
+	}
+	t := &Table{label: "table(" + quote(path) + ")"}
+	t.load = func() (types.Schema, []types.Row, [32]byte, error) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, [32]byte{}, err
+		}
+		cols, rows, err := sources.ReadAll(data, path, args)
+		return cols, rows, sha256.Sum256(data), err
+	}
+	if watch {
+		t.refresh = "reloaded when it changes"
+		t.watch = func(ctx context.Context, changed func(), logf func(string, ...any)) error {
+			return watchFile(ctx, path, changed)
+		}
+	}
+	if err := t.open(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func formatOf(path string) (string, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return "csv", nil
+	case ".jsonl", ".ndjson", ".json":
+		return "jsonl", nil
+	}
+	return "", fmt.Errorf("cannot tell the format of %s from its extension; add format => 'csv' or format => 'jsonl'", quote(path))
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// watchFile calls changed after each change of path: at once when it is
+// renamed into place, after settle when it is written in place.
+func watchFile(ctx context.Context, path string, changed func()) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if err := w.Add(filepath.Dir(abs)); err != nil {
+		return err
+	}
+	// A change made between the first load and now had no watch to see
+	// it.
+	changed()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			return err
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if filepath.Clean(ev.Name) != abs {
+				continue
+			}
+			switch {
+			case ev.Has(fsnotify.Create):
+				// Renamed (or created) into place: complete, unless it
+				// is still being written, which later events show.
+				timer.Reset(settle / 10)
+			case ev.Has(fsnotify.Write):
+				timer.Reset(settle)
+			}
+		case <-timer.C:
+			changed()
+		}
+	}
+}
