@@ -7,6 +7,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"github.com/streamsql/streamsql/clock"
 	"github.com/streamsql/streamsql/operators"
 	"github.com/streamsql/streamsql/planner"
+	"github.com/streamsql/streamsql/sources"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -24,6 +26,12 @@ type Config struct {
 	Clock clock.Clock
 	// Logf receives the sources' notices and skipped-record reports.
 	Logf func(format string, args ...any)
+	// Checkpoint, when set, makes the job restartable (see Checkpoint).
+	Checkpoint *Checkpoint
+	// MaxKeys, when positive, ends the job with an error once its state
+	// holds more keys (groups per pane, sessions, running keys) after a
+	// batch.
+	MaxKeys int64
 }
 
 // Stats are a run's running totals.
@@ -39,7 +47,7 @@ type Job struct {
 	graph   *planner.Graph
 	cfg     Config
 	outputs []*Output
-	in      chan []types.Row
+	in      chan chunk
 	stop    chan struct{}
 	stopped sync.Once
 	done    chan struct{}
@@ -52,6 +60,15 @@ type Job struct {
 	abandon <-chan struct{}
 	pending types.BatchStats
 	began   time.Time
+
+	ckpt *checkpointer // nil without Config.Checkpoint
+}
+
+// chunk is rows handed over by the source, with its position after them
+// when it reports one.
+type chunk struct {
+	rows []types.Row
+	pos  sources.Position
 }
 
 // Output is one query of a job: where its results go.
@@ -63,6 +80,39 @@ type Output struct {
 	closed  bool        // its final result was sent (job goroutine only)
 
 	late, malformed atomic.Int64 // rows this query's operators dropped
+
+	// Checkpointing: results held for the next checkpoint, how many were
+	// handed over and how many the consumer acknowledged.
+	held   []*types.Result
+	ended  bool // its final result is made (held or sent)
+	sent   int64
+	acked  atomic.Int64
+	ackSig chan struct{}
+	ackMu  sync.Mutex
+	ackErr error
+}
+
+// Ack tells a checkpointing job that r was written to its sink (err nil)
+// or refused (the job then ends with err). With Config.Checkpoint every
+// result received must be acknowledged, in order: the next checkpoint
+// waits until the results before it are written. Without, it does
+// nothing.
+func (o *Output) Ack(r *types.Result, err error) {
+	if o.job.ckpt == nil {
+		return
+	}
+	if err != nil {
+		o.ackMu.Lock()
+		if o.ackErr == nil {
+			o.ackErr = fmt.Errorf("the sink refused the result of batch %s: %w", r.Time.UTC().Format(time.RFC3339Nano), err)
+		}
+		o.ackMu.Unlock()
+	}
+	o.acked.Add(1)
+	select {
+	case o.ackSig <- struct{}{}:
+	default:
+	}
 }
 
 // Stats are the job's totals with this query's own drops added.
@@ -109,12 +159,15 @@ func Start(ctx context.Context, g *planner.Graph, cfg Config) *Job {
 	j := &Job{
 		graph: g,
 		cfg:   cfg,
-		in:    make(chan []types.Row, 16),
+		in:    make(chan chunk, 16),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
 	for _, q := range g.Queries {
-		j.outputs = append(j.outputs, &Output{job: j, plan: q, results: make(chan *types.Result, 16)})
+		j.outputs = append(j.outputs, &Output{job: j, plan: q, results: make(chan *types.Result, 16), ackSig: make(chan struct{}, 1)})
+	}
+	if cfg.Checkpoint != nil {
+		j.ckpt = &checkpointer{cfg: cfg.Checkpoint}
 	}
 	j.abandon = ctx.Done()
 	// Read the start time now, not in the goroutine, so a test that moves
@@ -144,9 +197,11 @@ func (j *Job) Stats() Stats {
 // emitter is what the source sees of the job.
 type emitter struct{ j *Job }
 
-func (e emitter) Emit(rows []types.Row) error {
+func (e emitter) Emit(rows []types.Row) error { return e.EmitAt(rows, nil) }
+
+func (e emitter) EmitAt(rows []types.Row, pos sources.Position) error {
 	select {
-	case e.j.in <- rows:
+	case e.j.in <- chunk{rows, pos}:
 		return nil
 	case <-e.j.stop:
 		return errStopping
@@ -174,8 +229,6 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	}()
 	srcCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srcDone := make(chan error, 1)
-	go func() { srcDone <- j.graph.Source.Run(srcCtx, emitter{j}) }()
 	// Unblock a source stuck in Emit once we stop reading.
 	defer j.Stop()
 
@@ -199,9 +252,39 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	if bounded {
 		batchStart = start
 	}
+	if j.ckpt != nil {
+		release, err := j.ckpt.lock()
+		if err != nil {
+			j.err = err
+			return
+		}
+		defer release()
+		resumed, err := j.restore(head)
+		if err != nil {
+			j.err = err
+			return
+		}
+		if resumed != nil && !bounded {
+			// Batches whose boundaries passed while the query was down
+			// are run now, empty, so windows due then are emitted with
+			// what they held; rows read from here on belong to batches
+			// after them.
+			batchStart, next = *resumed, resumed.Add(j.cfg.Batch)
+			if err := j.catchUp(head, &batchStart, &next); err != nil {
+				j.err = err
+				return
+			}
+			tick = clk.At(next)
+		}
+	}
+	srcDone := make(chan error, 1)
+	go func() { srcDone <- j.graph.Source.Run(srcCtx, emitter{j}) }()
 
 	final := func(srcErr error) {
 		j.drain(head, -1)
+		if j.err != nil && srcErr == nil {
+			srcErr = j.err
+		}
 		end := clk.Now()
 		if end.Before(batchStart) {
 			end = batchStart
@@ -210,21 +293,31 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 		if err := j.endBatch(head, b); err != nil && srcErr == nil {
 			srcErr = err
 		}
+		if j.ckpt != nil && srcErr == nil {
+			srcErr = j.finish(head, end)
+		}
 		j.err = srcErr
 	}
 
 	for {
 		select {
-		case rows := <-j.in:
-			if err := j.push(head, rows); err != nil {
+		case c := <-j.in:
+			if err := j.push(head, c); err != nil {
 				j.err = err
 				return
 			}
 		case <-tick:
 			// Rows handed over before the boundary belong to this batch.
 			j.drain(head, len(j.in))
+			if j.err != nil {
+				return
+			}
 			b := &operators.BatchEnd{Start: batchStart, Time: next, Emitted: true}
 			if err := j.endBatch(head, b); err != nil {
+				j.err = err
+				return
+			}
+			if err := j.afterBatch(head, next); err != nil {
 				j.err = err
 				return
 			}
@@ -236,6 +329,13 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 			return
 		case <-j.stop:
 			cancel()
+			if j.ckpt != nil {
+				// The last checkpoint stands: what was read since is read
+				// again by the next run, and open windows stay open for
+				// it rather than being emitted half full now.
+				j.closeOutputs(clk.Now())
+				return
+			}
 			final(nil)
 			return
 		case <-ctx.Done():
@@ -252,8 +352,8 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 func (j *Job) drain(head operators.Operator, n int) {
 	for n != 0 {
 		select {
-		case rows := <-j.in:
-			if err := j.push(head, rows); err != nil && j.err == nil {
+		case c := <-j.in:
+			if err := j.push(head, c); err != nil && j.err == nil {
 				j.err = err
 			}
 			n--
@@ -263,10 +363,13 @@ func (j *Job) drain(head operators.Operator, n int) {
 	}
 }
 
-func (j *Job) push(head operators.Operator, rows []types.Row) error {
-	j.rowsIn.Add(int64(len(rows)))
-	j.batchRows.Add(int64(len(rows)))
-	return head.Push(rows)
+func (j *Job) push(head operators.Operator, c chunk) error {
+	j.rowsIn.Add(int64(len(c.rows)))
+	j.batchRows.Add(int64(len(c.rows)))
+	if c.pos != nil {
+		j.ckpt.pos = c.pos
+	}
+	return head.Push(c.rows)
 }
 
 func (j *Job) endBatch(head operators.Operator, b *operators.BatchEnd) error {
@@ -283,13 +386,25 @@ func (j *Job) endBatch(head operators.Operator, b *operators.BatchEnd) error {
 		SchedulingDelay: delay,
 	}
 	j.began = began
-	return head.EndBatch(b)
+	if err := head.EndBatch(b); err != nil {
+		return err
+	}
+	if j.cfg.MaxKeys > 0 && b.StateKeys > j.cfg.MaxKeys {
+		return fmt.Errorf("%w: the query's state holds %d keys after the batch of %s, over the limit of %d; "+
+			"bound it with a window, a TIMEOUT or a filter, or raise the limit (--max-keys)",
+			ErrStateLimit, b.StateKeys, b.Time.UTC().Format(time.RFC3339), j.cfg.MaxKeys)
+	}
+	return nil
 }
+
+// ErrStateLimit is the class of the error of a query whose state grew over
+// Config.MaxKeys.
+var ErrStateLimit = errors.New("state limit exceeded")
 
 // send is the tail of a query's branch: it turns a closed batch into a
 // Result. A query stopped on its own gets this batch as its final one.
 func (j *Job) send(o *Output, b *operators.BatchEnd, rows []types.Row) error {
-	if o.closed {
+	if o.closed || o.ended {
 		return nil
 	}
 	r := &types.Result{
@@ -307,11 +422,27 @@ func (j *Job) send(o *Output, b *operators.BatchEnd, rows []types.Row) error {
 	r.Stats.Malformed += b.Malformed
 	o.late.Add(b.Late)
 	o.malformed.Add(b.Malformed)
+	if r.Final {
+		o.ended = true
+	}
+	if j.ckpt != nil {
+		o.held = append(o.held, r) // handed over after the checkpoint holding it
+		return nil
+	}
+	return j.deliver(o, r)
+}
+
+// deliver hands r to the query's consumer.
+func (j *Job) deliver(o *Output, r *types.Result) error {
+	if o.closed {
+		return nil
+	}
 	select {
 	case o.results <- r:
 	case <-j.abandon:
 		return context.Canceled
 	}
+	o.sent++
 	if r.Final {
 		o.closed = true
 		close(o.results)

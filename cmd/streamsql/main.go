@@ -37,6 +37,11 @@ type options struct {
 	output string
 	once   bool
 	http   string
+	// checkpoint is the directory of the queries' checkpoints ("" for
+	// none); every is how many batches go between two.
+	checkpoint string
+	every      int
+	maxKeys    int64
 	// watch shows a query the command runs on the dashboard (--http).
 	watch func(*streamsql.Query) (publish func(*streamsql.Result), done func(error))
 }
@@ -54,6 +59,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.batch, "batch", time.Second, "micro-batch interval, e.g. 500ms, 1s")
 	fs.StringVar(&o.output, "output", "table", "result format: table, jsonl or csv")
 	fs.BoolVar(&o.once, "once", false, "read the sources as they are now, as one batch, print the result and exit")
+	fs.StringVar(&o.checkpoint, "checkpoint", "", "save each query's source positions, state and pending results in `dir` at batch boundaries, and resume from there when started again")
+	fs.IntVar(&o.every, "checkpoint-every", 1, "checkpoint every `n` batches (results wait for their checkpoint)")
+	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state holds more than `n` keys after a batch (0: no limit)")
 	fs.StringVar(&o.http, "http", "", "serve the dashboard, query API and /metrics on `addr` (host:port; no host means 127.0.0.1); with -e/-f while they run")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -77,7 +85,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "streamsql: --batch must be positive, got %s\n", o.batch)
 		return 2
 	}
-	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr})
+	if o.every < 1 {
+		fmt.Fprintf(stderr, "streamsql: --checkpoint-every must be at least 1, got %d\n", o.every)
+		return 2
+	}
+	if o.maxKeys < 0 {
+		fmt.Fprintf(stderr, "streamsql: --max-keys must not be negative, got %d\n", o.maxKeys)
+		return 2
+	}
+	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys})
 	if o.http != "" {
 		srv, stop, err := server.Start(o.http, eng, stderr)
 		if err != nil {
@@ -132,6 +148,11 @@ func runScript(eng *streamsql.Engine, o options, text string, stdout, stderr io.
 	}
 	if !printStatements(stdout, stmts) {
 		return 0
+	}
+	if o.checkpoint != "" {
+		for _, st := range stmts {
+			st.Checkpoint(o.checkpoint, o.every)
+		}
 	}
 	return runQueries(eng, o, stmts, stdout, stderr, os.Interrupt, syscall.SIGTERM)
 }
@@ -253,6 +274,7 @@ func drain(q *streamsql.Query, sink sinks.Sink, publish func(*streamsql.Result))
 				q.Stop() // output is gone (closed pipe): stop reading input
 			}
 		}
+		q.Ack(res, werr)
 	}
 	if err := sink.Close(); err != nil && werr == nil {
 		werr = err

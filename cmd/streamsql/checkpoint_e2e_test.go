@@ -1,0 +1,278 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The kill -9 tests run the real binary with --checkpoint over input that
+// arrives while it runs, kill it with SIGKILL at random moments, start it
+// again, and compare what the sinks hold at the end with what a run that
+// was never killed writes, and with the answer computed here.
+
+const (
+	ckptFiles   = 30  // input files
+	ckptRows    = 400 // rows per file
+	ckptKeys    = 7
+	ckptStepMS  = 25 // event time between rows
+	ckptWindowS = 10
+)
+
+// ckptInput is file i of the input: rows with increasing event times, and
+// after the last file a row far in the future that closes every window.
+func ckptInput(i int) []byte {
+	var b bytes.Buffer
+	if i == ckptFiles {
+		b.WriteString(`{"k":"end","v":0,"ts":4000000000000}` + "\n")
+		return b.Bytes()
+	}
+	for r := 0; r < ckptRows; r++ {
+		n := i*ckptRows + r
+		fmt.Fprintf(&b, `{"k":"k%d","v":%d,"ts":%d}`+"\n", n%ckptKeys, n, int64(n)*ckptStepMS)
+		if r == 100 {
+			b.WriteString("{not json\n") // rejected and counted, on every run
+		}
+	}
+	return b.Bytes()
+}
+
+// ckptWant is every window's row, as the sinks should hold them:
+// "window_start k n s".
+func ckptWant() []string {
+	type cell struct{ n, s int64 }
+	m := map[string]*cell{}
+	for n := 0; n < ckptFiles*ckptRows; n++ {
+		ts := int64(n) * ckptStepMS
+		start := ts / (ckptWindowS * 1000) * ckptWindowS * 1000
+		key := fmt.Sprintf("%s k%d", time.UnixMilli(start).UTC().Format(time.RFC3339), n%ckptKeys)
+		if m[key] == nil {
+			m[key] = &cell{}
+		}
+		m[key].n++
+		m[key].s += int64(n)
+	}
+	var out []string
+	for k, c := range m {
+		out = append(out, fmt.Sprintf("%s %d %d", k, c.n, c.s))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ckptRun is one test run: an input directory fed file by file, a file
+// sink directory and a SQLite database.
+type ckptRun struct {
+	t                      *testing.T
+	in, out, db, ckpt, log string
+	next                   int // next input file to add
+}
+
+func newCkptRun(t *testing.T) *ckptRun {
+	dir := t.TempDir()
+	r := &ckptRun{t: t, in: filepath.Join(dir, "in"), out: filepath.Join(dir, "out"),
+		db: filepath.Join(dir, "w.db"), ckpt: filepath.Join(dir, "ckpt"), log: filepath.Join(dir, "stderr")}
+	os.MkdirAll(r.in, 0o755)
+	return r
+}
+
+// add moves the next n input files into the directory, as a producer
+// should: written under a hidden name, then renamed.
+func (r *ckptRun) add(n int) {
+	for ; n > 0 && r.next <= ckptFiles; n-- {
+		name := fmt.Sprintf("f%03d.jsonl", r.next)
+		tmp := filepath.Join(r.in, "."+name)
+		if err := os.WriteFile(tmp, ckptInput(r.next), 0o644); err != nil {
+			r.t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(r.in, name)); err != nil {
+			r.t.Fatal(err)
+		}
+		r.next++
+	}
+}
+
+func (r *ckptRun) start() *exec.Cmd {
+	script := fmt.Sprintf(`
+		CREATE STREAM s AS SELECT k, v, ts FROM file('%s', format => 'jsonl');
+		INSERT INTO file('%s') SELECT window_start, k, COUNT(*) AS n, SUM(v) AS s FROM s
+			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;
+		INSERT INTO sqlite('%s', table => 'w') SELECT window_start, window_end, k, COUNT(*) AS n, SUM(v) AS s FROM s
+			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;`, r.in, r.out, ckptWindowS, r.db, ckptWindowS)
+	log, err := os.OpenFile(r.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer log.Close()
+	cmd := exec.Command(binary, "--batch", "20ms", "--checkpoint", r.ckpt, "-e", script)
+	cmd.Stderr = log
+	if err := cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	return cmd
+}
+
+// fileRows is every row of every file the file sink wrote, as
+// "window_start k n s", sorted; a row written twice appears twice.
+func (r *ckptRun) fileRows() []string {
+	files, _ := filepath.Glob(filepath.Join(r.out, "part-*.jsonl"))
+	var out []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			var row struct {
+				Start string `json:"window_start"`
+				K     string `json:"k"`
+				N, S  int64
+			}
+			if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+				r.t.Fatalf("%s: %q: %v", f, sc.Text(), err)
+			}
+			ts, err := time.Parse(time.RFC3339Nano, row.Start)
+			if err != nil {
+				r.t.Fatalf("%s: window_start %q: %v", f, row.Start, err)
+			}
+			out = append(out, fmt.Sprintf("%s %s %d %d", ts.UTC().Format(time.RFC3339), row.K, row.N, row.S))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// tableRows is the SQLite table, as "window_start k n s", sorted.
+func (r *ckptRun) tableRows() []string {
+	if _, err := os.Stat(r.db); err != nil {
+		return nil
+	}
+	conn, err := sql.Open("sqlite", r.db)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query("SELECT window_start, window_end, k, n, s FROM w")
+	if err != nil {
+		if strings.Contains(err.Error(), "no such table") {
+			return nil
+		}
+		r.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var start, end, k string
+		var n, s int64
+		if err := rows.Scan(&start, &end, &k, &n, &s); err != nil {
+			r.t.Fatal(err)
+		}
+		ts, err := time.Parse(time.RFC3339Nano, start)
+		if err != nil {
+			r.t.Fatalf("window_start %q: %v", start, err)
+		}
+		out = append(out, fmt.Sprintf("%s %s %d %d", ts.UTC().Format(time.RFC3339), k, n, s))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// finish runs the query (again) until both sinks hold as many rows as
+// every window has, then kills it.
+func (r *ckptRun) finish(want int) {
+	r.t.Helper()
+	cmd := r.start()
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	deadline := time.Now().Add(90 * time.Second)
+	for len(r.fileRows()) < want || len(r.tableRows()) < want {
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(r.log)
+			r.t.Fatalf("sinks hold %d and %d rows, want %d; stderr:\n%s", len(r.fileRows()), len(r.tableRows()), want, log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (r *ckptRun) check(want []string) {
+	r.t.Helper()
+	if got := r.fileRows(); !reflect.DeepEqual(got, want) {
+		r.t.Errorf("file sink: %d rows, want %d\n%s", len(got), len(want), diffRows(got, want))
+	}
+	if got := r.tableRows(); !reflect.DeepEqual(got, want) {
+		r.t.Errorf("sqlite sink: %d rows, want %d\n%s", len(got), len(want), diffRows(got, want))
+	}
+}
+
+func diffRows(got, want []string) string {
+	count := map[string]int{}
+	for _, g := range got {
+		count[g]++
+	}
+	for _, w := range want {
+		count[w]--
+	}
+	var b strings.Builder
+	n := 0
+	for k, c := range count {
+		if c != 0 && n < 10 {
+			fmt.Fprintf(&b, "  %+d %s\n", c, k)
+			n++
+		}
+	}
+	return b.String()
+}
+
+func TestCheckpointKillLoopFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills the binary in a loop")
+	}
+	want := ckptWant()
+
+	// The reference: the same input arriving the same way, never killed.
+	ref := newCkptRun(t)
+	ref.add(ckptFiles + 1)
+	ref.finish(len(want))
+	ref.check(want)
+
+	// Killed with SIGKILL at random moments while files arrive, and
+	// restarted, until the input is used up.
+	run := newCkptRun(t)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 8))
+	kills := 0
+	for run.next <= ckptFiles {
+		cmd := run.start()
+		run.add(1 + rng.IntN(3))
+		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond) // when to kill: the test's input
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		kills++
+	}
+	run.finish(len(want))
+	t.Logf("%d kills", kills)
+	run.check(want)
+	if !reflect.DeepEqual(run.fileRows(), ref.fileRows()) || !reflect.DeepEqual(run.tableRows(), ref.tableRows()) {
+		t.Errorf("the killed run's sinks differ from the uninterrupted run's")
+	}
+	log, _ := os.ReadFile(run.log)
+	if !strings.Contains(string(log), "resumed from checkpoint") {
+		t.Errorf("no run resumed from a checkpoint; stderr:\n%s", log)
+	}
+}
