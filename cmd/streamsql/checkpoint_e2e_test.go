@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // The kill -9 tests run the real binary with --checkpoint over input that
@@ -78,6 +82,10 @@ type ckptRun struct {
 	t                      *testing.T
 	in, out, db, ckpt, log string
 	next                   int // next input file to add
+	// from is the FROM of the query, feed hands input i over; the
+	// defaults read files moved into the directory in.
+	from string
+	feed func(i int)
 }
 
 func newCkptRun(t *testing.T) *ckptRun {
@@ -85,6 +93,17 @@ func newCkptRun(t *testing.T) *ckptRun {
 	r := &ckptRun{t: t, in: filepath.Join(dir, "in"), out: filepath.Join(dir, "out"),
 		db: filepath.Join(dir, "w.db"), ckpt: filepath.Join(dir, "ckpt"), log: filepath.Join(dir, "stderr")}
 	os.MkdirAll(r.in, 0o755)
+	r.from = fmt.Sprintf("file('%s', format => 'jsonl')", r.in)
+	r.feed = func(i int) {
+		name := fmt.Sprintf("f%03d.jsonl", i)
+		tmp := filepath.Join(r.in, "."+name)
+		if err := os.WriteFile(tmp, ckptInput(i), 0o644); err != nil {
+			r.t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(r.in, name)); err != nil {
+			r.t.Fatal(err)
+		}
+	}
 	return r
 }
 
@@ -92,25 +111,18 @@ func newCkptRun(t *testing.T) *ckptRun {
 // should: written under a hidden name, then renamed.
 func (r *ckptRun) add(n int) {
 	for ; n > 0 && r.next <= ckptFiles; n-- {
-		name := fmt.Sprintf("f%03d.jsonl", r.next)
-		tmp := filepath.Join(r.in, "."+name)
-		if err := os.WriteFile(tmp, ckptInput(r.next), 0o644); err != nil {
-			r.t.Fatal(err)
-		}
-		if err := os.Rename(tmp, filepath.Join(r.in, name)); err != nil {
-			r.t.Fatal(err)
-		}
+		r.feed(r.next)
 		r.next++
 	}
 }
 
 func (r *ckptRun) start() *exec.Cmd {
 	script := fmt.Sprintf(`
-		CREATE STREAM s AS SELECT k, v, ts FROM file('%s', format => 'jsonl');
+		CREATE STREAM s AS SELECT k, v, ts FROM %s;
 		INSERT INTO file('%s') SELECT window_start, k, COUNT(*) AS n, SUM(v) AS s FROM s
 			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;
 		INSERT INTO sqlite('%s', table => 'w') SELECT window_start, window_end, k, COUNT(*) AS n, SUM(v) AS s FROM s
-			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;`, r.in, r.out, ckptWindowS, r.db, ckptWindowS)
+			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;`, r.from, r.out, ckptWindowS, r.db, ckptWindowS)
 	log, err := os.OpenFile(r.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		r.t.Fatal(err)
@@ -242,17 +254,59 @@ func TestCheckpointKillLoopFiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills the binary in a loop")
 	}
+	killLoop(t, newCkptRun(t), newCkptRun(t))
+}
+
+// TestCheckpointKillLoopKafka is the same over a Kafka topic (kfake, in
+// this process; one partition, so the order rows arrive in, and with it
+// the watermark, is the same in every run).
+func TestCheckpointKillLoopKafka(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills the binary in a loop")
+	}
+	topic := func(name string) *ckptRun {
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		addr := strings.Join(c.ListenAddrs(), ",")
+		cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cl.Close)
+		r := newCkptRun(t)
+		r.from = fmt.Sprintf("kafka('%s', topic => '%s', group => 'g', format => 'jsonl')", addr, name)
+		r.feed = func(i int) {
+			var recs []*kgo.Record
+			for _, line := range bytes.SplitAfter(ckptInput(i), []byte("\n")) {
+				if len(line) > 0 {
+					recs = append(recs, &kgo.Record{Value: line})
+				}
+			}
+			if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return r
+	}
+	killLoop(t, topic("ref"), topic("killed"))
+}
+
+// killLoop feeds ref all input and runs it once to the end, then feeds run
+// the same input bit by bit while killing it with SIGKILL at random
+// moments, and compares the sinks of both with the computed answer.
+func killLoop(t *testing.T, ref, run *ckptRun) {
 	want := ckptWant()
 
-	// The reference: the same input arriving the same way, never killed.
-	ref := newCkptRun(t)
+	// The reference: the same input, never killed.
 	ref.add(ckptFiles + 1)
 	ref.finish(len(want))
 	ref.check(want)
 
-	// Killed with SIGKILL at random moments while files arrive, and
+	// Killed with SIGKILL at random moments while input arrives, and
 	// restarted, until the input is used up.
-	run := newCkptRun(t)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 8))
 	kills := 0
 	for run.next <= ckptFiles {
