@@ -176,7 +176,11 @@ func (j *Job) write(head operators.Operator, t time.Time, finished, results bool
 	for _, o := range j.outputs {
 		var held []*types.Result
 		if results {
-			held = o.held
+			for _, r := range o.held {
+				if r.Emitted { // the others carry only statistics
+					held = append(held, r)
+				}
+			}
 		}
 		b, err := encodeResults(held)
 		if err != nil {
