@@ -176,3 +176,25 @@ func TestMaxKeys(t *testing.T) {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
 }
+
+// TestUnboundedStateWarning: a running aggregate that never forgets a key
+// is pointed out when planned; one with a TIMEOUT is not.
+func TestUnboundedStateWarning(t *testing.T) {
+	eng := streamsql.New(streamsql.Config{Log: io.Discard})
+	stmts, err := eng.Prepare(`SELECT word, COUNT(*) FROM test() GROUP BY word WINDOW UNBOUNDED;
+		SELECT word, COUNT(*) FROM test() GROUP BY word WINDOW UNBOUNDED TIMEOUT 1h;
+		SELECT word, COUNT(*) FROM test() GROUP BY word WINDOW 10s`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "unbounded state: WINDOW UNBOUNDED without TIMEOUT keeps every key of GROUP BY word for as long as the query runs; " +
+		"add TIMEOUT (e.g. WINDOW UNBOUNDED TIMEOUT 1h) to forget idle keys, or cap the state with --max-keys"
+	if got := stmts[0].Warnings(); len(got) != 1 || got[0] != want {
+		t.Errorf("warnings %q\nwant [%q]", got, want)
+	}
+	for _, s := range stmts[1:] {
+		if got := s.Warnings(); len(got) != 0 {
+			t.Errorf("%s: warnings %q, want none", s.Text, got)
+		}
+	}
+}

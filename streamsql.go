@@ -354,6 +354,9 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		q := &Query{ID: e.nextID, SQL: s.Text, Columns: s.plan.Columns, eng: e, target: s.target}
 		e.queries[q.ID] = q
 		e.mu.Unlock()
+		for _, w := range s.Warnings() {
+			e.logf("query %d: warning: %s", q.ID, w)
+		}
 		qs = append(qs, q)
 	}
 	byPlan := map[*planner.Plan]*Query{}
