@@ -28,7 +28,7 @@ func TestHostileInputs(t *testing.T) {
 	src := fmt.Sprintf("file('%s', format => 'jsonl', schema => 'k TEXT, v BIGINT, ts TIMESTAMP', max_line => '1KB', dead_letter => '%s')", dir, dl)
 	for _, c := range []struct {
 		query, out, summary string
-		dead               []string
+		dead                []string
 	}{{
 		query: "SELECT k, COUNT(*) AS n, SUM(v) AS s FROM " + src + " GROUP BY k",
 		// a: good 1+3, malformed 10, badts 5 (ts is not read, so its
