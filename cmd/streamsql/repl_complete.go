@@ -20,7 +20,7 @@ var sqlKeywords = []string{
 	"NULL", "NULLS", "OR", "ORDER", "QUERIES", "QUERY", "SELECT", "SESSION",
 	"SET", "SHOW", "SLIDE", "STOP", "STREAM", "STREAMS", "THEN", "TIME",
 	"TIMEOUT", "TRUE", "UNBOUNDED", "UNNEST", "WHEN", "WHERE", "WINDOW",
-	"batch_interval", "output",
+	"batch_interval", "output", "checkpoint",
 }
 
 // completer offers the words that start like the one before the cursor:
