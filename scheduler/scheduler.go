@@ -366,7 +366,7 @@ func (j *Job) drain(head operators.Operator, n int) {
 func (j *Job) push(head operators.Operator, c chunk) error {
 	j.rowsIn.Add(int64(len(c.rows)))
 	j.batchRows.Add(int64(len(c.rows)))
-	if c.pos != nil {
+	if c.pos != nil && j.ckpt != nil {
 		j.ckpt.pos = c.pos
 	}
 	return head.Push(c.rows)
