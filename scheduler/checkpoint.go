@@ -185,5 +185,11 @@ func lockCheckpoint(path string) (release func(), err error) {
 		f.Close()
 		return nil, fmt.Errorf("checkpoint %s is in use by another running query", path)
 	}
+	// Temporary files of a run killed while writing are garbage now.
+	if stale, err := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")); err == nil {
+		for _, name := range stale {
+			os.Remove(name)
+		}
+	}
 	return func() { f.Close() }, nil
 }

@@ -307,7 +307,9 @@ func killLoop(t *testing.T, ref, run *ckptRun) {
 
 	// Killed with SIGKILL at random moments while input arrives, and
 	// restarted, until the input is used up.
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 8))
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 8))
+	t.Logf("kill delays from seed %d", seed)
 	kills := 0
 	for run.next <= ckptFiles {
 		cmd := run.start()
@@ -328,5 +330,8 @@ func killLoop(t *testing.T, ref, run *ckptRun) {
 	log, _ := os.ReadFile(run.log)
 	if !strings.Contains(string(log), "resumed from checkpoint") {
 		t.Errorf("no run resumed from a checkpoint; stderr:\n%s", log)
+	}
+	if stale, _ := filepath.Glob(filepath.Join(run.ckpt, ".*.tmp")); len(stale) > 0 {
+		t.Errorf("temporary checkpoint files left behind: %v", stale)
 	}
 }
