@@ -86,6 +86,9 @@ type ckptRun struct {
 	// defaults read files moved into the directory in.
 	from string
 	feed func(i int)
+	// sink is a Kafka cluster the query also writes to, transactionally,
+	// topic out-<name>.
+	sink, name string
 }
 
 func newCkptRun(t *testing.T) *ckptRun {
@@ -122,7 +125,10 @@ func (r *ckptRun) start() *exec.Cmd {
 		INSERT INTO file('%s') SELECT window_start, k, COUNT(*) AS n, SUM(v) AS s FROM s
 			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;
 		INSERT INTO sqlite('%s', table => 'w') SELECT window_start, window_end, k, COUNT(*) AS n, SUM(v) AS s FROM s
-			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;`, r.from, r.out, ckptWindowS, r.db, ckptWindowS)
+			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;
+		INSERT INTO kafka('%s', topic => 'out-%s', transactional_id => 'w-%s') SELECT window_start, k, COUNT(*) AS n, SUM(v) AS s FROM s
+			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;`,
+		r.from, r.out, ckptWindowS, r.db, ckptWindowS, r.sink, r.name, r.name, ckptWindowS)
 	log, err := os.OpenFile(r.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		r.t.Fatal(err)
@@ -167,12 +173,54 @@ func (r *ckptRun) fileRows() []string {
 	return out
 }
 
+// topicRows is what a read_committed consumer finds in the output topic,
+// as "window_start k n s", sorted, once it holds at least want rows (or
+// after a minute).
+func (r *ckptRun) topicRows(want int) []string {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(r.sink), kgo.ConsumeTopics("out-"+r.name),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer cl.Close()
+	var out []string
+	deadline := time.Now().Add(time.Minute)
+	for len(out) < want && time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		fetches := cl.PollFetches(ctx)
+		cancel()
+		for _, rec := range fetches.Records() {
+			var row struct {
+				Start string `json:"window_start"`
+				K     string `json:"k"`
+				N, S  int64
+			}
+			if err := json.Unmarshal(rec.Value, &row); err != nil {
+				r.t.Fatalf("topic record %q: %v", rec.Value, err)
+			}
+			ts, err := time.Parse(time.RFC3339Nano, row.Start)
+			if err != nil {
+				r.t.Fatalf("window_start %q: %v", row.Start, err)
+			}
+			out = append(out, fmt.Sprintf("%s %s %d %d", ts.UTC().Format(time.RFC3339), row.K, row.N, row.S))
+		}
+	}
+	// A little longer, to see rows beyond want (written twice).
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	for _, rec := range cl.PollFetches(ctx).Records() {
+		out = append(out, string(rec.Value))
+	}
+	cancel()
+	sort.Strings(out)
+	return out
+}
+
 // tableRows is the SQLite table, as "window_start k n s", sorted.
 func (r *ckptRun) tableRows() []string {
 	if _, err := os.Stat(r.db); err != nil {
 		return nil
 	}
-	conn, err := sql.Open("sqlite", r.db)
+	conn, err := sql.Open("sqlite", r.db+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -207,17 +255,33 @@ func (r *ckptRun) tableRows() []string {
 func (r *ckptRun) finish(want int) {
 	r.t.Helper()
 	cmd := r.start()
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
 	defer func() {
 		cmd.Process.Kill()
-		cmd.Wait()
+		<-exited
 	}()
 	deadline := time.Now().Add(90 * time.Second)
 	for len(r.fileRows()) < want || len(r.tableRows()) < want {
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(r.log)
+			r.t.Fatalf("streamsql exited; stderr:\n%s", log)
+		default:
+		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(r.log)
 			r.t.Fatalf("sinks hold %d and %d rows, want %d; stderr:\n%s", len(r.fileRows()), len(r.tableRows()), want, log)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// The Kafka sink commits on its own goroutine: wait for it too, or
+	// the kill would leave its last transaction open.
+	if got := len(r.topicRows(want)); got < want {
+		r.t.Fatalf("the topic holds %d rows, want %d", got, want)
 	}
 }
 
@@ -228,6 +292,9 @@ func (r *ckptRun) check(want []string) {
 	}
 	if got := r.tableRows(); !reflect.DeepEqual(got, want) {
 		r.t.Errorf("sqlite sink: %d rows, want %d\n%s", len(got), len(want), diffRows(got, want))
+	}
+	if got := r.topicRows(len(want)); !reflect.DeepEqual(got, want) {
+		r.t.Errorf("kafka sink: %d rows, want %d\n%s", len(got), len(want), diffRows(got, want))
 	}
 }
 
@@ -254,7 +321,20 @@ func TestCheckpointKillLoopFiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills the binary in a loop")
 	}
-	killLoop(t, newCkptRun(t), newCkptRun(t))
+	sink := kafkaSinkCluster(t)
+	ref, run := newCkptRun(t), newCkptRun(t)
+	ref.sink, ref.name, run.sink, run.name = sink, "ref", sink, "killed"
+	killLoop(t, ref, run)
+}
+
+// kafkaSinkCluster is a kfake cluster for the queries' Kafka sink.
+func kafkaSinkCluster(t *testing.T) string {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return strings.Join(c.ListenAddrs(), ",")
 }
 
 // TestCheckpointKillLoopKafka is the same over a Kafka topic (kfake, in
@@ -264,6 +344,7 @@ func TestCheckpointKillLoopKafka(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills the binary in a loop")
 	}
+	sink := kafkaSinkCluster(t)
 	topic := func(name string) *ckptRun {
 		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, name))
 		if err != nil {
@@ -277,6 +358,7 @@ func TestCheckpointKillLoopKafka(t *testing.T) {
 		}
 		t.Cleanup(cl.Close)
 		r := newCkptRun(t)
+		r.sink, r.name = sink, name
 		r.from = fmt.Sprintf("kafka('%s', topic => '%s', group => 'g', format => 'jsonl')", addr, name)
 		r.feed = func(i int) {
 			var recs []*kgo.Record
@@ -324,14 +406,17 @@ func killLoop(t *testing.T, ref, run *ckptRun) {
 	run.finish(len(want))
 	t.Logf("%d kills", kills)
 	run.check(want)
-	if !reflect.DeepEqual(run.fileRows(), ref.fileRows()) || !reflect.DeepEqual(run.tableRows(), ref.tableRows()) {
+	if !reflect.DeepEqual(run.fileRows(), ref.fileRows()) || !reflect.DeepEqual(run.tableRows(), ref.tableRows()) ||
+		!reflect.DeepEqual(run.topicRows(len(want)), ref.topicRows(len(want))) {
 		t.Errorf("the killed run's sinks differ from the uninterrupted run's")
 	}
 	log, _ := os.ReadFile(run.log)
 	if !strings.Contains(string(log), "resumed from checkpoint") {
 		t.Errorf("no run resumed from a checkpoint; stderr:\n%s", log)
 	}
-	if stale, _ := filepath.Glob(filepath.Join(run.ckpt, ".*.tmp")); len(stale) > 0 {
+	// Each start removes what a kill left half written; only the last
+	// kill's may remain.
+	if stale, _ := filepath.Glob(filepath.Join(run.ckpt, ".*.tmp")); len(stale) > 1 {
 		t.Errorf("temporary checkpoint files left behind: %v", stale)
 	}
 }
