@@ -8,8 +8,10 @@
 # Environment: RATE (rows/s, default 50000), QUERY (the SQL to run),
 # INTERVAL (seconds between samples, default 10).
 # Prints one line per sample (elapsed seconds, RSS in MiB) and a summary:
-# first, peak and last RSS, and the growth from the end of the first minute
-# (warm-up: windows filling, the Go heap finding its size) to the end.
+# first, peak and last RSS, and the growth from the second minute (after
+# warm-up: windows filling, the Go heap finding its size) to the last
+# minute, each the mean of its samples (single samples swing by the GC's
+# cycle).
 set -euo pipefail
 
 dur=${1:-10m}
@@ -45,6 +47,7 @@ while :; do
 	kill -0 "$pid" 2>/dev/null || { echo "soak: streamsql exited early:"; cat "$work/err.log"; exit 1; }
 	r=$(rss)
 	printf '%8d %10s\n' "$now" "$r"
+	printf '%d %s\n' "$now" "$r" >>"$work/samples"
 	[ -z "$first" ] && first=$r
 	[ -z "$warm" ] && [ "$now" -ge 60 ] && warm=$r
 	peak=$(awk -v a="$peak" -v b="$r" 'BEGIN {print (b > a) ? b : a}')
@@ -56,8 +59,11 @@ kill -TERM "$pid"
 wait "$pid" || true
 lines=$(wc -l <"$work/out.jsonl")
 echo "soak: rss first ${first} MiB, after 1 min ${warm:-n/a} MiB, peak ${peak} MiB, last ${last} MiB"
-if [ -n "$warm" ]; then
-	awk -v w="$warm" -v l="$last" 'BEGIN {printf "soak: growth after warm-up %+.1f MiB (%+.1f%%)\n", l-w, (l-w)*100/w}'
-fi
+awk -v end="$secs" '{t = $1; r = $2}
+	t >= 60 && t < 120 {a += r; na++}
+	t >= end - 60 && t >= 120 {b += r; nb++}
+	END {
+		if (na && nb) printf "soak: mean rss in minute 2 %.1f MiB, in the last minute %.1f MiB: growth %+.1f MiB (%+.1f%%)\n", a/na, b/nb, b/nb - a/na, (b/nb - a/na) * 100 / (a/na)
+	}' "$work/samples"
 echo "soak: $lines result rows written; stderr:"
 tail -n 5 "$work/err.log"
