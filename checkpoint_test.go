@@ -105,11 +105,10 @@ func TestCheckpointResume(t *testing.T) {
 	os.WriteFile(filepath.Join(in, "b.txt"), []byte("x\n"), 0o644)
 	q, fake = ckptQuery(t, sql, ckpt, 6500*time.Millisecond, 0)
 	defer q.Stop()
+	// The missed boundaries 3s to 6s are run at once; only the one that
+	// closes a window has a result.
 	for _, want := range []string{
-		"t=3s emitted=false final=false",
 		"t=4s emitted=true final=false | x 2 | y 1", // a.txt, not read again
-		"t=5s emitted=false final=false",
-		"t=6s emitted=false final=false",
 	} {
 		if got := show(next(t, q)); got != want {
 			t.Fatalf("after restart: %s, want %s", got, want)

@@ -426,6 +426,9 @@ func (j *Job) send(o *Output, b *operators.BatchEnd, rows []types.Row) error {
 		o.ended = true
 	}
 	if j.ckpt != nil {
+		if b.Recovering && !r.Emitted {
+			return nil // a long downtime must not pile up empty results
+		}
 		o.held = append(o.held, r) // handed over after the checkpoint holding it
 		return nil
 	}
