@@ -89,6 +89,7 @@ type ckptRun struct {
 	// sink is a Kafka cluster the query also writes to, transactionally,
 	// topic out-<name>.
 	sink, name string
+	flags      []string // more flags for the binary
 }
 
 func newCkptRun(t *testing.T) *ckptRun {
@@ -134,7 +135,8 @@ func (r *ckptRun) start() *exec.Cmd {
 		r.t.Fatal(err)
 	}
 	defer log.Close()
-	cmd := exec.Command(binary, "--batch", "20ms", "--checkpoint", r.ckpt, "-e", script)
+	args := append([]string{"--batch", "20ms", "--checkpoint", r.ckpt}, r.flags...)
+	cmd := exec.Command(binary, append(args, "-e", script)...)
 	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		r.t.Fatal(err)
@@ -324,6 +326,21 @@ func TestCheckpointKillLoopFiles(t *testing.T) {
 	sink := kafkaSinkCluster(t)
 	ref, run := newCkptRun(t), newCkptRun(t)
 	ref.sink, ref.name, run.sink, run.name = sink, "ref", sink, "killed"
+	killLoop(t, ref, run)
+}
+
+// TestCheckpointKillLoopEvery3 checkpoints every third batch: results
+// wait for their checkpoint, so a kill between two loses nothing and a
+// restart repeats nothing either.
+func TestCheckpointKillLoopEvery3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills the binary in a loop")
+	}
+	sink := kafkaSinkCluster(t)
+	ref, run := newCkptRun(t), newCkptRun(t)
+	ref.sink, ref.name, run.sink, run.name = sink, "ref", sink, "killed"
+	ref.flags = []string{"--checkpoint-every", "3"}
+	run.flags = ref.flags
 	killLoop(t, ref, run)
 }
 
