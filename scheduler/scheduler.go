@@ -369,6 +369,9 @@ func (j *Job) push(head operators.Operator, c chunk) error {
 	if c.pos != nil && j.ckpt != nil {
 		j.ckpt.pos = c.pos
 	}
+	if len(c.rows) == 0 {
+		return nil // a position alone
+	}
 	return head.Push(c.rows)
 }
 

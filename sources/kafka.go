@@ -324,7 +324,13 @@ func (s *kafkaSource) Run(ctx context.Context, out Emitter) error {
 		}
 	}
 	if s.ckpt {
-		r.consumeFrom(parts)
+		if err := r.consumeFrom(ctx, parts); err != nil || ctx.Err() != nil {
+			return err
+		}
+		// Where reading starts is a position too, rows or not.
+		if err := emitAt(out, nil, r.position()); err != nil {
+			return nil
+		}
 		out.Logf("kafka(%s): consuming topic %s from checkpointed offsets", sqlQuote(s.addr), s.topic)
 	} else if s.group != "" {
 		out.Logf("kafka(%s): consuming topic %s as group %s", sqlQuote(s.addr), s.topic, s.group)

@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -64,22 +65,34 @@ func (s *kafkaSource) Resume(saved []byte) error {
 }
 
 // consumeFrom starts a checkpointed source on every partition, at its
-// checkpointed offset or offset's choice.
-func (r *kafkaRun) consumeFrom(parts []int32) {
+// checkpointed offset or offset's choice. 'latest' is resolved to numbers
+// now and kept in the position, so a restart does not jump over what
+// arrived in a partition while the query was down.
+func (r *kafkaRun) consumeFrom(ctx context.Context, parts []int32) error {
 	s := r.s
 	m := map[int32]kgo.Offset{}
 	r.next = map[int32]int64{}
+	var ends map[int32]int64
 	for _, p := range parts {
-		if o, ok := s.resume[p]; ok {
+		o, ok := s.resume[p]
+		if !ok && s.offset == "latest" {
+			if ends == nil {
+				var err error
+				if ends, err = r.listOffsets(ctx, parts, -1); err != nil {
+					return err
+				}
+			}
+			o, ok = ends[p], true
+		}
+		if ok {
 			m[p] = kgo.NewOffset().At(o)
 			r.next[p] = o
-		} else if s.offset == "latest" {
-			m[p] = kgo.NewOffset().AtEnd()
 		} else {
 			m[p] = kgo.NewOffset().AtStart()
 		}
 	}
 	r.cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{s.topic: m})
+	return nil
 }
 
 // position is where a checkpointed source stands after the records
