@@ -49,6 +49,10 @@ type Config struct {
 	// Log receives notices (source ready, skipped records); nil means
 	// os.Stderr.
 	Log io.Writer
+	// MaxKeys, when positive, ends a query whose state holds more keys
+	// (groups per pane, sessions, running keys) after a batch, with an
+	// error naming the limit.
+	MaxKeys int64
 }
 
 // Engine runs continuous queries.
@@ -106,6 +110,7 @@ type Statement struct {
 	target  *planner.Target // INSERT INTO only
 	eng     *Engine
 	started bool
+	ckpt    checkpointOpts
 }
 
 // Plan returns the operator DAG as EXPLAIN prints it, "" for statements
@@ -359,6 +364,9 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		q := &Query{ID: e.nextID, SQL: s.Text, Columns: s.plan.Columns, eng: e, target: s.target}
 		e.queries[q.ID] = q
 		e.mu.Unlock()
+		for _, w := range s.Warnings() {
+			e.logf("query %d: warning: %s", q.ID, w)
+		}
 		qs = append(qs, q)
 	}
 	byPlan := map[*planner.Plan]*Query{}
@@ -382,8 +390,16 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		}
 		q.sink = sink
 	}
+	byStmt := map[*planner.Plan]*Statement{}
+	for _, s := range stmts {
+		if s.plan != nil {
+			byStmt[s.plan] = s
+		}
+	}
 	for _, g := range planner.Group(plans) {
-		job := scheduler.Start(ctx, g, scheduler.Config{Batch: e.BatchInterval(), Clock: e.cfg.Clock, Logf: e.logf})
+		cfg := scheduler.Config{Batch: e.BatchInterval(), Clock: e.cfg.Clock, Logf: e.logf, MaxKeys: e.cfg.MaxKeys}
+		cfg.Checkpoint = checkpointFor(g, byStmt, func(p *planner.Plan) int { return byPlan[p].ID })
+		job := scheduler.Start(ctx, g, cfg)
 		for i, p := range g.Queries {
 			q := byPlan[p]
 			q.out = job.Outputs()[i]
@@ -466,7 +482,9 @@ func (q *Query) feedSink() {
 	defer close(q.drained)
 	defer close(q.progress)
 	for res := range q.out.Results() {
-		if err := q.sink.Write(res); err != nil {
+		err := q.sink.Write(res)
+		q.out.Ack(res, err)
+		if err != nil {
 			q.mu.Lock()
 			q.sinkErr = err
 			q.refused++
@@ -482,6 +500,14 @@ func (q *Query) feedSink() {
 		q.eng.logf("query %d: closing %s: %v", q.ID, q.target.Call, err)
 	}
 }
+
+// Ack tells a checkpointing query (Statement.Checkpoint) that res was
+// written where it goes (err nil) or could not be (the query then ends
+// with err, and a restart replays from its last checkpoint). A
+// checkpointing query needs every result it delivers acknowledged: its
+// next checkpoint waits for them. Without a checkpoint it does nothing.
+// INSERT INTO queries are acknowledged by the engine's own sink writer.
+func (q *Query) Ack(res *Result, err error) { q.out.Ack(res, err) }
 
 // Results delivers one Result per batch and closes when the query ends.
 // Results with Emitted false carry only batch statistics. Keep receiving

@@ -63,6 +63,9 @@ func (w *EventWatermark) observe(t int64) {
 // longer than the lateness (and at least a whole batch), event time is
 // taken to move on with the wall clock, from the largest time seen.
 func (w *EventWatermark) idle(b *BatchEnd) {
+	if b.Recovering {
+		return
+	}
 	if w.arrived || w.lastRow.IsZero() {
 		w.arrived = false
 		w.lastRow = b.Time

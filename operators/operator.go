@@ -35,6 +35,11 @@ type BatchEnd struct {
 	// operator dropped: behind the watermark, or without a usable event
 	// time.
 	Late, Malformed int64
+	// Recovering marks a batch a restarted query runs for a boundary that
+	// passed while it was down: it has no rows by construction, so
+	// event-time operators do not take it as a sign that the source went
+	// quiet.
+	Recovering bool
 	// StateKeys is how many groups (per pane), sessions or running keys
 	// the stateful operators hold after the batch: the query's state size.
 	StateKeys int64

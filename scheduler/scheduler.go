@@ -7,6 +7,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"github.com/streamsql/streamsql/clock"
 	"github.com/streamsql/streamsql/operators"
 	"github.com/streamsql/streamsql/planner"
+	"github.com/streamsql/streamsql/sources"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -24,6 +26,12 @@ type Config struct {
 	Clock clock.Clock
 	// Logf receives the sources' notices and skipped-record reports.
 	Logf func(format string, args ...any)
+	// Checkpoint, when set, makes the job restartable (see Checkpoint).
+	Checkpoint *Checkpoint
+	// MaxKeys, when positive, ends the job with an error once its state
+	// holds more keys (groups per pane, sessions, running keys) after a
+	// batch.
+	MaxKeys int64
 }
 
 // Stats are a run's running totals.
@@ -52,8 +60,12 @@ type Job struct {
 	abandon <-chan struct{}
 	pending types.BatchStats
 	began   time.Time
+
+	ckpt *checkpointer // nil without Config.Checkpoint
 }
 
+// chunk is rows handed over by the source, with its position after them
+// when it reports one.
 // Output is one query of a job: where its results go.
 type Output struct {
 	job     *Job
@@ -63,6 +75,39 @@ type Output struct {
 	closed  bool        // its final result was sent (job goroutine only)
 
 	late, malformed atomic.Int64 // rows this query's operators dropped
+
+	// Checkpointing: results held for the next checkpoint, how many were
+	// handed over and how many the consumer acknowledged.
+	held   []*types.Result
+	ended  bool // its final result is made (held or sent)
+	sent   int64
+	acked  atomic.Int64
+	ackSig chan struct{}
+	ackMu  sync.Mutex
+	ackErr error
+}
+
+// Ack tells a checkpointing job that r was written to its sink (err nil)
+// or refused (the job then ends with err). With Config.Checkpoint every
+// result received must be acknowledged, in order: the next checkpoint
+// waits until the results before it are written. Without, it does
+// nothing.
+func (o *Output) Ack(r *types.Result, err error) {
+	if o.job.ckpt == nil {
+		return
+	}
+	if err != nil {
+		o.ackMu.Lock()
+		if o.ackErr == nil {
+			o.ackErr = fmt.Errorf("the sink refused the result of batch %s: %w", r.Time.UTC().Format(time.RFC3339Nano), err)
+		}
+		o.ackMu.Unlock()
+	}
+	o.acked.Add(1)
+	select {
+	case o.ackSig <- struct{}{}:
+	default:
+	}
 }
 
 // Stats are the job's totals with this query's own drops added.
@@ -114,7 +159,10 @@ func Start(ctx context.Context, g *planner.Graph, cfg Config) *Job {
 		done:  make(chan struct{}),
 	}
 	for _, q := range g.Queries {
-		j.outputs = append(j.outputs, &Output{job: j, plan: q, results: make(chan *types.Result, 16)})
+		j.outputs = append(j.outputs, &Output{job: j, plan: q, results: make(chan *types.Result, 16), ackSig: make(chan struct{}, 1)})
+	}
+	if cfg.Checkpoint != nil {
+		j.ckpt = &checkpointer{cfg: cfg.Checkpoint}
 	}
 	j.abandon = ctx.Done()
 	// Read the start time now, not in the goroutine, so a test that moves
@@ -141,9 +189,11 @@ func (j *Job) Stats() Stats {
 	return Stats{RowsIn: j.rowsIn.Load(), Malformed: j.malformed.Load(), Batches: j.batches.Load()}
 }
 
-// chunk is rows handed over by source number side of the graph.
+// chunk is rows handed over by source number side of the graph, with the
+// source's position after them (checkpointing sources only).
 type chunk struct {
 	rows []types.Row
+	pos  sources.Position
 	side int
 }
 
@@ -153,9 +203,11 @@ type emitter struct {
 	side int
 }
 
-func (e emitter) Emit(rows []types.Row) error {
+func (e emitter) Emit(rows []types.Row) error { return e.EmitAt(rows, nil) }
+
+func (e emitter) EmitAt(rows []types.Row, pos sources.Position) error {
 	select {
-	case e.j.in <- chunk{rows: rows, side: e.side}:
+	case e.j.in <- chunk{rows: rows, pos: pos, side: e.side}:
 		return nil
 	case <-e.j.stop:
 		return errStopping
@@ -183,23 +235,6 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	}()
 	srcCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srcs := j.graph.Sources
-	srcDone := make(chan error, len(srcs))
-	for i, src := range srcs {
-		go func() { srcDone <- src.Run(srcCtx, emitter{j, i}) }()
-	}
-	remaining := len(srcs)
-	// Tables joined with are reloaded while the job runs.
-	var watchers sync.WaitGroup
-	defer watchers.Wait()
-	defer cancel()
-	for _, t := range j.graph.Tables {
-		watchers.Add(1)
-		go func() {
-			defer watchers.Done()
-			t.Run(srcCtx, j.cfg.Logf)
-		}()
-	}
 	// Unblock a source stuck in Emit once we stop reading.
 	defer j.Stop()
 
@@ -223,9 +258,60 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	if bounded {
 		batchStart = start
 	}
+	if j.ckpt != nil && len(heads) > 1 {
+		j.err = ErrCheckpointSources
+		return
+	}
+	head := heads[0] // the one head of a checkpointed query
+	if j.ckpt != nil {
+		release, err := j.ckpt.lock()
+		if err != nil {
+			j.err = err
+			return
+		}
+		defer release()
+		resumed, err := j.restore(head)
+		if err != nil {
+			j.err = err
+			return
+		}
+		if resumed != nil && !bounded {
+			// Batches whose boundaries passed while the query was down
+			// are run now, empty, so windows due then are emitted with
+			// what they held; rows read from here on belong to batches
+			// after them.
+			batchStart, next = *resumed, resumed.Add(j.cfg.Batch)
+			if err := j.catchUp(head, &batchStart, &next); err != nil {
+				j.err = err
+				return
+			}
+			tick = clk.At(next)
+		}
+	}
+	// Sources start once a checkpoint has told them where to resume.
+	srcs := j.graph.Sources
+	srcDone := make(chan error, len(srcs))
+	for i, src := range srcs {
+		go func() { srcDone <- src.Run(srcCtx, emitter{j, i}) }()
+	}
+	remaining := len(srcs)
+	// Tables joined with are reloaded while the job runs.
+	var watchers sync.WaitGroup
+	defer watchers.Wait()
+	defer cancel()
+	for _, t := range j.graph.Tables {
+		watchers.Add(1)
+		go func() {
+			defer watchers.Done()
+			t.Run(srcCtx, j.cfg.Logf)
+		}()
+	}
 
 	final := func(srcErr error) {
 		j.drain(heads, -1)
+		if j.err != nil && srcErr == nil {
+			srcErr = j.err
+		}
 		end := clk.Now()
 		if end.Before(batchStart) {
 			end = batchStart
@@ -233,6 +319,9 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 		b := &operators.BatchEnd{Start: batchStart, Time: end, Final: true, Bounded: bounded, Emitted: true}
 		if err := j.endBatch(heads, b); err != nil && srcErr == nil {
 			srcErr = err
+		}
+		if j.ckpt != nil && srcErr == nil {
+			srcErr = j.finish(head, end)
 		}
 		j.err = srcErr
 	}
@@ -247,8 +336,15 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 		case <-tick:
 			// Rows handed over before the boundary belong to this batch.
 			j.drain(heads, len(j.in))
+			if j.err != nil {
+				return
+			}
 			b := &operators.BatchEnd{Start: batchStart, Time: next, Emitted: true}
 			if err := j.endBatch(heads, b); err != nil {
+				j.err = err
+				return
+			}
+			if err := j.afterBatch(head, next); err != nil {
 				j.err = err
 				return
 			}
@@ -264,6 +360,13 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 			return
 		case <-j.stop:
 			cancel()
+			if j.ckpt != nil {
+				// The last checkpoint stands: what was read since is read
+				// again by the next run, and open windows stay open for
+				// it rather than being emitted half full now.
+				j.closeOutputs(clk.Now())
+				return
+			}
 			final(nil)
 			return
 		case <-ctx.Done():
@@ -294,6 +397,12 @@ func (j *Job) drain(heads []operators.Operator, n int) {
 func (j *Job) push(heads []operators.Operator, c chunk) error {
 	j.rowsIn.Add(int64(len(c.rows)))
 	j.batchRows.Add(int64(len(c.rows)))
+	if c.pos != nil && j.ckpt != nil {
+		j.ckpt.pos = c.pos
+	}
+	if len(c.rows) == 0 {
+		return nil // a position alone
+	}
 	return heads[c.side].Push(c.rows)
 }
 
@@ -313,22 +422,44 @@ func (j *Job) endBatch(heads []operators.Operator, b *operators.BatchEnd) error 
 		SchedulingDelay: delay,
 	}
 	j.began = began
+	keys := int64(0)
 	if len(heads) == 1 {
-		return heads[0].EndBatch(b)
-	}
-	for _, h := range heads {
-		c := *b
-		if err := h.EndBatch(&c); err != nil {
+		if err := heads[0].EndBatch(b); err != nil {
 			return err
 		}
+		keys = b.StateKeys
+	} else {
+		for _, h := range heads {
+			// The copy that passes the last input of a join or union
+			// travels on through the rest of the query.
+			c := *b
+			if err := h.EndBatch(&c); err != nil {
+				return err
+			}
+			keys = max(keys, c.StateKeys)
+		}
+	}
+	if j.cfg.MaxKeys > 0 && keys > j.cfg.MaxKeys {
+		return fmt.Errorf("%w: the query's state holds %d keys after the batch of %s, over the limit of %d; "+
+			"bound it with a window, a TIMEOUT or a filter, or raise the limit (--max-keys)",
+			ErrStateLimit, keys, b.Time.UTC().Format(time.RFC3339), j.cfg.MaxKeys)
 	}
 	return nil
 }
 
+// ErrCheckpointSources is the error of a checkpointed query that reads
+// several sources (a join of two streams, UNION ALL): its positions would
+// have to be kept per source, which checkpoints do not do yet.
+var ErrCheckpointSources = errors.New("checkpoints are not supported yet for a query that reads several sources (a join of two streams, UNION ALL)")
+
+// ErrStateLimit is the class of the error of a query whose state grew over
+// Config.MaxKeys.
+var ErrStateLimit = errors.New("state limit exceeded")
+
 // send is the tail of a query's branch: it turns a closed batch into a
 // Result. A query stopped on its own gets this batch as its final one.
 func (j *Job) send(o *Output, b *operators.BatchEnd, rows []types.Row) error {
-	if o.closed {
+	if o.closed || o.ended {
 		return nil
 	}
 	r := &types.Result{
@@ -346,11 +477,30 @@ func (j *Job) send(o *Output, b *operators.BatchEnd, rows []types.Row) error {
 	r.Stats.Malformed += b.Malformed
 	o.late.Add(b.Late)
 	o.malformed.Add(b.Malformed)
+	if r.Final {
+		o.ended = true
+	}
+	if j.ckpt != nil {
+		if b.Recovering && !r.Emitted {
+			return nil // a long downtime must not pile up empty results
+		}
+		o.held = append(o.held, r) // handed over after the checkpoint holding it
+		return nil
+	}
+	return j.deliver(o, r)
+}
+
+// deliver hands r to the query's consumer.
+func (j *Job) deliver(o *Output, r *types.Result) error {
+	if o.closed {
+		return nil
+	}
 	select {
 	case o.results <- r:
 	case <-j.abandon:
 		return context.Canceled
 	}
+	o.sent++
 	if r.Final {
 		o.closed = true
 		close(o.results)

@@ -41,12 +41,14 @@ import (
 // existing topic is used as it is.
 //
 // Options: topic (required), partitions, timeout (a Go duration such as
-// '5s', or a number of seconds).
+// '5s', or a number of seconds), transactional_id (exactly-once with a
+// checkpointed query: see kafka_txn.go).
 
 var kafkaSpec = &Spec{
 	Name: "kafka",
-	Usage: "kafka('host:port[,host:port]', topic => 't', partitions => 1, timeout => '10s'): " +
-		"one record per row, value the row as a JSON object, key the JSON array of the key columns",
+	Usage: "kafka('host:port[,host:port]', topic => 't', partitions => 1, timeout => '10s', transactional_id => 'id'): " +
+		"one record per row, value the row as a JSON object, key the JSON array of the key columns; " +
+		"with transactional_id one transaction per emission, repeats after a restart skipped",
 }
 
 func init() {
@@ -71,6 +73,12 @@ type kafkaSink struct {
 	topicReady bool
 	inflight   chan error // the produce of a Write that timed out, until it ends
 	closed     bool
+
+	// transactional_id (kafka_txn.go): each result in one transaction;
+	// hw is the latest batch time committed (Unix ns), once read back.
+	txnID   string
+	hw      int64
+	hwKnown bool
 }
 
 func openKafka(_ io.Writer, opts Options) (Sink, error) {
@@ -106,8 +114,12 @@ func openKafka(_ io.Writer, opts Options) (Sink, error) {
 				return nil, err
 			}
 			s.timeout = d
+		case "transactional_id":
+			if s.txnID = strings.TrimSpace(v.String()); s.txnID == "" || v.IsNull() {
+				return nil, errors.New("kafka(): transactional_id must not be empty")
+			}
 		default:
-			return nil, fmt.Errorf("kafka(): unknown option %s (options: partitions, timeout, topic); usage: %s", name, usage)
+			return nil, fmt.Errorf("kafka(): unknown option %s (options: partitions, timeout, topic, transactional_id); usage: %s", name, usage)
 		}
 	}
 	if s.topic == "" {
@@ -120,18 +132,24 @@ func openKafka(_ io.Writer, opts Options) (Sink, error) {
 			}
 		}
 	}
-	cl, err := kgo.NewClient(
+	copts := []kgo.Opt{
 		kgo.SeedBrokers(s.brokers...),
 		kgo.DefaultProduceTopic(s.topic),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(0),
+	}
+	if s.txnID != "" {
+		copts = append(copts, kgo.TransactionalID(s.txnID))
+	} else {
 		// Write bounds its wait with a context of the timeout (not
 		// RecordDeliveryTimeout, which counts from the record timestamp,
 		// here the batch time). The context may cancel a request that
 		// was sent and whose answer never came; the rows are written
-		// again when the result is retried (at-least-once anyway).
-		kgo.AllowIdempotentProduceCancellation(),
-	)
+		// again when the result is retried (at-least-once anyway). A
+		// transaction cannot be left that way: it is aborted instead.
+		copts = append(copts, kgo.AllowIdempotentProduceCancellation())
+	}
+	cl, err := kgo.NewClient(copts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka(): %v", err)
 	}
@@ -219,6 +237,9 @@ func (s *kafkaSink) Write(r *types.Result) error {
 			rec.Key = buf[sp[0]:sp[1]:sp[1]]
 		}
 		recs[i] = rec
+	}
+	if s.txnID != "" {
+		return s.txnWrite(ctx, r, recs)
 	}
 	// The client checks the context only now and then (a metadata
 	// refresh against a dead broker takes seconds to give up), so the

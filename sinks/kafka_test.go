@@ -226,7 +226,7 @@ func TestKafkaSinkOpenErrors(t *testing.T) {
 		{Options{Args: []types.Value{types.Text("h:1")}, Named: map[string]types.Value{"topic": types.Text("t"), "timeout": types.Text("-1s")}},
 			"kafka(): timeout must be positive, got -1s"},
 		{Options{Args: []types.Value{types.Text("h:1")}, Named: map[string]types.Value{"topic": types.Text("t"), "acks": types.Text("all")}},
-			"kafka(): unknown option acks (options: partitions, timeout, topic); usage: " + kafkaSpec.Usage},
+			"kafka(): unknown option acks (options: partitions, timeout, topic, transactional_id); usage: " + kafkaSpec.Usage},
 		{Options{Args: []types.Value{types.Text("h:1")}, Named: map[string]types.Value{"topic": types.Text("t")}, Columns: []string{"a"}, Key: []string{"b"}},
 			`kafka(): key column "b" is not among the columns (a)`},
 	} {

@@ -51,6 +51,8 @@ type fileSource struct {
 	args   Args    // to make a decoder per followed file (tail)
 	dec    Decoder // bound to the query's columns
 	settle time.Duration
+	// progress is set by Resume when the query checkpoints.
+	progress *fileProgress
 }
 
 func openFile(args Args) (Source, error) {
@@ -194,6 +196,20 @@ func openRegular(path string) (*os.File, error) {
 // readFile reads one file completely. A file that is gone or unreadable is
 // logged and skipped. It returns errStopped when the query is stopping.
 func (s *fileSource) readFile(ctx context.Context, name string, out Emitter) error {
+	if p := s.progress; p != nil {
+		if p.doneSet[name] {
+			return nil
+		}
+		err := s.readOnce(ctx, name, out)
+		if err != errStopped {
+			p.markDone(name)
+		}
+		return err
+	}
+	return s.readOnce(ctx, name, out)
+}
+
+func (s *fileSource) readOnce(ctx context.Context, name string, out Emitter) error {
 	path := filepath.Join(s.dir, name)
 	f, err := openRegular(path)
 	if err != nil {
@@ -204,7 +220,18 @@ func (s *fileSource) readFile(ctx context.Context, name string, out Emitter) err
 		return nil
 	}
 	defer f.Close()
-	err = readRecords(ctx, f, path, s.dec, out)
+	if p := s.progress; p != nil {
+		var skip int64
+		if p.resuming && name == p.resume {
+			skip, p.resuming = p.skip, false
+		}
+		done := p.done
+		err = readRecordsAt(ctx, f, path, s.dec, out, skip, func(n int64) Position {
+			return filePos{done: done, file: name, records: n}
+		})
+	} else {
+		err = readRecords(ctx, f, path, s.dec, out)
+	}
 	if err == errStopped {
 		return err
 	}
@@ -231,6 +258,9 @@ func (s *fileSource) Run(ctx context.Context, out Emitter) error {
 
 func (s *fileSource) readAll(ctx context.Context, out Emitter) error {
 	names, err := s.listFiles()
+	if s.progress != nil {
+		names, err = s.backlog()
+	}
 	if err != nil {
 		return fmt.Errorf("file(): %v", err)
 	}
@@ -261,6 +291,19 @@ func (s *fileSource) watch(ctx context.Context, out Emitter) error {
 		return fmt.Errorf("file(): cannot watch %q: %v", s.dir, err)
 	}
 	out.Logf("watching %s for new files", s.dir)
+	if s.progress != nil {
+		// Watching began first, so a file arriving now is either listed
+		// here or seen as an event (and then skipped as done).
+		names, err := s.backlog()
+		if err != nil {
+			return fmt.Errorf("file(): %v", err)
+		}
+		for _, name := range names {
+			if s.readFile(ctx, name, out) == errStopped {
+				return nil
+			}
+		}
+	}
 
 	self := filepath.Clean(s.dir)
 	pending := map[string]*pendingFile{}

@@ -121,6 +121,10 @@ type kafkaSource struct {
 
 	retryWait      time.Duration // pause between failed attempts
 	attemptTimeout time.Duration // bound of one metadata or offset request
+
+	// Set by Resume when the query checkpoints: offsets to start from.
+	ckpt   bool
+	resume map[int32]int64
 }
 
 func openKafka(args Args) (Source, error) {
@@ -260,6 +264,7 @@ type kafkaRun struct {
 	assign  map[int32]bool  // partitions this member is assigned
 	joined  bool            // a first assignment arrived
 	scratch types.Row
+	next    map[int32]int64 // checkpointing: the next offset per partition
 }
 
 func (s *kafkaSource) Run(ctx context.Context, out Emitter) error {
@@ -277,13 +282,17 @@ func (s *kafkaSource) Run(ctx context.Context, out Emitter) error {
 	}
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(s.brokers...),
-		kgo.ConsumeTopics(s.topic),
 		kgo.ConsumeResetOffset(start),
 		// Transaction markers are kept (and skipped here) so bounded
 		// reading sees every offset up to the end.
 		kgo.KeepControlRecords(),
 	}
-	if s.group != "" {
+	if !s.ckpt {
+		opts = append(opts, kgo.ConsumeTopics(s.topic))
+	} else if s.group != "" {
+		out.Logf("kafka(%s): with a checkpoint the offsets come from it; group %s is not joined (this query reads every partition)", sqlQuote(s.addr), s.group)
+	}
+	if s.group != "" && !s.ckpt {
 		opts = append(opts,
 			kgo.ConsumerGroup(s.group),
 			kgo.Balancers(kgo.CooperativeStickyBalancer()),
@@ -314,7 +323,16 @@ func (s *kafkaSource) Run(ctx context.Context, out Emitter) error {
 			return err
 		}
 	}
-	if s.group != "" {
+	if s.ckpt {
+		if err := r.consumeFrom(ctx, parts); err != nil || ctx.Err() != nil {
+			return err
+		}
+		// Where reading starts is a position too, rows or not.
+		if err := emitAt(out, nil, r.position()); err != nil {
+			return nil
+		}
+		out.Logf("kafka(%s): consuming topic %s from checkpointed offsets", sqlQuote(s.addr), s.topic)
+	} else if s.group != "" {
 		out.Logf("kafka(%s): consuming topic %s as group %s", sqlQuote(s.addr), s.topic, s.group)
 	} else {
 		out.Logf("kafka(%s): consuming topic %s from the %s offsets (no group)", sqlQuote(s.addr), s.topic, s.offset)
@@ -480,7 +498,9 @@ func (r *kafkaRun) bounds(ctx context.Context, parts []int32) error {
 		return err
 	}
 	starts := map[int32]int64{}
-	if r.s.group != "" {
+	if r.s.ckpt {
+		starts = r.s.resume
+	} else if r.s.group != "" {
 		if starts, err = r.committed(ctx, parts); err != nil || ctx.Err() != nil {
 			return err
 		}
@@ -642,6 +662,9 @@ func (r *kafkaRun) handle(recs []*kgo.Record) (stop bool, err error) {
 			}
 		}
 		done = append(done, rec)
+		if r.next != nil {
+			r.next[rec.Partition] = rec.Offset + 1
+		}
 		if rec.Attrs.IsControl() {
 			continue
 		}
@@ -657,11 +680,16 @@ func (r *kafkaRun) handle(recs []*kgo.Record) (stop bool, err error) {
 		rows = append(rows, dst)
 	}
 	if len(rows) > 0 {
-		if err := r.out.Emit(rows); err != nil {
+		emit := r.out.Emit
+		if s.ckpt {
+			pos := r.position()
+			emit = func(rows []types.Row) error { return emitAt(r.out, rows, pos) }
+		}
+		if err := emit(rows); err != nil {
 			return true, nil
 		}
 	}
-	if s.group != "" && len(done) > 0 {
+	if s.group != "" && !s.ckpt && len(done) > 0 {
 		// The rows are the query's now: commit even if ctx was just
 		// cancelled, so a restart does not deliver them again.
 		cctx, cancel := context.WithTimeout(context.Background(), kafkaCommitTimeout)

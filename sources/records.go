@@ -196,14 +196,50 @@ func trimEOL(line []byte) []byte {
 // cancelled, and a read error otherwise (rows decoded before it are
 // emitted first).
 func readRecords(ctx context.Context, r io.Reader, name string, dec Decoder, out Emitter) error {
+	return readRecordsAt(ctx, r, name, dec, out, 0, nil)
+}
+
+// readRecordsAt is readRecords for a source that checkpoints: the first
+// skip records (counted as next returns them, malformed and over-long ones
+// included) were read by an earlier run and are passed over, and each
+// chunk is emitted with pos(records read so far). Passed-over records go
+// through the decoder of a stream that keeps state (the csv header) but
+// yield no rows and no reports.
+func readRecordsAt(ctx context.Context, r io.Reader, name string, dec Decoder, out Emitter, skip int64, pos func(records int64) Position) error {
 	rr := newRecordReader(dec, r)
+	_, stateful := dec.(streamStarter)
 	if s, ok := dec.(streamStarter); ok {
 		s.startStream()
 	}
-	c := newChunker(len(dec.Schema().Columns), out.Emit)
+	var consumed int64
+	emit := out.Emit
+	if pos != nil {
+		emit = func(rows []types.Row) error { return emitAt(out, rows, pos(consumed)) }
+	}
+	c := newChunker(len(dec.Schema().Columns), emit)
+	var scratch types.Row
+	for consumed < skip {
+		rec, _, err := rr.next()
+		if err != nil && !isTooLong(err) {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		consumed++
+		if stateful && err == nil {
+			if scratch == nil {
+				scratch = make(types.Row, len(dec.Schema().Columns))
+			}
+			_ = dec.Decode(rec, scratch) // only for the decoder's own state
+		}
+	}
 	recNo := 0
 	for {
 		rec, lineNo, err := rr.next()
+		if err == nil || isTooLong(err) {
+			consumed++
+		}
 		if isTooLong(err) {
 			reject(out, fmt.Sprintf("%s:%d", name, lineNo), err.Error(), rec)
 			continue

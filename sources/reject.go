@@ -224,6 +224,12 @@ func (r *rejects) Emit(rows []types.Row) error {
 	return r.Emitter.Emit(rows)
 }
 
+// EmitAt is Emit for a query that checkpoints.
+func (r *rejects) EmitAt(rows []types.Row, pos Position) error {
+	r.flush()
+	return emitAt(r.Emitter, rows, pos)
+}
+
 // Malformed without the record (not reported through reject) is only
 // counted.
 func (r *rejects) Malformed(err error) { r.Emitter.Malformed(err) }

@@ -38,6 +38,11 @@ type options struct {
 	output string
 	once   bool
 	http   string
+	// checkpoint is the directory of the queries' checkpoints ("" for
+	// none); every is how many batches go between two.
+	checkpoint string
+	every      int
+	maxKeys    int64
 	// watch shows a query the command runs on the dashboard (--http).
 	watch func(*streamsql.Query) (publish func(*streamsql.Result), done func(error))
 }
@@ -57,6 +62,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.once, "once", false, "read the sources as they are now, as one batch, print the result and exit")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
 	memprofile := fs.String("memprofile", "", "write a heap profile (allocations of the whole run) to `file` when the run ends")
+	fs.StringVar(&o.checkpoint, "checkpoint", "", "save each query's source positions, state and pending results in `dir` at batch boundaries, and resume from there when started again")
+	fs.IntVar(&o.every, "checkpoint-every", 1, "checkpoint every `n` batches (results wait for their checkpoint)")
+	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state holds more than `n` keys after a batch (0: no limit)")
 	fs.StringVar(&o.http, "http", "", "serve the dashboard, query API and /metrics on `addr` (host:port; no host means 127.0.0.1); with -e/-f while they run")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -78,6 +86,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if o.batch <= 0 {
 		fmt.Fprintf(stderr, "streamsql: --batch must be positive, got %s\n", o.batch)
+		return 2
+	}
+	if o.every < 1 {
+		fmt.Fprintf(stderr, "streamsql: --checkpoint-every must be at least 1, got %d\n", o.every)
+		return 2
+	}
+	if o.maxKeys < 0 {
+		fmt.Fprintf(stderr, "streamsql: --max-keys must not be negative, got %d\n", o.maxKeys)
 		return 2
 	}
 	if *cpuprofile != "" {
@@ -104,7 +120,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr})
+	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys})
 	if o.http != "" {
 		srv, stop, err := server.Start(o.http, eng, stderr)
 		if err != nil {
@@ -159,6 +175,11 @@ func runScript(eng *streamsql.Engine, o options, text string, stdout, stderr io.
 	}
 	if !printStatements(stdout, stmts) {
 		return 0
+	}
+	if o.checkpoint != "" {
+		for _, st := range stmts {
+			st.Checkpoint(o.checkpoint, o.every)
+		}
 	}
 	return runQueries(eng, o, stmts, stdout, stderr, os.Interrupt, syscall.SIGTERM)
 }
@@ -280,6 +301,7 @@ func drain(q *streamsql.Query, sink sinks.Sink, publish func(*streamsql.Result))
 				q.Stop() // output is gone (closed pipe): stop reading input
 			}
 		}
+		q.Ack(res, werr)
 	}
 	if err := sink.Close(); err != nil && werr == nil {
 		werr = err

@@ -39,6 +39,7 @@ Commands (a trailing ; is optional):
   DESCRIBE <stream>           a stream's columns
   STOP QUERY <n>              stop background query n
   SET batch_interval = '500ms'  micro-batch interval of the queries started next
+  SET checkpoint = 'dir'        queries started next checkpoint in dir and resume from it
   SET output = 'jsonl'        result format: table, jsonl or csv
   SET                         show the settings
   \i <file.sql>               run the statements and commands of a file
@@ -337,6 +338,9 @@ func unquote(v string) string {
 func (s *session) set(args string) {
 	if args == "" {
 		fmt.Fprintf(s.stdout, "batch_interval = '%s'\noutput = '%s'\n", s.eng.BatchInterval(), s.o.output)
+		if s.o.checkpoint != "" {
+			fmt.Fprintf(s.stdout, "checkpoint = '%s'\n", s.o.checkpoint)
+		}
 		return
 	}
 	name, value, ok := strings.Cut(args, "=")
@@ -348,7 +352,7 @@ func (s *session) set(args string) {
 		case len(f) == 2:
 			name, value = f[0], f[1]
 		default:
-			s.errorf("usage: SET name = 'value' (settings: batch_interval, output)")
+			s.errorf("usage: SET name = 'value' (settings: batch_interval, output, checkpoint)")
 			return
 		}
 	}
@@ -373,8 +377,15 @@ func (s *session) set(args string) {
 		}
 		s.o.output = v
 		fmt.Fprintf(s.stdout, "output = '%s'\n", v)
+	case "checkpoint":
+		s.o.checkpoint = value
+		if value == "" {
+			fmt.Fprintln(s.stdout, "checkpoint = '' (queries started from now on do not checkpoint)")
+		} else {
+			fmt.Fprintf(s.stdout, "checkpoint = '%s' (queries started from now on checkpoint there and resume from it)\n", value)
+		}
 	default:
-		s.errorf("SET: unknown setting %q (settings: batch_interval, output)", name)
+		s.errorf("SET: unknown setting %q (settings: batch_interval, output, checkpoint)", name)
 	}
 }
 
@@ -562,6 +573,11 @@ func (s *session) runSQL(text string) {
 	if !printStatements(s.stdout, stmts) {
 		return
 	}
+	if s.o.checkpoint != "" {
+		for _, st := range stmts {
+			st.Checkpoint(s.o.checkpoint, s.o.every)
+		}
+	}
 	queries, err := s.eng.Start(context.Background(), stmts)
 	if err != nil {
 		printError(s.stderr, err)
@@ -663,7 +679,8 @@ func (s *session) foreground(queries []*streamsql.Query) {
 }
 
 func drainAway(q *streamsql.Query) {
-	for range q.Results() {
+	for r := range q.Results() {
+		q.Ack(r, nil)
 	}
 }
 
@@ -691,6 +708,8 @@ func (s *session) live(q *streamsql.Query) {
 		case r, ok := <-results:
 			if !ok {
 				results = nil
+			} else {
+				q.Ack(r, nil) // shown on the terminal is as written as it gets
 			}
 			res = r
 		}

@@ -21,7 +21,7 @@ var sqlKeywords = []string{
 	"QUERIES", "QUERY", "SELECT", "SESSION", "SET", "SHOW", "SLIDE", "STOP",
 	"STREAM", "STREAMS", "THEN", "TIME", "TIMEOUT", "TRUE", "UNBOUNDED",
 	"UNION", "UNNEST", "WHEN", "WHERE", "WINDOW", "WITHIN",
-	"batch_interval", "output", "table",
+	"batch_interval", "output", "table", "checkpoint",
 }
 
 // completer offers the words that start like the one before the cursor:

@@ -88,7 +88,7 @@ func TestREPLCommands(t *testing.T) {
 		t.Errorf("stdout:\n%s\nwant:\n%s", got, wantOut)
 	}
 	wantErr := "streamsql: SET output: unknown format \"xml\" (choose table, jsonl or csv)\n" +
-		"streamsql: SET: unknown setting \"foo\" (settings: batch_interval, output)\n" +
+		"streamsql: SET: unknown setting \"foo\" (settings: batch_interval, output, checkpoint)\n" +
 		"streamsql: SET batch_interval: \"soon\" is not a duration (say '500ms', '2s')\n" +
 		"streamsql: DESCRIBE: stream \"nope\" does not exist (streams: w)\n" +
 		"streamsql: SHOW takes STREAMS or QUERIES: SHOW STREAMS, SHOW QUERIES\n" +
