@@ -197,3 +197,40 @@ func TestUnboundedStateWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckpointJoins: a query joining a stream with a table checkpoints
+// (the table is read again at restart, so only the stream's position and
+// the window are kept); a query reading two streams cannot yet, and says
+// so instead of running without recovery.
+func TestCheckpointJoins(t *testing.T) {
+	in, ckpt := t.TempDir(), t.TempDir()
+	table := filepath.Join(t.TempDir(), "kinds.csv")
+	os.WriteFile(table, []byte("word,kind\nx,letter\ny,letter\n7,digit\n"), 0o644)
+	os.WriteFile(filepath.Join(in, "a.txt"), []byte("x\ny\n7\nx\n"), 0o644)
+	sql := fmt.Sprintf("SELECT k.kind, COUNT(*) AS n FROM file('%s') AS f JOIN table('%s') AS k ON f.line = k.word GROUP BY k.kind WINDOW 4s", in, table)
+
+	q, fake := ckptQuery(t, sql, ckpt, 0, 0)
+	waitRows(t, q, 4)
+	fake.Set(time.Unix(1, 0))
+	next(t, q)
+	q.Stop()
+	next(t, q)
+	if err := q.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(in, "b.txt"), []byte("7\n"), 0o644)
+	q, fake = ckptQuery(t, sql, ckpt, 2500*time.Millisecond, 0)
+	defer q.Stop()
+	waitRows(t, q, 1) // only b.txt: a.txt is done
+	fake.Set(time.Unix(3, 0))
+	next(t, q)
+	fake.Set(time.Unix(4, 0))
+	if got, want := show(next(t, q)), "t=4s emitted=true final=false | digit 2 | letter 3"; got != want {
+		t.Fatalf("after restart: %s, want %s", got, want)
+	}
+
+	q2, _ := ckptQuery(t, fmt.Sprintf("SELECT line FROM file('%s') UNION ALL SELECT line FROM file('%s')", in, in), t.TempDir(), 0, 0)
+	if err := q2.Wait(); !errors.Is(err, scheduler.ErrCheckpointSources) {
+		t.Fatalf("two sources with a checkpoint: got %v, want ErrCheckpointSources", err)
+	}
+}
