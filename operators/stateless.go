@@ -186,30 +186,12 @@ type TextFolder interface {
 const foldRun = 256
 
 // fold is Push for a Folder downstream: the word count's hot loop, with
-// no row allocated per word.
+// no row allocated per word. Words go to the folder in runs of foldRun.
 func (s *SplitWords) fold(rows []types.Row, f Folder) {
-	if tf, ok := f.(TextFolder); ok {
-		s.foldTexts(rows, tf)
-		return
+	tf, ok := f.(TextFolder)
+	if !ok {
+		tf = rowFolder{f, make(types.Row, 1)}
 	}
-	word := make(types.Row, 1)
-	for _, r := range rows {
-		v := r[s.Col]
-		if v.IsNull() {
-			continue
-		}
-		line := v.AsText()
-		if v.Kind() != types.KindText {
-			line = v.String()
-		}
-		for i, j := nextWord(line, 0); i < j; i, j = nextWord(line, j) {
-			word[0] = types.Text(line[i:j])
-			f.Fold(word)
-		}
-	}
-}
-
-func (s *SplitWords) foldTexts(rows []types.Row, f TextFolder) {
 	words := make([]string, 0, foldRun)
 	for _, r := range rows {
 		v := r[s.Col]
@@ -223,13 +205,27 @@ func (s *SplitWords) foldTexts(rows []types.Row, f TextFolder) {
 		for i, j := nextWord(line, 0); i < j; i, j = nextWord(line, j) {
 			words = append(words, line[i:j])
 			if len(words) == foldRun {
-				f.FoldTexts(words)
+				tf.FoldTexts(words)
 				words = words[:0]
 			}
 		}
 	}
 	if len(words) > 0 {
-		f.FoldTexts(words)
+		tf.FoldTexts(words)
+	}
+}
+
+// rowFolder folds texts one row at a time into a Folder that takes rows
+// only.
+type rowFolder struct {
+	Folder
+	row types.Row
+}
+
+func (f rowFolder) FoldTexts(texts []string) {
+	for _, t := range texts {
+		f.row[0] = types.Text(t)
+		f.Fold(f.row)
 	}
 }
 
