@@ -128,8 +128,9 @@ func (r *ckptRun) start() *exec.Cmd {
 		INSERT INTO sqlite('%s', table => 'w') SELECT window_start, window_end, k, COUNT(*) AS n, SUM(v) AS s FROM s
 			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;
 		INSERT INTO kafka('%s', topic => 'out-%s', transactional_id => 'w-%s') SELECT window_start, k, COUNT(*) AS n, SUM(v) AS s FROM s
-			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;`,
-		r.from, r.out, ckptWindowS, r.db, ckptWindowS, r.sink, r.name, r.name, ckptWindowS)
+			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;
+		INSERT INTO file('%s') SELECT k, COUNT(*) AS n, SUM(v) AS s FROM s GROUP BY k WINDOW 100ms;`,
+		r.from, r.out, ckptWindowS, r.db, ckptWindowS, r.sink, r.name, r.name, ckptWindowS, r.out+"-pt")
 	log, err := os.OpenFile(r.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		r.t.Fatal(err)
@@ -217,6 +218,77 @@ func (r *ckptRun) topicRows(want int) []string {
 	return out
 }
 
+// ptTotals adds up, per key, the processing-time windows the file sink
+// wrote to out-pt: "k n s", sorted. Which window a row fell into depends
+// on timing (and on the kills), the totals do not.
+func (r *ckptRun) ptTotals() []string {
+	files, _ := filepath.Glob(filepath.Join(r.out+"-pt", "part-*.jsonl"))
+	type tot struct{ n, s int64 }
+	m := map[string]*tot{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			var row struct {
+				K    string `json:"k"`
+				N, S int64
+			}
+			if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+				r.t.Fatalf("%s: %q: %v", f, sc.Text(), err)
+			}
+			if m[row.K] == nil {
+				m[row.K] = &tot{}
+			}
+			m[row.K].n += row.N
+			m[row.K].s += row.S
+		}
+	}
+	var out []string
+	for k, t := range m {
+		out = append(out, fmt.Sprintf("%s %d %d", k, t.n, t.s))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ptDone reports whether the processing-time totals reached want's
+// counts (or went past them: check tells).
+func (r *ckptRun) ptDone(want []string) bool {
+	var n, wn int64
+	for _, l := range r.ptTotals() {
+		var k string
+		var c, s int64
+		fmt.Sscan(l, &k, &c, &s)
+		n += c
+	}
+	for _, l := range want {
+		var k string
+		var c, s int64
+		fmt.Sscan(l, &k, &c, &s)
+		wn += c
+	}
+	return n >= wn
+}
+
+// ckptTotals is what ptTotals should come to: every row once.
+func ckptTotals() []string {
+	n, s := map[string]int64{"end": 1}, map[string]int64{"end": 0}
+	for i := 0; i < ckptFiles*ckptRows; i++ {
+		k := fmt.Sprintf("k%d", i%ckptKeys)
+		n[k]++
+		s[k] += int64(i)
+	}
+	var out []string
+	for k := range n {
+		out = append(out, fmt.Sprintf("%s %d %d", k, n[k], s[k]))
+	}
+	sort.Strings(out)
+	return out
+}
+
 // tableRows is the SQLite table, as "window_start k n s", sorted.
 func (r *ckptRun) tableRows() []string {
 	if _, err := os.Stat(r.db); err != nil {
@@ -267,7 +339,8 @@ func (r *ckptRun) finish(want int) {
 		<-exited
 	}()
 	deadline := time.Now().Add(90 * time.Second)
-	for len(r.fileRows()) < want || len(r.tableRows()) < want {
+	totals := ckptTotals()
+	for len(r.fileRows()) < want || len(r.tableRows()) < want || !r.ptDone(totals) {
 		select {
 		case <-exited:
 			log, _ := os.ReadFile(r.log)
@@ -294,6 +367,9 @@ func (r *ckptRun) check(want []string) {
 	}
 	if got := r.tableRows(); !reflect.DeepEqual(got, want) {
 		r.t.Errorf("sqlite sink: %d rows, want %d\n%s", len(got), len(want), diffRows(got, want))
+	}
+	if got, want := r.ptTotals(), ckptTotals(); !reflect.DeepEqual(got, want) {
+		r.t.Errorf("processing-time windows add up to\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if got := r.topicRows(len(want)); !reflect.DeepEqual(got, want) {
 		r.t.Errorf("kafka sink: %d rows, want %d\n%s", len(got), len(want), diffRows(got, want))
