@@ -38,6 +38,8 @@ type options struct {
 	output string
 	once   bool
 	http   string
+	// cluster names the cluster query this process is a member of ("" for none).
+	cluster string
 	// checkpoint is the directory of the queries' checkpoints ("" for
 	// none); every is how many batches go between two.
 	checkpoint string
@@ -65,6 +67,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "save each query's source positions, state and pending results in `dir` at batch boundaries, and resume from there when started again")
 	fs.IntVar(&o.every, "checkpoint-every", 1, "checkpoint every `n` batches (results wait for their checkpoint)")
 	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state holds more than `n` keys after a batch (0: no limit)")
+	fs.StringVar(&o.cluster, "cluster", "", "run the script's one INSERT INTO kafka(...) query as a member of the cluster query `name`: processes started with the same name share its work (see docs/SCALING.md)")
 	fs.StringVar(&o.http, "http", "", "serve the dashboard, query API and /metrics on `addr` (host:port; no host means 127.0.0.1); with -e/-f while they run")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -173,6 +176,9 @@ func runScript(eng *streamsql.Engine, o options, text string, stdout, stderr io.
 		printError(stderr, err)
 		return 1
 	}
+	if o.cluster != "" {
+		return runCluster(o, stmts, stdout, stderr)
+	}
 	if !printStatements(stdout, stmts) {
 		return 0
 	}
@@ -269,6 +275,43 @@ func summary(w io.Writer, mu *sync.Mutex, o options, q *streamsql.Query) {
 	mu.Lock()
 	defer mu.Unlock()
 	fmt.Fprintf(w, "streamsql: query %d: %d rows read, %d late rows dropped, %d malformed records skipped\n", q.ID, s.RowsIn, s.Late, s.Malformed)
+}
+
+// runCluster runs the script's one query as a member of a cluster query
+// until a signal stops it; EXPLAIN prints the two stages.
+func runCluster(o options, stmts []*streamsql.Statement, stdout, stderr io.Writer) int {
+	var query *streamsql.Statement
+	for _, st := range stmts {
+		switch st.Kind {
+		case streamsql.KindExplain:
+			plan, err := st.ClusterPlan(o.cluster)
+			if err != nil {
+				printError(stderr, err)
+				return 1
+			}
+			fmt.Fprint(stdout, plan)
+		case streamsql.KindInsert, streamsql.KindQuery:
+			if query != nil {
+				fmt.Fprintln(stderr, "streamsql: --cluster runs one query; the script has more")
+				return 2
+			}
+			query = st
+		}
+	}
+	if query == nil {
+		return 0
+	}
+	if o.once {
+		fmt.Fprintln(stderr, "streamsql: --cluster runs until stopped; it does not go with --once")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := query.RunCluster(ctx, o.cluster, streamsql.ClusterConfig{}); err != nil {
+		printError(stderr, err)
+		return 1
+	}
+	return 0
 }
 
 // printStatements shows what the statements that do not run have to say

@@ -1,0 +1,260 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/operators"
+	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/types"
+	"github.com/streamsql/streamsql/window"
+)
+
+// partials is the sink of stage 1's part of the query: it folds the rows
+// the aggregate would group into partial aggregates per (pane, key).
+type partials struct {
+	m      *member
+	tables map[int64]*window.Table
+	pane   int64     // processing time: the pane of the open batch
+	input  *inputPos // the input partition whose rows are being pushed
+	key    []types.Value
+	buf    []byte
+	bad    int64 // rows without a usable event time
+}
+
+// inputPos is what stage 1 knows of an input partition it reads.
+type inputPos struct {
+	seen     bool  // a row has been read (since this member got it)
+	maxTs    int64 // largest event time read, ns
+	lastRow  time.Time
+	assigned time.Time
+}
+
+func (p *partials) Push(rows []types.Row) error {
+	s := p.m.cfg.Split
+	paneLen := int64(s.Window.Pane())
+	for _, r := range rows {
+		pane := p.pane
+		if s.EventTime != nil {
+			v := expr.ToTimestamp(s.EventTime(r))
+			if v.IsNull() {
+				p.bad++
+				continue
+			}
+			ts := v.AsTime().UnixNano()
+			pane = floorDiv(ts, paneLen)
+			if !p.input.seen || ts > p.input.maxTs {
+				p.input.maxTs = ts
+			}
+			p.input.seen = true
+		}
+		p.input.lastRow = time.Now()
+		t := p.tables[pane]
+		if t == nil {
+			t = window.NewTable()
+			p.tables[pane] = t
+		}
+		p.buf = p.buf[:0]
+		for i, k := range s.Keys {
+			p.key[i] = k(r)
+			p.buf = types.AppendKey(p.buf, p.key[i])
+		}
+		g := t.Get(p.buf, p.key, len(s.Aggs))
+		for i, f := range s.Aggs {
+			f.Add(&g.States[i], r)
+		}
+	}
+	return nil
+}
+
+func (p *partials) EndBatch(*operators.BatchEnd) error { return nil }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// stage1 reads input partitions in the stage 1 group; each batch is one
+// transaction holding the input offsets read and the partials and
+// watermarks produced.
+func (m *member) stage1(ctx context.Context) error {
+	s := m.cfg.Split
+	var mu sync.Mutex
+	owned := map[int32]*inputPos{} // partitions assigned to this member
+	topic := m.in.KafkaTopic()
+	onAssigned := func(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range parts[topic] {
+			owned[p] = &inputPos{assigned: time.Now()}
+		}
+	}
+	onRevoked := func(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range parts[topic] {
+			delete(owned, p)
+		}
+	}
+	opts := append(m.common(m.in.KafkaBrokers()),
+		kgo.ConsumerGroup(m.cfg.Name+"-stage1"),
+		kgo.ConsumeTopics(topic),
+		kgo.TransactionalID(m.cfg.Name+"-stage1-"+m.id),
+		kgo.OnPartitionsAssigned(onAssigned),
+		kgo.OnPartitionsRevoked(onRevoked),
+		kgo.OnPartitionsLost(onRevoked),
+	)
+	sess, err := kgo.NewGroupTransactSession(opts...)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+
+	width, decodeRec := m.in.RecordDecoder()
+	sink := &partials{m: m, tables: map[int64]*window.Table{}, key: make([]types.Value, len(s.Keys))}
+	head := s.Pre(sink)
+	paneLen := s.Window.Pane()
+	idleAfter := max(s.Lateness+m.cfg.Batch, m.cfg.Batch)
+	var malformed int64
+
+	next := time.Now().Truncate(m.cfg.Batch).Add(m.cfg.Batch)
+	for {
+		start := next.Add(-m.cfg.Batch)
+		sink.pane = floorDiv(start.UnixNano(), int64(paneLen))
+		for time.Now().Before(next) {
+			pctx, cancel := context.WithDeadline(ctx, next)
+			fetches := sess.PollFetches(pctx)
+			cancel()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err := fetchError(fetches); err != nil {
+				m.cfg.Logf("cluster %s: stage 1: %v (retrying)", m.cfg.Name, err)
+			}
+			var push error
+			fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
+				if push != nil || len(fp.Records) == 0 {
+					return
+				}
+				mu.Lock()
+				pos := owned[fp.Partition]
+				if pos == nil { // read just before a revoke: the batch aborts
+					pos = &inputPos{}
+					owned[fp.Partition] = pos
+				}
+				mu.Unlock()
+				sink.input = pos
+				arena := make([]types.Value, len(fp.Records)*width)
+				rows := make([]types.Row, 0, len(fp.Records))
+				for _, rec := range fp.Records {
+					dst := types.Row(arena[len(rows)*width : (len(rows)+1)*width : (len(rows)+1)*width])
+					if err := decodeRec(rec, dst); err != nil {
+						if !errors.Is(err, sources.ErrSkip) {
+							malformed++
+							m.cfg.Logf("cluster %s: skipped malformed record (topic %s partition %d offset %d): %v", m.cfg.Name, rec.Topic, rec.Partition, rec.Offset, err)
+						}
+						continue
+					}
+					rows = append(rows, dst)
+				}
+				push = head.Push(rows)
+			})
+			if push != nil {
+				return push
+			}
+		}
+		if err := head.EndBatch(&operators.BatchEnd{Start: start, Time: next}); err != nil {
+			return err
+		}
+
+		// The batch's transaction: partials, then every owned input
+		// partition's watermark to every stage 2 partition.
+		if err := sess.Begin(); err != nil {
+			return fmt.Errorf("stage 1: %w", err)
+		}
+		for pane, t := range sink.tables {
+			for g := range t.All() {
+				enc := []byte(g.Enc())
+				sess.Produce(ctx, &kgo.Record{Topic: m.repartition, Partition: partitionOf(enc, m.parts),
+					Key: partialKey(pane, enc), Value: encode(partial{Pane: pane, Key: g.Key, States: g.States})}, nil)
+			}
+		}
+		now := time.Now()
+		mu.Lock()
+		var marks []mark
+		for p, pos := range owned {
+			switch {
+			case s.EventTime == nil:
+				marks = append(marks, mark{Input: p, At: next.UnixNano()})
+			case pos.seen && now.Sub(pos.lastRow) <= idleAfter:
+				marks = append(marks, mark{Input: p, At: pos.maxTs - int64(s.Lateness)})
+			case pos.seen:
+				// Quiet for a while: the watermark follows the clock
+				// from the largest time read, as a lone query's does.
+				marks = append(marks, mark{Input: p, At: pos.maxTs - int64(s.Lateness) + int64(now.Sub(pos.lastRow)-idleAfter)})
+			case now.Sub(pos.assigned) > idleAfter:
+				marks = append(marks, mark{Input: p, Idle: true})
+			}
+		}
+		mu.Unlock()
+		for _, mk := range marks {
+			v := encode(mk)
+			for q := 0; q < m.parts; q++ {
+				sess.Produce(ctx, &kgo.Record{Topic: m.repartition, Partition: int32(q), Key: markKey(mk.Input), Value: v}, nil)
+			}
+		}
+		committed, err := sess.End(ctx, kgo.TryCommit)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("stage 1: ending the batch's transaction: %w", err)
+		}
+		if debug {
+			np := 0
+			for _, t := range sink.tables {
+				np += t.Len()
+			}
+			m.cfg.Logf("DEBUG stage1 %s: owned=%d partials=%d marks=%v committed=%v", next.Format("15:04:05.0"), len(owned), np, marks, committed)
+		}
+		if !committed {
+			// A rebalance: the records of the batch are read again by
+			// whoever owns their partition now, from the last commit.
+			m.cfg.Logf("cluster %s: stage 1 batch of %s aborted by a rebalance; its input is read again", m.cfg.Name, next.UTC().Format(time.RFC3339Nano))
+			mu.Lock()
+			for p := range owned {
+				owned[p] = &inputPos{assigned: now}
+			}
+			mu.Unlock()
+		}
+		clear(sink.tables)
+		next = next.Add(m.cfg.Batch)
+		if d := time.Until(next); d < -m.cfg.Batch {
+			next = time.Now().Truncate(m.cfg.Batch).Add(m.cfg.Batch) // fell behind: skip ahead
+		}
+	}
+}
+
+var debug = os.Getenv("STREAMSQL_CLUSTER_DEBUG") != ""
+
+// fetchError returns the first error of fetches that is not the poll's
+// deadline; the client retries them itself.
+func fetchError(fs kgo.Fetches) error {
+	var err error
+	fs.EachError(func(_ string, _ int32, e error) {
+		if err == nil && !errors.Is(e, context.DeadlineExceeded) && !errors.Is(e, context.Canceled) {
+			err = e
+		}
+	})
+	return err
+}
