@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsql/streamsql/expr"
@@ -35,7 +36,10 @@ type inputPos struct {
 	maxTs    int64 // largest event time read, ns
 	lastRow  time.Time
 	assigned time.Time
+	next     int64 // offset after the last record read; -1 before any
 }
+
+func newInputPos(now time.Time) *inputPos { return &inputPos{assigned: now, next: -1} }
 
 func (p *partials) Push(rows []types.Row) error {
 	s := p.m.cfg.Split
@@ -96,7 +100,7 @@ func (m *member) stage1(ctx context.Context) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, p := range parts[topic] {
-			owned[p] = &inputPos{assigned: time.Now()}
+			owned[p] = newInputPos(time.Now())
 		}
 	}
 	onRevoked := func(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
@@ -149,11 +153,12 @@ func (m *member) stage1(ctx context.Context) error {
 				mu.Lock()
 				pos := owned[fp.Partition]
 				if pos == nil { // read just before a revoke: the batch aborts
-					pos = &inputPos{}
+					pos = newInputPos(time.Now())
 					owned[fp.Partition] = pos
 				}
 				mu.Unlock()
 				sink.input = pos
+				pos.next = fp.Records[len(fp.Records)-1].Offset + 1
 				arena := make([]types.Value, len(fp.Records)*width)
 				rows := make([]types.Row, 0, len(fp.Records))
 				for _, rec := range fp.Records {
@@ -190,19 +195,20 @@ func (m *member) stage1(ctx context.Context) error {
 			}
 		}
 		now := time.Now()
+		caughtUp := m.caughtUp(ctx, sess.Client(), owned, &mu, now, idleAfter)
 		mu.Lock()
 		var marks []mark
 		for p, pos := range owned {
 			switch {
 			case s.EventTime == nil:
 				marks = append(marks, mark{Input: p, At: next.UnixNano()})
-			case pos.seen && now.Sub(pos.lastRow) <= idleAfter:
+			case pos.seen && (now.Sub(pos.lastRow) <= idleAfter || !caughtUp[p]):
 				marks = append(marks, mark{Input: p, At: pos.maxTs - int64(s.Lateness)})
 			case pos.seen:
 				// Quiet for a while: the watermark follows the clock
 				// from the largest time read, as a lone query's does.
 				marks = append(marks, mark{Input: p, At: pos.maxTs - int64(s.Lateness) + int64(now.Sub(pos.lastRow)-idleAfter)})
-			case now.Sub(pos.assigned) > idleAfter:
+			case now.Sub(pos.assigned) > idleAfter && caughtUp[p]:
 				marks = append(marks, mark{Input: p, Idle: true})
 			}
 		}
@@ -233,7 +239,7 @@ func (m *member) stage1(ctx context.Context) error {
 			m.cfg.Logf("cluster %s: stage 1 batch of %s aborted by a rebalance; its input is read again", m.cfg.Name, next.UTC().Format(time.RFC3339Nano))
 			mu.Lock()
 			for p := range owned {
-				owned[p] = &inputPos{assigned: now}
+				owned[p] = newInputPos(now)
 			}
 			mu.Unlock()
 		}
@@ -243,6 +249,59 @@ func (m *member) stage1(ctx context.Context) error {
 			next = time.Now().Truncate(m.cfg.Batch).Add(m.cfg.Batch) // fell behind: skip ahead
 		}
 	}
+}
+
+// caughtUp reports, of the owned partitions that have been quiet for
+// idleAfter, those read to their end. Quiet is not enough to call a
+// partition idle: a new owner cannot fetch while the previous owner's
+// transaction is open, and a watermark that followed the clock then would
+// make the rows waiting there late.
+func (m *member) caughtUp(ctx context.Context, cl *kgo.Client, owned map[int32]*inputPos, mu *sync.Mutex, now time.Time, idleAfter time.Duration) map[int32]bool {
+	topic := m.in.KafkaTopic()
+	mu.Lock()
+	var quiet []int32
+	pos := map[int32]int64{}
+	for p, ip := range owned {
+		if (ip.seen && now.Sub(ip.lastRow) > idleAfter) || (!ip.seen && now.Sub(ip.assigned) > idleAfter) {
+			quiet = append(quiet, p)
+			pos[p] = ip.next
+		}
+	}
+	mu.Unlock()
+	if len(quiet) == 0 {
+		return nil
+	}
+	adm := kadm.NewClient(cl)
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return nil
+	}
+	starts, err := adm.ListStartOffsets(ctx, topic)
+	if err != nil {
+		return nil
+	}
+	committed := cl.CommittedOffsets()[topic]
+	out := map[int32]bool{}
+	for _, p := range quiet {
+		end, ok := ends.Lookup(topic, p)
+		if !ok || end.Err != nil {
+			continue
+		}
+		at := pos[p]
+		if at < 0 {
+			if c, ok := committed[p]; ok {
+				at = c.Offset
+			} else if st, ok := starts.Lookup(topic, p); ok && st.Err == nil {
+				// Nothing committed (or not known yet): only an empty
+				// partition counts as read to its end.
+				at = st.Offset
+			} else {
+				continue
+			}
+		}
+		out[p] = at >= end.Offset
+	}
+	return out
 }
 
 var debug = os.Getenv("STREAMSQL_CLUSTER_DEBUG") != ""
