@@ -96,25 +96,28 @@ func (o *outputReader) run(ctx context.Context, t *testing.T, addr string) {
 	defer cl.Close()
 	for ctx.Err() == nil {
 		fs := cl.PollFetches(ctx)
-		fs.EachRecord(func(rec *kgo.Record) {
-			var row struct {
-				Sensor string    `json:"sensor"`
-				Window time.Time `json:"window_start"`
-				N      int       `json:"n"`
-				Total  int       `json:"total"`
-				Hi     int       `json:"hi"`
-			}
-			if err := json.Unmarshal(rec.Value, &row); err != nil {
-				t.Errorf("output record %s: %v", rec.Value, err)
-				return
-			}
-			k := row.Sensor + " " + row.Window.UTC().Format(time.RFC3339)
-			o.mu.Lock()
-			o.seen[k] = append(o.seen[k], fmt.Sprintf("n=%d total=%d hi=%d", row.N, row.Total, row.Hi))
-			o.n++
-			o.mu.Unlock()
-		})
+		fs.EachRecord(func(rec *kgo.Record) { o.add(t, rec.Value) })
 	}
+}
+
+// add records one result row, a JSON object.
+func (o *outputReader) add(t *testing.T, value []byte) {
+	var row struct {
+		Sensor string    `json:"sensor"`
+		Window time.Time `json:"window_start"`
+		N      int       `json:"n"`
+		Total  int       `json:"total"`
+		Hi     int       `json:"hi"`
+	}
+	if err := json.Unmarshal(value, &row); err != nil {
+		t.Errorf("output record %s: %v", value, err)
+		return
+	}
+	k := row.Sensor + " " + row.Window.UTC().Format(time.RFC3339)
+	o.mu.Lock()
+	o.seen[k] = append(o.seen[k], fmt.Sprintf("n=%d total=%d hi=%d", row.N, row.Total, row.Hi))
+	o.n++
+	o.mu.Unlock()
 }
 
 // wait waits until cond holds for what has been read, or fails the test.
@@ -196,81 +199,149 @@ func checkWindows(t *testing.T, o *outputReader, want map[string]string) {
 	}
 }
 
-// TestClusterKillMember runs one windowed GROUP BY on three members of
-// the real binary over a topic of 6 partitions while rows are produced;
-// one member is killed with SIGKILL mid-stream and a new one started. The
-// output must hold every window exactly once with the values computed
-// directly from the rows, as a lone query over the same rows has them.
-func TestClusterKillMember(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts several processes for a minute")
-	}
+// clusterRun is one cluster test: a kfake broker with a 6-partition
+// input topic, rows written at the pace of their event time, the members
+// of the query, and a reader of the output topic.
+type clusterRun struct {
+	t     *testing.T
+	addr  string
+	rows  []reading
+	want  map[string]string
+	out   *outputReader
+	prod  *kgo.Client
+	done  chan error
+	close func()
+}
+
+func newClusterRun(t *testing.T, n int) *clusterRun {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, "in"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
 	addr := c.ListenAddrs()[0]
 	prod, err := kgo.NewClient(kgo.SeedBrokers(addr))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer prod.Close()
-
 	// Rows are written at the pace of their event time (200 a second), as
 	// a live producer would: a pause longer than the lateness would make
 	// the watermark follow the clock, as it does for a lone query.
 	const every = 5 * time.Millisecond
-	rows := clusterRows(1, 4000, time.Now().UTC(), every)
-	want := expectWindows(rows)
-
-	out := &outputReader{seen: map[string][]string{}}
+	rows := clusterRows(1, n, time.Now().UTC(), every)
+	r := &clusterRun{t: t, addr: addr, rows: rows, want: expectWindows(rows), prod: prod,
+		out: &outputReader{seen: map[string][]string{}}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go out.run(ctx, t, addr)
+	go r.out.run(ctx, t, addr)
+	r.close = func() {
+		cancel()
+		prod.Close()
+		c.Close()
+	}
+	t.Cleanup(r.close)
+	return r
+}
 
-	members := []*member{startMember(t, addr, "q1"), startMember(t, addr, "q1"), startMember(t, addr, "q1")}
-	produced := make(chan error, 1)
+// produce writes the rows in the background, 10 every 50 ms.
+func (r *clusterRun) produce() {
 	go func() {
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
-		for i := 0; i < len(rows); i += 10 {
+		for i := 0; i < len(r.rows); i += 10 {
 			<-tick.C
-			if err := produceBatch(prod, rows[i:min(i+10, len(rows))]); err != nil {
-				produced <- err
+			if err := produceBatch(r.prod, r.rows[i:min(i+10, len(r.rows))]); err != nil {
+				r.done <- err
 				return
 			}
 		}
-		produced <- nil
+		r.done <- nil
 	}()
-	// Kill a member once windows are coming out: it holds partitions of
-	// both stages, and maybe an open transaction.
-	out.wait(t, "the first windows", 60*time.Second, func() bool { return out.n >= 20 })
-	members[1].kill(t)
-	members = append(members, startMember(t, addr, "q1"))
-	if err := <-produced; err != nil {
+}
+
+// finish waits for the rows to be written and for every window to come
+// out, then checks the output.
+func (r *clusterRun) finish() {
+	t := r.t
+	if err := <-r.done; err != nil {
 		t.Fatal(err)
 	}
-
-	complete := func() bool {
+	o := r.out
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		o.mu.Lock()
 		n := 0
-		for k := range want {
-			if len(out.seen[k]) > 0 {
+		for k := range r.want {
+			if len(o.seen[k]) > 0 {
 				n++
 			}
 		}
-		return n == len(want)
-	}
-	deadline := time.Now().Add(120 * time.Second)
-	for {
-		out.mu.Lock()
-		done := complete()
-		out.mu.Unlock()
-		if done || time.Now().After(deadline) {
+		o.mu.Unlock()
+		if n == len(r.want) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	checkWindows(t, out, want)
-	_ = members
+	checkWindows(t, o, r.want)
+}
+
+// TestClusterKillMember runs one windowed GROUP BY on three members of
+// the real binary over a topic of 6 partitions while rows are produced;
+// one member is killed with SIGKILL mid-stream and a new one started. The
+// output must hold every window exactly once with the values computed
+// directly from the rows, and a lone query over the same topic must give
+// the same windows.
+func TestClusterKillMember(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts several processes for half a minute")
+	}
+	r := newClusterRun(t, 4000)
+	members := []*member{startMember(t, r.addr, "q1"), startMember(t, r.addr, "q1"), startMember(t, r.addr, "q1")}
+	r.produce()
+	// Kill a member once windows are coming out: it holds partitions of
+	// both stages, and maybe an open transaction.
+	r.out.wait(t, "the first windows", 60*time.Second, func() bool { return r.out.n >= 20 })
+	members[1].kill(t)
+	startMember(t, r.addr, "q1")
+	r.finish()
+
+	// The same query on one instance, bounded to what the topic holds. A
+	// lone query has one watermark over all partitions, and reads them
+	// unevenly (a fetch of one, then of another), so its LATENESS must
+	// cover how far partitions drift apart in the read order, not only
+	// the rows' disorder: the cluster keeps a watermark per partition.
+	lone := exec.Command(binary, "--once", "--output", "jsonl", "-e",
+		fmt.Sprintf("SELECT sensor, window_start, COUNT(*) AS n, SUM(v) AS total, MAX(v) AS hi FROM kafka('%s', topic => 'in', format => 'jsonl') GROUP BY sensor WINDOW 2s EVENT TIME ts LATENESS 1h", r.addr))
+	got, err := lone.Output()
+	if err != nil {
+		t.Fatalf("lone query: %v", err)
+	}
+	single := &outputReader{seen: map[string][]string{}}
+	for _, line := range strings.Split(strings.TrimSpace(string(got)), "\n") {
+		single.add(t, []byte(line))
+	}
+	checkWindows(t, single, r.want)
+}
+
+// TestClusterRebalance starts one member, adds two while rows flow, then
+// stops one (SIGTERM: it leaves its groups) and adds another: partitions
+// move at every step, and the output still holds every window once.
+func TestClusterRebalance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts several processes for half a minute")
+	}
+	r := newClusterRun(t, 4000)
+	first := startMember(t, r.addr, "q2")
+	r.produce()
+	r.out.wait(t, "the first windows", 60*time.Second, func() bool { return r.out.n >= 10 })
+	second := startMember(t, r.addr, "q2")
+	startMember(t, r.addr, "q2")
+	r.out.wait(t, "more windows", 60*time.Second, func() bool { return r.out.n >= 40 })
+	first.cmd.Process.Signal(syscall.SIGTERM)
+	if err := first.cmd.Wait(); err != nil {
+		t.Errorf("a member stopped with SIGTERM: %v\n%s", err, first.log)
+	}
+	startMember(t, r.addr, "q2")
+	r.out.wait(t, "more windows", 60*time.Second, func() bool { return r.out.n >= 70 })
+	second.cmd.Process.Signal(syscall.SIGTERM)
+	second.cmd.Wait()
+	r.finish()
 }
