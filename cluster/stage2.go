@@ -303,7 +303,9 @@ func (m *member) stage2(ctx context.Context) error {
 				key, val := enc.encode(r)
 				sess.Produce(ctx, &kgo.Record{Topic: m.cfg.OutputTopic, Partition: partitionOf(key, m.outParts), Key: key, Value: val}, nil)
 			}
-			m.writeChangelog(ctx, sess, p, st)
+			for _, rec := range m.changelogRecords(p, st) {
+				sess.Produce(ctx, rec, nil)
+			}
 		}
 		if debug {
 			for p, st := range states {
@@ -336,10 +338,11 @@ func (m *member) stage2(ctx context.Context) error {
 	}
 }
 
-// writeChangelog produces the changes of st this batch to the changelog
-// partition p: current groups, tombstones for evicted ones, marks, and
-// how far windows were emitted.
-func (m *member) writeChangelog(ctx context.Context, sess *kgo.GroupTransactSession, p int32, st *partState) {
+// changelog is the changelog records of the changes of st this batch:
+// current groups, tombstones for evicted ones, marks, and how far windows
+// were emitted.
+func (m *member) changelogRecords(p int32, st *partState) []*kgo.Record {
+	var recs []*kgo.Record
 	for k := range st.dirty {
 		key := []byte(k)
 		pane := int64(binary.BigEndian.Uint64(key[1:9]))
@@ -349,15 +352,15 @@ func (m *member) writeChangelog(ctx context.Context, sess *kgo.GroupTransactSess
 				val = encode(partial{Pane: pane, Key: g.Key, States: g.States})
 			}
 		}
-		sess.Produce(ctx, &kgo.Record{Topic: m.changelog, Partition: p, Key: key, Value: val}, nil)
+		recs = append(recs, &kgo.Record{Topic: m.changelog, Partition: p, Key: key, Value: val})
 	}
 	for in := range st.dirtyMarks {
-		sess.Produce(ctx, &kgo.Record{Topic: m.changelog, Partition: p, Key: markKey(in), Value: encode(st.marks[in])}, nil)
+		recs = append(recs, &kgo.Record{Topic: m.changelog, Partition: p, Key: markKey(in), Value: encode(st.marks[in])})
 	}
 	if st.dirtyClosed {
-		sess.Produce(ctx, &kgo.Record{Topic: m.changelog, Partition: p, Key: []byte{kindClosedTo},
-			Value: binary.BigEndian.AppendUint64(nil, uint64(st.closedTo))}, nil)
+		recs = append(recs, &kgo.Record{Topic: m.changelog, Partition: p, Key: []byte{kindClosedTo}, Value: closedBytes(st.closedTo)})
 	}
+	return recs
 }
 
 // restore rebuilds the state of repartition partition p from its
@@ -415,6 +418,8 @@ func (m *member) restore(ctx context.Context, p int32) (*partState, error) {
 		m.cfg.Name, p, m.changelog, n, len(st.panes), closedText(st.closedTo))
 	return st, nil
 }
+
+func closedBytes(t int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(t)) }
 
 func closedText(t int64) string {
 	if t == math.MinInt64 {
