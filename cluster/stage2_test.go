@@ -151,4 +151,3 @@ func render(st *partState) string {
 	}
 	return b.String()
 }
-
