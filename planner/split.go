@@ -9,6 +9,7 @@ import (
 	"github.com/streamsql/streamsql/agg"
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/operators"
+	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/window"
 )
 
@@ -117,11 +118,11 @@ func (s *Split) Explain(name, repartition, changelog string) string {
 	for n := s.Plan.Root; n != Node(s.agg); n = n.Children()[0] {
 		fmt.Fprintf(&b, "  %s\n", n.Describe())
 	}
-	fmt.Fprintf(&b, "  Merge partials into %s windows by [%s]; a window closes when every input partition's watermark has passed its end\n",
-		s.Window, strings.Join(s.KeyNames, ", "))
+	fmt.Fprintf(&b, "  Merge partials by [%s], %s; a window closes when every input partition's watermark has passed its end\n",
+		strings.Join(s.KeyNames, ", "), s.agg.Time)
 	fmt.Fprintf(&b, "Stage 1 (per input partition)\n")
 	fmt.Fprintf(&b, "  Partial aggregates per (pane of %s, key) each batch -> %s, partitioned by [%s], with the partition's watermark\n",
-		s.Window.Pane(), repartition, strings.Join(s.KeyNames, ", "))
+		parser.FormatDuration(s.Window.Pane()), repartition, strings.Join(s.KeyNames, ", "))
 	for n := s.agg.input; n != nil; {
 		fmt.Fprintf(&b, "  %s\n", n.Describe())
 		kids := n.Children()

@@ -345,3 +345,47 @@ func TestClusterRebalance(t *testing.T) {
 	second.cmd.Wait()
 	r.finish()
 }
+
+// TestClusterExplainAndErrors: under --cluster, EXPLAIN shows the two
+// stages (nothing connects to Kafka), and queries that cannot be split
+// are refused with the reason.
+func TestClusterExplainAndErrors(t *testing.T) {
+	run := func(sql string) (string, int) {
+		cmd := exec.Command(binary, "--cluster", "q1", "-e", sql)
+		out, _ := cmd.CombinedOutput()
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	const from = "FROM kafka('127.0.0.1:9', topic => 'in', format => 'jsonl')"
+	out, code := run("EXPLAIN INSERT INTO kafka('127.0.0.1:9', topic => 'out') SELECT sensor, COUNT(*) AS n " + from +
+		" WHERE temp > 0 GROUP BY sensor WINDOW 10s EVENT TIME ts LATENESS 2s HAVING COUNT(*) > 1")
+	want := `Sink kafka('127.0.0.1:9', topic => 'out')
+Cluster query q1: two stages, every member runs both
+Stage 2 (per partition of q1-repartition, state in q1-changelog)
+  Result [sensor, n]
+  Project sensor, COUNT(*) AS n
+  Filter HAVING COUNT(*) > 1
+  Merge partials by [sensor], tumbling 10s, event time ts, lateness 2s; a window closes when every input partition's watermark has passed its end
+Stage 1 (per input partition)
+  Partial aggregates per (pane of 10s, key) each batch -> q1-repartition, partitioned by [sensor], with the partition's watermark
+  Filter WHERE temp > 0
+  Source kafka('127.0.0.1:9') topic=in offset=earliest format=jsonl live columns=[sensor, temp, ts]
+`
+	if code != 0 || out != want {
+		t.Errorf("EXPLAIN: exit %d\n%s\nwant\n%s", code, out, want)
+	}
+	for _, c := range []struct{ sql, err string }{
+		{"INSERT INTO kafka('127.0.0.1:9', topic => 'out') SELECT sensor, COUNT(*) " + from + " GROUP BY sensor",
+			"streamsql: query cannot run in a cluster: only tumbling and sliding windows (WINDOW 10s [SLIDE 5s]) run in a cluster, not per batch\n"},
+		{"SELECT sensor, COUNT(*) " + from + " GROUP BY sensor WINDOW 10s",
+			"streamsql: cluster: a cluster query writes to a Kafka topic: INSERT INTO kafka('brokers', topic => 'out') SELECT ...\n"},
+		{"INSERT INTO kafka('127.0.0.1:9', topic => 'out') SELECT sensor " + from,
+			"streamsql: query cannot run in a cluster: it needs GROUP BY with a WINDOW (a query without aggregates needs no second stage)\n"},
+		{"INSERT INTO kafka('127.0.0.1:9', topic => 'out') SELECT sensor, COUNT(*) " + from + " GROUP BY sensor WINDOW SESSION 10s",
+			"streamsql: query cannot run in a cluster: only tumbling and sliding windows (WINDOW 10s [SLIDE 5s]) run in a cluster, not session gap 10s\n"},
+	} {
+		out, code := run(c.sql)
+		if code != 1 || out != c.err {
+			t.Errorf("%s:\nexit %d, %q\nwant exit 1, %q", c.sql, code, out, c.err)
+		}
+	}
+}
