@@ -132,6 +132,7 @@ func (m *member) stage1(ctx context.Context) error {
 	var malformed int64
 
 	next := time.Now().Truncate(m.cfg.Batch).Add(m.cfg.Batch)
+	batchRows := 0
 	for {
 		start := next.Add(-m.cfg.Batch)
 		sink.pane = floorDiv(start.UnixNano(), int64(paneLen))
@@ -172,6 +173,7 @@ func (m *member) stage1(ctx context.Context) error {
 					}
 					rows = append(rows, dst)
 				}
+				batchRows += len(rows)
 				push = head.Push(rows)
 			})
 			if push != nil {
@@ -231,8 +233,9 @@ func (m *member) stage1(ctx context.Context) error {
 			for _, t := range sink.tables {
 				np += t.Len()
 			}
-			m.cfg.Logf("DEBUG stage1 %s: owned=%d partials=%d marks=%v committed=%v", next.Format("15:04:05.0"), len(owned), np, marks, committed)
+			m.cfg.Logf("DEBUG stage1 %s: rows=%d owned=%d partials=%d marks=%d committed=%v took=%v", next.Format("15:04:05.0"), batchRows, len(owned), np, len(marks), committed, time.Since(next))
 		}
+		batchRows = 0
 		if !committed {
 			// A rebalance: the records of the batch are read again by
 			// whoever owns their partition now, from the last commit.
