@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -153,11 +154,13 @@ func (m *member) stage1(ctx context.Context) error {
 				}
 				mu.Lock()
 				pos := owned[fp.Partition]
-				if pos == nil { // read just before a revoke: the batch aborts
-					pos = newInputPos(time.Now())
-					owned[fp.Partition] = pos
-				}
 				mu.Unlock()
+				if pos == nil {
+					// Read just before the partition was revoked: this
+					// batch's transaction aborts, and what it reports of a
+					// partition it no longer owns must not outlive it.
+					pos = newInputPos(time.Now())
+				}
 				sink.input = pos
 				pos.next = fp.Records[len(fp.Records)-1].Offset + 1
 				arena := make([]types.Value, len(fp.Records)*width)
@@ -189,11 +192,17 @@ func (m *member) stage1(ctx context.Context) error {
 		if err := sess.Begin(); err != nil {
 			return fmt.Errorf("stage 1: %w", err)
 		}
+		var failed atomic.Bool
+		produced := func(_ *kgo.Record, err error) {
+			if err != nil {
+				failed.Store(true)
+			}
+		}
 		for pane, t := range sink.tables {
 			for g := range t.All() {
 				enc := []byte(g.Enc())
 				sess.Produce(ctx, &kgo.Record{Topic: m.repartition, Partition: partitionOf(enc, m.parts),
-					Key: partialKey(pane, enc), Value: encode(partial{Pane: pane, Key: g.Key, States: g.States})}, nil)
+					Key: partialKey(pane, enc), Value: encode(partial{Pane: pane, Key: g.Key, States: g.States})}, produced)
 			}
 		}
 		now := time.Now()
@@ -218,10 +227,10 @@ func (m *member) stage1(ctx context.Context) error {
 		for _, mk := range marks {
 			v := encode(mk)
 			for q := 0; q < m.parts; q++ {
-				sess.Produce(ctx, &kgo.Record{Topic: m.repartition, Partition: int32(q), Key: markKey(mk.Input), Value: v}, nil)
+				sess.Produce(ctx, &kgo.Record{Topic: m.repartition, Partition: int32(q), Key: markKey(mk.Input), Value: v}, produced)
 			}
 		}
-		committed, err := sess.End(ctx, kgo.TryCommit)
+		committed, err := sess.End(ctx, endTry(&failed))
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -308,6 +317,11 @@ func (m *member) caughtUp(ctx context.Context, cl *kgo.Client, owned map[int32]*
 }
 
 var debug = os.Getenv("STREAMSQL_CLUSTER_DEBUG") != ""
+
+// endTry commits a batch's transaction unless one of its records failed.
+func endTry(failed *atomic.Bool) kgo.TransactionEndTry {
+	return kgo.TransactionEndTry(!failed.Load())
+}
 
 // fetchError returns the first error of fetches that is not the poll's
 // deadline; the client retries them itself.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -294,6 +295,12 @@ func (m *member) stage2(ctx context.Context) error {
 		if err := sess.Begin(); err != nil {
 			return fmt.Errorf("stage 2: %w", err)
 		}
+		var failed atomic.Bool
+		produced := func(_ *kgo.Record, err error) {
+			if err != nil {
+				failed.Store(true)
+			}
+		}
 		for p, st := range states {
 			out = out[:0]
 			if err := m.due(st, post); err != nil {
@@ -301,10 +308,10 @@ func (m *member) stage2(ctx context.Context) error {
 			}
 			for _, r := range out {
 				key, val := enc.encode(r)
-				sess.Produce(ctx, &kgo.Record{Topic: m.cfg.OutputTopic, Partition: partitionOf(key, m.outParts), Key: key, Value: val}, nil)
+				sess.Produce(ctx, &kgo.Record{Topic: m.cfg.OutputTopic, Partition: partitionOf(key, m.outParts), Key: key, Value: val}, produced)
 			}
 			for _, rec := range m.changelogRecords(p, st) {
-				sess.Produce(ctx, rec, nil)
+				sess.Produce(ctx, rec, produced)
 			}
 		}
 		if debug {
@@ -313,7 +320,7 @@ func (m *member) stage2(ctx context.Context) error {
 				m.cfg.Logf("DEBUG stage2 %s: part %d panes=%d marks=%d wm=%v/%v closedTo=%s late=%d", next.Format("15:04:05.0"), p, len(st.panes), len(st.marks), time.Unix(0, wm).UTC().Format("15:04:05.0"), ok, closedText(st.closedTo), st.late)
 			}
 		}
-		committed, err := sess.End(ctx, kgo.TryCommit)
+		committed, err := sess.End(ctx, endTry(&failed))
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
