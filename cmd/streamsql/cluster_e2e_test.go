@@ -296,9 +296,15 @@ func TestClusterKillMember(t *testing.T) {
 	r := newClusterRun(t, 4000)
 	members := []*member{startMember(t, r.addr, "q1"), startMember(t, r.addr, "q1"), startMember(t, r.addr, "q1")}
 	r.produce()
-	// Kill a member once windows are coming out: it holds partitions of
-	// both stages, and maybe an open transaction.
-	r.out.wait(t, "the first windows", 60*time.Second, func() bool { return r.out.n >= 20 })
+	// Kill a member at a random moment once windows are coming out: it
+	// holds partitions of both stages, and maybe an open transaction.
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewSource(seed))
+	after := 1 + rng.Intn(60)
+	delay := time.Duration(rng.Intn(1000)) * time.Millisecond
+	t.Logf("killing a member %v after the %dth window (seed %d)", delay, after, seed)
+	r.out.wait(t, "the first windows", 60*time.Second, func() bool { return r.out.n >= after })
+	time.Sleep(delay) // the moment of the kill is the test's input, not a synchronisation
 	members[1].kill(t)
 	startMember(t, r.addr, "q1")
 	r.finish()
