@@ -28,6 +28,69 @@ type EventWatermark struct {
 	lastRow  time.Time
 	late     int64
 	badTimes int64
+
+	// Splits: a source whose parts advance independently (Kafka
+	// partitions) tags its rows with their part (SetSplit). The watermark
+	// is then the least of the parts' (largest time minus lateness), over
+	// the parts not quiet for a while, so a part read ahead of the others
+	// does not make their rows late. nil while the source tags nothing.
+	splits map[int32]*splitTime
+	cur    *splitTime
+	low    int64      // the split watermark so far; it never goes back
+	lowAt  *splitTime // the split the low is waiting for
+}
+
+// splitTime is what the watermark knows of one split.
+type splitTime struct {
+	max     int64
+	seen    bool // a row arrived
+	arrived bool // rows arrived in the open batch
+	quiet   bool // none for a while: not waited for
+	lastRow time.Time
+}
+
+// SetSplit says the rows pushed next belong to split id (announcing it,
+// the first time, so the watermark waits for it).
+func (w *EventWatermark) SetSplit(id int32) {
+	if w.splits == nil {
+		w.splits = map[int32]*splitTime{}
+		w.low = math.MinInt64
+		if w.seen { // rows came untagged before: they set the watermark
+			w.low = w.max - int64(w.Lateness)
+		}
+	}
+	s := w.splits[id]
+	if s == nil {
+		s = &splitTime{}
+		w.splits[id] = s
+		w.lowAt = nil // a new split may hold the watermark back
+	}
+	w.cur = s
+}
+
+// splitLow recomputes the least watermark of the splits that are not
+// quiet; math.MinInt64 while one has no row yet.
+func (w *EventWatermark) splitLow() {
+	low, at, any := int64(math.MaxInt64), (*splitTime)(nil), false
+	for _, s := range w.splits {
+		if s.quiet {
+			continue
+		}
+		any = true
+		m := int64(math.MinInt64)
+		if s.seen {
+			m = s.max - int64(w.Lateness)
+		}
+		if m < low {
+			low, at = m, s
+		}
+	}
+	if !any {
+		// Every split is quiet: the input as a whole decides, as
+		// without splits.
+		low, at = w.max-int64(w.Lateness), nil
+	}
+	w.low, w.lowAt = max(w.low, low), at
 }
 
 // at returns r's event time in ns, or ok false (counted) when it has none.
@@ -46,15 +109,30 @@ func (w *EventWatermark) Mark() int64 {
 	if !w.seen {
 		return math.MinInt64
 	}
-	if w.floored {
-		return max(w.max-int64(w.Lateness), w.floor)
+	m := w.max - int64(w.Lateness)
+	if w.splits != nil {
+		m = w.low
 	}
-	return w.max - int64(w.Lateness)
+	if w.floored {
+		return max(m, w.floor)
+	}
+	return m
 }
 
 func (w *EventWatermark) observe(t int64) {
 	if !w.seen || t > w.max {
 		w.max, w.seen = t, true
+	}
+	if s := w.cur; s != nil {
+		s.arrived = true
+		if !s.seen || t > s.max {
+			first := !s.seen
+			s.max, s.seen = t, true
+			if first || s.quiet || s == w.lowAt || w.lowAt == nil {
+				s.quiet = false
+				w.splitLow()
+			}
+		}
 	}
 }
 
@@ -66,6 +144,7 @@ func (w *EventWatermark) idle(b *BatchEnd) {
 	if b.Recovering {
 		return
 	}
+	w.idleSplits(b)
 	if w.arrived || w.lastRow.IsZero() {
 		w.arrived = false
 		w.lastRow = b.Time
@@ -74,6 +153,23 @@ func (w *EventWatermark) idle(b *BatchEnd) {
 	quiet := b.Time.Sub(w.lastRow)
 	if w.seen && quiet >= max(w.Lateness, b.Time.Sub(b.Start)) {
 		w.floor, w.floored = max(w.Mark(), w.max+int64(quiet)-int64(w.Lateness)), true
+	}
+}
+
+// idleSplits marks the splits with no rows for longer than the lateness
+// (and a batch) as quiet, so the others no longer wait for them.
+func (w *EventWatermark) idleSplits(b *BatchEnd) {
+	changed := false
+	for _, s := range w.splits {
+		switch {
+		case s.arrived || s.lastRow.IsZero():
+			s.arrived, s.lastRow = false, b.Time
+		case !s.quiet && b.Time.Sub(s.lastRow) >= max(w.Lateness, b.Time.Sub(b.Start)):
+			s.quiet, changed = true, true
+		}
+	}
+	if changed {
+		w.splitLow()
 	}
 }
 
@@ -150,7 +246,7 @@ func (e *EventWindow) Push(rows []types.Row) error {
 			e.changed[p][string(e.buf)] = true
 		}
 		e.observe(t)
-		if m := e.Mark(); !e.started || m >= e.nextEnd {
+		if m := e.Mark(); m != math.MinInt64 && (!e.started || m >= e.nextEnd) {
 			e.closeUpTo(m)
 		}
 	}
@@ -189,7 +285,7 @@ func (e *EventWindow) EndBatch(b *BatchEnd) error {
 	e.idle(b)
 	if b.Final {
 		e.closeUpTo(math.MaxInt64) // the input ended: every window is complete
-	} else if m := e.Mark(); e.seen && (!e.started || m >= e.nextEnd) {
+	} else if m := e.Mark(); e.seen && m != math.MinInt64 && (!e.started || m >= e.nextEnd) {
 		e.closeUpTo(m)
 	}
 	if e.Changes {

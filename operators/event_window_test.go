@@ -130,3 +130,72 @@ func sorted(m map[string]int64) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestSplitWatermark: with rows tagged by split (Kafka partitions), the
+// watermark is the least of the splits', so a split read ahead does not
+// make another's rows late; a split announced without rows holds windows
+// back until it has one or has been quiet for the lateness (and a batch).
+func TestSplitWatermark(t *testing.T) {
+	count, _ := agg.New("count", nil, false)
+	out := &collector{}
+	e := &EventWindow{Grouping: Grouping{Keys: []expr.Func{expr.Column(0)}, Aggs: []agg.Func{count}},
+		EventWatermark: EventWatermark{Time: expr.Column(1), Lateness: 3 * time.Second},
+		Window:         window.Tumbling(10 * time.Second), Next: out}
+	row := func(k string, sec int64) types.Row { return types.Row{types.Text(k), types.Int(sec * 1000)} }
+	push := func(split int32, rows ...types.Row) {
+		e.SetSplit(split)
+		if err := e.Push(rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	end := func(at int64) string {
+		out.rows = nil
+		b := &BatchEnd{Start: time.UnixMilli((at - 1) * 1000), Time: time.UnixMilli(at * 1000), Emitted: true}
+		if err := e.EndBatch(b); err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, r := range out.rows {
+			s = append(s, fmt.Sprintf("%v:%v", r[0], r[1]))
+		}
+		sort.Strings(s)
+		return fmt.Sprint(s, " late=", out.late)
+	}
+	e.SetSplit(2) // announced, no rows yet
+	push(0, row("a", 1), row("a", 25))
+	push(1, row("b", 3))
+	if got := end(1); got != "[] late=0" {
+		t.Fatalf("split 2 has no row yet, nothing may close: %s", got)
+	}
+	push(0, row("a", 26))
+	push(2, row("c", 4), row("c", 40))
+	push(1, row("b", 5)) // 21 s behind split 0: not late
+	if got := end(2); got != "[] late=0" {
+		t.Fatalf("split 1 is at 5s: %s", got)
+	}
+	push(0, row("a", 27))
+	push(2, row("c", 41))
+	push(1, row("b", 14))
+	if got := end(3); got != "[a:1 b:2 c:1] late=0" {
+		t.Fatalf("every split past 10s: %s", got)
+	}
+	push(1, row("b", 6)) // split 1's own watermark passed 10s: late
+	push(0, row("a", 28))
+	push(2, row("c", 42))
+	if got := end(4); got != "[] late=1" {
+		t.Fatalf("late row of split 1: %s", got)
+	}
+	// Split 1 stays quiet: once quiet for the lateness (3 s of batches
+	// since its last row, in batch 3), splits 0 and 2 decide: split 0's
+	// 34s - 3s closes [10s, 20s) and [20s, 30s).
+	push(0, row("a", 33))
+	push(2, row("c", 43))
+	if got := end(5); got != "[] late=1" {
+		t.Fatalf("split 1 quiet for 2s: %s", got)
+	}
+	push(0, row("a", 34))
+	push(2, row("c", 44))
+	if got := end(6); got != "[a:4 b:1] late=1" {
+		t.Fatalf("split 1 quiet long enough: %s", got)
+	}
+}

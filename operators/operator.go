@@ -75,3 +75,26 @@ func (c *Collect) EndBatch(b *BatchEnd) error {
 	}
 	return c.Out(b, rows)
 }
+
+// Splitter is an operator that keeps event time per split of its input
+// (Kafka partitions): the scheduler tells it the split of the rows it
+// pushes next, or announces a split with no rows yet.
+type Splitter interface {
+	SetSplit(id int32)
+}
+
+// Splitters returns the operators of the chain from head that keep event
+// time per split, nil if the chain holds an operator Walk cannot descend.
+func Splitters(head Operator) []Splitter {
+	var out []Splitter
+	err := Walk(head, func(op Operator) error {
+		if s, ok := op.(Splitter); ok {
+			out = append(out, s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil
+	}
+	return out
+}

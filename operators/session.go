@@ -184,3 +184,11 @@ func (s *Session) EndBatch(b *BatchEnd) error {
 	}
 	return s.Next.EndBatch(b)
 }
+
+// SetSplit passes the split of the rows pushed next to the event-time
+// watermark (see EventWatermark.SetSplit).
+func (s *Session) SetSplit(id int32) {
+	if s.Event != nil {
+		s.Event.SetSplit(id)
+	}
+}

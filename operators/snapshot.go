@@ -131,15 +131,22 @@ func decodeState(b []byte, v any) error {
 type watermarkState struct {
 	Max, Floor    int64
 	Seen, Floored bool
+	// Low is the split watermark (Splits: the source tagged its rows);
+	// the splits themselves are announced again by the source.
+	Low    int64
+	Splits bool
 }
 
 func (w *EventWatermark) state() watermarkState {
-	return watermarkState{Max: w.max, Floor: w.floor, Seen: w.seen, Floored: w.floored}
+	return watermarkState{Max: w.max, Floor: w.floor, Seen: w.seen, Floored: w.floored, Low: w.low, Splits: w.splits != nil}
 }
 
 func (w *EventWatermark) restore(s watermarkState) {
 	w.max, w.floor, w.seen, w.floored = s.Max, s.Floor, s.Seen, s.Floored
 	w.arrived, w.lastRow = false, time.Time{}
+	if s.Splits {
+		w.splits, w.cur, w.low, w.lowAt = map[int32]*splitTime{}, nil, s.Low, nil
+	}
 }
 
 // aggregateState is an Aggregate's state between batches: its panes. The

@@ -48,10 +48,12 @@ type Job struct {
 	cfg     Config
 	outputs []*Output
 	in      chan chunk
-	stop    chan struct{}
-	stopped sync.Once
-	done    chan struct{}
-	err     error
+	// splitters are, per head, the operators keeping event time per split.
+	splitters [][]operators.Splitter
+	stop      chan struct{}
+	stopped   sync.Once
+	done      chan struct{}
+	err       error
 
 	rowsIn, malformed, batches atomic.Int64
 	batchRows, batchMalformed  atomic.Int64
@@ -192,9 +194,10 @@ func (j *Job) Stats() Stats {
 // chunk is rows handed over by source number side of the graph, with the
 // source's position after them (checkpointing sources only).
 type chunk struct {
-	rows []types.Row
-	pos  sources.Position
-	side int
+	rows  []types.Row
+	pos   sources.Position
+	side  int
+	split int32 // the source's split of the rows (a Kafka partition); -1: none
 }
 
 // emitter is what source number side sees of the job.
@@ -206,8 +209,12 @@ type emitter struct {
 func (e emitter) Emit(rows []types.Row) error { return e.EmitAt(rows, nil) }
 
 func (e emitter) EmitAt(rows []types.Row, pos sources.Position) error {
+	return e.EmitSplit(-1, rows, pos)
+}
+
+func (e emitter) EmitSplit(split int32, rows []types.Row, pos sources.Position) error {
 	select {
-	case e.j.in <- chunk{rows: rows, pos: pos, side: e.side}:
+	case e.j.in <- chunk{rows: rows, pos: pos, side: e.side, split: split}:
 		return nil
 	case <-e.j.stop:
 		return errStopping
@@ -400,8 +407,19 @@ func (j *Job) push(heads []operators.Operator, c chunk) error {
 	if c.pos != nil && j.ckpt != nil {
 		j.ckpt.pos = c.pos
 	}
+	if c.split >= 0 {
+		if j.splitters == nil {
+			j.splitters = make([][]operators.Splitter, len(heads))
+			for i, h := range heads {
+				j.splitters[i] = operators.Splitters(h)
+			}
+		}
+		for _, s := range j.splitters[c.side] {
+			s.SetSplit(c.split)
+		}
+	}
 	if len(c.rows) == 0 {
-		return nil // a position alone
+		return nil // a position or a split announced alone
 	}
 	return heads[c.side].Push(c.rows)
 }

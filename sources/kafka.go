@@ -337,6 +337,13 @@ func (s *kafkaSource) Run(ctx context.Context, out Emitter) error {
 	} else {
 		out.Logf("kafka(%s): consuming topic %s from the %s offsets (no group)", sqlQuote(s.addr), s.topic, s.offset)
 	}
+	// The partitions are the splits of event time: announced before any
+	// row, so the watermark waits for the slowest of them.
+	for _, p := range parts {
+		if err := emitSplit(out, p, nil, nil); err != nil {
+			return nil
+		}
+	}
 	if s.once {
 		if len(r.end) == 0 {
 			return nil
@@ -650,7 +657,28 @@ func (r *kafkaRun) handle(recs []*kgo.Record) (stop bool, err error) {
 	arena := make([]types.Value, len(recs)*ncols)
 	rows := make([]types.Row, 0, len(recs))
 	done := recs[:0:0] // records handled, to commit
+	// Rows go out in runs of one partition (a split of event time), each
+	// with the position after it.
+	run, runPart := 0, int32(-1)
+	flush := func() error {
+		if len(rows) == run {
+			return nil
+		}
+		var pos Position
+		if s.ckpt {
+			pos = r.position()
+		}
+		err := emitSplit(r.out, runPart, rows[run:len(rows):len(rows)], pos)
+		run = len(rows)
+		return err
+	}
 	for _, rec := range recs {
+		if rec.Partition != runPart {
+			if err := flush(); err != nil {
+				return true, nil
+			}
+			runPart = rec.Partition
+		}
 		if s.once {
 			end, ok := r.end[rec.Partition]
 			if !ok || rec.Offset >= end {
@@ -679,15 +707,8 @@ func (r *kafkaRun) handle(recs []*kgo.Record) (stop bool, err error) {
 		}
 		rows = append(rows, dst)
 	}
-	if len(rows) > 0 {
-		emit := r.out.Emit
-		if s.ckpt {
-			pos := r.position()
-			emit = func(rows []types.Row) error { return emitAt(r.out, rows, pos) }
-		}
-		if err := emit(rows); err != nil {
-			return true, nil
-		}
+	if err := flush(); err != nil {
+		return true, nil
 	}
 	if s.group != "" && !s.ckpt && len(done) > 0 {
 		// The rows are the query's now: commit even if ctx was just

@@ -230,6 +230,12 @@ func (r *rejects) EmitAt(rows []types.Row, pos Position) error {
 	return emitAt(r.Emitter, rows, pos)
 }
 
+// EmitSplit is Emit for rows of one split.
+func (r *rejects) EmitSplit(split int32, rows []types.Row, pos Position) error {
+	r.flush()
+	return emitSplit(r.Emitter, split, rows, pos)
+}
+
 // Malformed without the record (not reported through reject) is only
 // counted.
 func (r *rejects) Malformed(err error) { r.Emitter.Malformed(err) }
