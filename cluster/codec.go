@@ -28,7 +28,8 @@ type mark struct {
 // Record kinds, the first byte of a repartition or changelog record key.
 const (
 	kindPartial  = 'g' // + pane (8 bytes) + encoded key
-	kindMark     = 'm' // + input partition (4 bytes)
+	kindMark     = 'm' // changelog: + input partition (4 bytes); one mark
+	kindMarks    = 'M' // repartition: the marks of one member's input partitions
 	kindClosedTo = 'c' // changelog: windows ending at or before are emitted
 )
 

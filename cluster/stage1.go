@@ -224,10 +224,13 @@ func (m *member) stage1(ctx context.Context) error {
 			}
 		}
 		mu.Unlock()
-		for _, mk := range marks {
-			v := encode(mk)
+		if len(marks) > 0 {
+			// One record per stage 2 partition holds them all: the
+			// watermark traffic grows with partitions x members, not
+			// partitions squared.
+			v := encode(marks)
 			for q := 0; q < m.parts; q++ {
-				sess.Produce(ctx, &kgo.Record{Topic: m.repartition, Partition: int32(q), Key: markKey(mk.Input), Value: v}, produced)
+				sess.Produce(ctx, &kgo.Record{Topic: m.repartition, Partition: int32(q), Key: []byte{kindMarks}, Value: v}, produced)
 			}
 		}
 		committed, err := sess.End(ctx, endTry(&failed))

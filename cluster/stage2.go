@@ -38,6 +38,19 @@ func newPartState() *partState {
 		dirty: map[string]bool{}, dirtyMarks: map[int32]bool{}}
 }
 
+// setMark takes an input partition's watermark as stage 1 reports it.
+func (st *partState) setMark(mk mark) {
+	old, ok := st.marks[mk.Input]
+	if ok && !old.Idle && !mk.Idle && mk.At < old.At {
+		return // watermarks do not go back (a new owner starts lower)
+	}
+	if ok && mk.Idle {
+		mk.At = old.At
+	}
+	st.marks[mk.Input] = mk
+	st.dirtyMarks[mk.Input] = true
+}
+
 // lastEnd is the end of the last window that covers pane i.
 func (m *member) lastEnd(i int64) int64 {
 	w := m.cfg.Split.Window
@@ -92,21 +105,19 @@ func (m *member) apply(st *partState, rec *kgo.Record, fromLog bool) error {
 		if !fromLog {
 			st.dirty[string(rec.Key)] = true
 		}
-	case kindMark:
+	case kindMark: // the changelog's
 		var mk mark
 		if err := decode(rec.Value, &mk); err != nil {
 			return err
 		}
-		old, ok := st.marks[mk.Input]
-		if !fromLog && ok && !old.Idle && !mk.Idle && mk.At < old.At {
-			return nil // watermarks do not go back (a new owner starts lower)
-		}
-		if !fromLog && ok && mk.Idle {
-			mk.At = old.At
-		}
 		st.marks[mk.Input] = mk
-		if !fromLog {
-			st.dirtyMarks[mk.Input] = true
+	case kindMarks: // stage 1's
+		var mks []mark
+		if err := decode(rec.Value, &mks); err != nil {
+			return err
+		}
+		for _, mk := range mks {
+			st.setMark(mk)
 		}
 	case kindClosedTo:
 		if len(rec.Value) == 8 {

@@ -49,7 +49,7 @@ func partialRec(m *member, pane int64, key string, values ...float64) *kgo.Recor
 }
 
 func markRec(input int32, at time.Duration, idle bool) *kgo.Record {
-	return &kgo.Record{Key: markKey(input), Value: encode(mark{Input: input, At: int64(at), Idle: idle})}
+	return &kgo.Record{Key: []byte{kindMarks}, Value: encode([]mark{{Input: input, At: int64(at), Idle: idle}})}
 }
 
 // collectRows renders what the member emits, a line per row.

@@ -305,6 +305,10 @@ func runCluster(o options, stmts []*streamsql.Statement, stdout, stderr io.Write
 		fmt.Fprintln(stderr, "streamsql: --cluster runs until stopped; it does not go with --once")
 		return 2
 	}
+	if o.checkpoint != "" {
+		fmt.Fprintln(stderr, "streamsql: --cluster keeps its state in Kafka (the changelog topic); --checkpoint does not apply")
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := query.RunCluster(ctx, o.cluster, streamsql.ClusterConfig{}); err != nil {
