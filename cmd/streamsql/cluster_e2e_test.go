@@ -213,8 +213,10 @@ type clusterRun struct {
 	close func()
 }
 
-func newClusterRun(t *testing.T, n int) *clusterRun {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, "in"))
+func newClusterRun(t *testing.T, n int) *clusterRun { return newClusterRunParts(t, n, 6) }
+
+func newClusterRunParts(t *testing.T, n int, parts int32) *clusterRun {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(parts, "in"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,4 +459,21 @@ func TestClusterProcessingTime(t *testing.T) {
 	if got := counted(); fmt.Sprint(got) != fmt.Sprint(perSensor) {
 		t.Errorf("rows counted per sensor %v, want %v", got, perSensor)
 	}
+}
+
+// TestClusterSpares runs three members over a topic of two partitions: one
+// member owns nothing of a stage and waits. Two members are killed one
+// after the other; the spare takes over and the output is still exact.
+func TestClusterSpares(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts several processes")
+	}
+	r := newClusterRunParts(t, 3000, 2)
+	ms := []*member{startMember(t, r.addr, "q4"), startMember(t, r.addr, "q4"), startMember(t, r.addr, "q4")}
+	r.produce()
+	r.out.wait(t, "the first windows", 60*time.Second, func() bool { return r.out.n >= 10 })
+	ms[0].kill(t)
+	r.out.wait(t, "more windows", 60*time.Second, func() bool { return r.out.n >= 40 })
+	ms[1].kill(t)
+	r.finish()
 }
