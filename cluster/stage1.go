@@ -3,10 +3,8 @@ package cluster
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -138,14 +136,9 @@ func (m *member) stage1(ctx context.Context) error {
 		start := next.Add(-m.cfg.Batch)
 		sink.pane = floorDiv(start.UnixNano(), int64(paneLen))
 		for time.Now().Before(next) {
-			pctx, cancel := context.WithDeadline(ctx, next)
-			fetches := sess.PollFetches(pctx)
-			cancel()
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err := fetchError(fetches); err != nil {
-				m.cfg.Logf("cluster %s: stage 1: %v (retrying)", m.cfg.Name, err)
+			fetches, err := m.poll(ctx, sess, next, "stage 1")
+			if err != nil {
+				return err
 			}
 			var push error
 			fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
@@ -189,20 +182,15 @@ func (m *member) stage1(ctx context.Context) error {
 
 		// The batch's transaction: partials, then every owned input
 		// partition's watermark to every stage 2 partition.
-		if err := sess.Begin(); err != nil {
-			return fmt.Errorf("stage 1: %w", err)
-		}
-		var failed atomic.Bool
-		produced := func(_ *kgo.Record, err error) {
-			if err != nil {
-				failed.Store(true)
-			}
+		tx, err := begin(sess, "stage 1")
+		if err != nil {
+			return err
 		}
 		for pane, t := range sink.tables {
 			for g := range t.All() {
 				enc := []byte(g.Enc())
-				sess.Produce(ctx, &kgo.Record{Topic: m.repartition, Partition: partitionOf(enc, m.parts),
-					Key: partialKey(pane, enc), Value: encode(partial{Pane: pane, Key: g.Key, States: g.States})}, produced)
+				tx.produce(ctx, &kgo.Record{Topic: m.repartition, Partition: partitionOf(enc, m.parts),
+					Key: partialKey(pane, enc), Value: encode(partial{Pane: pane, Key: g.Key, States: g.States})})
 			}
 		}
 		now := time.Now()
@@ -230,15 +218,12 @@ func (m *member) stage1(ctx context.Context) error {
 			// partitions squared.
 			v := encode(marks)
 			for q := 0; q < m.parts; q++ {
-				sess.Produce(ctx, &kgo.Record{Topic: m.repartition, Partition: int32(q), Key: []byte{kindMarks}, Value: v}, produced)
+				tx.produce(ctx, &kgo.Record{Topic: m.repartition, Partition: int32(q), Key: []byte{kindMarks}, Value: v})
 			}
 		}
-		committed, err := sess.End(ctx, endTry(&failed))
+		committed, err := tx.end(ctx, "stage 1")
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("stage 1: ending the batch's transaction: %w", err)
+			return err
 		}
 		if debug {
 			np := 0
@@ -319,21 +304,5 @@ func (m *member) caughtUp(ctx context.Context, cl *kgo.Client, owned map[int32]*
 	return out
 }
 
+// debug logs every batch (STREAMSQL_CLUSTER_DEBUG=1).
 var debug = os.Getenv("STREAMSQL_CLUSTER_DEBUG") != ""
-
-// endTry commits a batch's transaction unless one of its records failed.
-func endTry(failed *atomic.Bool) kgo.TransactionEndTry {
-	return kgo.TransactionEndTry(!failed.Load())
-}
-
-// fetchError returns the first error of fetches that is not the poll's
-// deadline; the client retries them itself.
-func fetchError(fs kgo.Fetches) error {
-	var err error
-	fs.EachError(func(_ string, _ int32, e error) {
-		if err == nil && !errors.Is(e, context.DeadlineExceeded) && !errors.Is(e, context.Canceled) {
-			err = e
-		}
-	})
-	return err
-}

@@ -8,7 +8,6 @@ import (
 	"math"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -260,14 +259,9 @@ func (m *member) stage2(ctx context.Context) error {
 	next := time.Now().Truncate(m.cfg.Batch).Add(m.cfg.Batch)
 	for {
 		for time.Now().Before(next) {
-			pctx, cancel := context.WithDeadline(ctx, next)
-			fetches := sess.PollFetches(pctx)
-			cancel()
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err := fetchError(fetches); err != nil {
-				m.cfg.Logf("cluster %s: stage 2: %v (retrying)", m.cfg.Name, err)
+			fetches, err := m.poll(ctx, sess, next, "stage 2")
+			if err != nil {
+				return err
 			}
 			mu.Lock()
 			for p := range revoked {
@@ -303,14 +297,9 @@ func (m *member) stage2(ctx context.Context) error {
 			}
 		}
 
-		if err := sess.Begin(); err != nil {
-			return fmt.Errorf("stage 2: %w", err)
-		}
-		var failed atomic.Bool
-		produced := func(_ *kgo.Record, err error) {
-			if err != nil {
-				failed.Store(true)
-			}
+		tx, err := begin(sess, "stage 2")
+		if err != nil {
+			return err
 		}
 		for p, st := range states {
 			out = out[:0]
@@ -319,10 +308,10 @@ func (m *member) stage2(ctx context.Context) error {
 			}
 			for _, r := range out {
 				key, val := enc.encode(r)
-				sess.Produce(ctx, &kgo.Record{Topic: m.cfg.OutputTopic, Partition: partitionOf(key, m.outParts), Key: key, Value: val}, produced)
+				tx.produce(ctx, &kgo.Record{Topic: m.cfg.OutputTopic, Partition: partitionOf(key, m.outParts), Key: key, Value: val})
 			}
 			for _, rec := range m.changelogRecords(p, st) {
-				sess.Produce(ctx, rec, produced)
+				tx.produce(ctx, rec)
 			}
 		}
 		if debug {
@@ -331,12 +320,9 @@ func (m *member) stage2(ctx context.Context) error {
 				m.cfg.Logf("DEBUG stage2 %s: part %d panes=%d marks=%d wm=%v/%v closedTo=%s late=%d", next.Format("15:04:05.0"), p, len(st.panes), len(st.marks), time.Unix(0, wm).UTC().Format("15:04:05.0"), ok, closedText(st.closedTo), st.late)
 			}
 		}
-		committed, err := sess.End(ctx, endTry(&failed))
+		committed, err := tx.end(ctx, "stage 2")
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("stage 2: ending the batch's transaction: %w", err)
+			return err
 		}
 		if !committed {
 			// What the batch did is undone in Kafka; in memory it is
