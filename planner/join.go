@@ -301,28 +301,7 @@ type ref struct {
 // in several items must be qualified; a qualifier that names no item is a
 // path into nested data (meta.loc), as without joins.
 func (p *planning) resolveJoin(sel *parser.Select, rels []*relation) (map[*parser.ColumnRef]ref, []*parser.ColumnRef, error) {
-	aliases := map[string]bool{}
-	for _, it := range sel.Items {
-		if it.Alias != "" {
-			aliases[strings.ToLower(it.Alias)] = true
-		}
-	}
-	if u := sel.From.Unnest; u != nil {
-		aliases[strings.ToLower(unnestName(u))] = true
-	}
-	inputOnly := map[*parser.ColumnRef]bool{}
-	mark := func(e parser.Expr) {
-		walk(e, func(e parser.Expr) bool {
-			if c, ok := e.(*parser.ColumnRef); ok {
-				inputOnly[c] = true
-			}
-			return true
-		})
-	}
-	for _, it := range sel.Items {
-		mark(it.Expr)
-	}
-	mark(sel.Where)
+	aliases, inputOnly := namesOf(sel)
 	var refs []*parser.ColumnRef
 	collect := func(e parser.Expr) {
 		walk(e, func(e parser.Expr) bool {
@@ -333,11 +312,9 @@ func (p *planning) resolveJoin(sel *parser.Select, rels []*relation) (map[*parse
 		})
 	}
 	for _, j := range sel.From.Joins {
-		mark(j.On)
 		collect(j.On)
 		if len(j.EventTime) == 2 {
 			for _, e := range j.EventTime {
-				mark(e)
 				collect(e)
 			}
 		}

@@ -336,6 +336,45 @@ func (p *planning) qualifiers(sel *parser.Select) error {
 	return nil
 }
 
+// namesOf returns the aliases a query defines (select list, UNNEST) and
+// the column references that can only mean input columns: names in the
+// select list, WHERE, UNNEST, EVENT TIME and join conditions; in GROUP BY,
+// HAVING and ORDER BY an alias may be meant.
+func namesOf(sel *parser.Select) (aliases map[string]bool, inputOnly map[*parser.ColumnRef]bool) {
+	aliases, inputOnly = map[string]bool{}, map[*parser.ColumnRef]bool{}
+	for _, it := range sel.Items {
+		if it.Alias != "" {
+			aliases[strings.ToLower(it.Alias)] = true
+		}
+	}
+	mark := func(e parser.Expr) {
+		walk(e, func(e parser.Expr) bool {
+			if c, ok := e.(*parser.ColumnRef); ok {
+				inputOnly[c] = true
+			}
+			return true
+		})
+	}
+	for _, it := range sel.Items {
+		mark(it.Expr)
+	}
+	mark(sel.Where)
+	if u := sel.From.Unnest; u != nil {
+		aliases[strings.ToLower(unnestName(u))] = true
+		mark(u.Expr)
+	}
+	if sel.Window != nil {
+		mark(sel.Window.EventTime)
+	}
+	for _, j := range sel.From.Joins {
+		mark(j.On)
+		for _, e := range j.EventTime {
+			mark(e)
+		}
+	}
+	return aliases, inputOnly
+}
+
 // resolveInputs decides which of the available columns the query reads
 // (in order of first mention) and whether it uses the `word` shorthand. A
 // name that is none of them, nor an alias, nor a window column, is an
@@ -354,17 +393,11 @@ func (p *planning) resolveInputs(sel *parser.Select, avail types.Schema, open, t
 		}
 		return ""
 	}
-	aliases := map[string]bool{}
 	star := false
 	for _, it := range sel.Items {
 		star = star || it.Star
-		if it.Alias != "" {
-			aliases[strings.ToLower(it.Alias)] = true
-		}
 	}
-	if u := sel.From.Unnest; u != nil {
-		aliases[strings.ToLower(unnestName(u))] = true
-	}
+	aliases, inputOnly := namesOf(sel)
 	add := func(name string) {
 		for _, n := range need {
 			if n == name {
@@ -385,27 +418,6 @@ func (p *planning) resolveInputs(sel *parser.Select, avail types.Schema, open, t
 				add(c.Name)
 			}
 		}
-	}
-	// Names in the select list, WHERE, UNNEST and EVENT TIME mean input
-	// columns; in GROUP BY, HAVING and ORDER BY an alias may be meant.
-	inputOnly := map[*parser.ColumnRef]bool{}
-	mark := func(e parser.Expr) {
-		walk(e, func(e parser.Expr) bool {
-			if c, ok := e.(*parser.ColumnRef); ok {
-				inputOnly[c] = true
-			}
-			return true
-		})
-	}
-	for _, it := range sel.Items {
-		mark(it.Expr)
-	}
-	mark(sel.Where)
-	if u := sel.From.Unnest; u != nil {
-		mark(u.Expr)
-	}
-	if sel.Window != nil {
-		mark(sel.Window.EventTime)
 	}
 	for _, ref := range referencedColumns(sel) {
 		name := ref.Name
