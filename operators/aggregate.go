@@ -31,19 +31,13 @@ type Aggregate struct {
 }
 
 func (a *Aggregate) Push(rows []types.Row) error {
-	for _, r := range rows {
-		a.Fold(r)
-	}
-	return nil
-}
-
-// Fold adds one row to the open batch's partial aggregates; the row is
-// not kept (group keys are copied), so callers may reuse it.
-func (a *Aggregate) Fold(r types.Row) {
 	if a.batch == nil {
 		a.batch = window.NewTable()
 	}
-	a.add(a.batch, r)
+	for _, r := range rows {
+		a.add(a.batch, r)
+	}
+	return nil
 }
 
 // FoldTexts folds one-column text rows (SplitWords' words) at once.
@@ -60,8 +54,6 @@ type partial struct {
 	g     Grouping
 	batch *window.Table
 }
-
-func (p *partial) Fold(r types.Row) { p.g.add(p.batch, r) }
 
 func (p *partial) FoldTexts(texts []string) { p.g.addTexts(p.batch, texts) }
 

@@ -88,12 +88,13 @@ type SplitWords struct {
 	turn   bool          // the next big chunk goes to the helper
 }
 
-// Folder is implemented by operators that consume a row completely
-// during the call and keep nothing of it (a keyed aggregate folds it into
-// its state). A flatMap feeding one can hand over a reused row per element
-// instead of allocating rows.
+// Folder is implemented by operators that consume one-column text rows
+// completely during the call and keep nothing of them (a keyed aggregate
+// folds them into its state): SplitWords hands such an operator its words,
+// many at a time, without making a row per word, and the aggregate looks
+// their groups up together.
 type Folder interface {
-	Fold(r types.Row)
+	FoldTexts(texts []string)
 }
 
 // Forker is a Folder that can fold on several goroutines: Fork returns an
@@ -172,15 +173,7 @@ func (s *SplitWords) Push(rows []types.Row) error {
 	return s.Next.Push(out)
 }
 
-// TextFolder is a Folder that also takes many one-column text rows at
-// once, given as their texts: a keyed aggregate then looks their groups up
-// together.
-type TextFolder interface {
-	Folder
-	FoldTexts(texts []string)
-}
-
-// foldRun is how many words SplitWords hands a TextFolder at a time:
+// foldRun is how many words SplitWords hands a Folder at a time:
 // enough to overlap the cache misses of their lookups, few enough that
 // their keys stay in the cache.
 const foldRun = 256
@@ -188,10 +181,6 @@ const foldRun = 256
 // fold is Push for a Folder downstream: the word count's hot loop, with
 // no row allocated per word. Words go to the folder in runs of foldRun.
 func (s *SplitWords) fold(rows []types.Row, f Folder) {
-	tf, ok := f.(TextFolder)
-	if !ok {
-		tf = rowFolder{f, make(types.Row, 1)}
-	}
 	words := make([]string, 0, foldRun)
 	for _, r := range rows {
 		v := r[s.Col]
@@ -205,27 +194,13 @@ func (s *SplitWords) fold(rows []types.Row, f Folder) {
 		for i, j := nextWord(line, 0); i < j; i, j = nextWord(line, j) {
 			words = append(words, line[i:j])
 			if len(words) == foldRun {
-				tf.FoldTexts(words)
+				f.FoldTexts(words)
 				words = words[:0]
 			}
 		}
 	}
 	if len(words) > 0 {
-		tf.FoldTexts(words)
-	}
-}
-
-// rowFolder folds texts one row at a time into a Folder that takes rows
-// only.
-type rowFolder struct {
-	Folder
-	row types.Row
-}
-
-func (f rowFolder) FoldTexts(texts []string) {
-	for _, t := range texts {
-		f.row[0] = types.Text(t)
-		f.Fold(f.row)
+		f.FoldTexts(words)
 	}
 }
 
