@@ -51,16 +51,11 @@ func (p *Plan) Split() (*Split, error) {
 		return nil, fmt.Errorf("%w: joins with tables are not supported in a cluster yet", ErrNotSplittable)
 	}
 	var a *Aggregate
-	for n := p.Root; n != nil && a == nil; {
+	for _, n := range chainOf(p.Root, nil) {
 		if x, ok := n.(*Aggregate); ok {
 			a = x
 			break
 		}
-		kids := n.Children()
-		if len(kids) != 1 {
-			break
-		}
-		n = kids[0]
 	}
 	if a == nil {
 		return nil, fmt.Errorf("%w: it needs GROUP BY with a WINDOW (a query without aggregates needs no second stage)", ErrNotSplittable)
@@ -79,34 +74,41 @@ func (p *Plan) Split() (*Split, error) {
 	return s, nil
 }
 
-// Pre builds the operators below the aggregate, feeding sink with the rows
-// the aggregate groups. The source's rows are pushed into the returned head.
-func (s *Split) Pre(sink operators.Operator) operators.Operator {
-	op := sink
-	for n := s.agg.input; n != nil; {
-		op = n.operator(op)
+// chainOf lists the nodes from n down its inputs, stopping before stop
+// (nil: to the bottom).
+func chainOf(n, stop Node) []Node {
+	var out []Node
+	for n != nil && n != stop {
+		out = append(out, n)
 		kids := n.Children()
 		if len(kids) == 0 {
 			break
 		}
 		n = kids[0]
 	}
+	return out
+}
+
+// build instantiates nodes (top first) feeding sink.
+func build(nodes []Node, sink operators.Operator) operators.Operator {
+	op := sink
+	for _, n := range nodes {
+		op = n.operator(op)
+	}
 	return op
+}
+
+// Pre builds the operators below the aggregate, feeding sink with the rows
+// the aggregate groups. The source's rows are pushed into the returned head.
+func (s *Split) Pre(sink operators.Operator) operators.Operator {
+	return build(chainOf(s.agg.input, nil), sink)
 }
 
 // Post builds the operators above the aggregate, feeding sink. The rows
 // pushed into the returned head are the aggregate's: the keys, the
 // aggregates, window_start and window_end.
 func (s *Split) Post(sink operators.Operator) operators.Operator {
-	var above []Node
-	for n := s.Plan.Root; n != Node(s.agg); n = n.Children()[0] {
-		above = append(above, n)
-	}
-	op := sink
-	for _, n := range above {
-		op = n.operator(op)
-	}
-	return op
+	return build(chainOf(s.Plan.Root, s.agg), sink)
 }
 
 // Explain prints the two stages as EXPLAIN shows a split query.
@@ -115,7 +117,7 @@ func (s *Split) Explain(name, repartition, changelog string) string {
 	fmt.Fprintf(&b, "Cluster query %s: two stages, every member runs both\n", name)
 	fmt.Fprintf(&b, "Stage 2 (per partition of %s, state in %s)\n", repartition, changelog)
 	fmt.Fprintf(&b, "  Result [%s]\n", strings.Join(s.Plan.Columns, ", "))
-	for n := s.Plan.Root; n != Node(s.agg); n = n.Children()[0] {
+	for _, n := range chainOf(s.Plan.Root, s.agg) {
 		fmt.Fprintf(&b, "  %s\n", n.Describe())
 	}
 	fmt.Fprintf(&b, "  Merge partials by [%s], %s; a window closes when every input partition's watermark has passed its end\n",
@@ -123,13 +125,8 @@ func (s *Split) Explain(name, repartition, changelog string) string {
 	fmt.Fprintf(&b, "Stage 1 (per input partition)\n")
 	fmt.Fprintf(&b, "  Partial aggregates per (pane of %s, key) each batch -> %s, partitioned by [%s], with the partition's watermark\n",
 		parser.FormatDuration(s.Window.Pane()), repartition, strings.Join(s.KeyNames, ", "))
-	for n := s.agg.input; n != nil; {
+	for _, n := range chainOf(s.agg.input, nil) {
 		fmt.Fprintf(&b, "  %s\n", n.Describe())
-		kids := n.Children()
-		if len(kids) == 0 {
-			break
-		}
-		n = kids[0]
 	}
 	return b.String()
 }
