@@ -73,8 +73,9 @@ func (s *Statement) cluster(name string) (cluster.Config, error) {
 			brokers = append(brokers, b)
 		}
 	}
-	topic := strings.TrimSpace(opts.Named["topic"].String())
-	if topic == "" || opts.Named["topic"].IsNull() {
+	t, ok := opts.Named["topic"]
+	topic := strings.TrimSpace(t.String())
+	if !ok || t.IsNull() || topic == "" {
 		return c, fmt.Errorf("%w: kafka() sink needs topic => 'name'", cluster.ErrConfig)
 	}
 	c = cluster.Config{Name: name, Split: split, OutputBrokers: brokers, OutputTopic: topic, Columns: s.plan.Columns}
