@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -83,11 +84,11 @@ func (s *kafkaSink) highWater(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	stable, err := s.listOffsets(ctx, parts, -1, 1)
+	stable, err := s.listOffsets(ctx, parts, true)
 	if err != nil {
 		return 0, err
 	}
-	earliest, err := s.listOffsets(ctx, parts, -2, 0)
+	earliest, err := s.listOffsets(ctx, parts, false)
 	if err != nil {
 		return 0, err
 	}
@@ -200,33 +201,29 @@ func (s *kafkaSink) topicPartitions(ctx context.Context) ([]int32, error) {
 	return parts, nil
 }
 
-// listOffsets returns, per partition, the offset at ts (-1 the end, -2 the
-// start) under isolation (1: read_committed, whose end is the last stable
-// offset).
-func (s *kafkaSink) listOffsets(ctx context.Context, parts []int32, ts int64, isolation int8) (map[int32]int64, error) {
-	req := kmsg.NewPtrListOffsetsRequest()
-	req.IsolationLevel = isolation
-	t := kmsg.NewListOffsetsRequestTopic()
-	t.Topic = s.topic
-	for _, p := range parts {
-		rp := kmsg.NewListOffsetsRequestTopicPartition()
-		rp.Partition = p
-		rp.Timestamp = ts
-		t.Partitions = append(t.Partitions, rp)
+// listOffsets returns, per partition, the start (stable false: the log
+// start) or the last stable offset (stable true: the end a read_committed
+// reader sees).
+func (s *kafkaSink) listOffsets(ctx context.Context, parts []int32, stable bool) (map[int32]int64, error) {
+	adm := kadm.NewClient(s.cl)
+	list := adm.ListStartOffsets
+	if stable {
+		list = adm.ListCommittedOffsets
 	}
-	req.Topics = append(req.Topics, t)
-	resp, err := req.RequestWith(ctx, s.cl)
+	listed, err := list(ctx, s.topic)
 	if err != nil {
 		return nil, s.unreachable(err)
 	}
 	out := map[int32]int64{}
-	for _, rt := range resp.Topics {
-		for _, p := range rt.Partitions {
-			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
-				return nil, fmt.Errorf("partition %d: %w", p.Partition, err)
-			}
-			out[p.Partition] = p.Offset
+	for _, p := range parts {
+		o, ok := listed.Lookup(s.topic, p)
+		if !ok {
+			return nil, fmt.Errorf("no offset for partition %d", p)
 		}
+		if o.Err != nil {
+			return nil, fmt.Errorf("partition %d: %w", p, o.Err)
+		}
+		out[p] = o.Offset
 	}
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -532,34 +533,27 @@ func (r *kafkaRun) bounds(ctx context.Context, parts []int32) error {
 
 // listOffsets returns the earliest (ts -2) or end (ts -1) offset of parts.
 func (r *kafkaRun) listOffsets(ctx context.Context, parts []int32, ts int64) (map[int32]int64, error) {
-	out := map[int32]int64{}
+	adm := kadm.NewClient(r.cl)
+	list := adm.ListEndOffsets
+	if ts == -2 {
+		list = adm.ListStartOffsets
+	}
+	var out map[int32]int64
 	err := r.retry(ctx, "listing the offsets of topic "+r.s.topic, func(ctx context.Context) error {
-		req := kmsg.NewPtrListOffsetsRequest()
-		t := kmsg.NewListOffsetsRequestTopic()
-		t.Topic = r.s.topic
-		for _, p := range parts {
-			rp := kmsg.NewListOffsetsRequestTopicPartition()
-			rp.Partition = p
-			rp.Timestamp = ts
-			t.Partitions = append(t.Partitions, rp)
-		}
-		req.Topics = append(req.Topics, t)
-		resp, err := req.RequestWith(ctx, r.cl)
+		listed, err := list(ctx, r.s.topic)
 		if err != nil {
 			return err
 		}
-		for _, rt := range resp.Topics {
-			for _, p := range rt.Partitions {
-				if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
-					return fmt.Errorf("partition %d: %w", p.Partition, err)
-				}
-				out[p.Partition] = p.Offset
-			}
-		}
+		out = map[int32]int64{}
 		for _, p := range parts {
-			if _, ok := out[p]; !ok {
+			o, ok := listed.Lookup(r.s.topic, p)
+			if !ok {
 				return fmt.Errorf("no offset for partition %d", p)
 			}
+			if o.Err != nil {
+				return fmt.Errorf("partition %d: %w", p, o.Err)
+			}
+			out[p] = o.Offset
 		}
 		return nil
 	})
