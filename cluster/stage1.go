@@ -276,9 +276,15 @@ func (m *member) caughtUp(ctx context.Context, cl *kgo.Client, owned map[int32]*
 	if err != nil {
 		return nil
 	}
-	starts, err := adm.ListStartOffsets(ctx, topic)
-	if err != nil {
-		return nil
+	var starts kadm.ListedOffsets // listed only when a partition needs them
+	startOf := func(p int32) (int64, bool) {
+		if starts == nil {
+			if starts, err = adm.ListStartOffsets(ctx, topic); err != nil {
+				return 0, false
+			}
+		}
+		st, ok := starts.Lookup(topic, p)
+		return st.Offset, ok && st.Err == nil
 	}
 	committed := cl.CommittedOffsets()[topic]
 	out := map[int32]bool{}
@@ -291,11 +297,9 @@ func (m *member) caughtUp(ctx context.Context, cl *kgo.Client, owned map[int32]*
 		if at < 0 {
 			if c, ok := committed[p]; ok {
 				at = c.Offset
-			} else if st, ok := starts.Lookup(topic, p); ok && st.Err == nil {
+			} else if at, ok = startOf(p); !ok {
 				// Nothing committed (or not known yet): only an empty
 				// partition counts as read to its end.
-				at = st.Offset
-			} else {
 				continue
 			}
 		}
