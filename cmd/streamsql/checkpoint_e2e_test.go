@@ -376,6 +376,38 @@ func (r *ckptRun) check(want []string) {
 	}
 }
 
+// checkpoints is the content of every checkpoint file, by name.
+func (r *ckptRun) checkpoints() map[string]string {
+	files, _ := filepath.Glob(filepath.Join(r.ckpt, "*.ckpt"))
+	m := map[string]string{}
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			m[f] = string(b)
+		}
+	}
+	return m
+}
+
+// awaitCheckpoint waits until a checkpoint file differs from before: the
+// running binary wrote one. Files are replaced by rename, so a read
+// sees one whole version or the other.
+func (r *ckptRun) awaitCheckpoint(before map[string]string) {
+	r.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		for f, b := range r.checkpoints() {
+			if before[f] != b {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(r.log)
+			r.t.Fatalf("no checkpoint written by this run; stderr:\n%s", log)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func diffRows(got, want []string) string {
 	count := map[string]int{}
 	for _, g := range got {
@@ -487,9 +519,14 @@ func killLoop(t *testing.T, ref, run *ckptRun) {
 	t.Logf("kill delays from seed %d", seed)
 	kills := 0
 	for run.next <= ckptFiles {
+		before := run.checkpoints()
 		cmd := run.start()
 		run.add(1 + rng.IntN(3))
-		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond) // when to kill: the test's input
+		// Kill only after this run wrote a checkpoint, so some restart
+		// resumes from one however slow the machine is; a random time
+		// after that is when the kill lands (the test's input).
+		run.awaitCheckpoint(before)
+		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
