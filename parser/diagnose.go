@@ -72,6 +72,10 @@ func lexMessage(rest string) string {
 	return fmt.Sprintf("unexpected character %q", string(r))
 }
 
+// maxProbeTokens is the longest statement whose syntax errors are
+// explained by probing (what was expected, did you mean).
+const maxProbeTokens = 2000
+
 // unexpected explains a parse that cannot continue at byte offset at (a
 // token start, or len(text) for the end).
 func (d diagnoser) unexpected(text string, at int) *Error {
@@ -82,11 +86,21 @@ func (d diagnoser) unexpected(text string, at int) *Error {
 	}
 	// Probing needs only the statement the error is in, which is much
 	// cheaper than the whole script.
-	from := 0
-	for _, t := range toks[:i] {
+	from, first := 0, 0
+	for j, t := range toks[:i] {
 		if t.Value == ";" {
-			from = t.Pos.Offset + 1
+			from, first = t.Pos.Offset+1, j+1
 		}
+	}
+	// Each probe parses the statement again, and there are a hundred of
+	// them: past a few thousand tokens that would take minutes, so a long
+	// statement gets the bare message.
+	if i-first > maxProbeTokens {
+		found := "end of input"
+		if !toks[i].EOF() {
+			found = quoteToken(toks[i].Value)
+		}
+		return syntaxError(text, toks[i].Pos, "unexpected "+found)
 	}
 	if e := d.emitWithoutWindow(text, from, toks, i); e != nil {
 		return e

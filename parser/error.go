@@ -31,26 +31,48 @@ func (e *Error) Unwrap() error { return e.Err }
 // offending column, ready to print under Error().
 func (e *Error) Snippet() string { return Snippet(e.Query, e.Pos) }
 
-// Snippet renders line pos.Line of text with a caret under pos.Column.
+// snippetRunes bounds the part of a long line a snippet shows on each side
+// of the caret, so an error about a generated query of a megabyte on one
+// line stays a few hundred characters.
+const snippetRunes = 100
+
+// Snippet renders line pos.Line of text with a caret under pos.Column; of a
+// long line it shows snippetRunes characters either side, with "..." where
+// it cut.
 func Snippet(text string, pos Pos) string {
-	lines := strings.Split(text, "\n")
-	if pos.Line < 1 || pos.Line > len(lines) {
+	if pos.Line < 1 {
 		return ""
 	}
-	line := strings.TrimRight(lines[pos.Line-1], "\r")
+	rest := text
+	for i := 1; i < pos.Line; i++ {
+		nl := strings.IndexByte(rest, '\n')
+		if nl < 0 {
+			return ""
+		}
+		rest = rest[nl+1:]
+	}
+	if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
+		rest = rest[:nl]
+	}
+	line := []rune(strings.TrimRight(rest, "\r"))
+	caret := min(max(pos.Column-1, 0), len(line))
+	from, to := max(caret-snippetRunes, 0), min(caret+snippetRunes, len(line))
+	var head, tail string
+	if from > 0 {
+		head = "..."
+	}
+	if to < len(line) {
+		tail = "..."
+	}
 	// Tabs keep their width so the caret lines up in a terminal.
 	var pad strings.Builder
-	col := 0
-	for _, r := range line {
-		col++
-		if col >= pos.Column {
-			break
-		}
+	pad.WriteString(strings.Repeat(" ", len(head)))
+	for _, r := range line[from:caret] {
 		if r == '\t' {
 			pad.WriteByte('\t')
 		} else {
 			pad.WriteByte(' ')
 		}
 	}
-	return fmt.Sprintf("  %s\n  %s^", line, pad.String())
+	return fmt.Sprintf("  %s%s%s\n  %s^", head, string(line[from:to]), tail, pad.String())
 }

@@ -52,30 +52,6 @@ var keywordSet = func() map[string]bool {
 
 func isKeyword(s string) bool { return keywordSet[strings.ToUpper(s)] }
 
-// identPattern is also used by the printer to decide when a name needs quotes.
-const identPattern = `[\p{L}_][\p{L}\p{N}_]*`
-
-// The rules are tried in order, so longer forms come first: a float before
-// its integer part, `<=` before `<`, `--` before `-`. Duration swallows any
-// letters glued to digits ("10s", but also "10x") so a bad unit is reported
-// as one token rather than as a number followed by a stray name.
-var sqlLexer = lexer.MustSimple([]lexer.SimpleRule{
-	{Name: "Comment", Pattern: `--[^\n]*`},
-	{Name: "Whitespace", Pattern: `\s+`},
-	{Name: "Float", Pattern: `(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+`},
-	{Name: "Duration", Pattern: `\d+[\p{L}_][\p{L}\p{N}_]*`},
-	{Name: "Int", Pattern: `\d+`},
-	{Name: "String", Pattern: `'(?:[^']|'')*'`},
-	{Name: "QuotedIdent", Pattern: `"(?:[^"]|"")+"`}, // "" is no name
-	{Name: "Ident", Pattern: identPattern},
-	// Keyword never matches here (Ident comes first); the rule only
-	// registers the token type that keywordMapper retags reserved words
-	// to. Lexing keywords as identifiers first means `selection` or
-	// `window_start` can never be split into a keyword and a remainder.
-	{Name: "Keyword", Pattern: identPattern},
-	{Name: "Punct", Pattern: `=>|<=|>=|<>|!=|\|\||[-+*/%=<>(),.;]`},
-})
-
 var keywordType = sqlLexer.Symbols()["Keyword"]
 
 func keywordMapper(t lexer.Token) (lexer.Token, error) {

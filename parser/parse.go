@@ -114,8 +114,14 @@ var (
 // parentheses would overflow the stack, which no recover can catch.
 const maxDepth = 100
 
+// maxTokens bounds one statement's length. participle spends several
+// microseconds and a few hundred bytes a token, so a statement of a
+// million tokens (a generated IN list, say) would hold the planner for
+// seconds and take hundreds of megabytes; this one is about 1 s at most.
+const maxTokens = 100_000
+
 // earlyError is a problem found before parsing starts: a character no token
-// begins with, or nesting beyond maxDepth.
+// begins with, nesting beyond maxDepth, or a statement beyond maxTokens.
 type earlyError struct {
 	pos lexer.Position
 	msg string
@@ -124,14 +130,12 @@ type earlyError struct {
 func (e *earlyError) Error() string            { return e.msg }
 func (e *earlyError) Position() lexer.Position { return e.pos }
 
-// parseWith lexes text, checks its nesting and runs participle on the
-// tokens. Errors carry a position (participle.Error or *earlyError).
+// parseWith lexes text, checking its nesting and length as it goes, and
+// runs participle on the tokens. Errors carry a position
+// (participle.Error or *earlyError).
 func parseWith[G any](p *participle.Parser[G], text string) (*G, error) {
 	toks, err := lex(text)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkDepth(toks); err != nil {
 		return nil, err
 	}
 	peek, err := lexer.Upgrade(&tokenList{toks: toks})
@@ -142,46 +146,48 @@ func parseWith[G any](p *participle.Parser[G], text string) (*G, error) {
 }
 
 // lex returns the tokens of text without spaces and comments, ending with
-// EOF.
+// EOF. It stops at the first token that nests too deeply or makes a
+// statement too long, so a huge hostile text costs no more than the limits
+// allow.
 func lex(text string) ([]lexer.Token, error) {
-	all, err := scriptParser.Lex("", strings.NewReader(text))
-	if err != nil {
-		p := errPosition(err)
-		return nil, &earlyError{p, lexMessage(text[p.Offset:])}
-	}
-	toks := all[:0]
-	for _, t := range all {
-		if !elided[t.Type] {
-			toks = append(toks, t)
+	l, _ := sqlLexer.LexString("", text)
+	var toks []lexer.Token
+	depth, prefix, stmt := 0, 0, 0 // open ( and CASE; the current run of prefix operators; tokens in this statement
+	for {
+		t, err := l.Next()
+		if err != nil {
+			p := errPosition(err)
+			return nil, &earlyError{p, lexMessage(text[p.Offset:])}
 		}
-	}
-	return toks, nil
-}
-
-var elided = map[lexer.TokenType]bool{
-	sqlLexer.Symbols()["Comment"]:    true,
-	sqlLexer.Symbols()["Whitespace"]: true,
-}
-
-func checkDepth(toks []lexer.Token) error {
-	depth, prefix := 0, 0 // open ( and CASE; the current run of prefix operators
-	for i, t := range toks {
+		if t.Type == tokComment || t.Type == tokWhitespace {
+			continue
+		}
+		t, _ = keywordMapper(t)
 		switch {
 		case t.Value == "(" || isKeywordToken(t, "CASE"):
 			depth++
 		case t.Value == ")" || isKeywordToken(t, "END"):
 			depth--
 		}
-		if isPrefixOp(t) && (i == 0 || !endsOperand(toks[i-1])) {
+		if isPrefixOp(t) && (len(toks) == 0 || !endsOperand(toks[len(toks)-1])) {
 			prefix++
 		} else {
 			prefix = 0
 		}
 		if depth+prefix > maxDepth {
-			return &earlyError{t.Pos, fmt.Sprintf("expression nested too deeply (the limit is %d levels)", maxDepth)}
+			return nil, &earlyError{t.Pos, fmt.Sprintf("expression nested too deeply (the limit is %d levels)", maxDepth)}
+		}
+		if stmt++; t.Value == ";" && t.Type == tokPunct {
+			stmt = 0
+		}
+		if stmt > maxTokens {
+			return nil, &earlyError{t.Pos, fmt.Sprintf("statement too long: more than %d tokens (the limit); split it up, or put a long IN list in a table and join it", maxTokens)}
+		}
+		toks = append(toks, t)
+		if t.EOF() {
+			return toks, nil
 		}
 	}
-	return nil
 }
 
 func isKeywordToken(t lexer.Token, k string) bool {

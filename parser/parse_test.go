@@ -875,6 +875,11 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT a FROM f() WINDOW 0s;\nSELEC b", `1:26: syntax error: invalid duration "0s"; expected a duration greater than zero`},
 		{"SELECT a FROM f() WHERE = 1;\nSELECT 'oops", `1:25: syntax error: unexpected "="; expected an expression`},
 		{"SELECT " + strings.Repeat("(", 101) + "1" + strings.Repeat(")", 101) + " FROM f()", `1:108: syntax error: expression nested too deeply (the limit is 100 levels)`},
+		// Found while lexing: the rest of a huge text is never looked at.
+		{"SELECT " + strings.Repeat("(", 450000) + "1" + strings.Repeat(")", 450000) + " FROM f()", `1:108: syntax error: expression nested too deeply (the limit is 100 levels)`},
+		// Statements are limited, not scripts: the second is too long.
+		{"SELECT 1 IN (" + strings.Repeat("1,", 40000) + "1) AS x FROM f();\nSELECT 1 IN (" + strings.Repeat("1,", 60000) + "1) AS x FROM f()",
+			`2:100010: syntax error: statement too long: more than 100000 tokens (the limit); split it up, or put a long IN list in a table and join it`},
 	} {
 		_, err := Parse(c.in)
 		var e *Error
@@ -927,6 +932,25 @@ func TestErrorSnippet(t *testing.T) {
 	}
 	if e.Error() != `3:14: syntax error: unexpected "="; expected an expression` {
 		t.Errorf("Error() = %s", e.Error())
+	}
+}
+
+// A snippet of a long line shows the part around the caret.
+func TestErrorSnippetLongLine(t *testing.T) {
+	q := "SELECT " + strings.Repeat("a + ", 1000) + "= 1 FROM f()"
+	_, err := Parse(q)
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got %v", err)
+	}
+	want := "  ..." + strings.Repeat("a + ", 25) + "= 1 FROM f()\n" + strings.Repeat(" ", 105) + "^"
+	if got := e.Snippet(); got != want {
+		t.Errorf("Snippet()\n%s\nwant\n%s", got, want)
+	}
+	// Beyond maxProbeTokens the message is not explained by probing,
+	// which would parse the statement a hundred times.
+	if want := `1:4008: syntax error: unexpected "="`; e.Error() != want {
+		t.Errorf("Error() = %s, want %s", e.Error(), want)
 	}
 }
 

@@ -2,7 +2,6 @@ package parser
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -49,12 +48,152 @@ func prec(e Expr) int {
 	return precPrimary
 }
 
+// exprPrinter prints expressions into one buffer, so printing costs time
+// linear in the expression's size however deep it nests (concatenating
+// the operands' strings at every level was quadratic in a long chain such
+// as 1+1+...+1).
+type exprPrinter struct{ buf []byte }
+
+func exprString(e Expr) string {
+	var p exprPrinter
+	p.expr(e)
+	return string(p.buf)
+}
+
+func (p *exprPrinter) str(s string) { p.buf = append(p.buf, s...) }
+
 // operand prints e, parenthesised if it binds looser than min.
-func operand(e Expr, min int) string {
+func (p *exprPrinter) operand(e Expr, min int) {
 	if prec(e) < min {
-		return "(" + e.String() + ")"
+		p.str("(")
+		p.expr(e)
+		p.str(")")
+		return
 	}
-	return e.String()
+	p.expr(e)
+}
+
+func (p *exprPrinter) list(es []Expr) {
+	for i, e := range es {
+		if i > 0 {
+			p.str(", ")
+		}
+		p.expr(e)
+	}
+}
+
+func not(b bool) string {
+	if b {
+		return "NOT "
+	}
+	return ""
+}
+
+func (p *exprPrinter) expr(e Expr) {
+	switch n := e.(type) {
+	case *ColumnRef:
+		if n.Table != "" {
+			p.str(quoteIdent(n.Table))
+			p.str(".")
+		}
+		p.str(quoteIdent(n.Name))
+	case *Literal:
+		p.str(literalString(n.Value))
+	case *Unary:
+		if n.Op == "NOT" {
+			p.str("NOT ")
+			p.operand(n.X, precNot)
+			return
+		}
+		p.str(n.Op)
+		at := len(p.buf)
+		p.operand(n.X, precUnary)
+		if at < len(p.buf) && p.buf[at] == '-' { // "--" would start a comment
+			p.buf = append(p.buf[:at+1], p.buf[at:]...)
+			p.buf[at] = ' '
+		}
+	case *Binary:
+		// A left operand of equal precedence needs no parentheses (the
+		// operators are left-associative); a right one does.
+		pr := binaryPrec[n.Op]
+		p.operand(n.L, pr)
+		p.str(" ")
+		p.str(n.Op)
+		p.str(" ")
+		p.operand(n.R, pr+1)
+	case *Call:
+		p.str(quoteIdent(n.Name))
+		p.str("(")
+		switch {
+		case n.Star:
+			p.str("*")
+		case n.Distinct:
+			p.str("DISTINCT ")
+			p.list(n.Args)
+		default:
+			p.list(n.Args)
+		}
+		p.str(")")
+	case *IsNull:
+		p.operand(n.X, precCmp)
+		p.str(" IS ")
+		p.str(not(n.Not))
+		p.str("NULL")
+	case *In:
+		p.operand(n.X, precCmp)
+		p.str(" ")
+		p.str(not(n.Not))
+		p.str("IN (")
+		p.list(n.List)
+		p.str(")")
+	case *Between:
+		// BETWEEN's bounds and LIKE's pattern sit one level above
+		// comparisons in the grammar, so a comparison there needs
+		// parentheses.
+		p.operand(n.X, precCmp)
+		p.str(" ")
+		p.str(not(n.Not))
+		p.str("BETWEEN ")
+		p.operand(n.Lo, precConcat)
+		p.str(" AND ")
+		p.operand(n.Hi, precConcat)
+	case *Like:
+		p.operand(n.X, precCmp)
+		p.str(" ")
+		p.str(not(n.Not))
+		p.str("LIKE ")
+		p.operand(n.Pattern, precConcat)
+	case *Case:
+		p.str("CASE")
+		if n.Operand != nil {
+			p.str(" ")
+			p.expr(n.Operand)
+		}
+		for _, w := range n.Whens {
+			p.str(" ")
+			p.when(w)
+		}
+		if n.Else != nil {
+			p.str(" ELSE ")
+			p.expr(n.Else)
+		}
+		p.str(" END")
+	case *Cast:
+		p.str("CAST(")
+		p.expr(n.X)
+		p.str(" AS ")
+		p.str(n.Type)
+		p.str(")")
+	default:
+		p.str(e.String())
+	}
+}
+
+func (p *exprPrinter) when(w *When) {
+	p.str("WHEN ")
+	p.expr(w.Cond)
+	p.str(" THEN ")
+	p.expr(w.Then)
 }
 
 func (n *Select) String() string {
@@ -103,11 +242,9 @@ func (n *Select) String() string {
 }
 
 func exprList(es []Expr) string {
-	s := make([]string, len(es))
-	for i, e := range es {
-		s[i] = e.String()
-	}
-	return strings.Join(s, ", ")
+	var p exprPrinter
+	p.list(es)
+	return string(p.buf)
 }
 
 func (n *SelectItem) String() string {
@@ -200,7 +337,7 @@ func (n *Show) String() string { return "SHOW " + n.What }
 // quotes only when it is not a plain name.
 func (n *NamedArg) String() string {
 	name := n.Name
-	if !plainIdent.MatchString(name) {
+	if !isPlainIdent(name) {
 		name = quoteIdent(name)
 	}
 	return name + " => " + n.Value.String()
@@ -252,15 +389,24 @@ func (n *OrderItem) String() string {
 func (n *Limit) String() string   { return "LIMIT " + strconv.FormatInt(n.Count, 10) }
 func (n *Explain) String() string { return "EXPLAIN " + n.Stmt.String() }
 
-func (n *ColumnRef) String() string {
-	if n.Table != "" {
-		return quoteIdent(n.Table) + "." + quoteIdent(n.Name)
-	}
-	return quoteIdent(n.Name)
+func (n *ColumnRef) String() string { return exprString(n) }
+func (n *Literal) String() string   { return exprString(n) }
+func (n *Unary) String() string     { return exprString(n) }
+func (n *Binary) String() string    { return exprString(n) }
+func (n *Call) String() string      { return exprString(n) }
+func (n *IsNull) String() string    { return exprString(n) }
+func (n *In) String() string        { return exprString(n) }
+func (n *Between) String() string   { return exprString(n) }
+func (n *Like) String() string      { return exprString(n) }
+func (n *Case) String() string      { return exprString(n) }
+func (n *Cast) String() string      { return exprString(n) }
+func (n *When) String() string {
+	var p exprPrinter
+	p.when(n)
+	return string(p.buf)
 }
 
-func (n *Literal) String() string {
-	v := n.Value
+func literalString(v types.Value) string {
 	switch v.Kind() {
 	case types.KindNull:
 		return "NULL"
@@ -294,89 +440,13 @@ func formatFloat(f float64) string {
 	return s
 }
 
-func (n *Unary) String() string {
-	if n.Op == "NOT" {
-		return "NOT " + operand(n.X, precNot)
-	}
-	x := operand(n.X, precUnary)
-	if strings.HasPrefix(x, "-") { // "--" would start a comment
-		return n.Op + " " + x
-	}
-	return n.Op + x
-}
-
-// A left operand of equal precedence needs no parentheses (the operators
-// are left-associative); a right one does.
-func (n *Binary) String() string {
-	p := binaryPrec[n.Op]
-	return operand(n.L, p) + " " + n.Op + " " + operand(n.R, p+1)
-}
-
-func (n *Call) String() string {
-	var args string
-	switch {
-	case n.Star:
-		args = "*"
-	case n.Distinct:
-		args = "DISTINCT " + exprList(n.Args)
-	default:
-		args = exprList(n.Args)
-	}
-	return quoteIdent(n.Name) + "(" + args + ")"
-}
-
-func not(b bool) string {
-	if b {
-		return "NOT "
-	}
-	return ""
-}
-
-func (n *IsNull) String() string {
-	return operand(n.X, precCmp) + " IS " + not(n.Not) + "NULL"
-}
-
-func (n *In) String() string {
-	return operand(n.X, precCmp) + " " + not(n.Not) + "IN (" + exprList(n.List) + ")"
-}
-
-// BETWEEN's bounds and LIKE's pattern sit one level above comparisons in
-// the grammar, so a comparison there needs parentheses.
-func (n *Between) String() string {
-	return operand(n.X, precCmp) + " " + not(n.Not) + "BETWEEN " +
-		operand(n.Lo, precConcat) + " AND " + operand(n.Hi, precConcat)
-}
-
-func (n *Like) String() string {
-	return operand(n.X, precCmp) + " " + not(n.Not) + "LIKE " + operand(n.Pattern, precConcat)
-}
-
-func (n *Case) String() string {
-	var b strings.Builder
-	b.WriteString("CASE")
-	if n.Operand != nil {
-		b.WriteString(" " + n.Operand.String())
-	}
-	for _, w := range n.Whens {
-		b.WriteString(" " + w.String())
-	}
-	if n.Else != nil {
-		b.WriteString(" ELSE " + n.Else.String())
-	}
-	b.WriteString(" END")
-	return b.String()
-}
-
-func (n *When) String() string { return "WHEN " + n.Cond.String() + " THEN " + n.Then.String() }
-
-func (n *Cast) String() string { return "CAST(" + n.X.String() + " AS " + n.Type + ")" }
-
-var plainIdent = regexp.MustCompile(`^` + identPattern + `$`)
+// isPlainIdent reports whether s lexes as one identifier.
+func isPlainIdent(s string) bool { return s != "" && scanIdent(s) == len(s) }
 
 // quoteIdent writes a name bare when the lexer would read it back as the
 // same identifier, and double-quoted otherwise.
 func quoteIdent(s string) string {
-	if plainIdent.MatchString(s) && !isKeyword(s) {
+	if isPlainIdent(s) && !isKeyword(s) {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`

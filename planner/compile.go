@@ -23,11 +23,11 @@ type scope struct {
 }
 
 type scopeCol struct {
-	name  string     // what a ColumnRef calls it ("" if unnamed)
-	table string     // the FROM item it comes from, in a join ("" otherwise)
-	expr  string     // the expression it holds, as parser prints it ("" if a plain column)
-	kind  types.Kind // its static type, KindNull if known only at run time
-	key   bool       // a GROUP BY key (in an aggregate's output)
+	name  string      // what a ColumnRef calls it ("" if unnamed)
+	table string      // the FROM item it comes from, in a join ("" otherwise)
+	expr  parser.Expr // the expression it holds (nil if a plain column)
+	kind  types.Kind  // its static type, KindNull if known only at run time
+	key   bool        // a GROUP BY key (in an aggregate's output)
 }
 
 func (s *scope) names() []string {
@@ -60,10 +60,11 @@ func (s *scope) lookup(name string) int {
 	return found
 }
 
+// lookupExpr finds the column that holds e already computed (a GROUP BY
+// key, an aggregate), or -1.
 func (s *scope) lookupExpr(e parser.Expr) int {
-	str := e.String()
 	for i, c := range s.cols {
-		if c.expr != "" && c.expr == str {
+		if c.expr != nil && parser.Equal(c.expr, e) {
 			return i
 		}
 	}

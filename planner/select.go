@@ -36,8 +36,9 @@ type Catalog interface {
 }
 
 type planning struct {
-	text string
-	opts Options
+	text  string
+	opts  Options
+	types map[typeKey]types.Kind // typeOf's memo
 }
 
 // PlanSelect plans one SELECT. text is the script the statement came from,
@@ -631,7 +632,7 @@ func (p *planning) aggregate(sel *parser.Select, in *scope, win timing) (*Aggreg
 		if c, ok := g.(*parser.ColumnRef); ok {
 			name = c.Name
 		}
-		out.cols = append(out.cols, scopeCol{name: name, expr: g.String(), kind: p.typeOf(g, in), key: true})
+		out.cols = append(out.cols, scopeCol{name: name, expr: g, kind: p.typeOf(g, in), key: true})
 	}
 	seen := map[string]bool{}
 	var calls []*parser.Call
@@ -663,7 +664,7 @@ func (p *planning) aggregate(sel *parser.Select, in *scope, win timing) (*Aggreg
 		}
 		a.Aggs = append(a.Aggs, c)
 		a.aggFns = append(a.aggFns, f)
-		out.cols = append(out.cols, scopeCol{expr: c.String(), kind: p.typeOf(c, in)})
+		out.cols = append(out.cols, scopeCol{expr: c, kind: p.typeOf(c, in)})
 	}
 	out.cols = append(out.cols, scopeCol{name: "window_start", kind: types.KindTime}, scopeCol{name: "window_end", kind: types.KindTime})
 	return a, out, nil
@@ -738,7 +739,7 @@ func (p *planning) project(sel *parser.Select, sc *scope) (*Project, *scope, err
 				}
 				proj.fns = append(proj.fns, expr.Column(i))
 				proj.Exprs = append(proj.Exprs, c.name)
-				out.cols = append(out.cols, scopeCol{name: c.name, expr: c.name, kind: c.kind})
+				out.cols = append(out.cols, scopeCol{name: c.name, expr: &parser.ColumnRef{Name: c.name}, kind: c.kind})
 			}
 			continue
 		}
@@ -758,7 +759,7 @@ func (p *planning) project(sel *parser.Select, sc *scope) (*Project, *scope, err
 		}
 		proj.fns = append(proj.fns, fn)
 		proj.Exprs = append(proj.Exprs, it.String())
-		out.cols = append(out.cols, scopeCol{name: name, expr: it.Expr.String(), kind: p.typeOf(it.Expr, sc)})
+		out.cols = append(out.cols, scopeCol{name: name, expr: it.Expr, kind: p.typeOf(it.Expr, sc)})
 		if sc.inner != nil && isKeyColumn(it.Expr, sc) {
 			proj.keys = append(proj.keys, name)
 		}
@@ -802,7 +803,7 @@ func (p *planning) order(sel *parser.Select, proj *Project, out, below *scope) (
 			proj.fns = append(proj.fns, fn)
 			proj.Exprs = append(proj.Exprs, it.Expr.String())
 			proj.Hidden++
-			out.cols = append(out.cols, scopeCol{expr: it.Expr.String()})
+			out.cols = append(out.cols, scopeCol{expr: it.Expr})
 			key.Expr = expr.Column(len(proj.fns) - 1)
 		}
 		o.keys = append(o.keys, key)

@@ -13,7 +13,32 @@ import (
 // planner uses it to reject what cannot be meant, as PostgreSQL would: a
 // sum of text, a timestamp in arithmetic, a text as a condition. Where the
 // type is unknown, values are coerced at run time instead (SQLite's way).
+//
+// Each node's type is worked out once per scope: compile asks for the
+// types of operands at every level, which without the memo is quadratic
+// in a long chain such as 1+1+...+1.
 func (p *planning) typeOf(e parser.Expr, sc *scope) types.Kind {
+	key := typeKey{e, sc, len(sc.cols)}
+	if k, ok := p.types[key]; ok {
+		return k
+	}
+	k := p.inferType(e, sc)
+	if p.types == nil {
+		p.types = map[typeKey]types.Kind{}
+	}
+	p.types[key] = k
+	return k
+}
+
+// typeKey is an expression node in a scope as it stands (a scope that
+// gains a column may resolve the node differently).
+type typeKey struct {
+	e  parser.Expr
+	sc *scope
+	n  int
+}
+
+func (p *planning) inferType(e parser.Expr, sc *scope) types.Kind {
 	if i := sc.lookupExpr(e); i >= 0 {
 		return sc.cols[i].kind
 	}
