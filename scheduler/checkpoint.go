@@ -2,7 +2,9 @@ package scheduler
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/gob"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,8 +48,23 @@ type Checkpoint struct {
 	Queries     []string
 }
 
-// checkpointVersion is the version of the checkpoint file format.
-const checkpointVersion = 1
+// checkpointVersion is the version of the checkpoint file format. Version
+// 2 wraps the content in an envelope with its checksum.
+const checkpointVersion = 2
+
+// checkpointEnvelope is what the file holds: the checkpoint's JSON, byte
+// for byte, and the SHA-256 of those bytes. A checkpoint edited by hand
+// (or damaged on disk) but still valid JSON is refused: one file name
+// taken out of a done list would count that file twice.
+type checkpointEnvelope struct {
+	SHA256     string          `json:"sha256"`
+	Checkpoint json.RawMessage `json:"checkpoint"`
+}
+
+func checksum(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
 
 // checkpointFile is the checkpoint as written: JSON, with the operator
 // states and results as gob (base64 in the JSON).
@@ -101,9 +118,23 @@ func loadCheckpoint(c *Checkpoint) (*checkpointFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	var f checkpointFile
-	if err := json.Unmarshal(data, &f); err != nil {
+	var env checkpointEnvelope
+	if err := json.Unmarshal(data, &env); err != nil {
 		return nil, fmt.Errorf("checkpoint %s is damaged (%v); delete it to start over", c.Path, err)
+	}
+	var f checkpointFile
+	switch {
+	case env.Checkpoint == nil:
+		// Version 1 had no envelope; its version is at the top.
+		if err := json.Unmarshal(data, &f); err != nil || f.Version == 0 {
+			return nil, fmt.Errorf("checkpoint %s is damaged (no checkpoint in it); delete it to start over", c.Path)
+		}
+	case checksum(env.Checkpoint) != env.SHA256:
+		return nil, fmt.Errorf("checkpoint %s is damaged (its content does not match its checksum: it was changed after streamsql wrote it); delete it to start over", c.Path)
+	default:
+		if err := json.Unmarshal(env.Checkpoint, &f); err != nil {
+			return nil, fmt.Errorf("checkpoint %s is damaged (%v); delete it to start over", c.Path, err)
+		}
 	}
 	if f.Version != checkpointVersion {
 		return nil, fmt.Errorf("checkpoint %s has format version %d, this streamsql writes version %d; use another checkpoint directory: %w",
@@ -131,10 +162,12 @@ func joinQueries(qs []string) string {
 // beside it, fsynced, renamed over it, the directory fsynced so the rename
 // survives a crash.
 func writeCheckpoint(path string, f *checkpointFile) error {
-	data, err := json.Marshal(f)
+	content, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
+	// Written by hand, so the checksummed bytes are the bytes in the file.
+	data := fmt.Appendf(nil, `{"sha256":%q,"checkpoint":%s}`, checksum(content), content)
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
