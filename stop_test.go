@@ -8,6 +8,8 @@ import (
 
 	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/clock"
+	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/types"
 )
 
 // TestStopOneOfSharedQueries stops one of two queries that share a
@@ -87,5 +89,48 @@ func TestCancelAbandons(t *testing.T) {
 	}
 	if err := q.Wait(); err != context.Canceled {
 		t.Errorf("Wait = %v, want context.Canceled", err)
+	}
+}
+
+// heldSource holds three rows until its context is cancelled, then hands
+// them over: what a source with acknowledged rows queued (http) does when
+// the query stops.
+type heldSource struct{ dec sources.Decoder }
+
+func init() {
+	sources.Register(&sources.Spec{Name: "held", Usage: "held()", Open: func(a sources.Args) (sources.Source, error) {
+		dec, err := sources.NewDecoder("text")
+		return &heldSource{dec}, err
+	}})
+}
+
+func (s *heldSource) Schema() sources.Schema   { return s.dec.Schema() }
+func (s *heldSource) Bind(cols []string) error { return s.dec.Bind(cols) }
+func (s *heldSource) Bounded() bool            { return false }
+func (s *heldSource) Describe() string         { return "held()" }
+func (s *heldSource) Run(ctx context.Context, out sources.Emitter) error {
+	<-ctx.Done()
+	return out.Emit([]types.Row{{types.Text("a")}, {types.Text("b")}, {types.Text("c")}})
+}
+
+// TestStopTakesWhatSourcesHold stops a query gracefully: rows its source
+// hands over after being told to stop are in the final result.
+func TestStopTakesWhatSourcesHold(t *testing.T) {
+	fake := clock.NewFake(time.Unix(0, 0).UTC())
+	eng := streamsql.New(streamsql.Config{BatchInterval: time.Second, Clock: fake, Log: io.Discard})
+	q, err := eng.Query(context.Background(), "SELECT COUNT(*) AS n FROM held()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Stop()
+	var last *streamsql.Result
+	for r := range q.Results() {
+		last = r
+	}
+	if err := q.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if last == nil || !last.Final || len(last.Rows) != 1 || last.Rows[0][0].AsInt() != 3 {
+		t.Fatalf("final result %+v, want n = 3", last)
 	}
 }

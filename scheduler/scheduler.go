@@ -213,10 +213,13 @@ func (e emitter) EmitAt(rows []types.Row, pos sources.Position) error {
 }
 
 func (e emitter) EmitSplit(split int32, rows []types.Row, pos sources.Position) error {
+	// Not j.stop: a stopping job still takes what its sources hand over
+	// until they return (see drainSources); only a job that has ended
+	// refuses.
 	select {
 	case e.j.in <- chunk{rows: rows, pos: pos, side: e.side, split: split}:
 		return nil
-	case <-e.j.stop:
+	case <-e.j.done:
 		return errStopping
 	}
 }
@@ -242,8 +245,8 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	}()
 	srcCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Unblock a source stuck in Emit once we stop reading.
-	defer j.Stop()
+	// Sources stuck in Emit are unblocked by close(j.done), the first
+	// deferred call and so the last to run.
 
 	sinks := make([]operators.Operator, len(j.outputs))
 	for i, o := range j.outputs {
@@ -374,12 +377,40 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 				j.closeOutputs(clk.Now())
 				return
 			}
+			j.drainSources(heads, srcDone, remaining)
 			final(nil)
 			return
 		case <-ctx.Done():
 			// Cancelling the context abandons the query; Stop is the
 			// way to end it with a final result.
 			j.err = ctx.Err()
+			return
+		}
+	}
+}
+
+// sourceStopTimeout bounds how long a stopping job waits for its sources
+// to hand over what they hold and return.
+const sourceStopTimeout = 15 * time.Second
+
+// drainSources takes the rows the sources still hand over after their
+// context was cancelled, until all remaining of them have returned: a
+// source that acknowledged rows to a client (http) delivers them before a
+// graceful stop ends the query. A source that does not return in
+// sourceStopTimeout is left behind, with a warning.
+func (j *Job) drainSources(heads []operators.Operator, srcDone <-chan error, remaining int) {
+	timeout := time.NewTimer(sourceStopTimeout) // real time: goroutines, not batches
+	defer timeout.Stop()
+	for remaining > 0 {
+		select {
+		case c := <-j.in:
+			if err := j.push(heads, c); err != nil && j.err == nil {
+				j.err = err
+			}
+		case <-srcDone:
+			remaining--
+		case <-timeout.C:
+			j.cfg.Logf("warning: %d source(s) did not stop within %s; rows they still hold are lost", remaining, sourceStopTimeout)
 			return
 		}
 	}

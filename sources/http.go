@@ -68,9 +68,11 @@ func init() {
 //
 // A body is accepted whole or not at all (apart from its malformed
 // records), so a client can retry on 503 or 413 without duplicating rows.
-// Delivery is at-most-once: rows queued but not yet taken by the query
-// when it stops are lost. When the query stops the server stops accepting
-// connections and lets requests in flight finish (for up to 5s).
+// A graceful stop loses nothing acknowledged: the server stops accepting
+// connections, lets requests in flight finish (for up to 5s; those still
+// waiting for room get 503), and hands every queued row to the query
+// before it ends. Delivery is at-most-once only across a crash: rows
+// queued but not yet taken by the query die with the process.
 //
 // Without a declared schema a jsonl or csv source is Open: nothing can be
 // sampled before the query starts.
@@ -228,6 +230,11 @@ func (s *httpSource) Run(ctx context.Context, out Emitter) error {
 	}
 	stopPump()
 	<-pumped
+	// Every row still queued was acknowledged with 202: hand it over
+	// before returning (the job takes rows until its sources return).
+	if lost := q.flush(out); lost > 0 {
+		out.Logf("%s: %d acknowledged rows could not be handed to the query, which had already ended", s.label(), lost)
+	}
 	return result
 }
 
@@ -456,6 +463,21 @@ func (q *ingestQueue) pump(ctx context.Context, out Emitter) {
 			}
 		}
 	}
+}
+
+// flush hands every chunk still queued to out.Emit, once the pump has
+// stopped, and returns the number of rows Emit refused.
+func (q *ingestQueue) flush(out Emitter) (lost int) {
+	q.mu.Lock()
+	chunks := q.chunks
+	q.chunks = nil
+	q.mu.Unlock()
+	for _, chunk := range chunks {
+		if lost > 0 || out.Emit(chunk) != nil {
+			lost += len(chunk)
+		}
+	}
+	return lost
 }
 
 // close refuses further puts and wakes those waiting.

@@ -251,6 +251,40 @@ func TestHTTPBackpressure(t *testing.T) {
 	stop()
 }
 
+// A graceful stop (the context cancelled) hands every acknowledged row
+// to the query, including those still queued behind a slow Emit.
+func TestHTTPStopDeliversAcknowledged(t *testing.T) {
+	src := openHTTPSource(t)
+	em := newTestEmitter()
+	be := &blockingEmitter{testEmitter: em, entered: make(chan struct{}, 1), release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx, be) }()
+	msg := awaitLog(t, em, "listening on ")
+	base := "http://" + msg[strings.LastIndex(msg, " ")+1:]
+
+	if a := post(t, base+"/ingest", "a\nb\n"); a.code != http.StatusAccepted {
+		t.Fatalf("answer = %d %q", a.code, a.body)
+	}
+	<-be.entered // the pump is in Emit with a, b
+	for _, body := range []string{"c\n", "d\ne\n"} {
+		if a := post(t, base+"/ingest", body); a.code != http.StatusAccepted {
+			t.Fatalf("answer = %d %q", a.code, a.body)
+		}
+	}
+	cancel()
+	close(be.release)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run = %v", err)
+		}
+	case <-time.After(wait):
+		t.Fatal("Run did not return after cancel")
+	}
+	checkRows(t, awaitRows(t, em, 5), "[TEXT:a]", "[TEXT:b]", "[TEXT:c]", "[TEXT:d]", "[TEXT:e]")
+}
+
 // When Emit fails the query is stopping: Run ends.
 func TestHTTPQueryStops(t *testing.T) {
 	src := openHTTPSource(t)

@@ -55,7 +55,9 @@ type Schema struct {
 type Emitter interface {
 	// Emit hands over a chunk of rows. The source must not touch rows
 	// after the call. It blocks while the query is busy (backpressure) and
-	// returns an error once the query is stopping.
+	// returns an error once the query has ended. A query that is stopping
+	// gracefully cancels the source's context and still takes what the
+	// source hands over until Run returns.
 	Emit(rows []types.Row) error
 	// Malformed reports a record that was skipped because it did not
 	// decode; the query counts it and keeps running.

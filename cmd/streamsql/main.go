@@ -137,6 +137,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 			defer signal.Stop(sig)
 			<-sig
+			// A graceful stop: every query ends with its final result,
+			// and rows acknowledged to http() clients are processed.
+			eng.Stop()
 			return 0
 		}
 	}
