@@ -40,9 +40,10 @@ func init() {
 // httpSource is an HTTP server that takes records POSTed to one path:
 // each request body is a stream of records in the source's format (JSON
 // lines, csv with its header record unless header => false, or text
-// lines). It listens on addr as given (':8080', '127.0.0.1:0' for any free
-// port) once the query runs, and says where through Logf
-// ("http(':8080'): listening on [::]:8080").
+// lines). It listens on addr once the query runs ('127.0.0.1:0' for any
+// free port; ':8080', with no host, on 127.0.0.1 like --http; '0.0.0.0:8080'
+// on every interface), and says where through Logf
+// ("http(':8080'): listening on 127.0.0.1:8080").
 //
 // Answers, each with a small JSON body:
 //
@@ -77,7 +78,8 @@ func init() {
 // Without a declared schema a jsonl or csv source is Open: nothing can be
 // sampled before the query starts.
 type httpSource struct {
-	addr    string
+	addr    string // as the query gives it
+	listen  string // what it listens on: addr, with 127.0.0.1 for no host
 	path    string
 	maxBody int64
 	queue   int
@@ -92,13 +94,20 @@ func openHTTP(args Args) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return nil, fmt.Errorf("http(): address %s is not host:port (':8080' listens on every interface)", sqlQuote(addr))
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("http(): address %s is not host:port (':8080' listens on 127.0.0.1, '0.0.0.0:8080' on every interface)", sqlQuote(addr))
 	}
 	if args.Once {
 		return nil, fmt.Errorf("http() has no end of input, so it cannot run with --once")
 	}
-	s := &httpSource{addr: addr, path: httpDefaultPath, maxBody: httpDefaultMaxBody, queue: httpDefaultQueue, args: args, wait: httpQueueWait}
+	// Like --http, a port alone listens on loopback only: every interface
+	// has to be asked for by name.
+	listen := addr
+	if host == "" {
+		listen = net.JoinHostPort("127.0.0.1", port)
+	}
+	s := &httpSource{addr: addr, listen: listen, path: httpDefaultPath, maxBody: httpDefaultMaxBody, queue: httpDefaultQueue, args: args, wait: httpQueueWait}
 	if _, ok := args.Named["path"]; ok {
 		s.path = args.Option("path", "")
 		if !strings.HasPrefix(s.path, "/") {
@@ -180,7 +189,7 @@ func (s *httpSource) newDecoder() (Decoder, error) {
 }
 
 func (s *httpSource) Run(ctx context.Context, out Emitter) error {
-	ln, err := net.Listen("tcp", s.addr)
+	ln, err := net.Listen("tcp", s.listen)
 	if err != nil {
 		return fmt.Errorf("%s: %v", s.label(), err)
 	}

@@ -285,6 +285,21 @@ func TestHTTPStopDeliversAcknowledged(t *testing.T) {
 	checkRows(t, awaitRows(t, em, 5), "[TEXT:a]", "[TEXT:b]", "[TEXT:c]", "[TEXT:d]", "[TEXT:e]")
 }
 
+// A port without a host listens on loopback only, as --http does.
+func TestHTTPPortAloneIsLoopback(t *testing.T) {
+	spec, _ := Lookup("http")
+	src, err := spec.OpenChecked(Args{Positional: []types.Value{types.Text(":0")}, Named: map[string]types.Value{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	em := newTestEmitter()
+	runLive(t, src, em)
+	msg := awaitLog(t, em, "listening on ")
+	if prefix := "http(':0'): listening on 127.0.0.1:"; !strings.HasPrefix(msg, prefix) {
+		t.Errorf("log = %q, want it to start with %q", msg, prefix)
+	}
+}
+
 // When Emit fails the query is stopping: Run ends.
 func TestHTTPQueryStops(t *testing.T) {
 	src := openHTTPSource(t)
@@ -313,7 +328,7 @@ func TestHTTPOpenErrors(t *testing.T) {
 		want string
 	}{
 		{Args{}, "http() needs argument 1 (addr)"},
-		{Args{Positional: []types.Value{types.Text("8080")}}, "http(): address '8080' is not host:port (':8080' listens on every interface)"},
+		{Args{Positional: []types.Value{types.Text("8080")}}, "http(): address '8080' is not host:port (':8080' listens on 127.0.0.1, '0.0.0.0:8080' on every interface)"},
 		{Args{Positional: addr, Once: true}, "http() has no end of input, so it cannot run with --once"},
 		{Args{Positional: addr, Named: map[string]types.Value{"path": types.Text("in")}}, "http(): path must start with /, got 'in'"},
 		{Args{Positional: addr, Named: map[string]types.Value{"max_body": types.Text("10XB")}}, "http(): max_body: unknown unit in size '10XB' (B, KB, MB, GB)"},
@@ -334,7 +349,7 @@ func TestHTTPOpenErrors(t *testing.T) {
 	em := newTestEmitter()
 	base, _ := startHTTP(t, src, em, em)
 	taken := openHTTPSource(t)
-	taken.addr = strings.TrimPrefix(base, "http://")
+	taken.listen = strings.TrimPrefix(base, "http://")
 	if err := taken.Run(context.Background(), newTestEmitter()); err == nil || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("Run on a taken port = %v", err)
 	}
