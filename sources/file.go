@@ -56,7 +56,7 @@ type fileSource struct {
 	dir    string
 	once   bool
 	tail   bool
-	start  string // "earliest", "latest", or "" when not given (latest)
+	start  string  // "earliest", "latest", or "" when not given (latest)
 	args   Args    // to make a decoder per followed file (tail)
 	dec    Decoder // bound to the query's columns
 	settle time.Duration
