@@ -63,6 +63,7 @@ type IntervalJoin struct {
 	pending []pendingJoinRow // processing time: the open batch's rows
 	late    int64
 	bad     int64
+	readers [2]expr.TimeReader // event times of each side
 	out     []types.Row
 	arena   []types.Value
 	key     []byte
@@ -150,12 +151,11 @@ func (j *IntervalJoin) push(side int, rows []types.Row) error {
 		j.arrived[side], j.idle[side] = true, false
 	}
 	for _, r := range rows {
-		v := expr.ToTimestamp(timeFn(r))
-		if v.IsNull() {
+		t, err := j.readers[side].Read(timeFn(r))
+		if err != nil {
 			j.bad++
 			continue
 		}
-		t := v.AsTime().UnixNano()
 		if j.Whole {
 			j.pending = append(j.pending, pendingJoinRow{side, r, t})
 			continue
