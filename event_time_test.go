@@ -69,11 +69,11 @@ func TestEventTimeNotANumberOfMillis(t *testing.T) {
 	}
 	src := fmt.Sprintf("file('%s', format => 'jsonl', dead_letter => '%s')", in, dead)
 
-	rows := run("SELECT sensor, COUNT(*) AS n, window_start FROM " + src + " GROUP BY sensor WINDOW 10s EVENT TIME temp", 2)
+	rows := run("SELECT sensor, COUNT(*) AS n, window_start FROM "+src+" GROUP BY sensor WINDOW 10s EVENT TIME temp", 2)
 	if got, want := strings.Join(rows, "\n"), "[b 1 1970-01-01T00:00:00Z]"; got != want {
 		t.Errorf("EVENT TIME temp: rows\n%s\nwant\n%s", got, want)
 	}
-	rows = run("SELECT sensor, COUNT(*) AS n, window_start FROM " + src + " GROUP BY sensor WINDOW 10s EVENT TIME ts", 1)
+	rows = run("SELECT sensor, COUNT(*) AS n, window_start FROM "+src+" GROUP BY sensor WINDOW 10s EVENT TIME ts", 1)
 	if got, want := strings.Join(rows, "\n"), "[a 1 2026-11-28T21:30:00Z]\n[b 1 2026-11-28T21:30:00Z]"; got != want {
 		t.Errorf("EVENT TIME ts: rows\n%s\nwant\n%s", got, want)
 	}
