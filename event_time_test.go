@@ -110,3 +110,41 @@ func TestEventTimeNotANumberOfMillis(t *testing.T) {
 		t.Errorf("dead letters\n%s\nwant\n%s", strings.Join(letters, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestEventTimeRejectedInJoin: each side of a join of two streams reports
+// its rows without a usable event time under its own source.
+func TestEventTimeRejectedInJoin(t *testing.T) {
+	dir := t.TempDir()
+	o, p := filepath.Join(dir, "orders"), filepath.Join(dir, "payments")
+	os.Mkdir(o, 0o755)
+	os.Mkdir(p, 0o755)
+	os.WriteFile(filepath.Join(o, "a.jsonl"), []byte(`{"id":1,"ts":1000}`+"\n"+`{"id":2,"ts":2.5}`+"\n"), 0o644)
+	os.WriteFile(filepath.Join(p, "a.jsonl"), []byte(`{"order_id":1,"ts":"1970-01-01 00:00:01.500"}`+"\n"+`{"order_id":2,"ts":"soon"}`+"\n"), 0o644)
+	var log syncBuffer
+	eng := streamsql.New(streamsql.Config{Once: true, Log: &log})
+	q, err := eng.Query(context.Background(), fmt.Sprintf(`SELECT o.id, p.order_id FROM file('%s', format => 'jsonl') AS o
+		JOIN file('%s', format => 'jsonl') AS p WITHIN 10s EVENT TIME o.ts, p.ts ON p.order_id = o.id`, o, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for r := range q.Results() {
+		for _, row := range r.Rows {
+			rows = append(rows, fmt.Sprint(row))
+		}
+	}
+	if err := q.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rows, "\n"); got != "[1 1]" || q.Stats().Malformed != 2 {
+		t.Errorf("rows %q, %d malformed; want [1 1] and 2", got, q.Stats().Malformed)
+	}
+	for _, want := range []string{
+		"streamsql: skipped malformed record: file('" + o + `'): EVENT TIME o.ts: 2.5 is not a timestamp: a number is read as epoch milliseconds and must be whole: {"id":2,"ts":2.5}`,
+		"streamsql: skipped malformed record: file('" + p + `'): EVENT TIME p.ts: "soon" is not a timestamp (RFC 3339, 'YYYY-MM-DD HH:MM:SS[.fff]' or whole epoch milliseconds): {"order_id":2,"ts":"soon"}`,
+	} {
+		if !strings.Contains(log.String(), want+"\n") {
+			t.Errorf("the log lacks\n%s\nlog:\n%s", want, log.String())
+		}
+	}
+}
