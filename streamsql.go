@@ -350,6 +350,7 @@ func (s *Statement) Start(ctx context.Context) (*Query, error) {
 func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error) {
 	var plans []*planner.Plan
 	var qs []*Query
+	var run []*Statement
 	for _, s := range stmts {
 		if s.Kind != KindQuery && s.Kind != KindInsert {
 			continue
@@ -357,24 +358,13 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		if s.started {
 			return nil, fmt.Errorf("streamsql: statement already started: %s", s.Text)
 		}
-		s.started = true
+		run = append(run, s)
 		plans = append(plans, s.plan)
-		e.mu.Lock()
-		e.nextID++
-		q := &Query{ID: e.nextID, SQL: s.Text, Columns: s.plan.Columns, eng: e, target: s.target}
-		e.queries[q.ID] = q
-		e.mu.Unlock()
-		for _, w := range s.Warnings() {
-			e.logf("query %d: warning: %s", q.ID, w)
-		}
-		qs = append(qs, q)
-	}
-	byPlan := map[*planner.Plan]*Query{}
-	for i, p := range plans {
-		byPlan[p] = qs[i]
+		qs = append(qs, &Query{SQL: s.Text, Columns: s.plan.Columns, eng: e, target: s.target})
 	}
 	// Open every sink before starting anything, so a sink that cannot
-	// open stops the script before any query runs.
+	// open stops the script before any query runs. A query that does not
+	// start is not listed, holds nothing and takes no number.
 	for _, q := range qs {
 		if q.target == nil {
 			continue
@@ -390,16 +380,34 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		}
 		q.sink = sink
 	}
+	e.mu.Lock()
+	for i, q := range qs {
+		run[i].started = true
+		e.nextID++
+		q.ID = e.nextID
+	}
+	e.mu.Unlock()
+	for i, q := range qs {
+		for _, w := range run[i].Warnings() {
+			e.logf("query %d: warning: %s", q.ID, w)
+		}
+	}
+	byPlan := map[*planner.Plan]*Query{}
+	for i, p := range plans {
+		byPlan[p] = qs[i]
+	}
 	byStmt := map[*planner.Plan]*Statement{}
 	for _, s := range stmts {
 		if s.plan != nil {
 			byStmt[s.plan] = s
 		}
 	}
+	var jobs []*scheduler.Job
 	for _, g := range planner.Group(plans) {
 		cfg := scheduler.Config{Batch: e.BatchInterval(), Clock: e.cfg.Clock, Logf: e.logf, MaxKeys: e.cfg.MaxKeys}
 		cfg.Checkpoint = checkpointFor(g, byStmt, func(p *planner.Plan) int { return byPlan[p].ID })
 		job := scheduler.Start(ctx, g, cfg)
+		jobs = append(jobs, job)
 		for i, p := range g.Queries {
 			q := byPlan[p]
 			q.out = job.Outputs()[i]
@@ -410,13 +418,28 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 			} else {
 				close(q.drained)
 			}
-			go func() {
-				job.Wait()
-				e.mu.Lock()
-				delete(e.queries, q.ID)
-				e.mu.Unlock()
-			}()
 		}
+	}
+	// List the queries only now that they run, so no one sees a query
+	// half set up; each leaves the list when its job ends.
+	e.mu.Lock()
+	for _, q := range qs {
+		e.queries[q.ID] = q
+	}
+	e.mu.Unlock()
+	for _, job := range jobs {
+		go func() {
+			job.Wait()
+			e.mu.Lock()
+			for _, o := range job.Outputs() {
+				for _, q := range qs {
+					if q.out == o {
+						delete(e.queries, q.ID)
+					}
+				}
+			}
+			e.mu.Unlock()
+		}()
 	}
 	return qs, nil
 }

@@ -27,6 +27,7 @@ type partials struct {
 	key    []types.Value
 	buf    []byte
 	bad    int64 // rows without a usable event time
+	times  expr.TimeReader
 }
 
 // inputPos is what stage 1 knows of an input partition it reads.
@@ -46,12 +47,11 @@ func (p *partials) Push(rows []types.Row) error {
 	for _, r := range rows {
 		pane := p.pane
 		if s.EventTime != nil {
-			v := expr.ToTimestamp(s.EventTime(r))
-			if v.IsNull() {
+			ts, err := p.times.Read(s.EventTime(r))
+			if err != nil {
 				p.bad++
 				continue
 			}
-			ts := v.AsTime().UnixNano()
 			pane = floorDiv(ts, paneLen)
 			if !p.input.seen || ts > p.input.maxTs {
 				p.input.maxTs = ts

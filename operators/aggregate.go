@@ -85,7 +85,7 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 		// Per-batch aggregation: the batch is the window. A query with
 		// no GROUP BY still answers one row (COUNT(*) = 0) for an empty
 		// batch, as SQL does for an empty table.
-		w := types.Window{Start: b.Start, End: b.Time}
+		w := types.Window{Start: b.Start, End: b.Time, Whole: b.Bounded}
 		if err := a.emit(a.Next, cur, w, true); err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 		// Input ended or the query stops: emit what is held as the
 		// window the last batch belongs to. A bounded run was a single
 		// batch, so its one window is the whole run.
-		w := types.Window{Start: b.Start, End: b.Time}
+		w := types.Window{Start: b.Start, End: b.Time, Whole: b.Bounded}
 		if !b.Bounded {
 			// The window holding the last batch's rows: the first end
 			// after the batch's start (its time may be a boundary whose

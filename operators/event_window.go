@@ -19,6 +19,14 @@ type EventWatermark struct {
 	// TIMESTAMP).
 	Time     expr.Func
 	Lateness time.Duration
+	// Expr is the EVENT TIME expression as written and Columns name the
+	// values of the rows pushed in: they describe a row without a usable
+	// event time in its report (see SetReject).
+	Expr    string
+	Columns []string
+
+	reader expr.TimeReader // remembers the layout of text times
+	reject func(where, reason string, record []byte)
 
 	max      int64 // largest event time seen (ns)
 	seen     bool
@@ -93,16 +101,25 @@ func (w *EventWatermark) splitLow() {
 	w.low, w.lowAt = max(w.low, low), at
 }
 
-// at returns r's event time in ns, or ok false (counted) when it has none.
+// at returns r's event time in ns, or ok false when it has none: the row
+// is counted as malformed and reported (SetReject).
 func (w *EventWatermark) at(r types.Row) (int64, bool) {
 	w.arrived = true // any row, even a late one, shows the source is alive
-	v := expr.ToTimestamp(w.Time(r))
-	if v.IsNull() {
+	t, err := w.reader.Read(w.Time(r))
+	if err != nil {
 		w.badTimes++
+		if w.reject != nil {
+			w.reject("EVENT TIME "+w.Expr, err.Error(), RowJSON(w.Columns, r))
+		}
 		return 0, false
 	}
-	return v.AsTime().UnixNano(), true
+	return t, true
 }
+
+// SetReject makes the watermark report each row it drops for want of a
+// usable event time to fn, besides counting it: where (EVENT TIME ts),
+// why, and the row as JSON.
+func (w *EventWatermark) SetReject(fn func(where, reason string, record []byte)) { w.reject = fn }
 
 // Mark is the current watermark in ns (math.MinInt64 before any row).
 func (w *EventWatermark) Mark() int64 {

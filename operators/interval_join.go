@@ -51,6 +51,11 @@ type IntervalJoin struct {
 	Lateness              time.Duration
 	Whole                 bool
 	Next                  Operator
+	// TimeExprs are the EVENT TIME expressions of the two sides as
+	// written and Columns the names of each side's columns: they
+	// describe a row without a usable event time in its report.
+	TimeExprs [2]string
+	Columns   [2][]string
 
 	in      inputs
 	sides   [2]joinSide
@@ -63,6 +68,8 @@ type IntervalJoin struct {
 	pending []pendingJoinRow // processing time: the open batch's rows
 	late    int64
 	bad     int64
+	readers [2]expr.TimeReader // event times of each side
+	rejects [2]func(where, reason string, record []byte)
 	out     []types.Row
 	arena   []types.Value
 	key     []byte
@@ -102,6 +109,10 @@ type joinInput struct {
 }
 
 func (i joinInput) Push(rows []types.Row) error { return i.j.push(i.side, rows) }
+
+// SetReject makes the side report each row it drops for want of a usable
+// event time to fn, besides counting it (see Rejecter).
+func (i joinInput) SetReject(fn func(where, reason string, record []byte)) { i.j.rejects[i.side] = fn }
 func (i joinInput) EndBatch(b *BatchEnd) error {
 	if !i.j.in.arrive(b) {
 		return nil
@@ -150,12 +161,14 @@ func (j *IntervalJoin) push(side int, rows []types.Row) error {
 		j.arrived[side], j.idle[side] = true, false
 	}
 	for _, r := range rows {
-		v := expr.ToTimestamp(timeFn(r))
-		if v.IsNull() {
+		t, err := j.readers[side].Read(timeFn(r))
+		if err != nil {
 			j.bad++
+			if fn := j.rejects[side]; fn != nil {
+				fn("EVENT TIME "+j.TimeExprs[side], err.Error(), RowJSON(j.Columns[side], r))
+			}
 			continue
 		}
-		t := v.AsTime().UnixNano()
 		if j.Whole {
 			j.pending = append(j.pending, pendingJoinRow{side, r, t})
 			continue

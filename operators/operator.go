@@ -98,3 +98,49 @@ func Splitters(head Operator) []Splitter {
 	}
 	return out
 }
+
+// Rejecter is an operator that drops rows it cannot place (an event time
+// that does not parse): besides counting them, it reports each to the
+// function the scheduler gives it: where in the query (EVENT TIME ts),
+// why, and the row as JSON.
+type Rejecter interface {
+	SetReject(fn func(where, reason string, record []byte))
+}
+
+// Rejecters returns the operators of the chain from head that drop rows
+// they cannot place, as far as Walk descends.
+func Rejecters(head Operator) []Rejecter {
+	var out []Rejecter
+	Walk(head, func(op Operator) error {
+		if r, ok := op.(Rejecter); ok {
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out
+}
+
+// RowJSON renders a row as a JSON object of its columns (an array when
+// the names do not match the row), to show a rejected row.
+func RowJSON(cols []string, r types.Row) []byte {
+	if len(cols) != len(r) {
+		b := []byte{'['}
+		for i, v := range r {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.AppendJSON(b)
+		}
+		return append(b, ']')
+	}
+	b := []byte{'{'}
+	for i, v := range r {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = types.Text(cols[i]).AppendJSON(b)
+		b = append(b, ':')
+		b = v.AppendJSON(b)
+	}
+	return append(b, '}')
+}

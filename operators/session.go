@@ -38,6 +38,13 @@ type session struct {
 	grp        *window.Group
 }
 
+// SetReject passes fn to the event-time watermark (see EventWatermark).
+func (s *Session) SetReject(fn func(where, reason string, record []byte)) {
+	if s.Event != nil {
+		s.Event.SetReject(fn)
+	}
+}
+
 func (s *Session) Push(rows []types.Row) error {
 	if s.Event == nil {
 		if s.staged == nil {

@@ -706,6 +706,7 @@ func (p *planning) streamJoin(j *parser.Join, rels []*relation, refs map[*parser
 				return nil, p.errorf(e.Position(), ErrColumnNotFound, "the second EVENT TIME expression is the time of %s and can only read its columns: %v", r.name, err)
 			}
 			sj.times[i] = fn
+			sj.timeExprs[i], sj.columns[i] = e.String(), columnNames(sc)
 		}
 	}
 	return sj, nil
@@ -750,7 +751,9 @@ type StreamJoin struct {
 	cond                  expr.Func
 	leftWidth, rightWidth int
 	times                 [2]expr.Func
-	whole                 bool // a bounded run: rows joined in event-time order at the end
+	timeExprs             [2]string   // as written, to report a row without a usable time
+	columns               [2][]string // each side's column names, likewise
+	whole                 bool        // a bounded run: rows joined in event-time order at the end
 }
 
 func (s *StreamJoin) Children() []Node { return []Node{s.Left.Root, s.Right.Root} }
@@ -780,6 +783,7 @@ func (s *StreamJoin) operators(next operators.Operator) []operators.Operator {
 		LeftKeys: s.leftKeys, RightKeys: s.rightKeys, Cond: s.cond,
 		LeftWidth: s.leftWidth, RightWidth: s.rightWidth, Within: s.Join.Within, Left: s.Join.Left,
 		LeftTime: s.times[0], RightTime: s.times[1], Lateness: s.Join.Lateness, Whole: s.whole, Next: next,
+		TimeExprs: s.timeExprs, Columns: s.columns,
 	}
 	return []operators.Operator{j.Input(0), j.Input(1)}
 }

@@ -244,6 +244,7 @@ type Aggregate struct {
 	keyCols []int
 	aggFns  []agg.Func
 	timeFn  expr.Func
+	inCols  []string // the names of the columns of the rows aggregated
 }
 
 // WindowKind is the kind of window an aggregate groups rows into.
@@ -314,7 +315,7 @@ func (a *Aggregate) operator(next operators.Operator) operators.Operator {
 	g := operators.Grouping{Keys: a.keyFns, Cols: a.keyCols, Aggs: a.aggFns}
 	var event *operators.EventWatermark
 	if a.timeFn != nil {
-		event = &operators.EventWatermark{Time: a.timeFn, Lateness: a.Time.Lateness}
+		event = &operators.EventWatermark{Time: a.timeFn, Lateness: a.Time.Lateness, Expr: a.Time.EventTime.String(), Columns: a.inCols}
 	}
 	switch a.Time.Kind {
 	case Unbounded:

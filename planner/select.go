@@ -610,7 +610,7 @@ func (p *planning) isAggregate(sel *parser.Select) bool {
 // aggregate plans GROUP BY and the aggregate calls, and returns the scope
 // of its output rows: keys, aggregates, window_start, window_end.
 func (p *planning) aggregate(sel *parser.Select, in *scope, win timing) (*Aggregate, *scope, error) {
-	a := &Aggregate{Time: win.TimeSpec, Changes: win.changes, timeFn: win.timeFn}
+	a := &Aggregate{Time: win.TimeSpec, Changes: win.changes, timeFn: win.timeFn, inCols: columnNames(in)}
 	out := &scope{inner: in}
 	in.clause = "GROUP BY"
 	for _, g := range sel.GroupBy {
@@ -842,4 +842,17 @@ func readsOnlyWords(sel *parser.Select) bool {
 		}
 	}
 	return true
+}
+
+// columnNames names every column of a scope (by its expression when it
+// has no name), to show a row of it.
+func columnNames(sc *scope) []string {
+	out := make([]string, len(sc.cols))
+	for i, c := range sc.cols {
+		out[i] = c.name
+		if out[i] == "" {
+			out[i] = c.expr
+		}
+	}
+	return out
 }

@@ -256,6 +256,17 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 		}}
 	}
 	heads := j.graph.Heads(sinks)
+	// Rows the operators drop for want of an event time are reported as
+	// their source's malformed records are (stderr, dead letter).
+	for i, h := range heads {
+		if rs := operators.Rejecters(h); len(rs) > 0 && i < len(j.graph.Sources) {
+			rj := sources.NewRowRejects(j.graph.Sources[i], j.cfg.Logf)
+			defer rj.Close()
+			for _, r := range rs {
+				r.SetReject(rj.Reject)
+			}
+		}
+	}
 	clk := j.cfg.Clock
 	bounded := j.graph.Bounded
 	var tick <-chan time.Time

@@ -396,7 +396,17 @@ func (p *tablePlan) checkExisting(existing []existingColumn, uniques [][]string,
 		}
 	}
 	if len(problems) > 0 {
-		return nil, p.errorf("the existing table does not fit the query: %s", strings.Join(problems, "; "))
+		hint := ""
+		if slices.ContainsFunc(p.cols, func(c string) bool {
+			return (same(c, "window_start") || same(c, "window_end")) &&
+				!slices.ContainsFunc(existing, func(e existingColumn) bool { return same(e.name, c) })
+		}) {
+			// A table written before windowed results kept their bounds
+			// holds one row per group, each window's overwriting the last.
+			hint = " (a windowed result keeps one row per group and window, in columns window_start and window_end; " +
+				"this table lacks them, as tables written by earlier versions of streamsql do: write to a new table, or drop or migrate this one)"
+		}
+		return nil, p.errorf("the existing table does not fit the query: %s%s", strings.Join(problems, "; "), hint)
 	}
 	return found, nil
 }

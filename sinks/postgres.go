@@ -40,7 +40,8 @@ func init() {
 		Name: "postgres",
 		Usage: "postgres('postgres://user@host:5432/db', table => 'name'): upsert each emission into a PostgreSQL table " +
 			"(created if missing; rows keyed by the GROUP BY and window columns)",
-		Open: openPostgres,
+		Open:         openPostgres,
+		WindowBounds: true,
 	})
 }
 

@@ -50,9 +50,10 @@ type Options struct {
 	Columns []string
 	Kinds   []types.Kind
 	// Key names the columns that identify a result row: the GROUP BY keys
-	// and window_start/window_end when selected. Table sinks upsert by it,
+	// and window_start/window_end when selected (always, for a windowed
+	// aggregate into a sink with WindowBounds). Table sinks upsert by it,
 	// so a window emitted again (EMIT CHANGES, a restart) replaces its
-	// row. Empty for queries without GROUP BY: rows are appended.
+	// row. Empty for queries that do not aggregate: rows are appended.
 	Key []string
 }
 
@@ -68,6 +69,11 @@ type Spec struct {
 	Name  string // as given on the command line, e.g. "table"
 	Usage string // one line for help output
 	Open  func(w io.Writer, opts Options) (Sink, error)
+	// WindowBounds marks a sink that keeps rows by key (a database
+	// table): the planner adds window_start and window_end to a windowed
+	// aggregate that does not select them, so the key tells windows apart
+	// and one window's rows never replace another's.
+	WindowBounds bool
 }
 
 // ErrClosed is returned by Write on a sink that was closed.

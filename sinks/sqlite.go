@@ -39,7 +39,8 @@ func init() {
 		Name: "sqlite",
 		Usage: "sqlite('path.db', table => 'name', busy_timeout => 5000): upsert each emission into an SQLite table " +
 			"(created if missing; rows keyed by the GROUP BY and window columns)",
-		Open: openSQLite,
+		Open:         openSQLite,
+		WindowBounds: true,
 	})
 }
 

@@ -56,6 +56,7 @@ func (s *tableSink) Write(r *types.Result) error {
 // header writes the line above a result, e.g.
 //
 //	── query 2 · 21:30:10 window [21:30:00, 21:30:10) (final) ──
+//	── 21:58:46.760 whole input, read from 21:58:46.759 to 21:58:46.760 (final) ──
 func (s *tableSink) header(r *types.Result) {
 	b := s.buf.AvailableBuffer()
 	b = append(b, "── "...)
@@ -64,7 +65,14 @@ func (s *tableSink) header(r *types.Result) {
 		b = append(b, " · "...)
 	}
 	b = s.appendClock(b, r.Time)
-	if r.Window != nil {
+	if r.Window != nil && r.Window.Whole {
+		// A bounded run's processing-time window is all of its input:
+		// its bounds are only when the run read it.
+		b = append(b, " whole input, read from "...)
+		b = s.appendClock(b, r.Window.Start)
+		b = append(b, " to "...)
+		b = s.appendClock(b, r.Window.End)
+	} else if r.Window != nil {
 		b = append(b, " window ["...)
 		b = s.appendClock(b, r.Window.Start)
 		b = append(b, ", "...)

@@ -29,25 +29,34 @@ const sampleBytes = 16 << 20
 func init() {
 	Register(&Spec{
 		Name:    "file",
-		Usage:   "file(dir [, tail => false, " + FormatUsage + "])",
+		Usage:   "file(dir [, start => 'latest'|'earliest', tail => false, " + FormatUsage + "])",
 		MaxArgs: 1,
-		Options: append([]string{"tail"}, FormatOptions...),
+		Options: append([]string{"start", "tail"}, FormatOptions...),
 		Open:    openFile,
 	})
 }
 
 // fileSource reads the files of a directory. Live, it reads every file
 // created in or moved into the directory after Run starts, once, completely
-// (Spark's textFileStream: write elsewhere, then move in). Bounded (Once),
-// it reads the files present now in name order and ends.
+// (Spark's textFileStream: write elsewhere, then move in). The files
+// present when Run starts are skipped, and how many is reported, unless
+// start => 'earliest': then they are read first, in name order. Bounded
+// (Once), it reads the files present now in name order and ends, whatever
+// start says.
 //
 // With tail => true it follows the files as they grow, like tail -F (see
-// fileSource.follow). Under Once the tail option changes nothing: the
-// files present are read completely.
+// fileSource.follow); start => 'earliest' reads the files present from
+// their start instead of their end. Under Once the tail option changes
+// nothing: the files present are read completely.
+//
+// Checkpointed (Resume), the directory's files are the input: every file
+// not done is read, present at the first start or not; start =>
+// 'earliest' changes nothing and start => 'latest' is refused.
 type fileSource struct {
 	dir    string
 	once   bool
 	tail   bool
+	start  string  // "earliest", "latest", or "" when not given (latest)
 	args   Args    // to make a decoder per followed file (tail)
 	dec    Decoder // bound to the query's columns
 	settle time.Duration
@@ -77,11 +86,19 @@ func openFile(args Args) (Source, error) {
 			return nil, fmt.Errorf("file(): tail must be true or false, got %s", sqlQuote(v))
 		}
 	}
+	start := ""
+	if _, ok := args.Named["start"]; ok {
+		start = strings.ToLower(strings.TrimSpace(args.Option("start", "")))
+		if start != "earliest" && start != "latest" {
+			return nil, fmt.Errorf("file(): start must be 'latest' (only files that arrive after the query starts) or 'earliest' (the files already there too), got %s",
+				sqlQuote(args.Option("start", "")))
+		}
+	}
 	dec, err := OpenDecoder(args)
 	if err != nil {
 		return nil, fmt.Errorf("file(): %v", err)
 	}
-	s := &fileSource{dir: dir, once: args.Once, tail: tail && !args.Once, args: args, dec: dec, settle: defaultSettle}
+	s := &fileSource{dir: dir, once: args.Once, tail: tail && !args.Once, start: start, args: args, dec: dec, settle: defaultSettle}
 	if sm, ok := dec.(Sampler); ok {
 		sm.SampleSchema(s.sample())
 	}
@@ -99,6 +116,9 @@ func (s *fileSource) Describe() string {
 		mode = "bounded"
 	case s.tail:
 		mode = "tail"
+	}
+	if s.start == "earliest" && !s.once {
+		mode += " start=earliest"
 	}
 	return fmt.Sprintf("file(%s) format=%s %s", sqlQuote(s.dir), s.dec.Name(), mode)
 }
@@ -244,6 +264,14 @@ func (s *fileSource) readOnce(ctx context.Context, name string, out Emitter) err
 // label names the source in dead letters: file('dir').
 func (s *fileSource) label() string { return "file(" + sqlQuote(s.dir) + ")" }
 
+// plural is "1 file" or "2 files".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
 func (s *fileSource) Run(ctx context.Context, out Emitter) error {
 	out, done := withRejects(out, s.dec, s.label())
 	defer done()
@@ -291,6 +319,31 @@ func (s *fileSource) watch(ctx context.Context, out Emitter) error {
 		return fmt.Errorf("file(): cannot watch %q: %v", s.dir, err)
 	}
 	out.Logf("watching %s for new files", s.dir)
+	// existing are the files read before watching (start => 'earliest'):
+	// their Create events, if they arrived during the listing, are not
+	// news.
+	var existing map[string]os.FileInfo
+	if s.progress == nil {
+		names, err := s.listFiles()
+		if err != nil {
+			return fmt.Errorf("file(): %v", err)
+		}
+		if s.start != "earliest" {
+			if len(names) > 0 {
+				out.Logf("%s: skipped %s; use start => 'earliest' to read them", s.label(), plural(len(names), "existing file", "existing files"))
+			}
+		} else {
+			existing = map[string]os.FileInfo{}
+			for _, name := range names {
+				if fi, err := os.Stat(filepath.Join(s.dir, name)); err == nil {
+					existing[name] = fi
+				}
+				if s.readFile(ctx, name, out) == errStopped {
+					return nil
+				}
+			}
+		}
+	}
 	if s.progress != nil {
 		// Watching began first, so a file arriving now is either listed
 		// here or seen as an event (and then skipped as done).
@@ -349,6 +402,12 @@ func (s *fileSource) watch(ctx context.Context, out Emitter) error {
 			case ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename):
 				delete(pending, name) // gone before it settled
 			case ev.Has(fsnotify.Create):
+				if fi, ok := existing[name]; ok {
+					delete(existing, name)
+					if now, err := os.Stat(filepath.Join(s.dir, name)); err == nil && os.SameFile(fi, now) {
+						continue // read already, as a file present at start
+					}
+				}
 				if p, ok := pending[name]; ok {
 					p.due = time.Now().Add(s.settle)
 				} else {
@@ -408,7 +467,8 @@ type tailFile struct {
 	info os.FileInfo // identity, for os.SameFile
 	f    *os.File    // nil until first read (files present at start)
 	// size0 is the size of a file present at start, followed from the end
-	// of its last complete line at that size; -1 for a file read from 0.
+	// of its last complete line at that size; -1 for a file read from 0
+	// (0 for a file present at start read from 0: start => 'earliest').
 	size0  int64
 	start  int64 // offset reading began at
 	dec    Decoder
@@ -481,17 +541,37 @@ func (s *fileSource) follow(ctx context.Context, out Emitter) error {
 			t.close()
 		}
 	}()
+	from := "end"
+	if s.start == "earliest" {
+		from = "start"
+	}
+	var present []*tailFile
 	for _, name := range names {
 		path := filepath.Join(s.dir, name)
 		fi, err := os.Stat(path)
 		if err != nil || !fi.Mode().IsRegular() {
 			continue
 		}
-		files[name] = &tailFile{path: path, info: fi, size0: fi.Size()}
+		t := &tailFile{path: path, info: fi, size0: fi.Size()}
+		if s.start == "earliest" {
+			t.size0 = 0 // read from its start, then followed
+		}
+		files[name] = t
+		present = append(present, t)
 	}
-	out.Logf("following %s for appended lines (%d existing file(s) from their end)", s.dir, len(files))
+	out.Logf("following %s for appended lines (%d existing file(s) from their %s)", s.dir, len(files), from)
 
 	c := newChunker(len(s.dec.Schema().Columns), out.Emit)
+	if s.start == "earliest" {
+		for _, t := range present {
+			if s.drainTail(ctx, t, c, out) != nil {
+				return nil
+			}
+		}
+		if c.flush() != nil {
+			return nil
+		}
+	}
 	self := filepath.Clean(s.dir)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()

@@ -51,6 +51,9 @@ func (s *fileSource) Resume(saved []byte) error {
 	if s.tail {
 		return errors.New("file(): tail => true cannot be checkpointed (positions inside growing files are not tracked); remove tail or --checkpoint")
 	}
+	if s.start == "latest" {
+		return errors.New("file(): start => 'latest' cannot be checkpointed: with a checkpoint the directory's files are the input, and every file not read yet is read (those present at the first start too); remove start or --checkpoint")
+	}
 	p := &fileProgress{doneSet: map[string]bool{}}
 	if saved != nil {
 		var j filePosJSON

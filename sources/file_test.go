@@ -184,6 +184,14 @@ func TestFileLive(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("timed out waiting for the watch")
 	}
+	select {
+	case msg := <-em.logs:
+		if want := "file('" + dir + "'): skipped 1 existing file; use start => 'earliest' to read them"; msg != want {
+			t.Fatalf("second log = %q, want %q", msg, want)
+		}
+	case <-time.After(wait):
+		t.Fatal("timed out waiting for the report of the skipped file")
+	}
 
 	// Written elsewhere, then moved in.
 	writeFile(t, filepath.Join(staging, "one.txt"), "a\nb\n")
@@ -289,3 +297,134 @@ type discardEmitter struct{ rows int64 }
 func (e *discardEmitter) Emit(rows []types.Row) error { e.rows += int64(len(rows)); return nil }
 func (e *discardEmitter) Malformed(error)             {}
 func (e *discardEmitter) Logf(string, ...any)         {}
+
+func openFileWith(t testing.TB, dir string, once bool, named map[string]string) (Source, error) {
+	t.Helper()
+	spec, _ := Lookup("file")
+	args := Args{Positional: []types.Value{types.Text(dir)}, Named: map[string]types.Value{}, Once: once}
+	for k, v := range named {
+		args.Named[k] = types.Text(v)
+	}
+	return spec.OpenChecked(args)
+}
+
+func TestFileStartOption(t *testing.T) {
+	dir := t.TempDir()
+	_, err := openFileWith(t, dir, false, map[string]string{"start": "newest"})
+	want := "file(): start must be 'latest' (only files that arrive after the query starts) or 'earliest' (the files already there too), got 'newest'"
+	if err == nil || err.Error() != want {
+		t.Fatalf("start => 'newest': %v, want %s", err, want)
+	}
+	src, err := openFileWith(t, dir, false, map[string]string{"start": "Earliest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := src.Describe(), "file('"+dir+"') format=text live start=earliest"; got != want {
+		t.Errorf("Describe() = %q, want %q", got, want)
+	}
+	// Checkpointed, the directory is the input: start => 'latest' would
+	// contradict it.
+	src, err = openFileWith(t, dir, false, map[string]string{"start": "latest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = src.(Resumer).Resume(nil)
+	want = "file(): start => 'latest' cannot be checkpointed: with a checkpoint the directory's files are the input, " +
+		"and every file not read yet is read (those present at the first start too); remove start or --checkpoint"
+	if err == nil || err.Error() != want {
+		t.Errorf("Resume with start => 'latest': %v, want %s", err, want)
+	}
+}
+
+// TestFileStartEarliest reads the files present at start, in name order,
+// then those that arrive, each once.
+func TestFileStartEarliest(t *testing.T) {
+	dir := t.TempDir()
+	staging := t.TempDir()
+	writeFile(t, filepath.Join(dir, "b.txt"), "b1\nb2\n")
+	writeFile(t, filepath.Join(dir, "a.txt"), "a1\n")
+	writeFile(t, filepath.Join(dir, ".hidden"), "ignored\n")
+	src, err := openFileWith(t, dir, false, map[string]string{"start": "earliest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Bind([]string{"line"}); err != nil {
+		t.Fatal(err)
+	}
+	em := newTestEmitter()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx, em) }()
+	checkRows(t, recv(t, em), "[TEXT:a1]")
+	checkRows(t, recv(t, em), "[TEXT:b1]", "[TEXT:b2]")
+
+	writeFile(t, filepath.Join(staging, "c.txt"), "c1\n")
+	if err := os.Rename(filepath.Join(staging, "c.txt"), filepath.Join(dir, "c.txt")); err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, recv(t, em), "[TEXT:c1]")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := em.snapshot()
+	checkRows(t, rows, "[TEXT:a1]", "[TEXT:b1]", "[TEXT:b2]", "[TEXT:c1]")
+	for len(em.logs) > 0 {
+		if msg := <-em.logs; strings.Contains(msg, "skipped") {
+			t.Errorf("start => 'earliest' logged %q", msg)
+		}
+	}
+}
+
+// TestFileTailStartEarliest follows the files present at start from their
+// first line instead of their end.
+func TestFileTailStartEarliest(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	writeFile(t, path, "old1\nold2\n")
+	src, err := openFileWith(t, dir, false, map[string]string{"start": "earliest", "tail": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Bind([]string{"line"}); err != nil {
+		t.Fatal(err)
+	}
+	em := newTestEmitter()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx, em) }()
+	checkRows(t, recv(t, em), "[TEXT:old1]", "[TEXT:old2]")
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("new\n")
+	f.Close()
+	checkRows(t, recv(t, em), "[TEXT:new]")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if msg := <-em.logs; msg != "following "+dir+" for appended lines (1 existing file(s) from their start)" {
+		t.Errorf("log %q", msg)
+	}
+}
+
+// TestFileOnceIgnoresStart: a bounded run reads the files present, as
+// always, whatever start says.
+func TestFileOnceIgnoresStart(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), "a1\n")
+	for _, start := range []string{"latest", "earliest"} {
+		src, err := openFileWith(t, dir, true, map[string]string{"start": start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		em := newTestEmitter()
+		if err := src.Run(context.Background(), em); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := em.snapshot()
+		checkRows(t, rows, "[TEXT:a1]")
+	}
+}

@@ -196,6 +196,11 @@ func withRejects(out Emitter, dec Decoder, source string) (Emitter, func()) {
 
 func (r *rejects) reject(where, reason string, rec []byte) {
 	r.Emitter.Malformed(fmt.Errorf("%s: %s", where, reason))
+	r.letter(where, reason, rec)
+}
+
+// letter appends one dead letter.
+func (r *rejects) letter(where, reason string, rec []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.f == nil {
@@ -278,3 +283,72 @@ func (r *rejects) close() {
 		r.f, r.w, r.enc = nil, nil, nil
 	}
 }
+
+// RowRejects reports the rows a query's operators drop for want of a
+// usable value (an event time that does not parse), as the source's own
+// malformed records are reported: "skipped malformed record: ..." through
+// logf and, when the source has a dead_letter file, a dead letter in it
+// (opened by the RowRejects itself, appending, so it outlives the source's
+// own handle: the last rows read are processed after the source ends).
+// The rows are counted by the operators, not here.
+type RowRejects struct {
+	source string
+	logf   func(format string, args ...any)
+	r      *rejects // nil without dead_letter
+}
+
+// NewRowRejects returns where the operators reading src report rows they
+// drop. Close it when the query ends.
+func NewRowRejects(src Source, logf func(format string, args ...any)) *RowRejects {
+	x := &RowRejects{source: Label(src), logf: logf}
+	if d, ok := src.(interface{ decoder() Decoder }); ok {
+		out, _ := withRejects(logOnly{logf}, d.decoder(), x.source)
+		x.r, _ = out.(*rejects)
+	}
+	return x
+}
+
+// Reject reports one row: where in the query it was dropped (EVENT TIME
+// ts), why, and the row as JSON (kept in the dead letter, cut to 64 KiB).
+func (x *RowRejects) Reject(where, reason string, record []byte) {
+	x.logf("skipped malformed record: %s: %s: %s: %s", x.source, where, reason, keep(record))
+	if x.r != nil {
+		x.r.letter(where, reason, record)
+	}
+}
+
+// Close closes the dead letter file.
+func (x *RowRejects) Close() {
+	if x.r != nil {
+		x.r.close()
+	}
+}
+
+// logOnly is the Emitter a RowRejects' dead letter file reports through:
+// it logs, it never counts or carries rows.
+type logOnly struct {
+	logf func(format string, args ...any)
+}
+
+func (l logOnly) Emit([]types.Row) error          { return nil }
+func (l logOnly) Malformed(err error)             { l.logf("skipped malformed record: %v", err) }
+func (l logOnly) Logf(format string, args ...any) { l.logf(format, args...) }
+
+// Label names a source as a query calls it, file('logs'), in reports of
+// rejected records; sources without a short name are described.
+func Label(src Source) string {
+	if l, ok := src.(interface{ label() string }); ok {
+		return l.label()
+	}
+	return src.Describe()
+}
+
+// The sources whose records may go to a dead_letter file give their
+// decoder (which holds the option) and their name.
+func (s *fileSource) decoder() Decoder   { return s.dec }
+func (s *socketSource) decoder() Decoder { return s.dec }
+func (s *httpSource) decoder() Decoder   { return s.dec }
+func (s *kafkaSource) decoder() Decoder  { return s.dec }
+func (s *stdinSource) decoder() Decoder  { return s.dec }
+func (s *kafkaSource) label() string     { return "kafka(" + sqlQuote(s.addr) + ")" }
+func (s *stdinSource) label() string     { return "stdin()" }

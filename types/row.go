@@ -37,6 +37,10 @@ func (s Schema) Names() []string {
 // Window is the half-open interval [Start, End) a windowed result covers.
 type Window struct {
 	Start, End time.Time
+	// Whole marks the one window of a processing-time aggregate in a
+	// bounded run (--once): it holds the whole input, and Start and End
+	// are when the run began reading and when its input ended.
+	Whole bool
 }
 
 // Result is what a query emits at the end of a batch.

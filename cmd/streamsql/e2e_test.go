@@ -280,3 +280,39 @@ func TestJoinExample(t *testing.T) {
 		t.Errorf("output\n got %s\nwant %s", strings.Join(lines, "\n     "), strings.Join(want, "\n     "))
 	}
 }
+
+// TestFailedInsertThenShowQueries is the session of a user whose INSERT
+// INTO names a database that cannot be opened: the error is printed, the
+// query is not listed, and SHOW QUERIES does not crash (it dereferenced
+// the half-started query's missing output).
+func TestFailedInsertThenShowQueries(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "missing", "x.db")
+	cmd := exec.Command(binary)
+	cmd.Stdin = strings.NewReader("INSERT INTO sqlite('" + db + "', table => 't') SELECT line FROM generate(rate => 1);\nSHOW QUERIES\n")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("streamsql did not end\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+	if strings.Contains(stderr.String(), "panic") || cmd.ProcessState.ExitCode() == 2 {
+		t.Fatalf("streamsql crashed (exit %d):\n%s", cmd.ProcessState.ExitCode(), stderr.String())
+	}
+	wantErr := "INSERT INTO sqlite('" + db + "', table => 't'): sqlite sink " + db +
+		`, table "t": opening the database: unable to open database file (14)`
+	if !strings.Contains(stderr.String(), wantErr) {
+		t.Errorf("stderr lacks %q:\n%s", wantErr, stderr.String())
+	}
+	// Piped input may end at the first error (as -f does) or go on to
+	// SHOW QUERIES, which must then list nothing.
+	if out := stdout.String(); strings.Contains(out, "rows in") || strings.Contains(out, "running in the background") {
+		t.Errorf("SHOW QUERIES after the failed INSERT:\n%s", stdout.String())
+	}
+}

@@ -27,7 +27,7 @@ const replHelp = `Type a SQL statement ending with ; and press Enter. A SELECT r
 shows its results every batch until you press Ctrl-C; an INSERT INTO runs
 in the background and the prompt comes back.
 
-  SELECT word, COUNT(*) FROM file('examples/logfile') GROUP BY word WINDOW 10s;
+  SELECT word, COUNT(*) FROM file('examples/logfile', start => 'earliest') GROUP BY word WINDOW 10s;
   INSERT INTO file('out') SELECT ...;   run in the background
   CREATE STREAM name AS SELECT ...;     define a named stream
   DROP STREAM name;

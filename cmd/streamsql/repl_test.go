@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/streamsql/streamsql"
+	"github.com/streamsql/streamsql/clock"
 )
 
 // TestREPLRunsStatements types a multi-line query, an EXPLAIN, a broken
@@ -224,5 +226,62 @@ func TestCompleter(t *testing.T) {
 		if !reflect.DeepEqual(strs, c2.want) {
 			t.Errorf("complete %q: %q (length %d), want %q", c2.line, strs, n, c2.want)
 		}
+	}
+}
+
+// TestHelpExamplePrintsRows runs the first query of \help, live, over the
+// bundled examples/logfile: it must count the files already there (it
+// printed "(no rows)" forever when it read only files that arrived later).
+func TestHelpExamplePrintsRows(t *testing.T) {
+	var query string
+	for _, l := range strings.Split(replHelp, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "SELECT") {
+			query = strings.TrimSpace(l)
+			break
+		}
+	}
+	if query == "" {
+		t.Fatal("no SELECT in the help")
+	}
+	t.Chdir("../..")
+	want := map[string]int64{}
+	lines := int64(0)
+	files, _ := filepath.Glob("examples/logfile/*")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines += int64(strings.Count(string(b), "\n"))
+		for _, w := range strings.Fields(string(b)) {
+			want[w]++
+		}
+	}
+	fake := clock.NewFake(time.Unix(0, 0).UTC())
+	eng := streamsql.New(streamsql.Config{BatchInterval: time.Second, Clock: fake, Log: io.Discard})
+	q, err := eng.Query(context.Background(), query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Stop()
+	deadline := time.Now().Add(30 * time.Second)
+	for q.Stats().RowsIn < lines {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s read %d of the %d lines of examples/logfile", query, q.Stats().RowsIn, lines)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	fake.Set(time.Unix(10, 0))
+	got := map[string]int64{}
+	for r := range q.Results() {
+		if r.Emitted {
+			for _, row := range r.Rows {
+				got[row[0].AsText()] += row[1].AsInt()
+			}
+			break
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s\n got %v\nwant %v", query, got, want)
 	}
 }
