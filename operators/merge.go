@@ -24,6 +24,7 @@ func (in *inputs) arrive(b *BatchEnd) bool {
 		m.Malformed += b.Malformed
 		m.StateKeys += b.StateKeys
 		m.Emitted = m.Emitted || b.Emitted
+		m.Pending = m.Pending || b.Pending
 		if m.Window == nil || b.Window == nil || *m.Window != *b.Window {
 			m.Window = nil
 		}

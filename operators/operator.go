@@ -40,6 +40,12 @@ type BatchEnd struct {
 	// event-time operators do not take it as a sign that the source went
 	// quiet.
 	Recovering bool
+	// Pending is set when an event-time operator upstream holds rows it
+	// will push in a later batch (a window not closed yet, an open
+	// session): its input still works. An event-time operator that
+	// received nothing is then waiting for those rows, not reading a
+	// quiet input, and does not count the batch as quiet (idle).
+	Pending bool
 	// StateKeys is how many groups (per pane), sessions or running keys
 	// the stateful operators hold after the batch: the query's state size.
 	StateKeys int64
