@@ -176,3 +176,51 @@ func TestIntervalJoinWaitsForPendingSide(t *testing.T) {
 		}
 	}
 }
+
+// Counts made above a fan-out whose branches meet again (a join or union
+// of two streams derived from one) are counted once, also when the
+// branches fan out again and three of them meet.
+func TestFanoutCountsOnceWhereBranchesMeet(t *testing.T) {
+	for _, outerFirst := range []bool{true, false} {
+		var got *BatchEnd
+		sink := &Collect{Out: func(b *BatchEnd, _ []types.Row) error {
+			c := *b
+			got = &c
+			return nil
+		}}
+		u := NewUnion(3, sink)
+		inner := &Fanout{Next: []Operator{u.Input(1), u.Input(2)}}
+		outer := &Fanout{Next: []Operator{u.Input(0), &counting{late: 2, Next: inner}}}
+		if !outerFirst {
+			outer.Next[0], outer.Next[1] = outer.Next[1], outer.Next[0]
+		}
+		for batch := 1; batch <= 2; batch++ {
+			got = nil
+			b := &BatchEnd{Time: time.Unix(int64(batch), 0), Late: 5, Malformed: 1, StateKeys: 10, Emitted: true}
+			if err := outer.EndBatch(b); err != nil {
+				t.Fatal(err)
+			}
+			if got == nil {
+				t.Fatal("the union did not close the batch")
+			}
+			// 5 late above both fan-outs, 2 between them; 1 malformed;
+			// 10 keys.
+			if got.Late != 7 || got.Malformed != 1 || got.StateKeys != 10 {
+				t.Errorf("outer branch first %v, batch %d: late %d malformed %d keys %d, want 7, 1, 10",
+					outerFirst, batch, got.Late, got.Malformed, got.StateKeys)
+			}
+		}
+	}
+}
+
+// counting drops late rows of its own at each batch end.
+type counting struct {
+	late int64
+	Next Operator
+}
+
+func (c *counting) Push(rows []types.Row) error { return c.Next.Push(rows) }
+func (c *counting) EndBatch(b *BatchEnd) error {
+	b.Late += c.late
+	return c.Next.EndBatch(b)
+}

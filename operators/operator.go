@@ -46,6 +46,10 @@ type BatchEnd struct {
 	// received nothing is then waiting for those rows, not reading a
 	// quiet input, and does not count the batch as quiet (idle).
 	Pending bool
+	// forks are the fan-outs the batch passed, outermost first, each
+	// with the counts above it: where branches of one fan-out meet again
+	// (a join of two streams derived from one), those are counted once.
+	forks []fork
 	// StateKeys is how many groups (per pane), sessions or running keys
 	// the stateful operators hold after the batch: the query's state size.
 	StateKeys int64
