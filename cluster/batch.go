@@ -10,8 +10,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// poll waits for records until the batch's end. A fetch error is logged:
-// the client retries it itself.
+// poll waits for records until the deadline, which must not have passed
+// (a poll with a done context returns nothing, not even the records
+// already fetched). A fetch error is logged: the client retries it itself.
 func (m *member) poll(ctx context.Context, sess *kgo.GroupTransactSession, until time.Time, stage string) (kgo.Fetches, error) {
 	pctx, cancel := context.WithDeadline(ctx, until)
 	fetches := sess.PollFetches(pctx)

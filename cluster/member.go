@@ -97,6 +97,11 @@ type member struct {
 	outParts               int
 }
 
+// logf logs a line about the query, prefixed with its name.
+func (m *member) logf(format string, args ...any) {
+	m.cfg.Logf("cluster %s: "+format, append([]any{m.cfg.Name}, args...)...)
+}
+
 func memberID() string {
 	host, _ := os.Hostname()
 	var b [4]byte

@@ -130,13 +130,15 @@ func (m *member) stage1(ctx context.Context) error {
 	idleAfter := max(s.Lateness+m.cfg.Batch, m.cfg.Batch)
 	var malformed int64
 
-	next := time.Now().Truncate(m.cfg.Batch).Add(m.cfg.Batch)
+	pace := newPacer(m.cfg.Batch, time.Now(), "stage 1", m.logf)
 	batchRows := 0
 	for {
-		start := next.Add(-m.cfg.Batch)
+		start, next := pace.Start(), pace.End()
 		sink.pane = floorDiv(start.UnixNano(), int64(paneLen))
-		for time.Now().Before(next) {
-			fetches, err := m.poll(ctx, sess, next, "stage 1")
+		// At least one poll, however late the batch starts: it finds
+		// what was fetched while the last batch committed.
+		for polled := false; !polled || time.Now().Before(next); polled = true {
+			fetches, err := m.poll(ctx, sess, pace.PollUntil(time.Now()), "stage 1")
 			if err != nil {
 				return err
 			}
@@ -244,10 +246,7 @@ func (m *member) stage1(ctx context.Context) error {
 			mu.Unlock()
 		}
 		clear(sink.tables)
-		next = next.Add(m.cfg.Batch)
-		if d := time.Until(next); d < -m.cfg.Batch {
-			next = time.Now().Truncate(m.cfg.Batch).Add(m.cfg.Batch) // fell behind: skip ahead
-		}
+		pace.Next(time.Now())
 	}
 }
 

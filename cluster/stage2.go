@@ -256,10 +256,12 @@ func (m *member) stage2(ctx context.Context) error {
 	post := m.cfg.Split.Post(collect)
 	enc := newRowEncoder(m.cfg.Columns, m.cfg.KeyColumns)
 
-	next := time.Now().Truncate(m.cfg.Batch).Add(m.cfg.Batch)
+	pace := newPacer(m.cfg.Batch, time.Now(), "stage 2", m.logf)
 	for {
-		for time.Now().Before(next) {
-			fetches, err := m.poll(ctx, sess, next, "stage 2")
+		next := pace.End()
+		// At least one poll, however late the batch starts (see stage1).
+		for polled := false; !polled || time.Now().Before(next); polled = true {
+			fetches, err := m.poll(ctx, sess, pace.PollUntil(time.Now()), "stage 2")
 			if err != nil {
 				return err
 			}
@@ -335,10 +337,7 @@ func (m *member) stage2(ctx context.Context) error {
 			clear(st.dirtyMarks)
 			st.dirtyClosed = false
 		}
-		next = next.Add(m.cfg.Batch)
-		if time.Until(next) < -m.cfg.Batch {
-			next = time.Now().Truncate(m.cfg.Batch).Add(m.cfg.Batch)
-		}
+		pace.Next(time.Now())
 	}
 }
 

@@ -156,13 +156,16 @@ func (w *EventWatermark) observe(t int64) {
 // idle advances the watermark of a source that has gone quiet, so its
 // last windows do not stay open forever: once no row has arrived for
 // longer than the lateness (and at least a whole batch), event time is
-// taken to move on with the wall clock, from the largest time seen.
+// taken to move on with the wall clock, from the largest time seen. A
+// batch in which an operator upstream holds rows it will push later
+// (b.Pending: a derived stream whose windows have not closed yet) is not
+// quiet.
 func (w *EventWatermark) idle(b *BatchEnd) {
 	if b.Recovering {
 		return
 	}
 	w.idleSplits(b)
-	if w.arrived || w.lastRow.IsZero() {
+	if w.arrived || w.lastRow.IsZero() || b.Pending {
 		w.arrived = false
 		w.lastRow = b.Time
 		return
@@ -316,6 +319,7 @@ func (e *EventWindow) EndBatch(b *BatchEnd) error {
 		}
 	}
 	b.Emitted = len(e.windows) > 0
+	b.Pending = b.Pending || e.panes.Size() > 0 // open windows hold rows
 	b.Window = nil
 	if len(e.windows) == 1 {
 		b.Window = &e.windows[0]

@@ -28,7 +28,12 @@ import (
 // sends nothing for a whole batch and for longer than Lateness is idle,
 // and its time is taken to move on with the wall clock from the largest
 // time it sent (the windows' rule); a side that has sent nothing at all
-// and is idle is left out. The watermark never moves back.
+// and is idle is left out. A batch in which an operator upstream of a
+// side holds rows it will push later (BatchEnd.Pending: the side is a
+// derived stream whose windows have not closed yet) is not quiet for that
+// side: it has not produced yet because its upstream still works, and
+// taking it as idle would move the watermark past the rows it will send.
+// The watermark never moves back.
 //
 // With Whole (a bounded run, where the whole input is one batch and the
 // two inputs arrive in no defined order relative to each other), rows
@@ -62,6 +67,7 @@ type IntervalJoin struct {
 	max     [2]int64 // largest time seen on each side
 	seen    [2]bool
 	arrived [2]bool          // rows came on the side in the open batch
+	working [2]bool          // the side's upstream holds rows for later (BatchEnd.Pending)
 	quiet   [2]time.Duration // how long the side has sent nothing
 	idle    [2]bool
 	floor   int64            // the watermark the last batch closed at
@@ -114,6 +120,7 @@ func (i joinInput) Push(rows []types.Row) error { return i.j.push(i.side, rows) 
 // event time to fn, besides counting it (see Rejecter).
 func (i joinInput) SetReject(fn func(where, reason string, record []byte)) { i.j.rejects[i.side] = fn }
 func (i joinInput) EndBatch(b *BatchEnd) error {
+	i.j.working[i.side] = b.Pending
 	if !i.j.in.arrive(b) {
 		return nil
 	}
@@ -249,7 +256,7 @@ func (j *IntervalJoin) endBatch(b *BatchEnd) error {
 	if j.eventTime() {
 		batch := b.Time.Sub(b.Start)
 		for s := range j.arrived {
-			if j.arrived[s] {
+			if j.arrived[s] || j.working[s] {
 				j.quiet[s] = 0
 			} else {
 				j.quiet[s] += batch

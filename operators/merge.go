@@ -5,12 +5,20 @@ import "github.com/streamsql/streamsql/types"
 // inputs aligns the batch ends of an operator with several inputs (the
 // sides of a join, the branches of a union): every input closes every
 // batch once, and the operator closes it downstream when the last one
-// has. The counts of dropped rows and state add up; the batch is emitted
-// when any input emitted.
+// has. The counts of dropped rows and state add up, those made above a
+// fan-out whose branches meet here once; the batch is emitted when any
+// input emitted.
 type inputs struct {
 	n       int
 	arrived int
 	merged  BatchEnd
+	paths   [][]fork // the fan-outs each input of the batch passed
+}
+
+// fork is a fan-out a batch passed and the batch's counts there.
+type fork struct {
+	at                         *Fanout
+	late, malformed, stateKeys int64
 }
 
 // arrive records input's end of the batch and reports whether it was
@@ -18,12 +26,36 @@ type inputs struct {
 func (in *inputs) arrive(b *BatchEnd) bool {
 	if in.arrived == 0 {
 		in.merged = *b
+		in.paths = append(in.paths[:0], b.forks)
 	} else {
 		m := &in.merged
-		m.Late += b.Late
-		m.Malformed += b.Malformed
-		m.StateKeys += b.StateKeys
+		// The innermost fan-out b passed that an input before it passed
+		// too: what was counted above it is in m already.
+		k := 0
+		for _, p := range in.paths {
+			i := 0
+			for i < len(p) && i < len(b.forks) && p[i].at == b.forks[i].at {
+				i++
+			}
+			k = max(k, i)
+		}
+		var above fork
+		if k > 0 {
+			above = b.forks[k-1]
+		}
+		in.paths = append(in.paths, b.forks)
+		// Downstream, the merged batch has passed the fan-outs every
+		// input passed.
+		i := 0
+		for i < len(m.forks) && i < len(b.forks) && m.forks[i].at == b.forks[i].at {
+			i++
+		}
+		m.forks = m.forks[:i:i]
+		m.Late += b.Late - above.late
+		m.Malformed += b.Malformed - above.malformed
+		m.StateKeys += b.StateKeys - above.stateKeys
 		m.Emitted = m.Emitted || b.Emitted
+		m.Pending = m.Pending || b.Pending
 		if m.Window == nil || b.Window == nil || *m.Window != *b.Window {
 			m.Window = nil
 		}
@@ -33,6 +65,7 @@ func (in *inputs) arrive(b *BatchEnd) bool {
 		return false
 	}
 	in.arrived = 0
+	clear(in.paths)
 	return true
 }
 

@@ -40,6 +40,16 @@ type BatchEnd struct {
 	// event-time operators do not take it as a sign that the source went
 	// quiet.
 	Recovering bool
+	// Pending is set when an event-time operator upstream holds rows it
+	// will push in a later batch (a window not closed yet, an open
+	// session): its input still works. An event-time operator that
+	// received nothing is then waiting for those rows, not reading a
+	// quiet input, and does not count the batch as quiet (idle).
+	Pending bool
+	// forks are the fan-outs the batch passed, outermost first, each
+	// with the counts above it: where branches of one fan-out meet again
+	// (a join of two streams derived from one), those are counted once.
+	forks []fork
 	// StateKeys is how many groups (per pane), sessions or running keys
 	// the stateful operators hold after the batch: the query's state size.
 	StateKeys int64

@@ -185,6 +185,7 @@ func (s *Session) EndBatch(b *BatchEnd) error {
 		}
 	}
 	b.Emitted = len(out) > 0
+	b.Pending = b.Pending || len(s.sessions) > 0 // open sessions hold rows
 	b.Window = nil
 	for _, list := range s.sessions {
 		b.StateKeys += int64(len(list))

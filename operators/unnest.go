@@ -68,8 +68,10 @@ func (f *Fanout) Push(rows []types.Row) error {
 }
 
 func (f *Fanout) EndBatch(b *BatchEnd) error {
+	forks := b.forks[:len(b.forks):len(b.forks)] // each copy appends its own
 	for _, n := range f.Next {
 		c := *b
+		c.forks = append(forks, fork{f, b.Late, b.Malformed, b.StateKeys})
 		if err := n.EndBatch(&c); err != nil {
 			return err
 		}

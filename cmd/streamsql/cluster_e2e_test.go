@@ -11,12 +11,14 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // clusterQuery is the query the cluster tests run on several members.
@@ -141,13 +143,36 @@ func (o *outputReader) wait(t *testing.T, what string, d time.Duration, cond fun
 // member is a streamsql process in a cluster query.
 type member struct {
 	cmd *exec.Cmd
-	log *bytes.Buffer
+	log *logBuffer
+}
+
+// logBuffer is a member's output, read while the member writes it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func startMember(t *testing.T, addr, name string) *member {
 	t.Helper()
-	m := &member{log: &bytes.Buffer{}}
-	m.cmd = exec.Command(binary, "--cluster", name, "--batch", "200ms", "-e", fmt.Sprintf(clusterQuery, addr))
+	return startMemberBatch(t, addr, name, "200ms")
+}
+
+func startMemberBatch(t *testing.T, addr, name, batch string) *member {
+	t.Helper()
+	m := &member{log: &logBuffer{}}
+	m.cmd = exec.Command(binary, "--cluster", name, "--batch", batch, "-e", fmt.Sprintf(clusterQuery, addr))
 	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
 	m.cmd.Env = append(os.Environ(), "STREAMSQL_CLUSTER_DEBUG="+os.Getenv("STREAMSQL_CLUSTER_DEBUG"))
 	if err := m.cmd.Start(); err != nil {
@@ -204,6 +229,7 @@ func checkWindows(t *testing.T, o *outputReader, want map[string]string) {
 // of the query, and a reader of the output topic.
 type clusterRun struct {
 	t     *testing.T
+	kfake *kfake.Cluster
 	addr  string
 	rows  []reading
 	want  map[string]string
@@ -216,6 +242,13 @@ type clusterRun struct {
 func newClusterRun(t *testing.T, n int) *clusterRun { return newClusterRunParts(t, n, 6) }
 
 func newClusterRunParts(t *testing.T, n int, parts int32) *clusterRun {
+	return newClusterRunBacklog(t, n, parts, 0)
+}
+
+// newClusterRunBacklog is newClusterRunParts whose first backlog rows are
+// written before it returns, their event times ending now: they wait in
+// the input topic for the members.
+func newClusterRunBacklog(t *testing.T, n int, parts int32, backlog int) *clusterRun {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(parts, "in"))
 	if err != nil {
 		t.Fatal(err)
@@ -229,8 +262,8 @@ func newClusterRunParts(t *testing.T, n int, parts int32) *clusterRun {
 	// a live producer would: a pause longer than the lateness would make
 	// the watermark follow the clock, as it does for a lone query.
 	const every = 5 * time.Millisecond
-	rows := clusterRows(1, n, time.Now().UTC(), every)
-	r := &clusterRun{t: t, addr: addr, rows: rows, want: expectWindows(rows), prod: prod,
+	rows := clusterRows(1, n, time.Now().UTC().Add(-time.Duration(backlog)*every), every)
+	r := &clusterRun{t: t, kfake: c, addr: addr, rows: rows, want: expectWindows(rows), prod: prod,
 		out: &outputReader{seen: map[string][]string{}}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	go r.out.run(ctx, t, addr)
@@ -240,15 +273,24 @@ func newClusterRunParts(t *testing.T, n int, parts int32) *clusterRun {
 		c.Close()
 	}
 	t.Cleanup(r.close)
+	for i := 0; i < backlog; i += 1000 {
+		if err := produceBatch(prod, rows[i:min(i+1000, backlog)]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return r
 }
 
 // produce writes the rows in the background, 10 every 50 ms.
-func (r *clusterRun) produce() {
+func (r *clusterRun) produce() { r.produceFrom(0) }
+
+// produceFrom writes the rows from the i0th on in the background, 10 every
+// 50 ms.
+func (r *clusterRun) produceFrom(i0 int) {
 	go func() {
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
-		for i := 0; i < len(r.rows); i += 10 {
+		for i := i0; i < len(r.rows); i += 10 {
 			<-tick.C
 			if err := produceBatch(r.prod, r.rows[i:min(i+10, len(r.rows))]); err != nil {
 				r.done <- err
@@ -409,7 +451,7 @@ func TestClusterProcessingTime(t *testing.T) {
 	query := fmt.Sprintf("INSERT INTO kafka('%[1]s', topic => 'out') SELECT sensor, window_start, COUNT(*) AS n, SUM(v) AS total, MAX(v) AS hi "+
 		"FROM kafka('%[1]s', topic => 'in', format => 'jsonl') GROUP BY sensor WINDOW 1s", r.addr)
 	for range 2 {
-		m := &member{log: &bytes.Buffer{}}
+		m := &member{log: &logBuffer{}}
 		m.cmd = exec.Command(binary, "--cluster", "q3", "--batch", "200ms", "-e", query)
 		m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
 		if err := m.cmd.Start(); err != nil {
@@ -476,4 +518,54 @@ func TestClusterSpares(t *testing.T) {
 	r.out.wait(t, "more windows", 60*time.Second, func() bool { return r.out.n >= 40 })
 	ms[1].kill(t)
 	r.finish()
+}
+
+// TestClusterSlowCommits runs three members with 500 ms batches against a
+// broker whose EndTxn takes 600 ms: every batch's transaction outlasts the
+// batch interval. Batches must stretch, not starve: each one reads what
+// is waiting before it commits. 10 000 rows wait in the input topic when
+// the members start and 4000 more follow; a member is SIGKILLed once
+// windows come out. Every window must come out once, with exact values.
+func TestClusterSlowCommits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts several processes for a minute")
+	}
+	r := newClusterRunBacklog(t, 14000, 6, 10000)
+	var endTxns atomic.Int64
+	r.kfake.ControlKey(kmsg.EndTxn.Int16(), func(kmsg.Request) (kmsg.Response, error, bool) {
+		r.kfake.KeepControl()
+		endTxns.Add(1)
+		// Sleeping here would stop the whole broker; SleepControl
+		// holds only this request (its connection) back.
+		r.kfake.SleepControl(func() { time.Sleep(600 * time.Millisecond) })
+		return nil, nil, false
+	})
+	members := []*member{
+		startMemberBatch(t, r.addr, "q5", "500ms"),
+		startMemberBatch(t, r.addr, "q5", "500ms"),
+		startMemberBatch(t, r.addr, "q5", "500ms"),
+	}
+	r.produceFrom(10000)
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewSource(seed))
+	after := 1 + rng.Intn(100)
+	t.Logf("killing a member after the %dth window (seed %d)", after, seed)
+	r.out.wait(t, "the first windows", 60*time.Second, func() bool { return r.out.n >= after })
+	members[0].kill(t)
+	r.finish()
+	if endTxns.Load() == 0 {
+		t.Error("no EndTxn was delayed")
+	}
+	for _, m := range members[1:] {
+		said := false
+		for _, line := range strings.Split(m.log.String(), "\n") {
+			if strings.Contains(line, "overran") {
+				t.Logf("member %d: %s", m.cmd.Process.Pid, line)
+				said = true
+			}
+		}
+		if !said {
+			t.Errorf("member %d does not say that its batches overran:\n%s", m.cmd.Process.Pid, m.log)
+		}
+	}
 }
