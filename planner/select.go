@@ -850,8 +850,8 @@ func columnNames(sc *scope) []string {
 	out := make([]string, len(sc.cols))
 	for i, c := range sc.cols {
 		out[i] = c.name
-		if out[i] == "" {
-			out[i] = c.expr
+		if out[i] == "" && c.expr != nil {
+			out[i] = c.expr.String()
 		}
 	}
 	return out

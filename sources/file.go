@@ -318,7 +318,6 @@ func (s *fileSource) watch(ctx context.Context, out Emitter) error {
 	if err := w.Add(s.dir); err != nil {
 		return fmt.Errorf("file(): cannot watch %q: %v", s.dir, err)
 	}
-	out.Logf("watching %s for new files", s.dir)
 	// existing are the files read before watching (start => 'earliest'):
 	// their Create events, if they arrived during the listing, are not
 	// news.
@@ -357,6 +356,9 @@ func (s *fileSource) watch(ctx context.Context, out Emitter) error {
 			}
 		}
 	}
+	// Said once the directory was listed: a test (or a user) that waits
+	// for it knows every later file is seen.
+	out.Logf("watching %s for new files", s.dir)
 
 	self := filepath.Clean(s.dir)
 	pending := map[string]*pendingFile{}

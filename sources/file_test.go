@@ -174,23 +174,21 @@ func TestFileLive(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- src.Run(ctx, em) }()
 
-	select {
-	case msg := <-em.logs:
-		if msg != "watching "+dir+" for new files" {
-			t.Fatalf("first log = %q", msg)
+	// The skipped files are reported, then the watch is ready.
+	for _, want := range []string{
+		"file('" + dir + "'): skipped 1 existing file; use start => 'earliest' to read them",
+		"watching " + dir + " for new files",
+	} {
+		select {
+		case msg := <-em.logs:
+			if msg != want {
+				t.Fatalf("log = %q, want %q", msg, want)
+			}
+		case err := <-done:
+			t.Fatalf("Run returned early: %v", err)
+		case <-time.After(wait):
+			t.Fatalf("timed out waiting for %q", want)
 		}
-	case err := <-done:
-		t.Fatalf("Run returned early: %v", err)
-	case <-time.After(wait):
-		t.Fatal("timed out waiting for the watch")
-	}
-	select {
-	case msg := <-em.logs:
-		if want := "file('" + dir + "'): skipped 1 existing file; use start => 'earliest' to read them"; msg != want {
-			t.Fatalf("second log = %q, want %q", msg, want)
-		}
-	case <-time.After(wait):
-		t.Fatal("timed out waiting for the report of the skipped file")
 	}
 
 	// Written elsewhere, then moved in.
