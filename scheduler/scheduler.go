@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/streamsql/streamsql/clock"
+	"github.com/streamsql/streamsql/internal/ratelog"
 	"github.com/streamsql/streamsql/operators"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/sources"
@@ -48,6 +49,8 @@ type Job struct {
 	cfg     Config
 	outputs []*Output
 	in      chan chunk
+	// rejected logs malformed records, rate-limited.
+	rejected *ratelog.Limiter
 	// splitters are, per head, the operators keeping event time per split.
 	splitters [][]operators.Splitter
 	stop      chan struct{}
@@ -166,6 +169,7 @@ func Start(ctx context.Context, g *planner.Graph, cfg Config) *Job {
 	if cfg.Checkpoint != nil {
 		j.ckpt = &checkpointer{cfg: cfg.Checkpoint}
 	}
+	j.rejected = &ratelog.Limiter{Logf: cfg.Logf, Now: cfg.Clock.Now, Burst: malformedShown, Every: malformedEvery, What: "malformed records"}
 	j.abandon = ctx.Done()
 	// Read the start time now, not in the goroutine, so a test that moves
 	// its fake clock right after Start cannot skip the first batches.
@@ -227,7 +231,7 @@ func (e emitter) EmitSplit(split int32, rows []types.Row, pos sources.Position) 
 func (e emitter) Malformed(err error) {
 	e.j.malformed.Add(1)
 	e.j.batchMalformed.Add(1)
-	e.j.cfg.Logf("skipped malformed record: %v", err)
+	e.j.rejected.Printf("skipped malformed record: %v", err)
 }
 
 func (e emitter) Logf(format string, args ...any) { e.j.cfg.Logf(format, args...) }
@@ -243,6 +247,7 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 			}
 		}
 	}()
+	defer j.rejected.Flush()
 	srcCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Sources stuck in Emit are unblocked by close(j.done), the first
@@ -260,7 +265,7 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	// their source's malformed records are (stderr, dead letter).
 	for i, h := range heads {
 		if rs := operators.Rejecters(h); len(rs) > 0 && i < len(j.graph.Sources) {
-			rj := sources.NewRowRejects(j.graph.Sources[i], j.cfg.Logf)
+			rj := sources.NewRowRejects(j.graph.Sources[i], j.rejected.Printf)
 			defer rj.Close()
 			for _, r := range rs {
 				r.SetReject(rj.Reject)
@@ -399,6 +404,14 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 		}
 	}
 }
+
+// A flood of malformed records is logged as its first malformedShown
+// records, then a count at most every malformedEvery (of the job's clock);
+// every one is counted in the stats either way.
+const (
+	malformedShown = 100
+	malformedEvery = 10 * time.Second
+)
 
 // sourceStopTimeout bounds how long a stopping job waits for its sources
 // to hand over what they hold and return.

@@ -25,6 +25,9 @@ const (
 	httpQueueWait       = 500 * time.Millisecond
 	httpShutdownTimeout = 5 * time.Second
 	httpMaxErrors       = 20 // errors listed in a 400 response
+	// httpKeepRejected is how many malformed records of one body are
+	// kept for the dead letter and the log; the rest are counted.
+	httpKeepRejected = 100
 )
 
 func init() {
@@ -313,10 +316,20 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err  error
 		rec  []byte // at most deadLetterKeep bytes
 	}
+	// Only the first httpKeepRejected malformed records of a body are
+	// kept (for the dead letter, the log and the answer); the others are
+	// counted. A 10 MB body of bad lines costs about its own size, not
+	// a hundred times it.
 	var (
 		malformed []bad
+		rejected  int
 		warnings  []string
 	)
+	bad1 := func(b bad) {
+		if rejected++; len(malformed) < httpKeepRejected {
+			malformed = append(malformed, b)
+		}
+	}
 	rr := newRecordReader(dec, body)
 	for {
 		rec, line, err := rr.next()
@@ -324,7 +337,7 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if isTooLong(err) {
-			malformed = append(malformed, bad{line, err, bytes.Clone(rec)})
+			bad1(bad{line, err, bytes.Clone(rec)})
 			continue
 		}
 		if err != nil {
@@ -337,9 +350,9 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := c.decode(dec, rec); err != nil {
 			if err != ErrSkip {
-				malformed = append(malformed, bad{line, err, bytes.Clone(keep(rec))})
+				bad1(bad{line, err, bytes.Clone(keep(rec))})
 			} else if wr, ok := dec.(warner); ok {
-				if msg := wr.warning(); msg != "" {
+				if msg := wr.warning(); msg != "" && len(warnings) < httpKeepRejected {
 					warnings = append(warnings, msg)
 				}
 			}
@@ -367,16 +380,20 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, msg := range warnings {
 		h.out.Logf("warning: %s: %s", name, msg)
 	}
-	if len(malformed) == 0 {
+	if rejected == 0 {
 		httpReply(w, http.StatusAccepted, ingestReply{Accepted: &n})
 		return
 	}
-	res := ingestReply{Accepted: &n, Rejected: len(malformed)}
+	res := ingestReply{Accepted: &n, Rejected: rejected}
 	for i, m := range malformed {
 		reject(h.out, fmt.Sprintf("%s:%d", name, m.line), m.err.Error(), m.rec)
 		if i < httpMaxErrors {
 			res.Errors = append(res.Errors, fmt.Sprintf("line %d: %v", m.line, m.err))
 		}
+	}
+	if more := rejected - len(malformed); more > 0 {
+		last := malformed[len(malformed)-1].line
+		countRejected(h.out, more, fmt.Sprintf("%s: %d more malformed records after line %d (counted, not kept)", name, more, last))
 	}
 	httpReply(w, http.StatusBadRequest, res)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -141,6 +142,19 @@ func reject(out Emitter, where, reason string, rec []byte) {
 		return
 	}
 	out.Malformed(fmt.Errorf("%s: %s", where, reason))
+}
+
+// countRejected counts n rejected records that were not kept, as one
+// reason (logged like any malformed record, and written once to the dead
+// letter file when there is one).
+func countRejected(out Emitter, n int, reason string) {
+	err := errors.New(reason)
+	if r, ok := out.(*rejects); ok {
+		r.letter("", reason, nil)
+	}
+	for i := 0; i < n; i++ {
+		out.Malformed(err)
+	}
 }
 
 // rejects wraps the Emitter of a source with a dead_letter file. Records
