@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,8 +66,8 @@ func historyFile() string {
 	return filepath.Join(home, ".streamsql_history")
 }
 
-func repl(eng *streamsql.Engine, o options, stdin io.Reader, stdout, stderr io.Writer) int {
-	s := &session{
+func newSession(eng *streamsql.Engine, o options, stdout, stderr io.Writer) *session {
+	return &session{
 		eng:     eng,
 		o:       o,
 		stdout:  stdout,
@@ -75,6 +76,10 @@ func repl(eng *streamsql.Engine, o options, stdin io.Reader, stdout, stderr io.W
 		columns: map[string][]string{},
 		ended:   map[int]bool{},
 	}
+}
+
+func repl(eng *streamsql.Engine, o options, stdin io.Reader, stdout, stderr io.Writer) int {
+	s := newSession(eng, o, stdout, stderr)
 	s.tty = isTerminal(stdout)
 	rl, err := readline.NewEx(&readline.Config{
 		Prompt:                 prompt,
@@ -141,6 +146,22 @@ type session struct {
 	lines []string        // its lines, for the history
 	depth int             // \i nesting
 
+	// Where the line being handled comes from, for positions in errors:
+	// the input's name ("" for the terminal, "<stdin>" for piped input,
+	// the file of \i), its line number, and the line the statement in buf
+	// began on.
+	src      string
+	lineNo   int
+	stmtLine int
+
+	// script is set when the input is not a terminal (see script.go):
+	// statements gather in pending and run together, like a -f script,
+	// and the first error ends the input.
+	script  bool
+	pending pendingSQL
+	failed  bool
+	exit    int // the exit code of the script's failure, when not 1
+
 	mu      sync.Mutex
 	bg      map[int]*bgQuery    // background (INSERT INTO) queries
 	columns map[string][]string // stream name (lower case) → columns, for completion
@@ -164,6 +185,7 @@ func (s *session) line(line string, interactive bool) (quit bool) {
 		if trimmed == "" || strings.HasPrefix(trimmed, "--") {
 			return false
 		}
+		s.stmtLine = s.lineNo
 		if handled, quit := s.command(trimmed, interactive); handled {
 			if interactive {
 				s.saveHistory(trimmed)
@@ -217,6 +239,12 @@ func (s *session) command(line string, interactive bool) (handled, quit bool) {
 		return false, false
 	}
 	word := strings.ToLower(fields[0])
+	if s.script && !statementStarts[word] && !strings.HasPrefix(word, "(") {
+		// A command sees what the statements before it did.
+		if !s.flush() {
+			return true, false
+		}
+	}
 	arg := func(i int) string {
 		if i < len(fields) {
 			return strings.ToLower(fields[i])
@@ -244,6 +272,9 @@ func (s *session) command(line string, interactive bool) (handled, quit bool) {
 		switch arg(1) {
 		case "queries":
 			if len(fields) == 2 {
+				if s.script && !s.flush() {
+					return true, false
+				}
 				s.showQueries()
 				return true, false
 			}
@@ -284,6 +315,7 @@ func (s *session) command(line string, interactive bool) (handled, quit bool) {
 
 func (s *session) errorf(format string, args ...any) {
 	fmt.Fprintf(s.stderr, "streamsql: "+format+"\n", args...)
+	s.failed = s.script
 }
 
 // include runs a file line by line as if typed.
@@ -299,8 +331,13 @@ func (s *session) include(path string) (quit bool) {
 		return false
 	}
 	defer f.Close()
+	if s.script && !s.flush() {
+		return false
+	}
 	s.depth++
-	defer func() { s.depth-- }()
+	savedSrc, savedLine := s.src, s.lineNo
+	s.src, s.lineNo = path, 0
+	defer func() { s.depth--; s.src, s.lineNo = savedSrc, savedLine }()
 	// The file's statements stand alone: what was being typed waits.
 	saved, savedLines := s.buf.String(), s.lines
 	s.buf.Reset()
@@ -313,8 +350,12 @@ func (s *session) include(path string) (quit bool) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
+		s.lineNo++
 		if s.line(sc.Text(), false) {
 			return true
+		}
+		if s.failed {
+			return false
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -322,6 +363,9 @@ func (s *session) include(path string) (quit bool) {
 	}
 	if rest := strings.TrimSpace(s.buf.String()); rest != "" {
 		s.errorf(`\i %s: the last statement has no ending ; and was not run`, path)
+	}
+	if s.script {
+		s.flush() // the file's statements run together, apart from what follows
 	}
 	return false
 }
@@ -371,8 +415,8 @@ func (s *session) set(args string) {
 		fmt.Fprintf(s.stdout, "batch_interval = '%s' (for queries started from now on)\n", d)
 	case "output":
 		v := strings.ToLower(value)
-		if _, ok := sinks.Lookup(v); !ok || (v != "table" && v != "jsonl" && v != "csv") {
-			s.errorf("SET output: unknown format %q (choose table, jsonl or csv)", value)
+		if !slices.Contains(consoleFormats, v) {
+			s.errorf("SET output: unknown format %q (choose %s)", value, consoleFormatList)
 			return
 		}
 		s.o.output = v
@@ -556,6 +600,10 @@ func plural(n int, one, many string) string {
 // runSQL plans and runs statements: INSERT INTO queries go to the
 // background, SELECTs run in the foreground until they end or Ctrl-C.
 func (s *session) runSQL(text string) {
+	if s.script {
+		s.queue(text)
+		return
+	}
 	stmts, err := s.eng.Prepare(text)
 	if err != nil {
 		printError(s.stderr, err)

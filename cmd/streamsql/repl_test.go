@@ -15,6 +15,15 @@ import (
 	"github.com/streamsql/streamsql"
 )
 
+// terminal is input typed at a terminal: the REPL reads it (readline reads
+// a pipe as it reads a tty), where other input that is not a terminal is
+// run as a script.
+type terminal struct{ io.Reader }
+
+func (terminal) IsTerminal() bool { return true }
+
+func typed(r io.Reader) io.Reader { return terminal{r} }
+
 // TestREPLRunsStatements types a multi-line query, an EXPLAIN, a broken
 // query and \q at the prompt (readline reads a pipe as it reads a tty).
 func TestREPLRunsStatements(t *testing.T) {
@@ -27,7 +36,7 @@ func TestREPLRunsStatements(t *testing.T) {
 		"SELECT nope FROM file('" + dir + "');\n" +
 		"\\q\n"
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"--once", "--output", "csv"}, strings.NewReader(input), &stdout, &stderr)
+	code := run([]string{"--once", "--output", "csv"}, typed(strings.NewReader(input)), &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 	}
@@ -71,7 +80,7 @@ func TestREPLCommands(t *testing.T) {
 		"\\q\n"
 	var stdout, stderr bytes.Buffer
 	t.Setenv("HOME", dir)
-	if code := run(nil, strings.NewReader(input), &stdout, &stderr); code != 0 {
+	if code := run(nil, typed(strings.NewReader(input)), &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 	}
 	wantOut := "streamsql: continuous SQL over streams. \\help for help, \\q to quit.\n" +
@@ -143,7 +152,7 @@ func TestREPLBackgroundInsert(t *testing.T) {
 	pr, pw := io.Pipe()
 	var stdout, stderr syncBuffer
 	code := make(chan int, 1)
-	go func() { code <- run([]string{"--batch", "50ms"}, pr, &stdout, &stderr) }()
+	go func() { code <- run([]string{"--batch", "50ms"}, typed(pr), &stdout, &stderr) }()
 
 	insert := "INSERT INTO file('" + out + "', format => 'csv') SELECT line FROM file('" + in + "')"
 	fmt.Fprintf(pw, "%s;\nSHOW QUERIES\n", insert)
@@ -193,7 +202,7 @@ func TestREPLQuitStopsBackground(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	input := "SET batch_interval = '50ms'\nINSERT INTO file('" + out + "') SELECT line FROM file('" + in + "');\n\\q\n"
 	var stdout, stderr bytes.Buffer
-	if code := run(nil, strings.NewReader(input), &stdout, &stderr); code != 0 {
+	if code := run(nil, typed(strings.NewReader(input)), &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 	}
 	if !strings.HasSuffix(stdout.String(), "query 1 running in the background; STOP QUERY 1 to stop it\nstopping 1 background query\n") {
