@@ -92,7 +92,7 @@ func TestPipedScriptRunsAsFile(t *testing.T) {
 	}
 	for _, in := range []*os.File{fileOf(t, script), pipeOf(t, script)} {
 		stdout, stderr, code := runBinary(t, "", in, "--once", "--output", "csv")
-		if code != 0 || sortedLines(stdout) != sortedLines(fromFile) || stderr != ferr {
+		if code != 0 || sortedLines(stdout) != sortedLines(fromFile) || sortedLines(stderr) != sortedLines(ferr) {
 			t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s\nwant what -f printed:\n%s\n%s", code, stdout, stderr, fromFile, ferr)
 		}
 	}
