@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -321,5 +322,25 @@ func TestREADMEListsEveryFlag(t *testing.T) {
 	}
 	if len(extra) > 0 {
 		t.Errorf("README.md's flag table lists flags the command does not have: %q", extra)
+	}
+}
+
+// TestOnceKafkaUnreachable: a bounded run against a broker nobody listens
+// on ends with an error once connect_timeout has passed, instead of
+// retrying forever.
+func TestOnceKafkaUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, stderr, code := runBinary(t, "", nil, "--once", "-e", "SELECT * FROM kafka('"+addr+"', topic => 't', connect_timeout => '1s')")
+	refused := "unable to dial: dial tcp " + addr + ": connect: connection refused"
+	want := "streamsql: kafka('" + addr + "'): warning: cannot reach broker " + addr + ": " + refused + "; retrying\n" +
+		"streamsql: query 1: kafka('" + addr + "'): cannot reach broker " + addr + ": gave up after 1s (connect_timeout): " + refused + "\n" +
+		"streamsql: query 1: 0 rows read, 0 late rows dropped, 0 malformed records skipped\n"
+	if code != 1 || stderr != want {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 and:\n%s", code, stderr, want)
 	}
 }
