@@ -19,7 +19,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/chzyer/readline"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/streamsql/streamsql"
+	"github.com/streamsql/streamsql/internal/suggest"
 	"github.com/streamsql/streamsql/sinks"
 	"github.com/streamsql/streamsql/types"
 )
@@ -231,6 +233,24 @@ var statementStarts = map[string]bool{
 	"show": true, "explain": true, "with": true, "(": true,
 }
 
+// firstWords are the words a line may begin with: statements, then the
+// REPL's commands.
+var firstWords = []string{"SELECT", "INSERT", "CREATE", "DROP", "EXPLAIN", "SHOW", "DESCRIBE", "SET", "STOP", "HELP", "QUIT", "EXIT"}
+
+// closestWord is the word of words that word is a plausible typo of, ""
+// for none: at most two edits, and fewer for short words (QUIT is no
+// typo of "qq").
+func closestWord(word string, words []string) string {
+	best, bestD := "", 0
+	for _, w := range words {
+		d := suggest.Distance(strings.ToUpper(word), w)
+		if d > 0 && d <= 2 && d <= (len(w)-1)/2 && (best == "" || d < bestD) {
+			best, bestD = w, d
+		}
+	}
+	return best
+}
+
 // command handles the REPL's own commands; handled is false for SQL.
 func (s *session) command(line string, interactive bool) (handled, quit bool) {
 	cmd := strings.TrimSpace(strings.TrimRight(line, "; \t"))
@@ -307,6 +327,10 @@ func (s *session) command(line string, interactive bool) (handled, quit bool) {
 		return true, false
 	}
 	if !statementStarts[word] && !strings.HasPrefix(word, "(") {
+		if w := closestWord(word, firstWords); w != "" {
+			s.errorf(`unknown command %q: did you mean %s? (\help lists the commands)`, fields[0], w)
+			return true, false
+		}
 		s.errorf(`unknown command %q: type a SQL statement (SELECT, INSERT INTO, CREATE STREAM, DROP STREAM, EXPLAIN, SHOW) or a command; \help lists them`, fields[0])
 		return true, false
 	}
@@ -740,8 +764,8 @@ func (s *session) live(q *streamsql.Query) {
 	spec, _ := sinks.Lookup("table")
 	var table bytes.Buffer
 	table.WriteString("── waiting for the first result ──\n")
-	drawn := 0     // terminal rows drawn last time
-	shown := false // table holds rows of a result
+	var drawn screen // what was drawn last time
+	shown := false   // table holds rows of a result
 	var werr error
 	stopped := false
 	sig := s.sig
@@ -799,43 +823,38 @@ func (s *session) live(q *streamsql.Query) {
 	}
 }
 
+// screen is what live drew last: how many terminal rows, at which width.
+type screen struct {
+	rows, width int
+}
+
 // redraw moves the cursor up over the rows drawn last time, clears them
-// and draws the table and status line, cut to the terminal's height.
-func (s *session) redraw(drawn int, table []byte, status string) (int, error) {
+// and draws the table and status line. Every line is cut to the
+// terminal's width, so each takes exactly one row and the cursor goes back
+// up exactly as far as they reach, and the lines are cut to its height
+// (the top of the table and the status line stay). A terminal whose width
+// changed may have rewrapped what was drawn; then the screen is cleared.
+func (s *session) redraw(last screen, table []byte, status string) (screen, error) {
 	width, height := terminalSize(s.stdout)
 	lines := strings.Split(strings.TrimRight(string(table), "\n"), "\n")
 	lines = append(lines, status)
-	rowsOf := func(l string) int {
-		n := utf8.RuneCountInString(l)
-		if n == 0 || width <= 0 {
-			return 1
-		}
-		return (n + width - 1) / width
-	}
-	total := 0
-	for _, l := range lines {
-		total += rowsOf(l)
-	}
-	if height > 2 && total > height-1 {
+	if height > 2 && len(lines) > height-1 {
 		// Keep the top of the table and the status line on screen.
-		budget := height - 2
-		var kept []string
-		used := 0
-		for _, l := range lines[:len(lines)-1] {
-			if used+rowsOf(l) > budget {
-				break
-			}
-			kept = append(kept, l)
-			used += rowsOf(l)
-		}
+		kept := lines[: height-3 : height-3]
 		hidden := len(lines) - 1 - len(kept)
-		kept = append(kept, fmt.Sprintf("… %d more lines (a taller terminal shows them)", hidden), status)
-		lines = kept
-		total = used + 1 + rowsOf(status)
+		lines = append(kept, fmt.Sprintf("… %d more lines (a taller terminal shows them)", hidden), status)
+	}
+	if width > 0 {
+		for i, l := range lines {
+			lines[i] = fitWidth(l, width)
+		}
 	}
 	var b bytes.Buffer
-	if drawn > 0 {
-		fmt.Fprintf(&b, "\r\x1b[%dA", drawn)
+	switch {
+	case last.rows > 0 && last.width != width:
+		b.WriteString("\x1b[H\x1b[2J") // home, clear the screen
+	case last.rows > 0:
+		fmt.Fprintf(&b, "\r\x1b[%dA", last.rows)
 	}
 	b.WriteString("\x1b[J")
 	for _, l := range lines {
@@ -843,7 +862,27 @@ func (s *session) redraw(drawn int, table []byte, status string) (int, error) {
 		b.WriteByte('\n')
 	}
 	_, err := s.stdout.Write(b.Bytes())
-	return total, err
+	return screen{rows: len(lines), width: width}, err
+}
+
+// fitWidth cuts line to at most width terminal columns, ending it with
+// "…" when something was cut.
+func fitWidth(line string, width int) string {
+	if twwidth.Width(line) <= width {
+		return line
+	}
+	var b strings.Builder
+	used := 0
+	for _, r := range line {
+		w := twwidth.Width(string(r))
+		if used+w > width-1 {
+			break
+		}
+		b.WriteRune(r)
+		used += w
+	}
+	b.WriteString("…")
+	return b.String()
 }
 
 // statusLine sums up a batch, e.g.

@@ -75,6 +75,8 @@ func TestREPLCommands(t *testing.T) {
 		"SHOW TABLES\n" +
 		"STOP QUERY 7\n" +
 		"foo bar\n" +
+		"selct 1;\n" +
+		"DESCRIB w\n" +
 		`\x` + "\n" +
 		`\i ` + filepath.Join(dir, "missing.sql") + "\n" +
 		"\\q\n"
@@ -103,6 +105,8 @@ func TestREPLCommands(t *testing.T) {
 		"streamsql: SHOW takes STREAMS or QUERIES: SHOW STREAMS, SHOW QUERIES\n" +
 		"streamsql: no query 7 is running (SHOW QUERIES lists them)\n" +
 		"streamsql: unknown command \"foo\": type a SQL statement (SELECT, INSERT INTO, CREATE STREAM, DROP STREAM, EXPLAIN, SHOW) or a command; \\help lists them\n" +
+		"streamsql: unknown command \"selct\": did you mean SELECT? (\\help lists the commands)\n" +
+		"streamsql: unknown command \"DESCRIB\": did you mean DESCRIBE? (\\help lists the commands)\n" +
 		"streamsql: unknown command \\x; \\help lists the commands\n" +
 		"streamsql: \\i: open " + filepath.Join(dir, "missing.sql") + ": no such file or directory\n"
 	if got := stderr.String(); got != wantErr {
@@ -220,9 +224,15 @@ func TestCompleter(t *testing.T) {
 	}{
 		{"sel", []string{"ect "}},
 		{"SELECT COU", []string{"NT "}},
-		{"SELECT x FROM fil", []string{"e "}},
+		{"SELECT x FROM fil", []string{"e("}},
 		{"SELECT word_", []string{"len "}},
 		{"SELECT x ", nil},
+		// After INSERT INTO only sinks: no functions, keywords or sources.
+		{"INSERT INTO f", []string{"ile("}},
+		{"insert into sq", []string{"lite("}},
+		{"INSERT INTO ", []string{"csv(", "file(", "jsonl(", "kafka(", "postgres(", "sqlite(", "table("}},
+		{"SELECT a FROM s", []string{"ocket(", "tdin("}},
+		{"SELECT a FROM f() JOIN ta", []string{"ble("}},
 	}
 	for _, c2 := range cases {
 		got, n := c.Do([]rune(c2.line), len(c2.line))
