@@ -137,6 +137,14 @@ func TestPipedCommands(t *testing.T) {
 		t.Errorf("exit %d, stdout:\n%s\nwant:\n%s\nstderr:\n%s", code, stdout, want, stderr)
 	}
 
+	// An error in a file run with \i names the file and its line.
+	inc := filepath.Join(t.TempDir(), "inc.sql")
+	os.WriteFile(inc, []byte("SELECT 1 AS x;\n\nSELECT\n  y;\n"), 0o644)
+	stdout, stderr, code = runBinary(t, "", pipeOf(t, "\\i "+inc+"\nSELECT 2 AS z;\n"))
+	if want := inc + ":4:3: column \"y\" not found: a query without FROM has no columns\n    y;\n    ^\n"; code != 1 || stdout != "" || stderr != want {
+		t.Errorf("\\i: exit %d, stdout:\n%s\nstderr %q\nwant   %q", code, stdout, stderr, want)
+	}
+
 	stdout, stderr, code = runBinary(t, "", pipeOf(t, "SELECT 1 AS x;\nSET output = 'xml'\nSELECT 2 AS y;\n"), "--output", "csv")
 	if want := "streamsql: SET output: unknown format \"xml\" (choose table, jsonl or csv)\n"; code != 1 || stdout != "x\n1\n" || stderr != want {
 		t.Errorf("exit %d, stdout:\n%s\nstderr: %q\nwant exit 1, x 1, stderr %q", code, stdout, stderr, want)

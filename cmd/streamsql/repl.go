@@ -628,9 +628,13 @@ func (s *session) runSQL(text string) {
 		s.queue(text)
 		return
 	}
+	if s.src != "" && s.stmtLine > 1 {
+		// A statement of a \i file: positions count the file's lines.
+		text = strings.Repeat("\n", s.stmtLine-1) + text
+	}
 	stmts, err := s.eng.Prepare(text)
 	if err != nil {
-		printError(s.stderr, err)
+		printErrorIn(s.stderr, s.src, err)
 		return
 	}
 	ddl := false
