@@ -28,6 +28,7 @@ import (
 const usage = `usage: streamsql [flags]                 interactive prompt
        streamsql [flags] -e "SELECT ..."  run a statement
        streamsql [flags] -f queries.sql   run a script (statements separated by ;)
+       streamsql [flags] < queries.sql    run a script from standard input, as -f does
        streamsql --http 127.0.0.1:8080    serve the dashboard and query API until SIGTERM
 
 flags:
