@@ -120,7 +120,7 @@ func TestPipedCommands(t *testing.T) {
 	in := "SET output = 'csv'\n" +
 		"CREATE STREAM c AS SELECT 41 AS v;\n" +
 		"DESCRIBE c\n" +
-		"SELECT v + 1 AS w FROM c;\n" +
+		"SELECT v + 1 AS w FROM c; -- 42, and the line after is a command\n" +
 		"SET output = 'jsonl'\n" +
 		"SELECT 'x' AS s;\n" +
 		"\\q\n" +

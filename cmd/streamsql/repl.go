@@ -16,6 +16,7 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/chzyer/readline"
@@ -198,7 +199,7 @@ func (s *session) line(line string, interactive bool) (quit bool) {
 	s.buf.WriteString(line)
 	s.buf.WriteByte('\n')
 	s.lines = append(s.lines, trimmed)
-	if !strings.HasSuffix(trimmed, ";") {
+	if !endsStatement(line) {
 		return false
 	}
 	text := s.buf.String()
@@ -209,6 +210,30 @@ func (s *session) line(line string, interactive bool) (quit bool) {
 	s.lines = s.lines[:0]
 	s.runSQL(text)
 	return false
+}
+
+// endsStatement reports whether line ends with a ; that ends a
+// statement: outside quotes, maybe followed by a -- comment.
+func endsStatement(line string) bool {
+	var quote rune  // the quote open, 0 for none
+	last := rune(0) // the last character that is not a space
+	runes := []rune(line)
+	for i, r := range runes {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == '-' && i+1 < len(runes) && runes[i+1] == '-':
+			return last == ';'
+		case unicode.IsSpace(r):
+			continue
+		}
+		last = r
+	}
+	return quote == 0 && last == ';'
 }
 
 // saveHistory keeps a statement as one history entry (its lines joined),

@@ -245,3 +245,25 @@ func TestCompleter(t *testing.T) {
 		}
 	}
 }
+
+func TestEndsStatement(t *testing.T) {
+	for line, want := range map[string]bool{
+		"SELECT 1;":               true,
+		"SELECT 1;  ":             true,
+		"SELECT 1; -- the first":  true,
+		"SELECT 1 -- no end;":     false,
+		"SELECT ';'":              false,
+		"SELECT 'a;":              false,
+		"SELECT 'it''s';":         true,
+		`SELECT "a--b" FROM f();`: true,
+		"SELECT '--';":            true,
+		"SELECT 1 - -1;":          true,
+		"GROUP BY word":           false,
+		"":                        false,
+		"-- a comment;":           false,
+	} {
+		if got := endsStatement(line); got != want {
+			t.Errorf("endsStatement(%q) = %v, want %v", line, got, want)
+		}
+	}
+}
