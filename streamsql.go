@@ -356,7 +356,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 			continue
 		}
 		if s.started {
-			return nil, fmt.Errorf("streamsql: statement already started: %s", s.Text)
+			return nil, fmt.Errorf("statement already started: %s", s.Text)
 		}
 		run = append(run, s)
 		plans = append(plans, s.plan)
@@ -376,7 +376,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 					o.sink.Close()
 				}
 			}
-			return nil, fmt.Errorf("streamsql: INSERT INTO %s: %w", q.target.Call, err)
+			return nil, fmt.Errorf("INSERT INTO %s: %w", q.target.Call, err)
 		}
 		q.sink = sink
 	}

@@ -41,8 +41,8 @@ type Select struct {
 	Pos      Pos
 	Distinct bool
 	Items    []*SelectItem
-	From     *From
-	Where    Expr // nil if absent
+	From     *From // nil for a constant query (SELECT 1 AS x): one row, no columns
+	Where    Expr  // nil if absent
 	GroupBy  []Expr
 	Having   Expr // nil if absent
 	Window   *Window

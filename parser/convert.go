@@ -51,7 +51,9 @@ func convSelect(g *gSelect) *Select {
 		}
 		s.Items = append(s.Items, item)
 	}
-	s.From = convFrom(g.From)
+	if g.From != nil {
+		s.From = convFrom(g.From)
+	}
 	s.Where = convOptExpr(g.Where)
 	for _, e := range g.GroupBy {
 		s.GroupBy = append(s.GroupBy, convExpr(e))

@@ -132,7 +132,7 @@ type gSelect struct {
 	Pos      lexer.Position
 	Distinct bool          `parser:"'SELECT' @'DISTINCT'?"`
 	Items    []*gItem      `parser:"@@ ( ',' @@ )*"`
-	From     *gFrom        `parser:"'FROM' @@"`
+	From     *gFrom        `parser:"( 'FROM' @@ )?"`
 	Where    *gExpr        `parser:"( 'WHERE' @@ )?"`
 	GroupBy  []*gExpr      `parser:"( 'GROUP' 'BY' @@ ( ',' @@ )* )?"`
 	Having   *gExpr        `parser:"( 'HAVING' @@"`

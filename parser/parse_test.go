@@ -20,6 +20,11 @@ var accepted = []struct{ in, want string }{
 	{"SELECT insert, into FROM f()", "SELECT insert, into FROM f()"},
 	{"SELECT first, last AS first FROM f() ORDER BY first NULLS LAST", "SELECT first, last AS first FROM f() ORDER BY first NULLS LAST"},
 	{"SELECT line FROM generate(limit => 10, kind => 'words')", "SELECT line FROM generate(limit => 10, kind => 'words')"},
+	// A constant query has no FROM, as in every SQL shell.
+	{"select 1 as x;", "SELECT 1 AS x"},
+	{"SELECT 1 + 2 AS x, 'a' || 'b' y, upper('q') WHERE 1 = 1", "SELECT 1 + 2 AS x, 'a' || 'b' AS y, upper('q') WHERE 1 = 1"},
+	{"EXPLAIN SELECT COUNT(*) AS n", "EXPLAIN SELECT COUNT(*) AS n"},
+	{"SELECT 1 AS x UNION ALL SELECT 2", "SELECT 1 AS x UNION ALL SELECT 2"},
 	// The card query and spellings of it.
 	{"SELECT word, COUNT(*) FROM file('logfile') GROUP BY word WINDOW 10s",
 		"SELECT word, COUNT(*) FROM file('logfile') GROUP BY word WINDOW 10s"},
@@ -406,7 +411,9 @@ func tree(n Node) string {
 				s += " AS " + it.Alias
 			}
 		}
-		s += " " + tree(n.From)
+		if n.From != nil {
+			s += " " + tree(n.From)
+		}
 		if n.Where != nil {
 			s += " WHERE " + tree(n.Where)
 		}
@@ -753,8 +760,6 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT word, COUNT(*) FORM file('x')", `1:23: syntax error: unexpected "FORM"; expected FROM (did you mean FROM?)`},
 		{"SELECT a FROM f() GRUOP BY a", `1:19: syntax error: unexpected "GRUOP"; expected GROUP BY (did you mean GROUP?)`},
 		{"SELECT a FROM f() WHERE x = 1 GRUOP BY a", `1:31: syntax error: unexpected "GRUOP"; expected GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT or end of statement (did you mean GROUP?)`},
-		{"SELECT word", `1:12: syntax error: unexpected end of input; expected FROM or ","`},
-		{"SELECT word WHERE x = 1", `1:13: syntax error: unexpected "WHERE"; expected FROM or ","`},
 		{"SELECT FROM file('x')", `1:8: syntax error: unexpected "FROM"; expected a column name or expression`},
 		{"SELECT a FROM", `1:14: syntax error: unexpected end of input; expected a source such as file('path') or a stream name`},
 		{"SELECT a FROM file WHERE", `1:25: syntax error: unexpected end of input; expected an expression`}, // file is a stream here
@@ -859,7 +864,7 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT TIMESTAMP '2026-13-01' FROM f()", `1:18: syntax error: invalid timestamp '2026-13-01': month out of range`},
 		{"SELECT TIMESTAMP '2026-02-30 12:00:00' FROM f()", `1:18: syntax error: invalid timestamp '2026-02-30 12:00:00': day out of range`},
 		{"SELECT TIMESTAMP '3000-01-01' FROM f()", `1:18: syntax error: timestamp '3000-01-01' is out of range; expected a time between 1677-09-21 and 2262-04-11`},
-		{"SELECT TIMESTAMP 5 FROM f()", `1:18: syntax error: unexpected "5"; expected FROM or ","`},
+		{"SELECT TIMESTAMP 5 FROM f()", `1:18: syntax error: unexpected "5"; expected FROM, WHERE, GROUP BY, HAVING, WINDOW, ORDER BY, LIMIT, "," or end of statement`},
 		{"SELECT a FROM f() LIMIT x", `1:25: syntax error: unexpected "x"; expected an integer`},
 		{"SELECT a FROM f() LIMIT 99999999999999999999", `1:25: syntax error: number 99999999999999999999 is too large`},
 		{"SELECT 99999999999999999999 FORM f()", `1:8: syntax error: number 99999999999999999999 is too large`},

@@ -208,7 +208,9 @@ func (n *Select) String() string {
 		}
 		b.WriteString(it.String())
 	}
-	b.WriteString(" FROM " + n.From.String())
+	if n.From != nil {
+		b.WriteString(" FROM " + n.From.String())
+	}
 	if n.Where != nil {
 		b.WriteString(" WHERE " + n.Where.String())
 	}

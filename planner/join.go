@@ -59,7 +59,7 @@ func (r *relation) read(name string) {
 
 // isTableCall reports whether a FROM item is table(...).
 func isTableCall(f *parser.From) bool {
-	return f.Source != nil && strings.EqualFold(f.Source.Name, "table")
+	return f != nil && f.Source != nil && strings.EqualFold(f.Source.Name, "table")
 }
 
 // relations opens the items of a FROM clause with joins.

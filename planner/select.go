@@ -54,7 +54,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	}
 	var in *input
 	var err error
-	if len(sel.From.Joins) > 0 {
+	if sel.From != nil && len(sel.From.Joins) > 0 {
 		in, err = p.joinInput(sel)
 	} else if err = p.qualifiers(sel); err == nil {
 		in, err = p.input(sel)
@@ -226,10 +226,17 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 	if isTableCall(sel.From) {
 		return nil, p.errorf(sel.From.Pos, ErrUnsupported, "a table cannot be read on its own: join a stream with it (FROM stream JOIN table(...) ON ...)")
 	}
-	if sel.From.Source != nil {
-		src, err := p.openSource(sel.From.Source)
-		if err != nil {
-			return nil, err
+	if sel.From == nil || sel.From.Source != nil {
+		var src sources.Source
+		if sel.From == nil {
+			// A constant query (no FROM) reads one row without columns,
+			// so it answers once, as in any SQL shell, and ends.
+			src = sources.OneRow()
+		} else {
+			var err error
+			if src, err = p.openSource(sel.From.Source); err != nil {
+				return nil, err
+			}
 		}
 		in.source = src
 		sch := src.Schema()
@@ -283,7 +290,7 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 		}
 		sc.cols = append(sc.cols, scopeCol{name: "word", kind: types.KindText})
 	}
-	if u := sel.From.Unnest; u != nil {
+	if u := unnestOf(sel); u != nil {
 		sc.clause = "UNNEST"
 		fn, err := p.compile(u.Expr, sc)
 		if err != nil {
@@ -295,6 +302,22 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 	}
 	in.scope = sc
 	return in, nil
+}
+
+// unnestOf is the query's UNNEST, nil when it has none (or no FROM).
+func unnestOf(sel *parser.Select) *parser.Unnest {
+	if sel.From == nil {
+		return nil
+	}
+	return sel.From.Unnest
+}
+
+// joinsOf are the query's joins, none when it has no FROM.
+func joinsOf(sel *parser.Select) []*parser.Join {
+	if sel.From == nil {
+		return nil
+	}
+	return sel.From.Joins
 }
 
 func unnestName(u *parser.Unnest) string {
@@ -309,13 +332,15 @@ func unnestName(u *parser.Unnest) string {
 // a path into nested data (`meta.loc` reads field loc of JSON object meta).
 func (p *planning) qualifiers(sel *parser.Select) error {
 	names := map[string]bool{}
-	for _, n := range []string{sel.From.Alias, sel.From.Stream} {
-		if n != "" {
-			names[strings.ToLower(n)] = true
+	if sel.From != nil {
+		for _, n := range []string{sel.From.Alias, sel.From.Stream} {
+			if n != "" {
+				names[strings.ToLower(n)] = true
+			}
 		}
 	}
-	if sel.From.Unnest != nil && sel.From.Unnest.Alias != "" {
-		names[strings.ToLower(sel.From.Unnest.Alias)] = true
+	if u := unnestOf(sel); u != nil && u.Alias != "" {
+		names[strings.ToLower(u.Alias)] = true
 	}
 	visitSelect(sel, func(e parser.Expr) {
 		if c, ok := e.(*parser.ColumnRef); ok && c.Table != "" {
@@ -360,14 +385,14 @@ func namesOf(sel *parser.Select) (aliases map[string]bool, inputOnly map[*parser
 		mark(it.Expr)
 	}
 	mark(sel.Where)
-	if u := sel.From.Unnest; u != nil {
+	if u := unnestOf(sel); u != nil {
 		aliases[strings.ToLower(unnestName(u))] = true
 		mark(u.Expr)
 	}
 	if sel.Window != nil {
 		mark(sel.Window.EventTime)
 	}
-	for _, j := range sel.From.Joins {
+	for _, j := range joinsOf(sel) {
 		mark(j.On)
 		for _, e := range j.EventTime {
 			mark(e)
@@ -437,6 +462,9 @@ func (p *planning) resolveInputs(sel *parser.Select, avail types.Schema, open, t
 			add(name)
 		case aliases[strings.ToLower(name)]:
 		default:
+			if sel.From == nil {
+				return nil, false, p.errorf(ref.Pos, ErrColumnNotFound, "column %q not found: a query without FROM has no columns", ref.Name)
+			}
 			return nil, false, p.unknownColumn(ref, avail)
 		}
 	}
@@ -508,7 +536,7 @@ func visitSelect(sel *parser.Select, fn func(parser.Expr)) {
 	for _, it := range sel.Items {
 		visit(it.Expr)
 	}
-	if u := sel.From.Unnest; u != nil {
+	if u := unnestOf(sel); u != nil {
 		visit(u.Expr)
 	}
 	visit(sel.Where)

@@ -63,20 +63,32 @@ import (
 // committed). A member of a shared group reads only the partitions it is
 // assigned and ends when those are done.
 //
-// A broker that cannot be reached is not fatal: the client keeps retrying,
-// the problem is logged once (again after it recovered and failed anew) and
-// the source waits; cancelling the query ends it. A topic that does not
-// exist yet is waited for (bounded reading fails instead).
+// A broker that cannot be reached is not fatal while reading live: the
+// client keeps retrying, the problem is logged once (again after it
+// recovered and failed anew) and the source waits; cancelling the query
+// ends it. A topic that does not exist yet is waited for (bounded reading
+// fails instead).
+//
+// connect_timeout => '30s' bounds the start: when no broker has answered
+// the requests that start reading (the topic's metadata, its offsets, the
+// group's commits) within it, Run fails with the last error. Bounded
+// reading has a default of 30s, so `--once` against a broker that is down
+// ends with an error instead of waiting forever; live reading waits
+// forever unless the option is given. '0' waits forever.
 
-const kafkaUsage = "kafka('host:port[,host:port]', topic => 't', group => 'g', offset => 'committed'|'earliest'|'latest', " +
+const kafkaUsage = "kafka('host:port[,host:port]', topic => 't', group => 'g', offset => 'committed'|'earliest'|'latest', connect_timeout => '30s', " +
 	FormatUsage + ")"
+
+// kafkaConnectTimeout is how long bounded reading waits for a broker to
+// answer at start, unless connect_timeout says otherwise.
+const kafkaConnectTimeout = 30 * time.Second
 
 func init() {
 	Register(&Spec{
 		Name:    "kafka",
 		Usage:   kafkaUsage,
 		MaxArgs: 1,
-		Options: append([]string{"topic", "group", "offset"}, FormatOptions...),
+		Options: append([]string{"topic", "group", "offset", "connect_timeout"}, FormatOptions...),
 		Open:    openKafka,
 	})
 }
@@ -122,6 +134,10 @@ type kafkaSource struct {
 
 	retryWait      time.Duration // pause between failed attempts
 	attemptTimeout time.Duration // bound of one metadata or offset request
+	// connectTimeout bounds the start of Run (0: no bound); connectText
+	// is the option as written, for the error.
+	connectTimeout time.Duration
+	connectText    string
 
 	// Set by Resume when the query checkpoints: offsets to start from.
 	ckpt   bool
@@ -148,6 +164,21 @@ func openKafka(args Args) (Source, error) {
 	if s.topic == "" {
 		return nil, fmt.Errorf("kafka(): topic => 'name' is required; usage: %s", kafkaUsage)
 	}
+	if s.once {
+		s.connectTimeout = kafkaConnectTimeout
+	}
+	if v, ok := args.Named["connect_timeout"]; ok {
+		text := strings.TrimSpace(v.String())
+		d, err := time.ParseDuration(text)
+		if text == "0" {
+			d, err = 0, nil
+		}
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("kafka(): connect_timeout must be a duration such as '5s', or '0' to wait forever, got %s", sqlQuote(v.String()))
+		}
+		s.connectTimeout = d
+	}
+	s.connectText = s.connectTimeout.String()
 	s.group = strings.TrimSpace(args.Option("group", ""))
 	if _, ok := args.Named["group"]; ok && s.group == "" {
 		return nil, errors.New("kafka(): group must not be empty")
@@ -259,6 +290,11 @@ type kafkaRun struct {
 
 	failing bool // a fetch problem was logged and nothing was read since
 
+	// What the requests before reading were doing and how the last one
+	// failed, for the error when connect_timeout passes.
+	doing   string // what the last request was for, for the error
+	lastErr error
+
 	// Bounded reading.
 	end     map[int32]int64 // offset to stop at, per partition still to read
 	mu      sync.Mutex      // guards assign and joined (group callbacks run on other goroutines)
@@ -315,19 +351,11 @@ func (s *kafkaSource) Run(ctx context.Context, out Emitter) error {
 	r.cl = cl
 	defer r.close()
 
-	parts, err := r.awaitTopic(ctx)
+	parts, err := r.start(ctx)
 	if err != nil || ctx.Err() != nil {
 		return err
 	}
-	if s.once {
-		if err := r.bounds(ctx, parts); err != nil || ctx.Err() != nil {
-			return err
-		}
-	}
 	if s.ckpt {
-		if err := r.consumeFrom(ctx, parts); err != nil || ctx.Err() != nil {
-			return err
-		}
 		// Where reading starts is a position too, rows or not.
 		if err := emitAt(out, nil, r.position()); err != nil {
 			return nil
@@ -361,6 +389,33 @@ func (s *kafkaSource) Run(ctx context.Context, out Emitter) error {
 		}
 	}
 	return r.consume(ctx)
+}
+
+// start makes the requests that come before reading (the topic's
+// partitions; for bounded reading their ends; with a checkpoint where to
+// start), within connect_timeout when there is one.
+func (r *kafkaRun) start(ctx context.Context) ([]int32, error) {
+	sctx := ctx
+	if r.s.connectTimeout > 0 {
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeout(ctx, r.s.connectTimeout)
+		defer cancel()
+	}
+	parts, err := r.awaitTopic(sctx)
+	if err == nil && sctx.Err() == nil && r.s.once {
+		err = r.bounds(sctx, parts)
+	}
+	if err == nil && sctx.Err() == nil && r.s.ckpt {
+		err = r.consumeFrom(sctx, parts)
+	}
+	if err == nil && sctx.Err() != nil && ctx.Err() == nil {
+		why := "no answer"
+		if r.lastErr != nil {
+			why = r.lastErr.Error()
+		}
+		return nil, fmt.Errorf("kafka(%s): %s: gave up after %s (connect_timeout): %s", sqlQuote(r.s.addr), r.doing, r.s.connectText, why)
+	}
+	return parts, err
 }
 
 func (r *kafkaRun) setAssigned(parts []int32, on bool) {
@@ -416,6 +471,7 @@ func (e kafkaPermanent) Error() string { return e.err.Error() }
 // later ones are not, so a broker that is down for hours logs one line.
 func (r *kafkaRun) retry(ctx context.Context, what string, fn func(ctx context.Context) error) error {
 	logged := false
+	r.doing, r.lastErr = what, nil
 	for {
 		actx, cancel := context.WithTimeout(ctx, r.s.attemptTimeout)
 		err := fn(actx)
@@ -424,13 +480,22 @@ func (r *kafkaRun) retry(ctx context.Context, what string, fn func(ctx context.C
 		switch {
 		case errors.As(err, &perm):
 			return perm.err
-		case err == nil || ctx.Err() != nil:
+		case err == nil:
 			return nil
 		}
-		if !logged {
-			if errors.Is(err, context.DeadlineExceeded) {
-				err = fmt.Errorf("no answer within %v", r.s.attemptTimeout)
+		if ctx.Err() != nil {
+			// Cut short by the end of ctx (cancelled, or connect_timeout
+			// passed): a failure before says more than the cut.
+			if r.lastErr == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				r.lastErr = err
 			}
+			return nil
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer within %v", r.s.attemptTimeout)
+		}
+		r.lastErr = err
+		if !logged {
 			r.out.Logf("kafka(%s): warning: %s: %v; retrying", sqlQuote(r.s.addr), what, err)
 			logged = true
 		}
@@ -484,6 +549,7 @@ func (r *kafkaRun) awaitTopic(ctx context.Context) ([]int32, error) {
 		if r.s.once {
 			return nil, fmt.Errorf("kafka(): topic %s does not exist", r.s.topic)
 		}
+		r.doing, r.lastErr = "waiting for topic "+r.s.topic, fmt.Errorf("topic %s does not exist", r.s.topic)
 		if !missingLogged {
 			r.out.Logf("kafka(%s): topic %s does not exist yet; waiting for it", sqlQuote(r.s.addr), r.s.topic)
 			missingLogged = true

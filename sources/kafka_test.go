@@ -489,3 +489,42 @@ func TestKafkaUnreachable(t *testing.T) {
 		}
 	}
 }
+
+// TestKafkaConnectTimeout: bounded reading of a broker nobody listens on
+// fails once connect_timeout has passed, with what it was doing and the
+// last error; an option that is no duration is refused.
+func TestKafkaConnectTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	src := openKafkaSource(t, addr, true, "topic", "t", "connect_timeout", "300ms")
+	src.retryWait = 20 * time.Millisecond
+	done := make(chan error, 1)
+	go func() { done <- src.Run(context.Background(), newTestEmitter()) }()
+	select {
+	case err := <-done:
+		want := "kafka('" + addr + "'): cannot reach broker " + addr + ": gave up after 300ms (connect_timeout): unable to dial: dial tcp " + addr + ": connect: connection refused"
+		if err == nil || err.Error() != want {
+			t.Errorf("Run = %v\nwant %s", err, want)
+		}
+	case <-time.After(wait):
+		t.Fatal("Run did not give up")
+	}
+
+	if d := openKafkaSource(t, addr, true, "topic", "t").connectTimeout; d != 30*time.Second {
+		t.Errorf("bounded reading waits %v by default, want 30s", d)
+	}
+	if d := openKafkaSource(t, addr, false, "topic", "t").connectTimeout; d != 0 {
+		t.Errorf("live reading waits %v by default, want forever", d)
+	}
+	spec, _ := Lookup("kafka")
+	for _, v := range []string{"soon", "-1s"} {
+		_, err := spec.OpenChecked(Args{Positional: []types.Value{types.Text(addr)}, Named: map[string]types.Value{"topic": types.Text("t"), "connect_timeout": types.Text(v)}})
+		if want := "kafka(): connect_timeout must be a duration such as '5s', or '0' to wait forever, got '" + v + "'"; err == nil || err.Error() != want {
+			t.Errorf("connect_timeout %s: %v, want %s", v, err, want)
+		}
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -26,6 +28,7 @@ import (
 const usage = `usage: streamsql [flags]                 interactive prompt
        streamsql [flags] -e "SELECT ..."  run a statement
        streamsql [flags] -f queries.sql   run a script (statements separated by ;)
+       streamsql [flags] < queries.sql    run a script from standard input, as -f does
        streamsql --http 127.0.0.1:8080    serve the dashboard and query API until SIGTERM
 
 flags:
@@ -45,6 +48,10 @@ type options struct {
 	checkpoint string
 	every      int
 	maxKeys    int64
+	// cpuprofile and memprofile are the files of --cpuprofile and
+	// --memprofile ("" for none).
+	cpuprofile, memprofile string
+	version                bool
 	// watch shows a query the command runs on the dashboard (--http).
 	watch func(*streamsql.Query) (publish func(*streamsql.Result), done func(error))
 }
@@ -53,38 +60,65 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// consoleFormats are the formats --output and SET output take: the sinks
+// that print to stdout.
+var consoleFormats = []string{"table", "jsonl", "csv"}
+
+// consoleFormatList is consoleFormats in words: "table, jsonl or csv".
+var consoleFormatList = strings.Join(consoleFormats[:len(consoleFormats)-1], ", ") + " or " + consoleFormats[len(consoleFormats)-1]
+
+// newFlags defines the command's flags on o. Every flag is listed in
+// README's table (TestREADMEListsEveryFlag).
+func newFlags(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("streamsql", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o options
 	fs.StringVar(&o.exec, "e", "", "run the given SQL statement(s)")
 	fs.StringVar(&o.file, "f", "", "run the statements in a .sql file")
 	fs.DurationVar(&o.batch, "batch", time.Second, "micro-batch interval, e.g. 500ms, 1s")
-	fs.StringVar(&o.output, "output", "table", "result format: table, jsonl or csv")
+	fs.StringVar(&o.output, "output", "table", "result format on stdout: "+consoleFormatList)
 	fs.BoolVar(&o.once, "once", false, "read the sources as they are now, as one batch, print the result and exit")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
-	memprofile := fs.String("memprofile", "", "write a heap profile (allocations of the whole run) to `file` when the run ends")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to `file` (go tool pprof)")
+	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile (allocations of the whole run) to `file` when the run ends")
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "save each query's source positions, state and pending results in `dir` at batch boundaries, and resume from there when started again")
 	fs.IntVar(&o.every, "checkpoint-every", 1, "checkpoint every `n` batches (results wait for their checkpoint)")
 	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state holds more than `n` keys after a batch (0: no limit)")
 	fs.StringVar(&o.cluster, "cluster", "", "run the script's one INSERT INTO kafka(...) query as a member of the cluster query `name`: processes started with the same name share its work (see docs/SCALING.md)")
 	fs.StringVar(&o.http, "http", "", "serve the dashboard, query API and /metrics on `addr` (host:port; no host means 127.0.0.1); with -e/-f while they run")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	return fs
+}
+
+// printUsage writes the usage and the flags to w.
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, usage)
+	out := fs.Output()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var o options
+	fs := newFlags(&o)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {} // --help goes to stdout, a mistake's usage to stderr: both below
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, fs)
 			return 0
 		}
+		printUsage(stderr, fs)
 		return 2
+	}
+	if o.version {
+		fmt.Fprintln(stdout, version())
+		return 0
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "streamsql: unexpected argument %q (put SQL in quotes after -e)\n", fs.Arg(0))
 		return 2
 	}
-	if _, ok := sinks.Lookup(o.output); !ok {
-		fmt.Fprintf(stderr, "streamsql: unknown output %q (choose one of %v)\n", o.output, sinks.Names())
+	if !slices.Contains(consoleFormats, o.output) {
+		fmt.Fprintf(stderr, "streamsql: --output takes a console format: %s, not %q (results go to a database, files or Kafka with INSERT INTO sink(...) SELECT ...)\n", consoleFormatList, o.output)
 		return 2
 	}
 	if o.batch <= 0 {
@@ -99,8 +133,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "streamsql: --max-keys must not be negative, got %d\n", o.maxKeys)
 		return 2
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
 		if err == nil {
 			err = pprof.StartCPUProfile(f)
 		}
@@ -111,9 +145,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	if *memprofile != "" {
+	if o.memprofile != "" {
 		defer func() {
-			f, err := os.Create(*memprofile)
+			f, err := os.Create(o.memprofile)
 			if err == nil {
 				err = pprof.Lookup("allocs").WriteTo(f, 0)
 				f.Close()
@@ -148,23 +182,37 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "streamsql: use -e or -f, not both")
 		return 2
 	case o.exec != "":
-		return runScript(eng, o, o.exec, stdout, stderr)
+		return runScript(eng, o, "", o.exec, stdout, stderr)
 	case o.file != "":
 		text, err := os.ReadFile(o.file)
 		if err != nil {
 			fmt.Fprintf(stderr, "streamsql: %v\n", err)
 			return 1
 		}
-		return runScript(eng, o, string(text), stdout, stderr)
+		return runScript(eng, o, o.file, string(text), stdout, stderr)
+	}
+	if !isInteractive(stdin) {
+		return runPiped(eng, o, stdin, stdout, stderr)
 	}
 	return repl(eng, o, stdin, stdout, stderr)
 }
 
 // printError shows an error; SQL errors get their line and a caret.
-func printError(w io.Writer, err error) {
-	fmt.Fprintf(w, "streamsql: %v\n", err)
+func printError(w io.Writer, err error) { printErrorIn(w, "", err) }
+
+// printErrorIn shows an error of the input called name (a -f file,
+// "<stdin>"; "" for none). A SQL error in a named input starts with its
+// place, as a compiler's do (q.sql:6:10: ...), so editors can jump there;
+// every other message starts with "streamsql: ", once.
+func printErrorIn(w io.Writer, name string, err error) {
 	var perr *parser.Error
-	if errors.As(err, &perr) {
+	sql := errors.As(err, &perr)
+	if sql && name != "" && error(perr) == err {
+		fmt.Fprintf(w, "%s:%v\n", name, err)
+	} else {
+		fmt.Fprintf(w, "streamsql: %s\n", strings.TrimPrefix(err.Error(), "streamsql: "))
+	}
+	if sql {
 		if s := perr.Snippet(); s != "" {
 			fmt.Fprintln(w, s)
 		}
@@ -172,11 +220,12 @@ func printError(w io.Writer, err error) {
 }
 
 // runScript plans every statement, prints EXPLAINs, then runs the queries
-// side by side until their input ends or a signal stops them.
-func runScript(eng *streamsql.Engine, o options, text string, stdout, stderr io.Writer) int {
+// side by side until their input ends or a signal stops them. name is
+// where text comes from, for the positions of errors ("" for -e).
+func runScript(eng *streamsql.Engine, o options, name, text string, stdout, stderr io.Writer) int {
 	stmts, err := eng.Prepare(text)
 	if err != nil {
-		printError(stderr, err)
+		printErrorIn(stderr, name, err)
 		return 1
 	}
 	if o.cluster != "" {

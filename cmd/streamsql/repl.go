@@ -10,15 +10,19 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/chzyer/readline"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/streamsql/streamsql"
+	"github.com/streamsql/streamsql/internal/suggest"
 	"github.com/streamsql/streamsql/sinks"
 	"github.com/streamsql/streamsql/types"
 )
@@ -65,8 +69,8 @@ func historyFile() string {
 	return filepath.Join(home, ".streamsql_history")
 }
 
-func repl(eng *streamsql.Engine, o options, stdin io.Reader, stdout, stderr io.Writer) int {
-	s := &session{
+func newSession(eng *streamsql.Engine, o options, stdout, stderr io.Writer) *session {
+	return &session{
 		eng:     eng,
 		o:       o,
 		stdout:  stdout,
@@ -75,6 +79,10 @@ func repl(eng *streamsql.Engine, o options, stdin io.Reader, stdout, stderr io.W
 		columns: map[string][]string{},
 		ended:   map[int]bool{},
 	}
+}
+
+func repl(eng *streamsql.Engine, o options, stdin io.Reader, stdout, stderr io.Writer) int {
+	s := newSession(eng, o, stdout, stderr)
 	s.tty = isTerminal(stdout)
 	rl, err := readline.NewEx(&readline.Config{
 		Prompt:                 prompt,
@@ -141,6 +149,22 @@ type session struct {
 	lines []string        // its lines, for the history
 	depth int             // \i nesting
 
+	// Where the line being handled comes from, for positions in errors:
+	// the input's name ("" for the terminal, "<stdin>" for piped input,
+	// the file of \i), its line number, and the line the statement in buf
+	// began on.
+	src      string
+	lineNo   int
+	stmtLine int
+
+	// script is set when the input is not a terminal (see script.go):
+	// statements gather in pending and run together, like a -f script,
+	// and the first error ends the input.
+	script  bool
+	pending pendingSQL
+	failed  bool
+	exit    int // the exit code of the script's failure, when not 1
+
 	mu      sync.Mutex
 	bg      map[int]*bgQuery    // background (INSERT INTO) queries
 	columns map[string][]string // stream name (lower case) → columns, for completion
@@ -164,6 +188,7 @@ func (s *session) line(line string, interactive bool) (quit bool) {
 		if trimmed == "" || strings.HasPrefix(trimmed, "--") {
 			return false
 		}
+		s.stmtLine = s.lineNo
 		if handled, quit := s.command(trimmed, interactive); handled {
 			if interactive {
 				s.saveHistory(trimmed)
@@ -174,7 +199,7 @@ func (s *session) line(line string, interactive bool) (quit bool) {
 	s.buf.WriteString(line)
 	s.buf.WriteByte('\n')
 	s.lines = append(s.lines, trimmed)
-	if !strings.HasSuffix(trimmed, ";") {
+	if !endsStatement(line) {
 		return false
 	}
 	text := s.buf.String()
@@ -185,6 +210,30 @@ func (s *session) line(line string, interactive bool) (quit bool) {
 	s.lines = s.lines[:0]
 	s.runSQL(text)
 	return false
+}
+
+// endsStatement reports whether line ends with a ; that ends a
+// statement: outside quotes, maybe followed by a -- comment.
+func endsStatement(line string) bool {
+	var quote rune  // the quote open, 0 for none
+	last := rune(0) // the last character that is not a space
+	runes := []rune(line)
+	for i, r := range runes {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == '-' && i+1 < len(runes) && runes[i+1] == '-':
+			return last == ';'
+		case unicode.IsSpace(r):
+			continue
+		}
+		last = r
+	}
+	return quote == 0 && last == ';'
 }
 
 // saveHistory keeps a statement as one history entry (its lines joined),
@@ -209,6 +258,24 @@ var statementStarts = map[string]bool{
 	"show": true, "explain": true, "with": true, "(": true,
 }
 
+// firstWords are the words a line may begin with: statements, then the
+// REPL's commands.
+var firstWords = []string{"SELECT", "INSERT", "CREATE", "DROP", "EXPLAIN", "SHOW", "DESCRIBE", "SET", "STOP", "HELP", "QUIT", "EXIT"}
+
+// closestWord is the word of words that word is a plausible typo of, ""
+// for none: at most two edits, and fewer for short words (QUIT is no
+// typo of "qq").
+func closestWord(word string, words []string) string {
+	best, bestD := "", 0
+	for _, w := range words {
+		d := suggest.Distance(strings.ToUpper(word), w)
+		if d > 0 && d <= 2 && d <= (len(w)-1)/2 && (best == "" || d < bestD) {
+			best, bestD = w, d
+		}
+	}
+	return best
+}
+
 // command handles the REPL's own commands; handled is false for SQL.
 func (s *session) command(line string, interactive bool) (handled, quit bool) {
 	cmd := strings.TrimSpace(strings.TrimRight(line, "; \t"))
@@ -217,6 +284,12 @@ func (s *session) command(line string, interactive bool) (handled, quit bool) {
 		return false, false
 	}
 	word := strings.ToLower(fields[0])
+	if s.script && !statementStarts[word] && !strings.HasPrefix(word, "(") {
+		// A command sees what the statements before it did.
+		if !s.flush() {
+			return true, false
+		}
+	}
 	arg := func(i int) string {
 		if i < len(fields) {
 			return strings.ToLower(fields[i])
@@ -244,6 +317,9 @@ func (s *session) command(line string, interactive bool) (handled, quit bool) {
 		switch arg(1) {
 		case "queries":
 			if len(fields) == 2 {
+				if s.script && !s.flush() {
+					return true, false
+				}
 				s.showQueries()
 				return true, false
 			}
@@ -276,6 +352,10 @@ func (s *session) command(line string, interactive bool) (handled, quit bool) {
 		return true, false
 	}
 	if !statementStarts[word] && !strings.HasPrefix(word, "(") {
+		if w := closestWord(word, firstWords); w != "" {
+			s.errorf(`unknown command %q: did you mean %s? (\help lists the commands)`, fields[0], w)
+			return true, false
+		}
 		s.errorf(`unknown command %q: type a SQL statement (SELECT, INSERT INTO, CREATE STREAM, DROP STREAM, EXPLAIN, SHOW) or a command; \help lists them`, fields[0])
 		return true, false
 	}
@@ -284,6 +364,7 @@ func (s *session) command(line string, interactive bool) (handled, quit bool) {
 
 func (s *session) errorf(format string, args ...any) {
 	fmt.Fprintf(s.stderr, "streamsql: "+format+"\n", args...)
+	s.failed = s.script
 }
 
 // include runs a file line by line as if typed.
@@ -299,8 +380,13 @@ func (s *session) include(path string) (quit bool) {
 		return false
 	}
 	defer f.Close()
+	if s.script && !s.flush() {
+		return false
+	}
 	s.depth++
-	defer func() { s.depth-- }()
+	savedSrc, savedLine := s.src, s.lineNo
+	s.src, s.lineNo = path, 0
+	defer func() { s.depth--; s.src, s.lineNo = savedSrc, savedLine }()
 	// The file's statements stand alone: what was being typed waits.
 	saved, savedLines := s.buf.String(), s.lines
 	s.buf.Reset()
@@ -313,8 +399,12 @@ func (s *session) include(path string) (quit bool) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
+		s.lineNo++
 		if s.line(sc.Text(), false) {
 			return true
+		}
+		if s.failed {
+			return false
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -322,6 +412,9 @@ func (s *session) include(path string) (quit bool) {
 	}
 	if rest := strings.TrimSpace(s.buf.String()); rest != "" {
 		s.errorf(`\i %s: the last statement has no ending ; and was not run`, path)
+	}
+	if s.script {
+		s.flush() // the file's statements run together, apart from what follows
 	}
 	return false
 }
@@ -371,8 +464,8 @@ func (s *session) set(args string) {
 		fmt.Fprintf(s.stdout, "batch_interval = '%s' (for queries started from now on)\n", d)
 	case "output":
 		v := strings.ToLower(value)
-		if _, ok := sinks.Lookup(v); !ok || (v != "table" && v != "jsonl" && v != "csv") {
-			s.errorf("SET output: unknown format %q (choose table, jsonl or csv)", value)
+		if !slices.Contains(consoleFormats, v) {
+			s.errorf("SET output: unknown format %q (choose %s)", value, consoleFormatList)
 			return
 		}
 		s.o.output = v
@@ -556,9 +649,17 @@ func plural(n int, one, many string) string {
 // runSQL plans and runs statements: INSERT INTO queries go to the
 // background, SELECTs run in the foreground until they end or Ctrl-C.
 func (s *session) runSQL(text string) {
+	if s.script {
+		s.queue(text)
+		return
+	}
+	if s.src != "" && s.stmtLine > 1 {
+		// A statement of a \i file: positions count the file's lines.
+		text = strings.Repeat("\n", s.stmtLine-1) + text
+	}
 	stmts, err := s.eng.Prepare(text)
 	if err != nil {
-		printError(s.stderr, err)
+		printErrorIn(s.stderr, s.src, err)
 		return
 	}
 	ddl := false
@@ -692,8 +793,8 @@ func (s *session) live(q *streamsql.Query) {
 	spec, _ := sinks.Lookup("table")
 	var table bytes.Buffer
 	table.WriteString("── waiting for the first result ──\n")
-	drawn := 0     // terminal rows drawn last time
-	shown := false // table holds rows of a result
+	var drawn screen // what was drawn last time
+	shown := false   // table holds rows of a result
 	var werr error
 	stopped := false
 	sig := s.sig
@@ -751,43 +852,38 @@ func (s *session) live(q *streamsql.Query) {
 	}
 }
 
+// screen is what live drew last: how many terminal rows, at which width.
+type screen struct {
+	rows, width int
+}
+
 // redraw moves the cursor up over the rows drawn last time, clears them
-// and draws the table and status line, cut to the terminal's height.
-func (s *session) redraw(drawn int, table []byte, status string) (int, error) {
+// and draws the table and status line. Every line is cut to the
+// terminal's width, so each takes exactly one row and the cursor goes back
+// up exactly as far as they reach, and the lines are cut to its height
+// (the top of the table and the status line stay). A terminal whose width
+// changed may have rewrapped what was drawn; then the screen is cleared.
+func (s *session) redraw(last screen, table []byte, status string) (screen, error) {
 	width, height := terminalSize(s.stdout)
 	lines := strings.Split(strings.TrimRight(string(table), "\n"), "\n")
 	lines = append(lines, status)
-	rowsOf := func(l string) int {
-		n := utf8.RuneCountInString(l)
-		if n == 0 || width <= 0 {
-			return 1
-		}
-		return (n + width - 1) / width
-	}
-	total := 0
-	for _, l := range lines {
-		total += rowsOf(l)
-	}
-	if height > 2 && total > height-1 {
+	if height > 2 && len(lines) > height-1 {
 		// Keep the top of the table and the status line on screen.
-		budget := height - 2
-		var kept []string
-		used := 0
-		for _, l := range lines[:len(lines)-1] {
-			if used+rowsOf(l) > budget {
-				break
-			}
-			kept = append(kept, l)
-			used += rowsOf(l)
-		}
+		kept := lines[: height-3 : height-3]
 		hidden := len(lines) - 1 - len(kept)
-		kept = append(kept, fmt.Sprintf("… %d more lines (a taller terminal shows them)", hidden), status)
-		lines = kept
-		total = used + 1 + rowsOf(status)
+		lines = append(kept, fmt.Sprintf("… %d more lines (a taller terminal shows them)", hidden), status)
+	}
+	if width > 0 {
+		for i, l := range lines {
+			lines[i] = fitWidth(l, width)
+		}
 	}
 	var b bytes.Buffer
-	if drawn > 0 {
-		fmt.Fprintf(&b, "\r\x1b[%dA", drawn)
+	switch {
+	case last.rows > 0 && last.width != width:
+		b.WriteString("\x1b[H\x1b[2J") // home, clear the screen
+	case last.rows > 0:
+		fmt.Fprintf(&b, "\r\x1b[%dA", last.rows)
 	}
 	b.WriteString("\x1b[J")
 	for _, l := range lines {
@@ -795,7 +891,27 @@ func (s *session) redraw(drawn int, table []byte, status string) (int, error) {
 		b.WriteByte('\n')
 	}
 	_, err := s.stdout.Write(b.Bytes())
-	return total, err
+	return screen{rows: len(lines), width: width}, err
+}
+
+// fitWidth cuts line to at most width terminal columns, ending it with
+// "…" when something was cut.
+func fitWidth(line string, width int) string {
+	if twwidth.Width(line) <= width {
+		return line
+	}
+	var b strings.Builder
+	used := 0
+	for _, r := range line {
+		w := twwidth.Width(string(r))
+		if used+w > width-1 {
+			break
+		}
+		b.WriteRune(r)
+		used += w
+	}
+	b.WriteString("…")
+	return b.String()
 }
 
 // statusLine sums up a batch, e.g.

@@ -43,6 +43,17 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 		start--
 	}
 	prefix := string(line[start:pos])
+	if calls, ok := c.afterCallKeyword(line[:start]); ok {
+		// Only a sink may follow INSERT INTO, and only a source or a
+		// stream FROM and JOIN: those are offered, even for no prefix.
+		var out [][]rune
+		for _, w := range calls {
+			if strings.HasPrefix(strings.ToLower(w), strings.ToLower(prefix)) && len(w) > len(prefix) {
+				out = append(out, []rune(w[len(prefix):]))
+			}
+		}
+		return out, len([]rune(prefix))
+	}
 	if prefix == "" {
 		return nil, 0
 	}
@@ -59,6 +70,44 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 		out = append(out, []rune(rest+" "))
 	}
 	return out, len([]rune(prefix))
+}
+
+// afterCallKeyword reports whether the text before the word being
+// completed ends with INSERT INTO (then a sink comes) or FROM or JOIN (a
+// source or a stream; after JOIN a table too), and returns those candidates: calls end with "(",
+// streams with " ".
+func (c *completer) afterCallKeyword(before []rune) ([]string, bool) {
+	words := strings.FieldsFunc(string(before), func(r rune) bool { return !isWordRune(r) })
+	last := func(i int) string {
+		if i <= len(words) {
+			return strings.ToLower(words[len(words)-i])
+		}
+		return ""
+	}
+	if len(before) > 0 && !unicode.IsSpace(before[len(before)-1]) {
+		return nil, false // the word is glued to something: a.b, f(x
+	}
+	var out []string
+	switch {
+	case last(2) == "insert" && last(1) == "into":
+		for _, n := range sinks.Names() {
+			out = append(out, n+"(")
+		}
+	case last(1) == "from" || last(1) == "join":
+		for _, n := range sources.Names() {
+			out = append(out, n+"(")
+		}
+		for _, n := range c.s.eng.StreamNames() {
+			out = append(out, n+" ")
+		}
+		if last(1) == "join" {
+			out = append(out, "table(") // a stream is joined with a table(...)
+		}
+		sort.Strings(out)
+	default:
+		return nil, false
+	}
+	return out, true
 }
 
 func isUpperWord(w string) bool { return strings.ToUpper(w) == w && strings.ToLower(w) != w }

@@ -17,6 +17,15 @@ import (
 	"github.com/streamsql/streamsql/clock"
 )
 
+// terminal is input typed at a terminal: the REPL reads it (readline reads
+// a pipe as it reads a tty), where other input that is not a terminal is
+// run as a script.
+type terminal struct{ io.Reader }
+
+func (terminal) IsTerminal() bool { return true }
+
+func typed(r io.Reader) io.Reader { return terminal{r} }
+
 // TestREPLRunsStatements types a multi-line query, an EXPLAIN, a broken
 // query and \q at the prompt (readline reads a pipe as it reads a tty).
 func TestREPLRunsStatements(t *testing.T) {
@@ -29,7 +38,7 @@ func TestREPLRunsStatements(t *testing.T) {
 		"SELECT nope FROM file('" + dir + "');\n" +
 		"\\q\n"
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"--once", "--output", "csv"}, strings.NewReader(input), &stdout, &stderr)
+	code := run([]string{"--once", "--output", "csv"}, typed(strings.NewReader(input)), &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 	}
@@ -68,12 +77,14 @@ func TestREPLCommands(t *testing.T) {
 		"SHOW TABLES\n" +
 		"STOP QUERY 7\n" +
 		"foo bar\n" +
+		"selct 1;\n" +
+		"DESCRIB w\n" +
 		`\x` + "\n" +
 		`\i ` + filepath.Join(dir, "missing.sql") + "\n" +
 		"\\q\n"
 	var stdout, stderr bytes.Buffer
 	t.Setenv("HOME", dir)
-	if code := run(nil, strings.NewReader(input), &stdout, &stderr); code != 0 {
+	if code := run(nil, typed(strings.NewReader(input)), &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 	}
 	wantOut := "streamsql: continuous SQL over streams. \\help for help, \\q to quit.\n" +
@@ -96,6 +107,8 @@ func TestREPLCommands(t *testing.T) {
 		"streamsql: SHOW takes STREAMS or QUERIES: SHOW STREAMS, SHOW QUERIES\n" +
 		"streamsql: no query 7 is running (SHOW QUERIES lists them)\n" +
 		"streamsql: unknown command \"foo\": type a SQL statement (SELECT, INSERT INTO, CREATE STREAM, DROP STREAM, EXPLAIN, SHOW) or a command; \\help lists them\n" +
+		"streamsql: unknown command \"selct\": did you mean SELECT? (\\help lists the commands)\n" +
+		"streamsql: unknown command \"DESCRIB\": did you mean DESCRIBE? (\\help lists the commands)\n" +
 		"streamsql: unknown command \\x; \\help lists the commands\n" +
 		"streamsql: \\i: open " + filepath.Join(dir, "missing.sql") + ": no such file or directory\n"
 	if got := stderr.String(); got != wantErr {
@@ -145,7 +158,7 @@ func TestREPLBackgroundInsert(t *testing.T) {
 	pr, pw := io.Pipe()
 	var stdout, stderr syncBuffer
 	code := make(chan int, 1)
-	go func() { code <- run([]string{"--batch", "50ms"}, pr, &stdout, &stderr) }()
+	go func() { code <- run([]string{"--batch", "50ms"}, typed(pr), &stdout, &stderr) }()
 
 	insert := "INSERT INTO file('" + out + "', format => 'csv') SELECT line FROM file('" + in + "')"
 	fmt.Fprintf(pw, "%s;\nSHOW QUERIES\n", insert)
@@ -195,7 +208,7 @@ func TestREPLQuitStopsBackground(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	input := "SET batch_interval = '50ms'\nINSERT INTO file('" + out + "') SELECT line FROM file('" + in + "');\n\\q\n"
 	var stdout, stderr bytes.Buffer
-	if code := run(nil, strings.NewReader(input), &stdout, &stderr); code != 0 {
+	if code := run(nil, typed(strings.NewReader(input)), &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 	}
 	if !strings.HasSuffix(stdout.String(), "query 1 running in the background; STOP QUERY 1 to stop it\nstopping 1 background query\n") {
@@ -213,9 +226,15 @@ func TestCompleter(t *testing.T) {
 	}{
 		{"sel", []string{"ect "}},
 		{"SELECT COU", []string{"NT "}},
-		{"SELECT x FROM fil", []string{"e "}},
+		{"SELECT x FROM fil", []string{"e("}},
 		{"SELECT word_", []string{"len "}},
 		{"SELECT x ", nil},
+		// After INSERT INTO only sinks: no functions, keywords or sources.
+		{"INSERT INTO f", []string{"ile("}},
+		{"insert into sq", []string{"lite("}},
+		{"INSERT INTO ", []string{"csv(", "file(", "jsonl(", "kafka(", "postgres(", "sqlite(", "table("}},
+		{"SELECT a FROM s", []string{"ocket(", "tdin("}},
+		{"SELECT a FROM f() JOIN ta", []string{"ble("}},
 	}
 	for _, c2 := range cases {
 		got, n := c.Do([]rune(c2.line), len(c2.line))
@@ -283,5 +302,27 @@ func TestHelpExamplePrintsRows(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("%s\n got %v\nwant %v", query, got, want)
+	}
+}
+
+func TestEndsStatement(t *testing.T) {
+	for line, want := range map[string]bool{
+		"SELECT 1;":               true,
+		"SELECT 1;  ":             true,
+		"SELECT 1; -- the first":  true,
+		"SELECT 1 -- no end;":     false,
+		"SELECT ';'":              false,
+		"SELECT 'a;":              false,
+		"SELECT 'it''s';":         true,
+		`SELECT "a--b" FROM f();`: true,
+		"SELECT '--';":            true,
+		"SELECT 1 - -1;":          true,
+		"GROUP BY word":           false,
+		"":                        false,
+		"-- a comment;":           false,
+	} {
+		if got := endsStatement(line); got != want {
+			t.Errorf("endsStatement(%q) = %v, want %v", line, got, want)
+		}
 	}
 }
