@@ -25,7 +25,7 @@ func TestFailedStartLeavesNothing(t *testing.T) {
 	}
 	before := runtime.NumGoroutine()
 	qs, err := eng.Start(context.Background(), stmts)
-	want := "streamsql: INSERT INTO sqlite('" + db + "', table => 't'): sqlite sink " + db +
+	want := "INSERT INTO sqlite('" + db + "', table => 't'): sqlite sink " + db +
 		`, table "t": opening the database: unable to open database file (14)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("Start error\n got: %v\nwant: %s", err, want)

@@ -241,7 +241,7 @@ func TestWindowedCountIntoOldTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = eng.Start(context.Background(), stmts)
-	want := fmt.Sprintf(`streamsql: INSERT INTO sqlite('%[1]s', table => 'wc'): sqlite sink %[1]s, table "wc": `+
+	want := fmt.Sprintf(`INSERT INTO sqlite('%[1]s', table => 'wc'): sqlite sink %[1]s, table "wc": `+
 		`the existing table does not fit the query: column "window_start" is missing; column "window_end" is missing; `+
 		`no UNIQUE constraint or PRIMARY KEY on exactly the key columns (word, window_start, window_end), which rows are upserted by `+
 		`(a windowed result keeps one row per group and window, in columns window_start and window_end; `+

@@ -169,7 +169,8 @@ func Start(ctx context.Context, g *planner.Graph, cfg Config) *Job {
 	if cfg.Checkpoint != nil {
 		j.ckpt = &checkpointer{cfg: cfg.Checkpoint}
 	}
-	j.rejected = &ratelog.Limiter{Logf: cfg.Logf, Now: cfg.Clock.Now, Burst: malformedShown, Every: malformedEvery, What: "malformed records"}
+	j.rejected = &ratelog.Limiter{Logf: cfg.Logf, Now: cfg.Clock.Now, Burst: malformedShown, Every: malformedEvery,
+		What: "malformed records", Prefix: "skipped malformed record: "}
 	j.abandon = ctx.Done()
 	// Read the start time now, not in the goroutine, so a test that moves
 	// its fake clock right after Start cannot skip the first batches.
@@ -231,7 +232,7 @@ func (e emitter) EmitSplit(split int32, rows []types.Row, pos sources.Position) 
 func (e emitter) Malformed(err error) {
 	e.j.malformed.Add(1)
 	e.j.batchMalformed.Add(1)
-	e.j.rejected.Printf("skipped malformed record: %v", err)
+	e.j.rejected.Printf("%v", err)
 }
 
 func (e emitter) Logf(format string, args ...any) { e.j.cfg.Logf(format, args...) }

@@ -439,3 +439,78 @@ func TestDeadLetterHTTP(t *testing.T) {
 		t.Fatalf("dead letters %+v", got)
 	}
 }
+
+// A body of many malformed lines keeps the first httpKeepRejected of them
+// (dead letters, the log) and counts the rest, with one dead letter
+// saying how many were not kept; every one is counted.
+func TestHTTPManyMalformedKeepsFew(t *testing.T) {
+	dl := filepath.Join(t.TempDir(), "dl.jsonl")
+	src := openHTTPSource(t, "format", "jsonl", "dead_letter", dl)
+	if err := src.Bind([]string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	em := newTestEmitter()
+	base, stop := startHTTP(t, src, em, em)
+	const n = 5000
+	body := `{"a":1}` + "\n" + strings.Repeat("{bad\n", n)
+	a := post(t, base+"/ingest", body)
+	if a.code != http.StatusBadRequest || a.reply.Rejected != n || *a.reply.Accepted != 1 || len(a.reply.Errors) != httpMaxErrors {
+		t.Fatalf("answer = %d, accepted %v, rejected %d, %d errors", a.code, a.reply.Accepted, a.reply.Rejected, len(a.reply.Errors))
+	}
+	checkRows(t, awaitRows(t, em, 1), "[BIGINT:1]")
+	stop()
+	if _, bad := em.snapshot(); len(bad) != n {
+		t.Errorf("%d counted malformed, want %d", len(bad), n)
+	}
+	got := readDeadLetters(t, dl)
+	if len(got) != httpKeepRejected+1 {
+		t.Fatalf("%d dead letters, want %d", len(got), httpKeepRejected+1)
+	}
+	last := got[len(got)-1]
+	if want := fmt.Sprintf("%d more malformed records after line %d (counted, not kept)", n-httpKeepRejected, httpKeepRejected+1); !strings.HasSuffix(last.Reason, want) {
+		t.Errorf("last dead letter %+v, want a reason ending %q", last, want)
+	}
+}
+
+// dead_letter_max caps the file: the letters that would pass it are
+// counted, said once, and summed up when the source ends.
+func TestDeadLetterMax(t *testing.T) {
+	dir := t.TempDir()
+	dl := filepath.Join(t.TempDir(), "rejects.jsonl")
+	writeFile(t, filepath.Join(dir, "a.jsonl"), strings.Repeat("{bad\n", 200))
+	em := runOnce(t, dir, []string{"a"}, "format", "jsonl", "dead_letter", dl, "dead_letter_max", "4KB")
+	if _, bad := em.snapshot(); len(bad) != 200 {
+		t.Fatalf("%d malformed, want 200", len(bad))
+	}
+	fi, err := os.Stat(dl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := len(readDeadLetters(t, dl))
+	if fi.Size() > 4<<10 || kept == 0 || kept >= 200 {
+		t.Fatalf("dead letter file of %d bytes with %d letters", fi.Size(), kept)
+	}
+	src := "file(" + sqlQuote(dir) + ")"
+	logs := strings.Join(em.allLogs(), "\n")
+	for _, want := range []string{
+		src + ": warning: dead_letter " + dl + " reached dead_letter_max (4 KiB); further rejected records are counted but not kept",
+		fmt.Sprintf("%s: %d rejected records were not kept in dead_letter %s (over dead_letter_max)", src, 200-kept, dl),
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+}
+
+// allLogs takes the log lines not yet read from e.logs.
+func (e *testEmitter) allLogs() []string {
+	var out []string
+	for {
+		select {
+		case l := <-e.logs:
+			out = append(out, l)
+		default:
+			return out
+		}
+	}
+}

@@ -80,11 +80,11 @@ const sampleLines = 100
 
 // FormatOptions are the named arguments that configure a source's decoder;
 // sources that decode records accept them all (see OpenDecoder).
-var FormatOptions = []string{"format", "schema", "header", "delimiter", "max_line", "dead_letter"}
+var FormatOptions = []string{"format", "schema", "header", "delimiter", "max_line", "dead_letter", "dead_letter_max"}
 
 // FormatUsage is the part of a source's usage line that describes
 // FormatOptions.
-const FormatUsage = "format => 'text'|'jsonl'|'csv', schema => 'name TYPE, ...', header => true|false, delimiter => ',', max_line => '1MB', dead_letter => 'rejects.jsonl'"
+const FormatUsage = "format => 'text'|'jsonl'|'csv', schema => 'name TYPE, ...', header => true|false, delimiter => ',', max_line => '1MB', dead_letter => 'rejects.jsonl', dead_letter_max => '100MB'"
 
 var formats = map[string]bool{"text": true, "jsonl": true, "json": true, "csv": true}
 

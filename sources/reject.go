@@ -28,6 +28,10 @@ import (
 //     too long, not fitting the schema) to that file, one JSON object a
 //     line: {"time", "source", "where", "reason", "record"}, the record
 //     being the raw bytes (at most deadLetterKeep of them). See rejects.
+//   - dead_letter_max => '100MB' caps the dead letter file (default 100
+//     MiB): once a letter would take it past the cap, rejected records are
+//     still counted but no longer kept, stderr says so once, and when the
+//     source ends how many were not kept.
 //   - Invalid UTF-8 is not an error: decoders replace each invalid sequence
 //     with U+FFFD (validUTF8) so every TEXT value is valid UTF-8 and the row
 //     still flows.
@@ -38,6 +42,9 @@ const defaultMaxLine = 1 << 20
 // deadLetterKeep is how much of a rejected record a dead letter keeps.
 const deadLetterKeep = 64 << 10
 
+// defaultDeadLetterMax is dead_letter_max when not given.
+const defaultDeadLetterMax = 100 << 20
+
 // deadLetterFlush is the longest a dead letter waits in memory when no
 // chunk of rows comes along to flush it.
 const deadLetterFlush = time.Second
@@ -45,8 +52,9 @@ const deadLetterFlush = time.Second
 // recordOpts are the options of FormatOptions that are about records
 // rather than their format. Decoders embed it; OpenDecoder fills it.
 type recordOpts struct {
-	maxLine    int    // 0 means defaultMaxLine
-	deadLetter string // "" for none
+	maxLine       int    // 0 means defaultMaxLine
+	deadLetter    string // "" for none
+	deadLetterMax int64  // 0 means defaultDeadLetterMax
 }
 
 func (o *recordOpts) recordOptions() *recordOpts { return o }
@@ -86,6 +94,13 @@ func parseRecordOpts(args Args) (recordOpts, error) {
 		if strings.TrimSpace(o.deadLetter) == "" {
 			return o, fmt.Errorf("dead_letter must be a file path")
 		}
+	}
+	if _, ok := args.Named["dead_letter_max"]; ok {
+		n, err := parseByteSize(args.Option("dead_letter_max", ""))
+		if err != nil {
+			return o, fmt.Errorf("dead_letter_max: %v", err)
+		}
+		o.deadLetterMax = n
 	}
 	return o, nil
 }
@@ -175,6 +190,12 @@ type rejects struct {
 	enc    *json.Encoder
 	timer  *time.Timer // pending flush
 	closed bool
+	// size is the file's length as far as this writer knows (it may
+	// share the file with another writer); max its cap; overflow the
+	// letters not written because of it.
+	size, max int64
+	overflow  int64
+	line      bytes.Buffer // one letter, encoded before it is written
 }
 
 // deadLetter is one line of a dead letter file.
@@ -202,8 +223,15 @@ func withRejects(out Emitter, dec Decoder, source string) (Emitter, func()) {
 	} else {
 		r.f = f
 		r.w = bufio.NewWriter(f)
-		r.enc = json.NewEncoder(r.w)
+		r.enc = json.NewEncoder(&r.line)
 		r.enc.SetEscapeHTML(false)
+		if fi, err := f.Stat(); err == nil {
+			r.size = fi.Size()
+		}
+	}
+	r.max = optionsOf(dec).deadLetterMax
+	if r.max <= 0 {
+		r.max = defaultDeadLetterMax
 	}
 	return r, r.close
 }
@@ -220,6 +248,7 @@ func (r *rejects) letter(where, reason string, rec []byte) {
 	if r.f == nil {
 		return
 	}
+	r.line.Reset()
 	err := r.enc.Encode(deadLetter{
 		Time:   time.Now().UTC().Format(time.RFC3339),
 		Source: r.source,
@@ -228,6 +257,18 @@ func (r *rejects) letter(where, reason string, rec []byte) {
 		Record: string(keep(rec)),
 	})
 	if err != nil {
+		r.fail(err)
+		return
+	}
+	if r.size+int64(r.line.Len()) > r.max {
+		if r.overflow == 0 {
+			r.Emitter.Logf("%s: warning: dead_letter %s reached dead_letter_max (%s); further rejected records are counted but not kept", r.source, r.path, formatSize(int(r.max)))
+		}
+		r.overflow++
+		return
+	}
+	r.size += int64(r.line.Len())
+	if _, err := r.w.Write(r.line.Bytes()); err != nil {
 		r.fail(err)
 		return
 	}
@@ -290,6 +331,9 @@ func (r *rejects) close() {
 	defer r.mu.Unlock()
 	r.flushLocked()
 	r.closed = true
+	if r.overflow > 0 {
+		r.Emitter.Logf("%s: %d rejected records were not kept in dead_letter %s (over dead_letter_max)", r.source, r.overflow, r.path)
+	}
 	if r.f != nil {
 		if err := r.f.Close(); err != nil {
 			r.Emitter.Logf("%s: warning: closing dead_letter %s: %v", r.source, r.path, err)
@@ -300,8 +344,8 @@ func (r *rejects) close() {
 
 // RowRejects reports the rows a query's operators drop for want of a
 // usable value (an event time that does not parse), as the source's own
-// malformed records are reported: "skipped malformed record: ..." through
-// logf and, when the source has a dead_letter file, a dead letter in it
+// malformed records are reported: "source: where: reason: row" through
+// logf (which says "skipped malformed record: " before it) and, when the source has a dead_letter file, a dead letter in it
 // (opened by the RowRejects itself, appending, so it outlives the source's
 // own handle: the last rows read are processed after the source ends).
 // The rows are counted by the operators, not here.
@@ -325,7 +369,7 @@ func NewRowRejects(src Source, logf func(format string, args ...any)) *RowReject
 // Reject reports one row: where in the query it was dropped (EVENT TIME
 // ts), why, and the row as JSON (kept in the dead letter, cut to 64 KiB).
 func (x *RowRejects) Reject(where, reason string, record []byte) {
-	x.logf("skipped malformed record: %s: %s: %s: %s", x.source, where, reason, keep(record))
+	x.logf("%s: %s: %s: %s", x.source, where, reason, keep(record))
 	if x.r != nil {
 		x.r.letter(where, reason, record)
 	}

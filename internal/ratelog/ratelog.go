@@ -22,6 +22,9 @@ type Limiter struct {
 	Every time.Duration
 	// What names the messages in a summary: "malformed records".
 	What string
+	// Prefix starts each message shown whole ("skipped malformed record:
+	// "), not the summary, which says What instead.
+	Prefix string
 
 	mu         sync.Mutex
 	printed    int
@@ -39,7 +42,7 @@ func (l *Limiter) Printf(format string, args ...any) {
 	if l.printed < l.Burst {
 		l.printed++
 		l.last = now
-		l.Logf(format, args...)
+		l.Logf(l.Prefix+format, args...)
 		if l.printed == l.Burst {
 			l.Logf("(after %d %s the log shows only a count every %s)", l.Burst, l.What, l.Every)
 		}

@@ -13,7 +13,7 @@ func TestLimiter(t *testing.T) {
 	l := &Limiter{
 		Logf:  func(f string, a ...any) { got = append(got, fmt.Sprintf(f, a...)) },
 		Now:   func() time.Time { return now },
-		Burst: 2, Every: 10 * time.Second, What: "malformed records",
+		Burst: 2, Every: 10 * time.Second, What: "malformed records", Prefix: "skipped: ",
 	}
 	for i := 1; i <= 5; i++ {
 		l.Printf("bad %d", i)
@@ -24,8 +24,8 @@ func TestLimiter(t *testing.T) {
 	l.Flush()
 	l.Flush() // nothing more to say
 	want := []string{
-		"bad 1",
-		"bad 2",
+		"skipped: bad 1",
+		"skipped: bad 2",
 		"(after 2 malformed records the log shows only a count every 10s)",
 		"4 more malformed records not shown; the latest: bad 6",
 		"1 more malformed records not shown; the latest: bad 7",
