@@ -460,23 +460,45 @@ func (d *csvDecoder) SampleSchema(streams [][][]byte) {
 
 // csvReader splits a stream into csv records: a line, or several when a
 // quoted field holds newlines. Lines inside a record end in "\n" whether
-// the input had "\n" or "\r\n". A quote left open at the end of input ends
-// the record there (Decode then reports it).
+// the input had "\n" or "\r\n". A quote left open to the end of input
+// damages only its own line: that line is the record (Decode reports it,
+// "quoted field is not closed") and the lines after it are read again as
+// records of their own, so one stray quote does not swallow the rest of a
+// file (unless those lines are over max_line together: then they are one
+// record too long, reported with its first line).
 type csvReader struct {
 	physReader
 	delim byte
 	buf   []byte
+	held  []heldLine // lines to read again before reading on
+}
+
+// heldLine is a line read past an open quote that never closed.
+type heldLine struct {
+	text []byte
+	line int
+}
+
+// readLine is physReader.read with the line's number, taking held lines
+// first.
+func (r *csvReader) readLine() ([]byte, int, error) {
+	if len(r.held) > 0 {
+		h := r.held[0]
+		r.held = r.held[1:]
+		return h.text, h.line, nil
+	}
+	b, err := r.read()
+	return b, r.line, err
 }
 
 func (r *csvReader) next() ([]byte, int, error) {
-	line, err := r.read()
+	line, start, err := r.readLine()
 	if isTooLong(err) {
-		return line, r.line, err
+		return line, start, err
 	}
 	if err != nil {
 		return nil, 0, err
 	}
-	start := r.line
 	if !openQuote(line, r.delim, false) {
 		return trimEOL(line), start, nil
 	}
@@ -484,10 +506,17 @@ func (r *csvReader) next() ([]byte, int, error) {
 	// (to find its end) but no longer kept.
 	lim := r.limit()
 	r.buf = appendLine(r.buf[:0], line)
+	first := len(r.buf)
+	var rest []heldLine // the lines after the first while they fit in max_line
+	restSize, keepRest := 0, true
 	over := false
 	for open := true; open; {
-		line, err = r.read()
+		line, n, err := r.readLine()
 		if err == io.EOF {
+			if keepRest {
+				r.held = append(rest, r.held...)
+				return trimEOL(r.buf[:first]), start, nil
+			}
 			break
 		}
 		if isTooLong(err) {
@@ -504,6 +533,11 @@ func (r *csvReader) next() ([]byte, int, error) {
 		open = openQuote(line, r.delim, true)
 		if len(r.buf) <= lim+1 {
 			r.buf = appendLine(r.buf, line)
+		}
+		if restSize += len(line); keepRest && restSize <= lim {
+			rest = append(rest, heldLine{bytes.Clone(line), n})
+		} else {
+			keepRest, rest = false, nil
 		}
 	}
 	if rec := trimEOL(r.buf); over || len(rec) > lim {

@@ -31,8 +31,9 @@ import (
 //     anything else TEXT (see inferField). Quoting does not change a type:
 //     declare a schema to keep '007' as text. Blank lines are skipped; a
 //     record with a different number of fields than its header is
-//     malformed, and so is one with a stray quote (a quote left open runs
-//     to the end of the input, as in encoding/csv). Options: header =>
+//     malformed, and so is one with a stray quote (a quote left open to
+//     the end of the input makes its own line malformed; the lines after
+//     it are read as records again). Options: header =>
 //     false (no header record: the columns are c1, c2, ...) and delimiter
 //     => ';' (one ASCII character; '\t' or 'tab' for a tab).
 //

@@ -2,6 +2,7 @@ package sources
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/streamsql/streamsql/types"
@@ -201,6 +202,15 @@ func (d *jsonDecoder) Decode(rec []byte, dst types.Row) error {
 		}
 		if c.kind == types.KindNull {
 			dst[i] = d.convert(fv)
+			if dst[i].Kind() == types.KindFloat && math.IsInf(dst[i].AsFloat(), 0) {
+				// JSON has no infinity: the number was out of range
+				// (1e400), malformed as it is with a declared DOUBLE.
+				_, err := convertText(c.name, fv.MarshalTo(d.scratch[:0]), types.KindFloat, true)
+				if err == nil {
+					err = fmt.Errorf("column %s: %s is out of range for DOUBLE", c.name, fv.MarshalTo(nil))
+				}
+				return err
+			}
 			continue
 		}
 		if dst[i], err = d.convertTo(c.name, fv, c.kind); err != nil {

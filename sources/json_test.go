@@ -107,3 +107,13 @@ func TestFileJSONLNested(t *testing.T) {
 	rows, _ := em.snapshot()
 	checkRows(t, rows, `[TEXT:here ARRAY:["a","b"]]`)
 }
+
+// A number JSON cannot hold as a DOUBLE is malformed without a schema too,
+// as with a declared DOUBLE: not +Inf, not NULL.
+func TestJSONNumberOutOfRange(t *testing.T) {
+	dec, _ := NewDecoder("jsonl")
+	bind(t, dec, "a")
+	rows, bad := decodeAll(t, dec, "{\"a\":1e400}\n{\"a\":2}\n{\"a\":-1e999}\n{\"a\":1e308}")
+	checkMalformed(t, bad, "in:1: column a: 1e400 is out of range for DOUBLE", "in:3: column a: -1e999 is out of range for DOUBLE")
+	checkRows(t, rows, "[BIGINT:2]", "[DOUBLE:1e+308]")
+}
