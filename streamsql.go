@@ -53,16 +53,28 @@ type Config struct {
 	// (groups per pane, sessions, running keys) after a batch, with an
 	// error naming the limit.
 	MaxKeys int64
+	// MaxQueries, when positive, bounds the queries running at once:
+	// starting more fails with ErrTooManyQueries. Every query holds
+	// goroutines, buffers and state, so a service that takes queries from
+	// the network needs a bound (the HTTP API answers 429).
+	MaxQueries int
 }
+
+// ErrTooManyQueries is the class of the error Start gives when
+// Config.MaxQueries queries run already.
+var ErrTooManyQueries = errors.New("too many queries")
 
 // Engine runs continuous queries.
 type Engine struct {
 	cfg     Config
 	mu      sync.Mutex
 	queries map[int]*Query
-	streams map[string]*stream
-	nextID  int
-	logMu   sync.Mutex
+	// starting counts the queries between the MaxQueries check and
+	// their listing, so concurrent Starts cannot both pass it.
+	starting int
+	streams  map[string]*stream
+	nextID   int
+	logMu    sync.Mutex
 }
 
 // New returns an engine with cfg's settings.
@@ -362,6 +374,24 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		plans = append(plans, s.plan)
 		qs = append(qs, &Query{SQL: s.Text, Columns: s.plan.Columns, eng: e, target: s.target})
 	}
+	reserved := 0 // places held in e.starting until the queries are listed
+	if len(qs) > 0 && e.cfg.MaxQueries > 0 {
+		e.mu.Lock()
+		running := len(e.queries) + e.starting
+		if running+len(qs) > e.cfg.MaxQueries {
+			e.mu.Unlock()
+			return nil, fmt.Errorf("%w: %d running, %d more would pass the limit of %d (--max-queries); stop one first (STOP QUERY n)",
+				ErrTooManyQueries, running, len(qs), e.cfg.MaxQueries)
+		}
+		e.starting += len(qs)
+		reserved = len(qs)
+		e.mu.Unlock()
+		defer func() { // a Start that failed
+			e.mu.Lock()
+			e.starting -= reserved
+			e.mu.Unlock()
+		}()
+	}
 	// Open every sink before starting anything, so a sink that cannot
 	// open stops the script before any query runs. A query that does not
 	// start is not listed, holds nothing and takes no number.
@@ -426,6 +456,8 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 	for _, q := range qs {
 		e.queries[q.ID] = q
 	}
+	e.starting -= reserved
+	reserved = 0
 	e.mu.Unlock()
 	for _, job := range jobs {
 		go func() {

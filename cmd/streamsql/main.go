@@ -34,6 +34,11 @@ const usage = `usage: streamsql [flags]                 interactive prompt
 flags:
 `
 
+// defaultHTTPMaxQueries bounds the queries of a process serving --http
+// when --max-queries is not given: each query holds goroutines, buffers
+// and state, and 2,000 submitted through the API took 8 GB.
+const defaultHTTPMaxQueries = 100
+
 type options struct {
 	exec   string
 	file   string
@@ -48,6 +53,7 @@ type options struct {
 	checkpoint string
 	every      int
 	maxKeys    int64
+	maxQueries int
 	// cpuprofile and memprofile are the files of --cpuprofile and
 	// --memprofile ("" for none).
 	cpuprofile, memprofile string
@@ -81,6 +87,7 @@ func newFlags(o *options) *flag.FlagSet {
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "save each query's source positions, state and pending results in `dir` at batch boundaries, and resume from there when started again")
 	fs.IntVar(&o.every, "checkpoint-every", 1, "checkpoint every `n` batches (results wait for their checkpoint)")
 	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state holds more than `n` keys after a batch (0: no limit)")
+	fs.IntVar(&o.maxQueries, "max-queries", -1, "refuse to run more than `n` queries at once (default: 100 with --http, else no limit; 0: no limit)")
 	fs.StringVar(&o.cluster, "cluster", "", "run the script's one INSERT INTO kafka(...) query as a member of the cluster query `name`: processes started with the same name share its work (see docs/SCALING.md)")
 	fs.StringVar(&o.http, "http", "", "serve the dashboard, query API and /metrics on `addr` (host:port; no host means 127.0.0.1); with -e/-f while they run")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
@@ -157,7 +164,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys})
+	if o.maxQueries < 0 { // not given: bound what the network may start
+		o.maxQueries = 0
+		if o.http != "" {
+			o.maxQueries = defaultHTTPMaxQueries
+		}
+	}
+	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys, MaxQueries: o.maxQueries})
 	if o.http != "" {
 		srv, stop, err := server.Start(o.http, eng, stderr)
 		if err != nil {
