@@ -230,6 +230,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if q == nil {
 		return
 	}
+	if n := s.streams.Add(1); s.MaxStreams > 0 && n > int64(s.MaxStreams) {
+		s.streams.Add(-1)
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": fmt.Sprintf("too many event streams open (the limit is %d); close one or retry later", s.MaxStreams)})
+		return
+	}
+	defer s.streams.Add(-1)
 	rc := http.NewResponseController(w)
 	q.mu.Lock()
 	seq := q.seq

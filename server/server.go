@@ -29,11 +29,13 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,7 +66,23 @@ type Server struct {
 	// Heartbeat is how often an idle event stream gets a comment line,
 	// so proxies keep it open and dead clients are noticed. Default 15s.
 	Heartbeat time.Duration
+	// Token, when set, is required on every API request, event stream
+	// and /metrics (see guard.go); "" serves without authentication, for
+	// an embedder that authenticates in front of the server.
+	Token string
+	// Hosts are the names the Host header may give (HostsFor); nil
+	// accepts any.
+	Hosts []string
+	// MaxStreams bounds the event streams open at once (503 beyond);
+	// default 64, 0 for no bound.
+	MaxStreams int
+
+	streams atomic.Int64 // event streams open
 }
+
+// maxStreams is Server.MaxStreams by default: each stream holds a
+// connection and a goroutine.
+const maxStreams = 64
 
 // New returns a server for eng. Queries submitted through it run until
 // they end, are deleted, or Close is called.
@@ -76,6 +94,7 @@ func New(eng *streamsql.Engine) *Server {
 		queries:      map[int]*query{},
 		WriteTimeout: 10 * time.Second,
 		Heartbeat:    15 * time.Second,
+		MaxStreams:   maxStreams,
 	}
 	s.metrics = newMetrics(s.reg)
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -107,7 +126,11 @@ func New(eng *streamsql.Engine) *Server {
 // that add their own collectors.
 func (s *Server) Registry() *prometheus.Registry { return s.reg }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.guard(w, r) {
+		s.mux.ServeHTTP(w, r)
+	}
+}
 
 // Watch shows a query someone else reads (the command's -e/-f queries) on
 // the dashboard, in the list and in /metrics: the reader passes each
@@ -179,6 +202,10 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSQL))
 	if err := dec.Decode(&body); err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"error": fmt.Sprintf("request body over %d bytes", maxSQL)})
+			return
+		}
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "request body must be JSON {\"sql\": \"...\"}: " + err.Error()})
 		return
 	}
@@ -210,6 +237,11 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	// The server owns the queries' lifetime, not the request.
 	started, err := s.eng.Start(context.Background(), stmts)
+	if errors.Is(err, streamsql.ErrTooManyQueries) {
+		w.Header().Set("Retry-After", "60")
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": err.Error()})
+		return
+	}
 	if err != nil {
 		writeSQLError(w, err)
 		return

@@ -46,6 +46,8 @@ type options struct {
 	output string
 	once   bool
 	http   string
+	// httpToken is --http-token, or STREAMSQL_HTTP_TOKEN.
+	httpToken string
 	// cluster names the cluster query this process is a member of ("" for none).
 	cluster string
 	// checkpoint is the directory of the queries' checkpoints ("" for
@@ -89,6 +91,7 @@ func newFlags(o *options) *flag.FlagSet {
 	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state holds more than `n` keys after a batch (0: no limit)")
 	fs.IntVar(&o.maxQueries, "max-queries", -1, "refuse to run more than `n` queries at once (default: 100 with --http, else no limit; 0: no limit)")
 	fs.StringVar(&o.cluster, "cluster", "", "run the script's one INSERT INTO kafka(...) query as a member of the cluster query `name`: processes started with the same name share its work (see docs/SCALING.md)")
+	fs.StringVar(&o.httpToken, "http-token", "", "the `token` API clients must send (Authorization: Bearer); default STREAMSQL_HTTP_TOKEN, else a random one printed in the dashboard URL")
 	fs.StringVar(&o.http, "http", "", "serve the dashboard, query API and /metrics on `addr` (host:port; no host means 127.0.0.1); with -e/-f while they run")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs
@@ -172,7 +175,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys, MaxQueries: o.maxQueries})
 	if o.http != "" {
-		srv, stop, err := server.Start(o.http, eng, stderr)
+		token := o.httpToken
+		if token == "" {
+			token = os.Getenv("STREAMSQL_HTTP_TOKEN")
+		}
+		srv, stop, err := server.Start(o.http, eng, stderr, server.Options{Token: token})
 		if err != nil {
 			fmt.Fprintf(stderr, "streamsql: %v\n", err)
 			return 1
