@@ -54,7 +54,7 @@ func (e *Engine) StreamNames() []string {
 // planner.ErrSourceNotFound.
 func (e *Engine) DescribeStream(name string) ([]types.Column, error) {
 	c := &catalog{e: e, plans: map[string]*planner.Plan{}}
-	c.opts = planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c}
+	c.opts = planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c, CheckPath: e.pathCheck()}
 	p, ok, err := c.Stream(name)
 	if !ok {
 		msg := fmt.Sprintf("stream %q does not exist", name)

@@ -58,6 +58,12 @@ type Config struct {
 	// goroutines, buffers and state, so a service that takes queries from
 	// the network needs a bound (the HTTP API answers 429).
 	MaxQueries int
+	// AllowedDirs, when set, confine every path a query names (file()
+	// directories, tables, database files, sink directories, dead letter
+	// files, checkpoint directories) to these directories, links followed:
+	// a query naming another path is refused with ErrPathNotAllowed. For
+	// a service that takes queries from the network (--allow-dir).
+	AllowedDirs []string
 }
 
 // ErrTooManyQueries is the class of the error Start gives when
@@ -74,6 +80,8 @@ type Engine struct {
 	starting int
 	streams  map[string]*stream
 	nextID   int
+	paths    *dirPolicy // nil: any path
+	pathsErr error      // AllowedDirs could not be resolved
 	logMu    sync.Mutex
 }
 
@@ -88,7 +96,25 @@ func New(cfg Config) *Engine {
 	if cfg.Log == nil {
 		cfg.Log = os.Stderr
 	}
-	return &Engine{cfg: cfg, queries: map[int]*Query{}, streams: map[string]*stream{}}
+	e := &Engine{cfg: cfg, queries: map[int]*Query{}, streams: map[string]*stream{}}
+	e.paths, e.pathsErr = newDirPolicy(cfg.AllowedDirs)
+	return e
+}
+
+// checkPath is the planner's CheckPath under Config.AllowedDirs.
+func (e *Engine) checkPath(path string) error {
+	if e.pathsErr != nil {
+		return e.pathsErr
+	}
+	return e.paths.check(path)
+}
+
+// pathCheck is planner.Options.CheckPath: nil when any path will do.
+func (e *Engine) pathCheck() func(string) error {
+	if e.paths == nil && e.pathsErr == nil {
+		return nil
+	}
+	return e.checkPath
 }
 
 func (e *Engine) logf(format string, args ...any) {
@@ -201,7 +227,7 @@ func (e *Engine) Prepare(sql string) ([]*Statement, error) {
 		return nil, err
 	}
 	c := &catalog{e: e, plans: map[string]*planner.Plan{}}
-	c.opts = planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c}
+	c.opts = planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c, CheckPath: e.pathCheck()}
 	var out []*Statement
 	for _, st := range stmts {
 		s, err := e.prepare(st, sql, c)
@@ -373,6 +399,13 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		run = append(run, s)
 		plans = append(plans, s.plan)
 		qs = append(qs, &Query{SQL: s.Text, Columns: s.plan.Columns, eng: e, target: s.target})
+	}
+	for _, s := range run {
+		if s.ckpt.dir != "" && e.pathCheck() != nil {
+			if err := e.checkPath(s.ckpt.dir); err != nil {
+				return nil, fmt.Errorf("checkpoint: %w", err)
+			}
+		}
 	}
 	reserved := 0 // places held in e.starting until the queries are listed
 	if len(qs) > 0 && e.cfg.MaxQueries > 0 {

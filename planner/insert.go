@@ -48,6 +48,11 @@ func PlanInsert(ins *parser.Insert, text string, opts Options) (*Plan, *Target, 
 	t := &Target{Spec: spec, Call: call, Options: sinks.Options{
 		Args: args, Named: named, Columns: plan.Columns, Kinds: plan.Kinds, Key: plan.Key,
 	}}
+	if spec.Paths != nil {
+		if err := p.checkPaths(call.Pos, spec.Paths(t.Options)...); err != nil {
+			return nil, nil, err
+		}
+	}
 	return plan, t, nil
 }
 

@@ -232,6 +232,9 @@ func (p *planning) openTable(call *parser.SourceCall) (*tables.Table, error) {
 			return nil, p.errorf(call.Pos, ErrSource, "table() has no option %q (options: format, schema, header, delimiter)", name)
 		}
 	}
+	if err := p.checkPaths(call.Pos, pos[0].AsText()); err != nil {
+		return nil, err
+	}
 	t, err := tables.OpenFile(pos[0].AsText(), sources.Args{Named: named}, !p.opts.Once)
 	if err != nil {
 		return nil, p.errorf(call.Pos, ErrSource, "table(): %v", err)
@@ -274,6 +277,11 @@ func (p *planning) openDatabaseTable(call *parser.SourceCall, db *parser.Call) (
 	}
 	if p.opts.Once {
 		refresh = 0
+	}
+	if kind == "sqlite" {
+		if err := p.checkPaths(call.Pos, dsn.AsText()); err != nil {
+			return nil, err
+		}
 	}
 	t, err := tables.OpenDatabase(kind, dsn.AsText(), name.AsText(), refresh)
 	if err != nil {

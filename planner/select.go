@@ -22,6 +22,26 @@ type Options struct {
 	// Streams resolves the named streams FROM may read; nil means none
 	// are defined.
 	Streams Catalog
+	// CheckPath, when set, is asked about every file or directory a query
+	// names (sources' and sinks' Paths, dead letters, tables) before
+	// anything is opened; an error refuses the query.
+	CheckPath func(path string) error
+}
+
+// checkPaths asks opts.CheckPath about each path, failing at pos.
+func (p *planning) checkPaths(pos parser.Pos, paths ...string) error {
+	if p.opts.CheckPath == nil {
+		return nil
+	}
+	for _, path := range paths {
+		if path == "" {
+			continue
+		}
+		if err := p.opts.CheckPath(path); err != nil {
+			return p.errorf(pos, err, "%v", err)
+		}
+	}
+	return nil
 }
 
 // Catalog resolves named streams (CREATE STREAM) for the planner. Queries
@@ -169,7 +189,11 @@ func (p *planning) openSource(call *parser.SourceCall) (sources.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := spec.OpenChecked(sources.Args{Positional: pos, Named: named, Once: p.opts.Once})
+	args := sources.Args{Positional: pos, Named: named, Once: p.opts.Once}
+	if err := p.checkPaths(call.Pos, spec.PathsOf(args)...); err != nil {
+		return nil, err
+	}
+	src, err := spec.OpenChecked(args)
 	if err != nil {
 		return nil, p.errorf(call.Pos, ErrSource, "%v", err)
 	}

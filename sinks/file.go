@@ -33,7 +33,8 @@ func init() {
 		Name: "file",
 		Usage: "file('dir', format => 'jsonl'|'csv', prefix => 'part'): one file per emission, " +
 			"dir/prefix-yyyyMMddTHHmmss.SSSZ.format, written atomically",
-		Open: openFile,
+		Open:  openFile,
+		Paths: firstArg,
 	})
 }
 

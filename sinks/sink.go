@@ -74,6 +74,18 @@ type Spec struct {
 	// aggregate that does not select them, so the key tells windows apart
 	// and one window's rows never replace another's.
 	WindowBounds bool
+	// Paths lists the files and directories opts name (a directory, a
+	// database), for a policy on where queries may write (--allow-dir);
+	// nil for a sink that names none.
+	Paths func(Options) []string
+}
+
+// firstArg is Spec.Paths for a sink whose first argument is its path.
+func firstArg(o Options) []string {
+	if len(o.Args) == 0 {
+		return nil
+	}
+	return []string{o.Args[0].String()}
 }
 
 // ErrClosed is returned by Write on a sink that was closed.

@@ -41,6 +41,7 @@ func init() {
 			"(created if missing; rows keyed by the GROUP BY and window columns)",
 		Open:         openSQLite,
 		WindowBounds: true,
+		Paths:        firstArg,
 	})
 }
 

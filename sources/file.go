@@ -33,6 +33,7 @@ func init() {
 		MaxArgs: 1,
 		Options: append([]string{"start", "tail"}, FormatOptions...),
 		Open:    openFile,
+		Paths:   firstArg,
 	})
 }
 

@@ -109,6 +109,32 @@ type Spec struct {
 	// Options are the named arguments accepted.
 	Options []string
 	Open    func(Args) (Source, error)
+	// Paths lists the files and directories args name (file()'s
+	// directory), for a policy on where queries may read (--allow-dir);
+	// nil for a source that names none. PathsOf adds the dead letter file
+	// every source with a format may name.
+	Paths func(Args) []string
+}
+
+// firstArg is Spec.Paths for a source whose first argument is its path.
+func firstArg(a Args) []string {
+	if len(a.Positional) == 0 {
+		return nil
+	}
+	return []string{a.Positional[0].String()}
+}
+
+// PathsOf is every file or directory a source opened with args would
+// read or write.
+func (s *Spec) PathsOf(args Args) []string {
+	var out []string
+	if s.Paths != nil {
+		out = s.Paths(args)
+	}
+	if v, ok := args.Named["dead_letter"]; ok {
+		out = append(out, v.String())
+	}
+	return out
 }
 
 var (

@@ -56,6 +56,7 @@ type options struct {
 	every      int
 	maxKeys    int64
 	maxQueries int
+	allowDirs  []string
 	// cpuprofile and memprofile are the files of --cpuprofile and
 	// --memprofile ("" for none).
 	cpuprofile, memprofile string
@@ -91,6 +92,10 @@ func newFlags(o *options) *flag.FlagSet {
 	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state holds more than `n` keys after a batch (0: no limit)")
 	fs.IntVar(&o.maxQueries, "max-queries", -1, "refuse to run more than `n` queries at once (default: 100 with --http, else no limit; 0: no limit)")
 	fs.StringVar(&o.cluster, "cluster", "", "run the script's one INSERT INTO kafka(...) query as a member of the cluster query `name`: processes started with the same name share its work (see docs/SCALING.md)")
+	fs.Func("allow-dir", "confine the paths queries name (sources, tables, sinks, dead letters, checkpoints) to `dir`, links followed; repeat for several", func(d string) error {
+		o.allowDirs = append(o.allowDirs, d)
+		return nil
+	})
 	fs.StringVar(&o.httpToken, "http-token", "", "the `token` API clients must send (Authorization: Bearer); default STREAMSQL_HTTP_TOKEN, else a random one printed in the dashboard URL")
 	fs.StringVar(&o.http, "http", "", "serve the dashboard, query API and /metrics on `addr` (host:port; no host means 127.0.0.1); with -e/-f while they run")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
@@ -173,7 +178,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			o.maxQueries = defaultHTTPMaxQueries
 		}
 	}
-	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys, MaxQueries: o.maxQueries})
+	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys, MaxQueries: o.maxQueries, AllowedDirs: o.allowDirs})
 	if o.http != "" {
 		token := o.httpToken
 		if token == "" {
