@@ -36,7 +36,13 @@ func chromium(t *testing.T) string {
 func TestDashboardInBrowser(t *testing.T) {
 	path := chromium(t)
 	fake := clock.NewFake(time.Unix(0, 0).UTC())
-	_, ts := newTestServer(t, fake)
+	// As --http serves it: with a token, which the page gets from the
+	// printed URL and keeps in a cookie for its requests and streams.
+	const token = "browser-test-token"
+	_, ts := newTestServer(t, fake, func(s *Server) {
+		s.Token = token
+		s.Hosts = HostsFor("127.0.0.1")
+	})
 	src, err := streamsql.NewPushSource("srv_browser", "page TEXT")
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +70,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	const sql = "SELECT page, COUNT(*) AS views FROM srv_browser() GROUP BY page ORDER BY views DESC, page"
 	if err := chromedp.Do(bctx,
-		chromedp.Navigate(ts.URL+"/"),
+		chromedp.Navigate(ts.URL+"/?token="+token),
 		chromedp.WaitVisible(chromedp.CSS("#query-form")),
 		chromedp.SendKeys(chromedp.CSS("#sql"), sql),
 		chromedp.Click(chromedp.CSS("#run")),

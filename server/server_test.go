@@ -16,14 +16,18 @@ import (
 	"github.com/streamsql/streamsql/clock"
 )
 
-// newTestServer serves a fresh engine (fake clock when fake is non-nil).
-func newTestServer(t *testing.T, fake *clock.Fake) (*Server, *httptest.Server) {
+// newTestServer serves a fresh engine (fake clock when fake is non-nil);
+// setup, when given, sets the server up before it serves.
+func newTestServer(t *testing.T, fake *clock.Fake, setup ...func(*Server)) (*Server, *httptest.Server) {
 	t.Helper()
 	cfg := streamsql.Config{BatchInterval: time.Second, Log: io.Discard}
 	if fake != nil {
 		cfg.Clock = fake
 	}
 	srv := New(streamsql.New(cfg))
+	for _, f := range setup {
+		f(srv)
+	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		srv.Close()
@@ -381,5 +385,43 @@ func TestSlowClientSkips(t *testing.T) {
 	}
 	if evs, missed, _, _ := q.after(3*ringSize - 1); missed != 0 || len(evs) != 1 {
 		t.Fatalf("up to date reader: missed %d, %d events", missed, len(evs))
+	}
+}
+
+// TestLimits: a SQL body over the limit gets 413, a query beyond
+// --max-queries 429, an event stream beyond MaxStreams 503; what was
+// accepted before keeps working.
+func TestLimits(t *testing.T) {
+	cfg := streamsql.Config{BatchInterval: time.Second, Log: io.Discard, MaxQueries: 1}
+	srv := New(streamsql.New(cfg))
+	srv.MaxStreams = 1
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Close()
+		ts.Close()
+	})
+	huge := `{"sql": "SELECT 1 AS x -- ` + strings.Repeat("x", maxSQL) + `"}`
+	if code, r := call(t, "POST", ts.URL+"/api/queries", huge); code != 413 || r.Error != "request body over 1048576 bytes" {
+		t.Errorf("huge body: %d %+v", code, r)
+	}
+	q := submit(t, ts, "SELECT line FROM generate(rate => 1)")
+	body, _ := json.Marshal(map[string]string{"sql": "SELECT line FROM generate(rate => 1)"})
+	if code, r := call(t, "POST", ts.URL+"/api/queries", string(body)); code != 429 || !strings.HasPrefix(r.Error, "too many queries: 1 running") {
+		t.Errorf("a second query: %d %+v", code, r)
+	}
+	url := ts.URL + "/api/queries/" + strconv.Itoa(q.ID) + "/events"
+	first, err := http.Get(url)
+	if err != nil || first.StatusCode != 200 {
+		t.Fatalf("first stream: %v %v", first, err)
+	}
+	defer first.Body.Close()
+	second, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(second.Body)
+	second.Body.Close()
+	if second.StatusCode != 503 || !strings.Contains(string(b), "too many event streams open (the limit is 1)") {
+		t.Errorf("second stream: %d %s", second.StatusCode, b)
 	}
 }
