@@ -1,6 +1,8 @@
 package streamsql_test
 
 import (
+	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -49,4 +51,14 @@ func prepareBytes(t *testing.T, q string) uint64 {
 	}
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
+}
+
+// PrepareContext gives up on a context that is done.
+func TestPrepareContextCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	eng := streamsql.New(streamsql.Config{Once: true})
+	if _, err := eng.PrepareContext(ctx, "SELECT 1 AS x"); !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
 }

@@ -222,6 +222,18 @@ func (c *catalog) Names() []string {
 // Queries are planned, not started: Start them together with Start so
 // those reading the same stream share its receiver.
 func (e *Engine) Prepare(sql string) ([]*Statement, error) {
+	return e.PrepareContext(context.Background(), sql)
+}
+
+// PrepareContext is Prepare that gives up, with ctx's error, once ctx is
+// done: between parsing and planning, and between statements (a
+// statement's parse and plan are bounded by the parser's limits, at most
+// about a second). The HTTP API passes the request's context, so a client
+// that goes away stops costing.
+func (e *Engine) PrepareContext(ctx context.Context, sql string) ([]*Statement, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	stmts, err := parser.Parse(sql)
 	if err != nil {
 		return nil, err
@@ -230,6 +242,9 @@ func (e *Engine) Prepare(sql string) ([]*Statement, error) {
 	c.opts = planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c, CheckPath: e.pathCheck()}
 	var out []*Statement
 	for _, st := range stmts {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		s, err := e.prepare(st, sql, c)
 		if err != nil {
 			return nil, err

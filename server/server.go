@@ -220,7 +220,10 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "server is shutting down"})
 		return
 	}
-	stmts, err := s.eng.Prepare(body.SQL)
+	stmts, err := s.eng.PrepareContext(r.Context(), body.SQL)
+	if r.Context().Err() != nil {
+		return // the client went away
+	}
 	if err != nil {
 		writeSQLError(w, err)
 		return
