@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -93,10 +94,13 @@ func Start(addr string, eng *streamsql.Engine, log io.Writer, opts Options) (srv
 type capListener struct {
 	net.Listener
 	slots chan struct{}
+	// refusing bounds the connections being answered 503 at once; more
+	// are closed without an answer.
+	refusing chan struct{}
 }
 
 func newCapListener(ln net.Listener, max int) *capListener {
-	return &capListener{Listener: ln, slots: make(chan struct{}, max)}
+	return &capListener{Listener: ln, slots: make(chan struct{}, max), refusing: make(chan struct{}, 64)}
 }
 
 var busy = func() []byte {
@@ -115,11 +119,36 @@ func (l *capListener) Accept() (net.Conn, error) {
 		case l.slots <- struct{}{}:
 			return &slotConn{Conn: c, free: l.slots}, nil
 		default:
-			c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
-			c.Write(busy)
+		}
+		select {
+		case l.refusing <- struct{}{}:
+			go func() {
+				defer func() { <-l.refusing }()
+				refuse(c)
+			}()
+		default:
 			c.Close()
 		}
 	}
+}
+
+// refuse answers 503 to the request c sends, read first (an answer before
+// the request confuses clients), and closes c. A client sends its request
+// as soon as it connects: one that has not within 200ms is closed
+// unanswered, so idle connections of a flood hold a refuser only briefly.
+func refuse(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(200 * time.Millisecond))
+	buf := make([]byte, 4096)
+	var got []byte
+	for len(got) < 64<<10 && !bytes.Contains(got, []byte("\r\n\r\n")) {
+		n, err := c.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			return
+		}
+	}
+	c.Write(busy)
 }
 
 // slotConn gives its slot back when closed.
