@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,5 +186,65 @@ func TestJoinStateBounded(t *testing.T) {
 		"and the left side (l) holds the watermark back (its latest event time is 2026-01-01T00:00:00Z); cap the state with --max-keys"
 	if got := log.String(); strings.Count(got, warn) != 1 || strings.Count(got, "warning: unbounded state: the join") != 1 {
 		t.Errorf("log:\n%s\nwant the warning once:\n%s", got, warn)
+	}
+}
+
+// TestMaxMemoryStopsLargestState: when the live heap nears --max-memory,
+// the query whose state holds the most keys is stopped with an error
+// saying so, at its next batch end; the others run on. No second query
+// is stopped until a garbage collection has run since the first ended
+// (the heap it held is counted until then). The heap is read from a fake.
+func TestMaxMemoryStopsLargestState(t *testing.T) {
+	const limit = 64 << 30 // far above what the test uses: the runtime's soft limit stays harmless
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	big := ptSource(t, "membig", "k TEXT")
+	small := ptSource(t, "memsmall", "k TEXT")
+	fake := clock.NewFake(time.Unix(0, 0).UTC())
+	eng := streamsql.New(streamsql.Config{BatchInterval: time.Second, Clock: fake, MaxMemory: limit, Log: io.Discard})
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Errorf("runtime soft limit %d, want %d", got, limit)
+	}
+	var live atomic.Int64
+	var cycles atomic.Uint64
+	streamsql.SetHeapReader(eng, func() (int64, uint64) { return live.Load(), cycles.Load() })
+	qBig := ptQuery(t, eng, "SELECT k, COUNT(*) FROM membig() GROUP BY k WINDOW UNBOUNDED")
+	qSmall := ptQuery(t, eng, "SELECT k, COUNT(*) FROM memsmall() GROUP BY k WINDOW UNBOUNDED")
+	for i := range 30 {
+		ptPush(t, big, fmt.Sprintf("b%d", i))
+		if i < 5 {
+			ptPush(t, small, fmt.Sprintf("s%d", i))
+		}
+	}
+	waitRows(t, qBig, 30)
+	waitRows(t, qSmall, 5)
+	// Two batches under the limit: both queries' state sizes are known.
+	for s := 1; s <= 2; s++ {
+		fake.Set(time.Unix(int64(s), 0))
+		ptNext(t, qBig)
+		ptNext(t, qSmall)
+	}
+	live.Store(limit * 95 / 100)
+	cycles.Store(1)
+	fake.Set(time.Unix(3, 0))
+	drainResults(qBig)
+	err := qBig.Wait()
+	want := "stopped: the process reached --max-memory 64GB (live heap 60.8GB); its state held 30 keys, the most of the 2 running queries; " +
+		"bound its state (a window, a TIMEOUT, a filter, --max-keys) or raise the limit"
+	if !errors.Is(err, scheduler.ErrMemoryLimit) || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+	// The heap still reads high, but no collection has run since: the
+	// small query goes on.
+	ptNext(t, qSmall)
+	fake.Set(time.Unix(4, 0))
+	if r := ptNext(t, qSmall); r.Final {
+		t.Fatal("the small query ended too")
+	}
+	// After a collection, still near the limit: it is the largest now.
+	cycles.Store(2)
+	fake.Set(time.Unix(5, 0))
+	drainResults(qSmall)
+	if err := qSmall.Wait(); !errors.Is(err, scheduler.ErrMemoryLimit) || !strings.Contains(err.Error(), "its state held 5 keys, the most of the 1 running queries") {
+		t.Errorf("small query: got %v, want it stopped by the memory limit", err)
 	}
 }

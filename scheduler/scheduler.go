@@ -36,6 +36,10 @@ type Config struct {
 	// through the operators, so the state stops growing within a chunk
 	// of the limit, and again after every batch.
 	MaxKeys int64
+	// Memory, when set, is the process's memory guard: when the live
+	// heap nears its limit, the job with the largest state among those
+	// sharing it ends with a MemoryLimitError.
+	Memory *MemoryGuard
 }
 
 // Stats are a run's running totals.
@@ -77,6 +81,12 @@ type Job struct {
 	// batchTime is the end of the open batch (zero in a bounded run), for
 	// the state limit's error.
 	batchTime time.Time
+
+	// With Config.Memory: the state's size as last counted, the error
+	// the guard gave this job, and chunks pushed since the last check.
+	stateKeys atomic.Int64
+	memErr    atomic.Pointer[error]
+	chunks    int
 }
 
 // chunk is rows handed over by the source, with its position after them
@@ -269,8 +279,12 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 		}}
 	}
 	heads := j.graph.Heads(sinks)
-	if j.cfg.MaxKeys > 0 {
+	if j.cfg.MaxKeys > 0 || j.cfg.Memory != nil {
 		j.holders, j.settlers = operators.KeyHolders(heads)
+	}
+	if m := j.cfg.Memory; m != nil {
+		m.join(j)
+		defer m.leave(j)
 	}
 	// Joins of two streams warn when a side keeps more rows than the
 	// default, or than half the state limit.
@@ -356,7 +370,7 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 
 	final := func(srcErr error) {
 		j.drain(heads, -1)
-		if errors.Is(j.err, ErrStateLimit) {
+		if stopsNow(j.err) {
 			// The query stopped part way through the batch: no result
 			// is made of the state it had.
 			return
@@ -451,7 +465,7 @@ func (j *Job) drainSources(heads []operators.Operator, srcDone <-chan error, rem
 				if j.err == nil {
 					j.err = err
 				}
-				if errors.Is(err, ErrStateLimit) {
+				if stopsNow(err) {
 					return
 				}
 			}
@@ -474,7 +488,7 @@ func (j *Job) drain(heads []operators.Operator, n int) {
 				if j.err == nil {
 					j.err = err
 				}
-				if errors.Is(err, ErrStateLimit) {
+				if stopsNow(err) {
 					return // pushing more would grow the state further
 				}
 			}
@@ -508,10 +522,26 @@ func (j *Job) push(heads []operators.Operator, c chunk) error {
 	if err := heads[c.side].Push(c.rows); err != nil {
 		return err
 	}
-	if j.holders != nil {
-		return j.checkKeys()
+	if j.cfg.MaxKeys > 0 {
+		if err := j.checkKeys(); err != nil {
+			return err
+		}
+	}
+	if m := j.cfg.Memory; m != nil {
+		// The state's size is published after every chunk (a few
+		// counters read), so the guard compares jobs as they are.
+		j.stateKeys.Store(j.heldKeys())
+		if j.chunks++; j.chunks%memoryCheckChunks == 0 {
+			return m.check(j)
+		}
 	}
 	return nil
+}
+
+// stopsNow reports whether err ends the job at once, part way through a
+// batch: its state outgrew a limit.
+func stopsNow(err error) bool {
+	return errors.Is(err, ErrStateLimit) || errors.Is(err, ErrMemoryLimit)
 }
 
 // heldKeys is what the job's state holds now, open batch included.
@@ -613,6 +643,10 @@ func (j *Job) endBatch(heads []operators.Operator, b *operators.BatchEnd) error 
 		return fmt.Errorf("%w: the query's state holds %d keys after the batch of %s, over the limit of %d; "+
 			"bound it with a window, a TIMEOUT or a filter, or raise the limit (--max-keys)",
 			ErrStateLimit, keys, b.Time.UTC().Format(time.RFC3339), j.cfg.MaxKeys)
+	}
+	if m := j.cfg.Memory; m != nil {
+		j.stateKeys.Store(keys)
+		return m.check(j)
 	}
 	return nil
 }
