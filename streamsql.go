@@ -20,9 +20,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
-	"runtime/debug"
 	"sync"
 	"time"
 
