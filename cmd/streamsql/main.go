@@ -19,6 +19,7 @@ import (
 
 	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/parser"
+	"github.com/streamsql/streamsql/scheduler"
 	"github.com/streamsql/streamsql/server"
 	"github.com/streamsql/streamsql/sinks"
 )
@@ -45,6 +46,7 @@ type options struct {
 	checkpoint string
 	every      int
 	maxKeys    int64
+	maxMemory  string
 	// watch shows a query the command runs on the dashboard (--http).
 	watch func(*streamsql.Query) (publish func(*streamsql.Result), done func(error))
 }
@@ -66,7 +68,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	memprofile := fs.String("memprofile", "", "write a heap profile (allocations of the whole run) to `file` when the run ends")
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "save each query's source positions, state and pending results in `dir` at batch boundaries, and resume from there when started again")
 	fs.IntVar(&o.every, "checkpoint-every", 1, "checkpoint every `n` batches (results wait for their checkpoint)")
-	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state holds more than `n` keys after a batch (0: no limit)")
+	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state grows past `n` keys, checked as keys are added (0: no limit)")
+	fs.StringVar(&o.maxMemory, "max-memory", "", "memory limit of the process, e.g. 2GB: the Go runtime's soft limit, and near it the query with the largest state is stopped with an error (default: none)")
 	fs.StringVar(&o.cluster, "cluster", "", "run the script's one INSERT INTO kafka(...) query as a member of the cluster query `name`: processes started with the same name share its work (see docs/SCALING.md)")
 	fs.StringVar(&o.http, "http", "", "serve the dashboard, query API and /metrics on `addr` (host:port; no host means 127.0.0.1); with -e/-f while they run")
 	fs.Usage = func() {
@@ -99,6 +102,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "streamsql: --max-keys must not be negative, got %d\n", o.maxKeys)
 		return 2
 	}
+	var maxMemory int64
+	if o.maxMemory != "" {
+		n, err := scheduler.ParseBytes(o.maxMemory)
+		if err != nil || n <= 0 {
+			fmt.Fprintf(stderr, "streamsql: --max-memory must be a positive size (e.g. 2GB, 512MB), got %q\n", o.maxMemory)
+			return 2
+		}
+		maxMemory = n
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err == nil {
@@ -123,7 +135,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys})
+	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys, MaxMemory: maxMemory})
 	if o.http != "" {
 		srv, stop, err := server.Start(o.http, eng, stderr)
 		if err != nil {
