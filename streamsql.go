@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -50,8 +51,10 @@ type Config struct {
 	// os.Stderr.
 	Log io.Writer
 	// MaxKeys, when positive, ends a query whose state holds more keys
-	// (groups per pane, sessions, running keys) after a batch, with an
-	// error naming the limit.
+	// (groups per pane and of the open batch, sessions, running keys,
+	// DISTINCT rows of the batch, rows a join of two streams keeps), with
+	// an error naming the limit. It is checked as the state grows, after
+	// every chunk of input, not only after a batch.
 	MaxKeys int64
 	// MaxQueries, when positive, bounds the queries running at once:
 	// starting more fails with ErrTooManyQueries. Every query holds
@@ -64,6 +67,13 @@ type Config struct {
 	// a query naming another path is refused with ErrPathNotAllowed. For
 	// a service that takes queries from the network (--allow-dir).
 	AllowedDirs []string
+	// MaxMemory, when positive, is a memory limit in bytes for the
+	// process (--max-memory): New sets it as the Go runtime's soft limit
+	// (runtime/debug.SetMemoryLimit, process-wide), and when the live
+	// heap reaches 90% of it the running query whose state holds the
+	// most keys is stopped with an error (scheduler.ErrMemoryLimit),
+	// one at a time, instead of the process running out of memory.
+	MaxMemory int64
 }
 
 // ErrTooManyQueries is the class of the error Start gives when
@@ -83,6 +93,7 @@ type Engine struct {
 	paths    *dirPolicy // nil: any path
 	pathsErr error      // AllowedDirs could not be resolved
 	logMu    sync.Mutex
+	memory   *scheduler.MemoryGuard // nil without MaxMemory
 }
 
 // New returns an engine with cfg's settings.
@@ -98,6 +109,10 @@ func New(cfg Config) *Engine {
 	}
 	e := &Engine{cfg: cfg, queries: map[int]*Query{}, streams: map[string]*stream{}}
 	e.paths, e.pathsErr = newDirPolicy(cfg.AllowedDirs)
+	if cfg.MaxMemory > 0 {
+		debug.SetMemoryLimit(cfg.MaxMemory)
+		e.memory = &scheduler.MemoryGuard{Limit: cfg.MaxMemory, Text: scheduler.FormatBytes(cfg.MaxMemory)}
+	}
 	return e
 }
 
@@ -482,7 +497,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 	}
 	var jobs []*scheduler.Job
 	for _, g := range planner.Group(plans) {
-		cfg := scheduler.Config{Batch: e.BatchInterval(), Clock: e.cfg.Clock, Logf: e.logf, MaxKeys: e.cfg.MaxKeys}
+		cfg := scheduler.Config{Batch: e.BatchInterval(), Clock: e.cfg.Clock, Logf: e.logf, MaxKeys: e.cfg.MaxKeys, Memory: e.memory}
 		cfg.Checkpoint = checkpointFor(g, byStmt, func(p *planner.Plan) int { return byPlan[p].ID })
 		job := scheduler.Start(ctx, g, cfg)
 		jobs = append(jobs, job)

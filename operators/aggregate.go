@@ -1,6 +1,7 @@
 package operators
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/streamsql/streamsql/types"
@@ -28,6 +29,9 @@ type Aggregate struct {
 	panes *window.Panes
 	slide *slider // sliding windows: the running window over panes
 	hi    int64   // the next pane to push into slide
+
+	held  int64      // groups of the panes after the last batch (HeldKeys)
+	forks []*partial // partial tables handed out by Fork (HeldKeys)
 }
 
 func (a *Aggregate) Push(rows []types.Row) error {
@@ -53,13 +57,19 @@ func (a *Aggregate) FoldTexts(texts []string) {
 type partial struct {
 	g     Grouping
 	batch *window.Table
+	n     atomic.Int64 // groups of batch, published after each fold for HeldKeys
 }
 
-func (p *partial) FoldTexts(texts []string) { p.g.addTexts(p.batch, texts) }
+func (p *partial) FoldTexts(texts []string) {
+	p.g.addTexts(p.batch, texts)
+	p.n.Store(int64(p.batch.Len()))
+}
 
 // Fork returns a partial aggregate another goroutine can fold into.
 func (a *Aggregate) Fork() Folder {
-	return &partial{g: Grouping{Keys: a.Keys, Cols: a.Cols, Aggs: a.Aggs}, batch: window.NewTable()}
+	p := &partial{g: Grouping{Keys: a.Keys, Cols: a.Cols, Aggs: a.Aggs}, batch: window.NewTable()}
+	a.forks = append(a.forks, p)
+	return p
 }
 
 // Join merges a forked partial into the open batch and empties it.
@@ -73,6 +83,7 @@ func (a *Aggregate) Join(f Folder) {
 	}
 	p.batch.MergeInto(a.batch, a.Aggs)
 	p.batch = window.NewTable()
+	p.n.Store(0)
 }
 
 func (a *Aggregate) EndBatch(b *BatchEnd) error {
@@ -149,7 +160,8 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 	default:
 		b.Emitted = false
 	}
-	b.StateKeys += a.panes.Size()
+	a.held = a.panes.Size()
+	b.StateKeys += a.held
 	return a.Next.EndBatch(b)
 }
 

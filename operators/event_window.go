@@ -226,6 +226,8 @@ type EventWindow struct {
 	// the next pane to push into it.
 	slide *slider
 	hi    int64
+
+	held int64 // groups of the panes (HeldKeys), kept as they are added and evicted
 }
 
 // done reports whether the window ending at end was already closed.
@@ -252,7 +254,9 @@ func (e *EventWindow) Push(rows []types.Row) error {
 			tbl = window.NewTable()
 			e.panes.Tables[p] = tbl
 		}
+		n := tbl.Len()
 		e.add(tbl, r)
+		e.held += int64(tbl.Len() - n)
 		if e.slide != nil && e.slide.holds(p) {
 			e.slide.addRow(p, r)
 		}
@@ -325,7 +329,8 @@ func (e *EventWindow) EndBatch(b *BatchEnd) error {
 		b.Window = &e.windows[0]
 	}
 	e.pending, e.windows = nil, nil
-	b.StateKeys += e.panes.Size()
+	e.held = e.panes.Size()
+	b.StateKeys += e.held
 	return e.Next.EndBatch(b)
 }
 
@@ -448,6 +453,7 @@ func (e *EventWindow) evict(mark int64) {
 	for p := range e.panes.Tables {
 		// The last window covering pane p ends at most size after its start.
 		if lastEnd := floorDiv(p*pane, int64(e.Window.Slide))*int64(e.Window.Slide) + size; lastEnd <= mark {
+			e.held -= int64(e.panes.Tables[p].Len())
 			delete(e.panes.Tables, p)
 			delete(e.changed, p)
 		}

@@ -1,6 +1,7 @@
 package operators
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"time"
@@ -61,6 +62,15 @@ type IntervalJoin struct {
 	// describe a row without a usable event time in its report.
 	TimeExprs [2]string
 	Columns   [2][]string
+	// Names name the two sides (their aliases) in the state warning and
+	// the state limit's error.
+	Names [2]string
+	// WarnRows is how many rows one side may keep before the join warns,
+	// once, through Logf that its state keeps growing; 0: JoinWarnRows.
+	WarnRows int64
+	// Logf receives that warning (see SetLogf).
+	Logf   func(format string, args ...any)
+	warned [2]bool
 
 	in      inputs
 	sides   [2]joinSide
@@ -189,6 +199,7 @@ func (j *IntervalJoin) push(side int, rows []types.Row) error {
 		}
 		j.add(side, r, t)
 	}
+	j.warnState(side)
 	return j.flush()
 }
 
@@ -279,6 +290,7 @@ func (j *IntervalJoin) endBatch(b *BatchEnd) error {
 	}
 	for side := range j.sides {
 		j.evict(side, horizon)
+		j.warnState(side)
 	}
 	b.Late += j.late
 	b.Malformed += j.bad
@@ -329,4 +341,80 @@ func satSub(a, b int64) int64 {
 		return math.MinInt64
 	}
 	return a - b
+}
+
+// JoinWarnRows is how many rows one side of a join of two streams keeps
+// before the join warns that its state keeps growing (IntervalJoin.WarnRows).
+const JoinWarnRows = 1_000_000
+
+// SetLogf sets where the join's state warning goes.
+func (j *IntervalJoin) SetLogf(fn func(format string, args ...any)) { j.Logf = fn }
+
+// SetWarnRows sets how many rows a side keeps before the join warns.
+func (j *IntervalJoin) SetWarnRows(n int64) { j.WarnRows = n }
+
+// sideName names side s of the join for a message.
+func (j *IntervalJoin) sideName(s int) string {
+	which := [2]string{"left", "right"}[s]
+	if j.Names[s] != "" {
+		return fmt.Sprintf("%s side (%s)", which, j.Names[s])
+	}
+	return which + " side"
+}
+
+// warnState warns, once per side, when a side keeps more rows than
+// WarnRows: the join's state is growing, and why it is kept is said.
+func (j *IntervalJoin) warnState(side int) {
+	limit := j.WarnRows
+	if limit <= 0 {
+		limit = JoinWarnRows
+	}
+	n := int64(len(j.sides[side].order))
+	if j.warned[side] || n <= limit || j.Logf == nil {
+		return
+	}
+	j.warned[side] = true
+	j.Logf("warning: unbounded state: the join of two streams keeps %d rows of its %s%s; cap the state with --max-keys",
+		n, j.sideName(side), j.why())
+}
+
+// why says what keeps the join's rows: in event time, the side holding
+// the watermark back.
+func (j *IntervalJoin) why() string {
+	if !j.eventTime() || j.Whole {
+		return ""
+	}
+	held := -1
+	for s := range j.max {
+		if !j.seen[s] || j.idle[s] {
+			continue
+		}
+		if held < 0 || j.max[s] < j.max[held] {
+			held = s
+		}
+	}
+	within := 2 * j.Within
+	if held < 0 {
+		return fmt.Sprintf(": rows are kept until the join's watermark passes their time + %s", within)
+	}
+	return fmt.Sprintf(": rows are kept until the join's watermark passes their time + %s, and the %s holds the watermark back (its latest event time is %s)",
+		within, j.sideName(held), time.Unix(0, j.max[held]).UTC().Format(time.RFC3339Nano))
+}
+
+// DescribeState says how many rows each side keeps, and why, for the
+// state limit's error.
+func (j *IntervalJoin) DescribeState() string {
+	return fmt.Sprintf("the join of two streams keeps %d rows of its %s and %d of its %s%s",
+		len(j.sides[0].order)+j.pendingOf(0), j.sideName(0), len(j.sides[1].order)+j.pendingOf(1), j.sideName(1), j.why())
+}
+
+// pendingOf is how many rows of side s wait for the batch to close.
+func (j *IntervalJoin) pendingOf(s int) int {
+	n := 0
+	for _, p := range j.pending {
+		if p.side == s {
+			n++
+		}
+	}
+	return n
 }

@@ -31,6 +31,7 @@ type Session struct {
 	sessions map[string][]*session // per key, ordered by start, disjoint
 	staged   *window.Table         // processing time: this batch's rows
 	touched  map[*session]string   // EMIT CHANGES: sessions changed this batch
+	open     int64                 // sessions held (HeldKeys)
 }
 
 type session struct {
@@ -93,6 +94,7 @@ func (s *Session) place(k string, key []types.Value, t, last, mark int64) *sessi
 				}
 				merged.start, merged.end = min(merged.start, x.start), max(merged.end, x.end)
 				delete(s.touched, x)
+				s.open--
 				continue
 			}
 		}
@@ -104,6 +106,7 @@ func (s *Session) place(k string, key []types.Value, t, last, mark int64) *sessi
 		}
 		merged = &session{start: start, end: end, grp: &window.Group{Key: window.CloneKey(key), States: make([]agg.State, len(s.Aggs))}}
 		keep = append(keep, merged)
+		s.open++
 	}
 	merged.start, merged.end = min(merged.start, start), max(merged.end, end)
 	sort.Slice(keep, func(i, j int) bool { return keep[i].start < keep[j].start })
@@ -187,9 +190,11 @@ func (s *Session) EndBatch(b *BatchEnd) error {
 	b.Emitted = len(out) > 0
 	b.Pending = b.Pending || len(s.sessions) > 0 // open sessions hold rows
 	b.Window = nil
+	s.open = 0
 	for _, list := range s.sessions {
-		b.StateKeys += int64(len(list))
+		s.open += int64(len(list))
 	}
+	b.StateKeys += s.open
 	return s.Next.EndBatch(b)
 }
 

@@ -161,6 +161,9 @@ func (a *Aggregate) Restore(b []byte) error {
 		return err
 	}
 	a.panes, a.slide = fixPanes(s.Panes), nil
+	if a.panes != nil {
+		a.held = a.panes.Size()
+	}
 	return nil
 }
 
@@ -184,6 +187,9 @@ func (e *EventWindow) Restore(b []byte) error {
 	e.restore(s.Watermark)
 	e.panes, e.closedTo, e.nextEnd, e.started = fixPanes(s.Panes), s.ClosedTo, s.NextEnd, s.Started
 	e.slide = nil // rebuilt from the panes by closeSliding
+	if e.panes != nil {
+		e.held = e.panes.Size()
+	}
 	return nil
 }
 
@@ -223,6 +229,7 @@ func (s *Session) Restore(b []byte) error {
 	for k, list := range st.Sessions {
 		for _, x := range list {
 			s.sessions[k] = append(s.sessions[k], &session{start: x.Start, end: x.End, grp: x.Group})
+			s.open++
 		}
 	}
 	return nil

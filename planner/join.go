@@ -694,7 +694,7 @@ func (p *planning) streamJoin(j *parser.Join, rels []*relation, refs map[*parser
 		return nil, err
 	}
 	sj := &StreamJoin{Join: j, Left: left, Right: right, leftKeys: lk, rightKeys: rk, cond: cond,
-		leftWidth: len(l.cols), rightWidth: len(r.cols), whole: p.opts.Once}
+		leftWidth: len(l.cols), rightWidth: len(r.cols), whole: p.opts.Once, names: [2]string{l.name, r.name}}
 	if len(j.EventTime) > 0 {
 		ls.clause, rs.clause = "EVENT TIME", "EVENT TIME"
 		for i, sc := range []*scope{ls, rs} {
@@ -762,6 +762,7 @@ type StreamJoin struct {
 	timeExprs             [2]string   // as written, to report a row without a usable time
 	columns               [2][]string // each side's column names, likewise
 	whole                 bool        // a bounded run: rows joined in event-time order at the end
+	names                 [2]string   // what qualifies each side's columns, to name it in warnings
 }
 
 func (s *StreamJoin) Children() []Node { return []Node{s.Left.Root, s.Right.Root} }
@@ -791,7 +792,7 @@ func (s *StreamJoin) operators(next operators.Operator) []operators.Operator {
 		LeftKeys: s.leftKeys, RightKeys: s.rightKeys, Cond: s.cond,
 		LeftWidth: s.leftWidth, RightWidth: s.rightWidth, Within: s.Join.Within, Left: s.Join.Left,
 		LeftTime: s.times[0], RightTime: s.times[1], Lateness: s.Join.Lateness, Whole: s.whole, Next: next,
-		TimeExprs: s.timeExprs, Columns: s.columns,
+		TimeExprs: s.timeExprs, Columns: s.columns, Names: s.names,
 	}
 	return []operators.Operator{j.Input(0), j.Input(1)}
 }

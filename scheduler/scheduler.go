@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,9 +31,16 @@ type Config struct {
 	// Checkpoint, when set, makes the job restartable (see Checkpoint).
 	Checkpoint *Checkpoint
 	// MaxKeys, when positive, ends the job with an error once its state
-	// holds more keys (groups per pane, sessions, running keys) after a
-	// batch.
+	// holds more keys (groups per pane and of the open batch, sessions,
+	// running keys, DISTINCT rows of the batch, rows a join of two
+	// streams keeps). It is checked after every chunk of input pushed
+	// through the operators, so the state stops growing within a chunk
+	// of the limit, and again after every batch.
 	MaxKeys int64
+	// Memory, when set, is the process's memory guard: when the live
+	// heap nears its limit, the job with the largest state among those
+	// sharing it ends with a MemoryLimitError.
+	Memory *MemoryGuard
 }
 
 // Stats are a run's running totals.
@@ -67,6 +75,21 @@ type Job struct {
 	began   time.Time
 
 	ckpt *checkpointer // nil without Config.Checkpoint
+
+	// With Config.MaxKeys: the operators whose state is counted after
+	// every chunk, and those holding side state to merge before a count
+	// over the limit is believed.
+	holders  []operators.KeyHolder
+	settlers []operators.Settler
+	// batchTime is the end of the open batch (zero in a bounded run), for
+	// the state limit's error.
+	batchTime time.Time
+
+	// With Config.Memory: the state's size as last counted, the error
+	// the guard gave this job, and chunks pushed since the last check.
+	stateKeys atomic.Int64
+	memErr    atomic.Pointer[error]
+	chunks    int
 }
 
 // chunk is rows handed over by the source, with its position after them
@@ -262,6 +285,23 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 		}}
 	}
 	heads := j.graph.Heads(sinks)
+	if j.cfg.MaxKeys > 0 || j.cfg.Memory != nil {
+		j.holders, j.settlers = operators.KeyHolders(heads)
+	}
+	if m := j.cfg.Memory; m != nil {
+		m.join(j)
+		defer m.leave(j)
+	}
+	// Joins of two streams warn when a side keeps more rows than the
+	// default, or than half the state limit.
+	operators.Visit(heads, func(op any) {
+		if w, ok := op.(operators.Warner); ok {
+			w.SetLogf(j.cfg.Logf)
+			if j.cfg.MaxKeys > 0 {
+				w.SetWarnRows(max(1, j.cfg.MaxKeys/2))
+			}
+		}
+	})
 	// Rows the operators drop for want of an event time are reported as
 	// their source's malformed records are (stderr, dead letter).
 	for i, h := range heads {
@@ -336,6 +376,11 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 
 	final := func(srcErr error) {
 		j.drain(heads, -1)
+		if stopsNow(j.err) {
+			// The query stopped part way through the batch: no result
+			// is made of the state it had.
+			return
+		}
 		if j.err != nil && srcErr == nil {
 			srcErr = j.err
 		}
@@ -354,6 +399,7 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	}
 
 	for {
+		j.batchTime = next
 		select {
 		case c := <-j.in:
 			if err := j.push(heads, c); err != nil {
@@ -429,8 +475,13 @@ func (j *Job) drainSources(heads []operators.Operator, srcDone <-chan error, rem
 	for remaining > 0 {
 		select {
 		case c := <-j.in:
-			if err := j.push(heads, c); err != nil && j.err == nil {
-				j.err = err
+			if err := j.push(heads, c); err != nil {
+				if j.err == nil {
+					j.err = err
+				}
+				if stopsNow(err) {
+					return
+				}
 			}
 		case <-srcDone:
 			remaining--
@@ -447,8 +498,13 @@ func (j *Job) drain(heads []operators.Operator, n int) {
 	for n != 0 {
 		select {
 		case c := <-j.in:
-			if err := j.push(heads, c); err != nil && j.err == nil {
-				j.err = err
+			if err := j.push(heads, c); err != nil {
+				if j.err == nil {
+					j.err = err
+				}
+				if stopsNow(err) {
+					return // pushing more would grow the state further
+				}
 			}
 			n--
 		default:
@@ -477,7 +533,86 @@ func (j *Job) push(heads []operators.Operator, c chunk) error {
 	if len(c.rows) == 0 {
 		return nil // a position or a split announced alone
 	}
-	return heads[c.side].Push(c.rows)
+	if err := heads[c.side].Push(c.rows); err != nil {
+		return err
+	}
+	if j.cfg.MaxKeys > 0 {
+		if err := j.checkKeys(); err != nil {
+			return err
+		}
+	}
+	if m := j.cfg.Memory; m != nil {
+		// The state's size is published after every chunk (a few
+		// counters read), so the guard compares jobs as they are.
+		j.stateKeys.Store(j.heldKeys())
+		if j.chunks++; j.chunks%memoryCheckChunks == 0 {
+			return m.check(j)
+		}
+	}
+	return nil
+}
+
+// stopsNow reports whether err ends the job at once, part way through a
+// batch: its state outgrew a limit.
+func stopsNow(err error) bool {
+	return errors.Is(err, ErrStateLimit) || errors.Is(err, ErrMemoryLimit)
+}
+
+// heldKeys is what the job's state holds now, open batch included.
+func (j *Job) heldKeys() int64 {
+	var n int64
+	for _, h := range j.holders {
+		n += h.HeldKeys()
+	}
+	return n
+}
+
+// checkKeys ends the job once its state holds more than Config.MaxKeys,
+// as the state grows: after each chunk, not only after the batch. Side
+// state (a helper goroutine's partial aggregate, whose keys may repeat
+// the main table's) is merged before an excess is believed.
+func (j *Job) checkKeys() error {
+	n := j.heldKeys()
+	if n <= j.cfg.MaxKeys {
+		return nil
+	}
+	for _, s := range j.settlers {
+		s.Settle()
+	}
+	if n = j.heldKeys(); n <= j.cfg.MaxKeys {
+		return nil
+	}
+	where := "after " + rowsOf(j.rowsIn.Load()) + " of input"
+	if !j.graph.Bounded {
+		where = fmt.Sprintf("after %s of the batch of %s", rowsOf(j.batchRows.Load()), j.batchTime.UTC().Format(time.RFC3339))
+	}
+	return fmt.Errorf("%w: the query's state holds %d keys %s, over the limit of %d%s; "+
+		"bound it with a window, a TIMEOUT or a filter, or raise the limit (--max-keys)",
+		ErrStateLimit, n, where, j.cfg.MaxKeys, j.stateDetail())
+}
+
+func rowsOf(n int64) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
+}
+
+// stateDetail says which operators hold the state, when one can say more
+// than its count (a join of two streams: which side, and why it is kept).
+func (j *Job) stateDetail() string {
+	var parts []string
+	for _, h := range j.holders {
+		if d, ok := h.(operators.StateDescriber); ok {
+			if s := d.DescribeState(); s != "" {
+				parts = append(parts, s)
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
 }
 
 // endBatch closes the batch through every head; operators reading
@@ -513,10 +648,19 @@ func (j *Job) endBatch(heads []operators.Operator, b *operators.BatchEnd) error 
 			keys = max(keys, c.StateKeys)
 		}
 	}
+	if j.holders != nil {
+		// The copy a join passes on is its own: its state and what
+		// follows it are counted here.
+		keys = max(keys, j.heldKeys())
+	}
 	if j.cfg.MaxKeys > 0 && keys > j.cfg.MaxKeys {
 		return fmt.Errorf("%w: the query's state holds %d keys after the batch of %s, over the limit of %d; "+
 			"bound it with a window, a TIMEOUT or a filter, or raise the limit (--max-keys)",
 			ErrStateLimit, keys, b.Time.UTC().Format(time.RFC3339), j.cfg.MaxKeys)
+	}
+	if m := j.cfg.Memory; m != nil {
+		j.stateKeys.Store(keys)
+		return m.check(j)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/parser"
+	"github.com/streamsql/streamsql/scheduler"
 	"github.com/streamsql/streamsql/server"
 	"github.com/streamsql/streamsql/sinks"
 )
@@ -61,6 +62,7 @@ type options struct {
 	// --memprofile ("" for none).
 	cpuprofile, memprofile string
 	version                bool
+	maxMemory              string
 	// watch shows a query the command runs on the dashboard (--http).
 	watch func(*streamsql.Query) (publish func(*streamsql.Result), done func(error))
 }
@@ -89,7 +91,8 @@ func newFlags(o *options) *flag.FlagSet {
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile (allocations of the whole run) to `file` when the run ends")
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "save each query's source positions, state and pending results in `dir` at batch boundaries, and resume from there when started again")
 	fs.IntVar(&o.every, "checkpoint-every", 1, "checkpoint every `n` batches (results wait for their checkpoint)")
-	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state holds more than `n` keys after a batch (0: no limit)")
+	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state grows past `n` keys, checked as keys are added (0: no limit)")
+	fs.StringVar(&o.maxMemory, "max-memory", "", "memory limit of the process, e.g. 2GB: the Go runtime's soft limit, and near it the query with the largest state is stopped with an error (default: none)")
 	fs.IntVar(&o.maxQueries, "max-queries", -1, "refuse to run more than `n` queries at once (default: 100 with --http, else no limit; 0: no limit)")
 	fs.StringVar(&o.cluster, "cluster", "", "run the script's one INSERT INTO kafka(...) query as a member of the cluster query `name`: processes started with the same name share its work (see docs/SCALING.md)")
 	fs.Func("allow-dir", "confine the paths queries name (sources, tables, sinks, dead letters, checkpoints) to `dir`, links followed; repeat for several", func(d string) error {
@@ -148,6 +151,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "streamsql: --max-keys must not be negative, got %d\n", o.maxKeys)
 		return 2
 	}
+	var maxMemory int64
+	if o.maxMemory != "" {
+		n, err := scheduler.ParseBytes(o.maxMemory)
+		if err != nil || n <= 0 {
+			fmt.Fprintf(stderr, "streamsql: --max-memory must be a positive size (e.g. 2GB, 512MB), got %q\n", o.maxMemory)
+			return 2
+		}
+		maxMemory = n
+	}
 	if o.cpuprofile != "" {
 		f, err := os.Create(o.cpuprofile)
 		if err == nil {
@@ -178,7 +190,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			o.maxQueries = defaultHTTPMaxQueries
 		}
 	}
-	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys, MaxQueries: o.maxQueries, AllowedDirs: o.allowDirs})
+	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys, MaxQueries: o.maxQueries, AllowedDirs: o.allowDirs, MaxMemory: maxMemory})
 	if o.http != "" {
 		token := o.httpToken
 		if token == "" {
