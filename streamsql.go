@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/streamsql/streamsql/clock"
+	"github.com/streamsql/streamsql/internal/bytesize"
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/scheduler"
@@ -111,7 +112,7 @@ func New(cfg Config) *Engine {
 	e.paths, e.pathsErr = newDirPolicy(cfg.AllowedDirs)
 	if cfg.MaxMemory > 0 {
 		debug.SetMemoryLimit(cfg.MaxMemory)
-		e.memory = &scheduler.MemoryGuard{Limit: cfg.MaxMemory, Text: scheduler.FormatBytes(cfg.MaxMemory)}
+		e.memory = &scheduler.MemoryGuard{Limit: cfg.MaxMemory, Text: bytesize.Format(cfg.MaxMemory)}
 	}
 	return e
 }

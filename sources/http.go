@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/streamsql/streamsql/internal/bytesize"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -138,34 +139,15 @@ func openHTTP(args Args) (Source, error) {
 	return s, nil
 }
 
-// parseByteSize reads a byte count: a whole number with an optional unit B,
-// K/KB/KiB, M/MB/MiB or G/GB/GiB (case-insensitive), all powers of 1024.
+// parseByteSize reads a byte count for an option (max_body, max_line,
+// dead_letter_max): a positive size as bytesize.Parse reads it, '10MB' or
+// 1048576.
 func parseByteSize(s string) (int64, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	i := 0
-	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
-		i++
-	}
-	n, err := strconv.ParseInt(t[:i], 10, 64)
+	n, err := bytesize.Parse(s)
 	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("want a size such as '10MB' or 1048576, got %s", sqlQuote(s))
 	}
-	shift := 0
-	switch strings.TrimSpace(t[i:]) {
-	case "", "b":
-	case "k", "kb", "kib":
-		shift = 10
-	case "m", "mb", "mib":
-		shift = 20
-	case "g", "gb", "gib":
-		shift = 30
-	default:
-		return 0, fmt.Errorf("unknown unit in size %s (B, KB, MB, GB)", sqlQuote(s))
-	}
-	if n > (1<<62)>>shift {
-		return 0, fmt.Errorf("size %s is too large", sqlQuote(s))
-	}
-	return n << shift, nil
+	return n, nil
 }
 
 func (s *httpSource) Schema() Schema              { return s.dec.Schema() }

@@ -331,7 +331,7 @@ func TestHTTPOpenErrors(t *testing.T) {
 		{Args{Positional: []types.Value{types.Text("8080")}}, "http(): address '8080' is not host:port (':8080' listens on 127.0.0.1, '0.0.0.0:8080' on every interface)"},
 		{Args{Positional: addr, Once: true}, "http() has no end of input, so it cannot run with --once"},
 		{Args{Positional: addr, Named: map[string]types.Value{"path": types.Text("in")}}, "http(): path must start with /, got 'in'"},
-		{Args{Positional: addr, Named: map[string]types.Value{"max_body": types.Text("10XB")}}, "http(): max_body: unknown unit in size '10XB' (B, KB, MB, GB)"},
+		{Args{Positional: addr, Named: map[string]types.Value{"max_body": types.Text("10XB")}}, "http(): max_body: want a size such as '10MB' or 1048576, got '10XB'"},
 		{Args{Positional: addr, Named: map[string]types.Value{"max_body": types.Int(0)}}, "http(): max_body: want a size such as '10MB' or 1048576, got '0'"},
 		{Args{Positional: addr, Named: map[string]types.Value{"queue": types.Text("many")}}, "http(): queue must be a number of rows >= 1, got 'many'"},
 	} {

@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/streamsql/streamsql"
+	"github.com/streamsql/streamsql/internal/bytesize"
 	"github.com/streamsql/streamsql/parser"
-	"github.com/streamsql/streamsql/scheduler"
 	"github.com/streamsql/streamsql/server"
 	"github.com/streamsql/streamsql/sinks"
 )
@@ -153,7 +153,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var maxMemory int64
 	if o.maxMemory != "" {
-		n, err := scheduler.ParseBytes(o.maxMemory)
+		n, err := bytesize.Parse(o.maxMemory)
 		if err != nil || n <= 0 {
 			fmt.Fprintf(stderr, "streamsql: --max-memory must be a positive size (e.g. 2GB, 512MB), got %q\n", o.maxMemory)
 			return 2
