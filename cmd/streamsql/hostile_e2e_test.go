@@ -130,3 +130,49 @@ func normJSONLines(t *testing.T, b []byte) string {
 	}
 	return out.String()
 }
+
+// TestHostileSQL runs statements built to cost much for their size
+// through the binary: each is answered in proportion to its length, with
+// a short error where it is refused (the snippet shows the part around
+// the error, not a megabyte of line).
+func TestHostileSQL(t *testing.T) {
+	sum := func(n int) string { return strings.Repeat("1+", n-1) + "1" }
+	for _, c := range []struct {
+		name, sql string
+		code      int
+		out, err  string // out: the whole of stdout (jsonl); err: stderr's first line
+	}{
+		{"a sum of 2,000 terms", "SELECT " + sum(2000) + " AS x;", 0, "{\"x\":2000}\n", ""},
+		{"2,000 ANDs", "SELECT " + strings.Repeat("TRUE AND ", 1999) + "TRUE AS x;", 0, "{\"x\":true}\n", ""},
+		{"an IN list of 20,000", "SELECT 7 IN (" + strings.Repeat("1,", 20000) + "7) AS x;", 0, "{\"x\":true}\n", ""},
+		{"450,000 parentheses", "SELECT " + strings.Repeat("(", 450000) + "1" + strings.Repeat(")", 450000) + " AS x;", 1, "",
+			"q.sql:1:108: syntax error: expression nested too deeply (the limit is 100 levels)"},
+		{"an IN list of 100,000", "SELECT 1 IN (" + strings.Repeat("1,", 99999) + "1) AS x;", 1, "",
+			"q.sql:1:100010: syntax error: statement too long: more than 100000 tokens (the limit); split it up, or put a long IN list in a table and join it"},
+		{"an error after 10,000 terms", "SELECT " + sum(10000) + " + AS x;", 1, "",
+			"q.sql:1:20010: syntax error: unexpected \"AS\""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := filepath.Join(t.TempDir(), "q.sql")
+			if err := os.WriteFile(f, []byte(c.sql), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(binary, "--output", "jsonl", "-f", "q.sql")
+			cmd.Dir = filepath.Dir(f)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			code := 0
+			if err != nil {
+				code = cmd.ProcessState.ExitCode()
+			}
+			first, _, _ := strings.Cut(stderr.String(), "\n")
+			if code != c.code || stdout.String() != c.out || c.err != "" && first != c.err {
+				t.Fatalf("exit %d, stdout %q, stderr %.300q\nwant exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String(), c.code, c.out, c.err)
+			}
+			if c.code != 0 && stderr.Len() > 2000 {
+				t.Errorf("%d bytes of error for a refused statement", stderr.Len())
+			}
+		})
+	}
+}
