@@ -52,7 +52,7 @@ func (p *partials) Push(rows []types.Row) error {
 				p.bad++
 				continue
 			}
-			pane = floorDiv(ts, paneLen)
+			pane = window.FloorDiv(ts, paneLen)
 			if !p.input.seen || ts > p.input.maxTs {
 				p.input.maxTs = ts
 			}
@@ -78,14 +78,6 @@ func (p *partials) Push(rows []types.Row) error {
 }
 
 func (p *partials) EndBatch(*operators.BatchEnd) error { return nil }
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
 
 // stage1 reads input partitions in the stage 1 group; each batch is one
 // transaction holding the input offsets read and the partials and
@@ -134,7 +126,7 @@ func (m *member) stage1(ctx context.Context) error {
 	batchRows := 0
 	for {
 		start, next := pace.Start(), pace.End()
-		sink.pane = floorDiv(start.UnixNano(), int64(paneLen))
+		sink.pane = window.FloorDiv(start.UnixNano(), int64(paneLen))
 		// At least one poll, however late the batch starts: it finds
 		// what was fetched while the last batch committed.
 		for polled := false; !polled || time.Now().Before(next); polled = true {

@@ -54,7 +54,7 @@ func (st *partState) setMark(mk mark) {
 func (m *member) lastEnd(i int64) int64 {
 	w := m.cfg.Split.Window
 	start := i * int64(w.Pane())
-	return floorDiv(start+int64(w.Size), int64(w.Slide)) * int64(w.Slide)
+	return window.FloorDiv(start+int64(w.Size), int64(w.Slide)) * int64(w.Slide)
 }
 
 // apply folds one repartition (or changelog) record into st; fromLog
@@ -152,7 +152,7 @@ func (m *member) due(st *partState, post operators.Operator) error {
 	}
 	spec := m.cfg.Split.Window
 	slide := int64(spec.Slide)
-	last := floorDiv(wm, slide) * slide // the last window end the watermark passed
+	last := window.FloorDiv(wm, slide) * slide // the last window end the watermark passed
 	if last <= st.closedTo {
 		return nil
 	}
@@ -162,7 +162,7 @@ func (m *member) due(st *partState, post operators.Operator) error {
 	}
 	sort.Slice(panes, func(a, b int) bool { return panes[a] < panes[b] })
 	if len(panes) > 0 {
-		first := floorDiv(panes[0]*int64(spec.Pane()), slide)*slide + slide // first end covering the earliest pane
+		first := window.FloorDiv(panes[0]*int64(spec.Pane()), slide)*slide + slide // first end covering the earliest pane
 		if st.closedTo != math.MinInt64 {
 			first = max(first, st.closedTo+slide)
 		}

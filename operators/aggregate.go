@@ -183,7 +183,7 @@ func (a *Aggregate) windowGroups(w types.Window) []*window.Group {
 	pane := int64(a.Window.Pane())
 	if a.slide == nil || a.slide.empty() {
 		a.slide = &slider{g: &a.Grouping}
-		a.hi = floorDiv(w.Start.UnixNano(), pane)
+		a.hi = window.FloorDiv(w.Start.UnixNano(), pane)
 	}
 	a.slide.advance(a.Window, a.panes.Tables, &a.hi, w.End.UnixNano())
 	return a.slide.groups()

@@ -244,7 +244,7 @@ func (e *EventWindow) Push(rows []types.Row) error {
 			continue
 		}
 		// The last window holding t ends at floor(t/slide)*slide + size.
-		if lastEnd := floorDiv(t, slide)*slide + size; lastEnd <= e.Mark() {
+		if lastEnd := window.FloorDiv(t, slide)*slide + size; lastEnd <= e.Mark() {
 			e.late++
 			continue // a late row cannot raise the watermark
 		}
@@ -297,7 +297,7 @@ func (e *EventWindow) closeUpTo(mark int64) {
 	if mark == math.MaxInt64 {
 		e.nextEnd = math.MaxInt64
 	} else {
-		e.nextEnd = (floorDiv(mark-size, slide)+1)*slide + size
+		e.nextEnd = (window.FloorDiv(mark-size, slide)+1)*slide + size
 	}
 }
 
@@ -340,7 +340,7 @@ func (e *EventWindow) closeSliding(mark int64) {
 	size, slide, pane := int64(e.Window.Size), int64(e.Window.Slide), int64(e.Window.Pane())
 	if e.slide == nil {
 		e.slide = &slider{g: &e.Grouping}
-		e.hi = floorDiv(e.nextEnd-size, pane) // the first pane of the first open window
+		e.hi = window.FloorDiv(e.nextEnd-size, pane) // the first pane of the first open window
 	}
 	for end := e.nextEnd; end <= mark; end += slide {
 		if e.slide.empty() {
@@ -348,14 +348,14 @@ func (e *EventWindow) closeSliding(mark int64) {
 			// next pane with data, if it closes by mark.
 			first, ok := int64(0), false
 			for p := range e.panes.Tables {
-				if e.panes.Tables[p].Len() > 0 && p >= floorDiv(end-size, pane) && (!ok || p < first) {
+				if e.panes.Tables[p].Len() > 0 && p >= window.FloorDiv(end-size, pane) && (!ok || p < first) {
 					first, ok = p, true
 				}
 			}
 			if !ok {
 				return
 			}
-			if j := (floorDiv(first*pane-size, slide)+1)*slide + size; j > end {
+			if j := (window.FloorDiv(first*pane-size, slide)+1)*slide + size; j > end {
 				end = j
 				if end > mark {
 					return
@@ -363,7 +363,7 @@ func (e *EventWindow) closeSliding(mark int64) {
 			}
 			// Start the window afresh from its first pane: rows may have
 			// reached panes dropped from the slider while it held nothing.
-			e.hi = floorDiv(end-size, pane)
+			e.hi = window.FloorDiv(end-size, pane)
 		}
 		e.slide.advance(e.Window, e.panes.Tables, &e.hi, end)
 		if gs := e.slide.groups(); len(gs) > 0 {
@@ -380,7 +380,7 @@ func (e *EventWindow) windowsOf(p int64) []types.Window {
 	start := p * pane
 	var out []types.Window
 	// Windows [k*slide, k*slide+size) with k*slide <= start < k*slide+size.
-	for k := floorDiv(start, slide); k*slide+size > start; k-- {
+	for k := window.FloorDiv(start, slide); k*slide+size > start; k-- {
 		out = append(out, types.Window{Start: time.Unix(0, k*slide).UTC(), End: time.Unix(0, k*slide+size).UTC()})
 	}
 	return out
@@ -452,18 +452,10 @@ func (e *EventWindow) evict(mark int64) {
 	pane, size := int64(e.Window.Pane()), int64(e.Window.Size)
 	for p := range e.panes.Tables {
 		// The last window covering pane p ends at most size after its start.
-		if lastEnd := floorDiv(p*pane, int64(e.Window.Slide))*int64(e.Window.Slide) + size; lastEnd <= mark {
+		if lastEnd := window.FloorDiv(p*pane, int64(e.Window.Slide))*int64(e.Window.Slide) + size; lastEnd <= mark {
 			e.held -= int64(e.panes.Tables[p].Len())
 			delete(e.panes.Tables, p)
 			delete(e.changed, p)
 		}
 	}
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }

@@ -43,7 +43,7 @@ func bruteForce(events []event, size, slide, lateness int64) (map[string]int64, 
 	for _, e := range events {
 		t := e.ts * int64(time.Millisecond)
 		counted := false
-		for k := floorDiv(t, slide); k*slide+size > t; k-- {
+		for k := window.FloorDiv(t, slide); k*slide+size > t; k-- {
 			end := k*slide + size
 			if seen && end <= wm {
 				continue

@@ -155,7 +155,7 @@ func (s *slider) holds(idx int64) bool {
 // are the operator's pane tables, where missing panes are created.
 func (s *slider) advance(spec window.Spec, tables map[int64]*window.Table, hi *int64, end int64) {
 	pane := int64(spec.Pane())
-	last := floorDiv(end, pane) // exclusive
+	last := window.FloorDiv(end, pane) // exclusive
 	for ; *hi < last; *hi++ {
 		t, ok := tables[*hi]
 		if !ok {
@@ -164,5 +164,5 @@ func (s *slider) advance(spec window.Spec, tables map[int64]*window.Table, hi *i
 		}
 		s.push(*hi, t)
 	}
-	s.popBefore(floorDiv(end-int64(spec.Size), pane))
+	s.popBefore(window.FloorDiv(end-int64(spec.Size), pane))
 }

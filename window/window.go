@@ -65,16 +65,19 @@ func (s Spec) Ending(t time.Time) types.Window {
 
 // PaneOf returns the index of the pane holding instant t.
 func (s Spec) PaneOf(t time.Time) int64 {
-	return floorDiv(t.UnixNano(), int64(s.Pane()))
+	return FloorDiv(t.UnixNano(), int64(s.Pane()))
 }
 
 // Panes returns the range [first, last] of pane indexes window w covers.
 func (s Spec) Panes(w types.Window) (first, last int64) {
 	p := int64(s.Pane())
-	return floorDiv(w.Start.UnixNano(), p), floorDiv(w.End.UnixNano(), p) - 1
+	return FloorDiv(w.Start.UnixNano(), p), FloorDiv(w.End.UnixNano(), p) - 1
 }
 
-func floorDiv(a, b int64) int64 {
+// FloorDiv is a/b rounded down (toward minus infinity, where Go's / rounds
+// toward zero): the index of the pane or window a time falls in, for times
+// before 1970 too. Every operator that assigns times to panes uses it.
+func FloorDiv(a, b int64) int64 {
 	q := a / b
 	if a%b != 0 && (a < 0) != (b < 0) {
 		q--
