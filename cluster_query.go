@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/streamsql/streamsql/cluster"
+	"github.com/streamsql/streamsql/internal/kafkaaddr"
 )
 
 // ClusterConfig tunes RunCluster.
@@ -67,12 +68,7 @@ func (s *Statement) cluster(name string) (cluster.Config, error) {
 	if len(opts.Args) == 0 {
 		return c, fmt.Errorf("%w: kafka() sink needs its brokers", cluster.ErrConfig)
 	}
-	var brokers []string
-	for b := range strings.SplitSeq(opts.Args[0].String(), ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			brokers = append(brokers, b)
-		}
-	}
+	brokers := kafkaaddr.Brokers(opts.Args[0].String())
 	t, ok := opts.Named["topic"]
 	topic := strings.TrimSpace(t.String())
 	if !ok || t.IsNull() || topic == "" {

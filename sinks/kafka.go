@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/streamsql/streamsql/internal/kafkaaddr"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -90,11 +91,7 @@ func openKafka(_ io.Writer, opts Options) (Sink, error) {
 		return nil, fmt.Errorf("kafka(): argument 1 (brokers) must be a string, got %s", k)
 	}
 	s := &kafkaSink{addr: opts.Args[0].AsText(), partitions: 1, timeout: kafkaDefaultTimeout, key: slices.Clone(opts.Key)}
-	for b := range strings.SplitSeq(s.addr, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			s.brokers = append(s.brokers, b)
-		}
-	}
+	s.brokers = kafkaaddr.Brokers(s.addr)
 	if len(s.brokers) == 0 {
 		return nil, fmt.Errorf("kafka(): no broker address in %q (write 'host:port[,host:port]')", s.addr)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/streamsql/streamsql/internal/kafkaaddr"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -149,12 +150,7 @@ func openKafka(args Args) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	var brokers []string
-	for b := range strings.SplitSeq(addr, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			brokers = append(brokers, b)
-		}
-	}
+	brokers := kafkaaddr.Brokers(addr)
 	if len(brokers) == 0 {
 		return nil, fmt.Errorf("kafka(): no broker address in %s (write 'host:port[,host:port]')", sqlQuote(addr))
 	}
