@@ -68,6 +68,23 @@ func TestDashboardInBrowser(t *testing.T) {
 	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	defer cancelBrowser()
 
+	// Without the token the page says how to sign in.
+	if err := chromedp.Do(bctx, chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#query-form"))); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		conn, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#conn")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(conn, "not signed in") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("without a token the page shows %q", conn)
+		}
+	}
+
 	const sql = "SELECT page, COUNT(*) AS views FROM srv_browser() GROUP BY page ORDER BY views DESC, page"
 	if err := chromedp.Do(bctx,
 		chromedp.Navigate(ts.URL+"/?token="+token),

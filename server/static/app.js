@@ -213,6 +213,11 @@ async function refresh() {
   const conn = document.getElementById("conn");
   try {
     const r = await fetch("api/queries");
+    if (r.status === 401) {
+      // No token yet: the URL streamsql printed carries it (?token=...).
+      conn.textContent = "not signed in: open the dashboard URL streamsql printed at start (it ends in ?token=...)";
+      return;
+    }
     const list = await r.json();
     conn.textContent = "";
     const seen = new Set();
