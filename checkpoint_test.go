@@ -136,7 +136,7 @@ func TestCheckpointOtherQuery(t *testing.T) {
 
 	q, _ = ckptQuery(t, fmt.Sprintf("SELECT line FROM file('%s')", in), ckpt, 0, 0)
 	err := q.Wait()
-	if !errors.Is(err, scheduler.ErrCheckpointMismatch) {
+	if !errors.Is(err, streamsql.ErrCheckpointMismatch) {
 		t.Fatalf("got %v, want ErrCheckpointMismatch", err)
 	}
 	want := fmt.Sprintf(`checkpoint %s was written by a different query ("SELECT word FROM file('%s')"); `+
@@ -174,7 +174,7 @@ func TestMaxKeys(t *testing.T) {
 	// (three words) takes the state over the limit.
 	want := "state limit exceeded: the query's state holds 3 keys after 1 row of the batch of 1970-01-01T00:00:01Z, over the limit of 2; " +
 		"bound it with a window, a TIMEOUT or a filter, or raise the limit (--max-keys)"
-	if !errors.Is(err, scheduler.ErrStateLimit) || err.Error() != want {
+	if !errors.Is(err, streamsql.ErrStateLimit) || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
 }

@@ -51,7 +51,7 @@ func (e *Engine) StreamNames() []string {
 // DescribeStream returns the columns of a named stream and the types they
 // are known to hold (KindNull: known only at run time). The stream's
 // query is planned, not run. An unknown name is an error wrapping
-// planner.ErrSourceNotFound.
+// ErrNotFound.
 func (e *Engine) DescribeStream(name string) ([]types.Column, error) {
 	c := &catalog{e: e, plans: map[string]*planner.Plan{}}
 	c.opts = planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c, CheckPath: e.pathCheck()}
@@ -96,7 +96,7 @@ func (e *Engine) BatchInterval() time.Duration {
 }
 
 // notFound is an error saying what does not exist, of the class
-// planner.ErrSourceNotFound.
+// ErrNotFound.
 type notFound string
 
 func (e notFound) Error() string { return string(e) }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/clock"
-	"github.com/streamsql/streamsql/scheduler"
 )
 
 const limitHint = "; bound it with a window, a TIMEOUT or a filter, or raise the limit (--max-keys)"
@@ -63,7 +62,7 @@ func TestMaxKeysOnceStopsAsKeysAreAdded(t *testing.T) {
 	}
 	err = q.Wait()
 	want := "state limit exceeded: the query's state holds 1024 keys after 1024 rows of input, over the limit of 1000" + limitHint
-	if !errors.Is(err, scheduler.ErrStateLimit) || err.Error() != want {
+	if !errors.Is(err, streamsql.ErrStateLimit) || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
 	if got := q.Stats().RowsIn; got != 1024 {
@@ -82,7 +81,7 @@ func TestMaxKeysWordCountOnce(t *testing.T) {
 	}
 	drainResults(q)
 	err = q.Wait()
-	if !errors.Is(err, scheduler.ErrStateLimit) || !strings.HasSuffix(err.Error(), ", over the limit of 1500"+limitHint) {
+	if !errors.Is(err, streamsql.ErrStateLimit) || !strings.HasSuffix(err.Error(), ", over the limit of 1500"+limitHint) {
 		t.Errorf("got %v, want the state limit's error", err)
 	}
 	if got := q.Stats().RowsIn; got > 4*1024 {
@@ -114,7 +113,7 @@ func TestMaxKeysLiveUnbounded(t *testing.T) {
 	drainResults(q)
 	err := q.Wait()
 	want := "state limit exceeded: the query's state holds 101 keys after 101 rows of the batch of 1970-01-01T00:00:01Z, over the limit of 100" + limitHint
-	if !errors.Is(err, scheduler.ErrStateLimit) || err.Error() != want {
+	if !errors.Is(err, streamsql.ErrStateLimit) || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
 	if got := q.Stats().RowsIn; got != 101 {
@@ -179,7 +178,7 @@ func TestJoinStateBounded(t *testing.T) {
 	want := "state limit exceeded: the query's state holds 41 keys after 41 rows of the batch of 1970-01-01T00:00:01Z, over the limit of 40 " +
 		"(the join of two streams keeps 21 rows of its left side (l) and 20 of its right side (r): rows are kept until the join's watermark passes their time + 2s, " +
 		"and the left side (l) holds the watermark back (its latest event time is 2026-01-01T00:00:00Z))" + limitHint
-	if !errors.Is(err, scheduler.ErrStateLimit) || err.Error() != want {
+	if !errors.Is(err, streamsql.ErrStateLimit) || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
 	warn := "warning: unbounded state: the join of two streams keeps 21 rows of its left side (l): rows are kept until the join's watermark passes their time + 2s, " +
@@ -230,7 +229,7 @@ func TestMaxMemoryStopsLargestState(t *testing.T) {
 	err := qBig.Wait()
 	want := "stopped: the process reached --max-memory 64GB (live heap 60.8GB); its state held 30 keys, the most of the 2 running queries; " +
 		"bound its state (a window, a TIMEOUT, a filter, --max-keys) or raise the limit"
-	if !errors.Is(err, scheduler.ErrMemoryLimit) || err.Error() != want {
+	if !errors.Is(err, streamsql.ErrMemoryLimit) || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
 	// The heap still reads high, but no collection has run since: the
@@ -244,7 +243,7 @@ func TestMaxMemoryStopsLargestState(t *testing.T) {
 	cycles.Store(2)
 	fake.Set(time.Unix(5, 0))
 	drainResults(qSmall)
-	if err := qSmall.Wait(); !errors.Is(err, scheduler.ErrMemoryLimit) || !strings.Contains(err.Error(), "its state held 5 keys, the most of the 1 running queries") {
+	if err := qSmall.Wait(); !errors.Is(err, streamsql.ErrMemoryLimit) || !strings.Contains(err.Error(), "its state held 5 keys, the most of the 1 running queries") {
 		t.Errorf("small query: got %v, want it stopped by the memory limit", err)
 	}
 }

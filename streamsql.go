@@ -72,7 +72,7 @@ type Config struct {
 	// process (--max-memory): New sets it as the Go runtime's soft limit
 	// (runtime/debug.SetMemoryLimit, process-wide), and when the live
 	// heap reaches 90% of it the running query whose state holds the
-	// most keys is stopped with an error (scheduler.ErrMemoryLimit),
+	// most keys is stopped with an error (ErrMemoryLimit),
 	// one at a time, instead of the process running out of memory.
 	MaxMemory int64
 }
@@ -644,9 +644,18 @@ func (q *Query) Wait() error {
 	return err
 }
 
-// Stats are a query's running totals.
-type Stats = scheduler.Stats
+// Stats are a query's running totals. The type is the engine's own, so
+// the scheduler's can change without changing this API.
+type Stats struct {
+	RowsIn    int64 // rows the sources delivered
+	Malformed int64 // records skipped: undecodable, or without a usable event time
+	Late      int64 // rows dropped behind the watermark
+	Batches   int64 // batches closed
+}
 
 // Stats returns the totals so far: rows read, malformed records skipped,
 // late rows dropped.
-func (q *Query) Stats() Stats { return q.out.Stats() }
+func (q *Query) Stats() Stats {
+	s := q.out.Stats()
+	return Stats{RowsIn: s.RowsIn, Malformed: s.Malformed, Late: s.Late, Batches: s.Batches}
+}
