@@ -14,7 +14,6 @@ import (
 
 	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/clock"
-	"github.com/streamsql/streamsql/scheduler"
 )
 
 // ckptQuery starts sql with a checkpoint in dir on an engine whose clock
@@ -233,7 +232,7 @@ func TestCheckpointJoins(t *testing.T) {
 	}
 
 	q2, _ := ckptQuery(t, fmt.Sprintf("SELECT line FROM file('%s') UNION ALL SELECT line FROM file('%s')", in, in), t.TempDir(), 0, 0)
-	if err := q2.Wait(); !errors.Is(err, scheduler.ErrCheckpointSources) {
+	if err := q2.Wait(); !errors.Is(err, streamsql.ErrCheckpointSources) {
 		t.Fatalf("two sources with a checkpoint: got %v, want ErrCheckpointSources", err)
 	}
 }
