@@ -44,6 +44,7 @@ func newInputPos(now time.Time) *inputPos { return &inputPos{assigned: now, next
 func (p *partials) Push(rows []types.Row) error {
 	s := p.m.cfg.Split
 	paneLen := int64(s.Window.Pane())
+	now := p.m.cfg.Clock.Now() // once a chunk, not a row
 	for _, r := range rows {
 		pane := p.pane
 		if s.EventTime != nil {
@@ -58,7 +59,7 @@ func (p *partials) Push(rows []types.Row) error {
 			}
 			p.input.seen = true
 		}
-		p.input.lastRow = time.Now()
+		p.input.lastRow = now
 		t := p.tables[pane]
 		if t == nil {
 			t = window.NewTable()
@@ -91,7 +92,7 @@ func (m *member) stage1(ctx context.Context) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, p := range parts[topic] {
-			owned[p] = newInputPos(time.Now())
+			owned[p] = newInputPos(m.cfg.Clock.Now())
 		}
 	}
 	onRevoked := func(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
@@ -122,15 +123,15 @@ func (m *member) stage1(ctx context.Context) error {
 	idleAfter := max(s.Lateness+m.cfg.Batch, m.cfg.Batch)
 	var malformed int64
 
-	pace := newPacer(m.cfg.Batch, time.Now(), "stage 1", m.logf)
+	pace := newPacer(m.cfg.Batch, m.cfg.Clock.Now(), "stage 1", m.logf)
 	batchRows := 0
 	for {
 		start, next := pace.Start(), pace.End()
 		sink.pane = window.FloorDiv(start.UnixNano(), int64(paneLen))
 		// At least one poll, however late the batch starts: it finds
 		// what was fetched while the last batch committed.
-		for polled := false; !polled || time.Now().Before(next); polled = true {
-			fetches, err := m.poll(ctx, sess, pace.PollUntil(time.Now()), "stage 1")
+		for polled := false; !polled || m.cfg.Clock.Now().Before(next); polled = true {
+			fetches, err := m.poll(ctx, sess, pace.PollUntil(m.cfg.Clock.Now()), "stage 1")
 			if err != nil {
 				return err
 			}
@@ -146,7 +147,7 @@ func (m *member) stage1(ctx context.Context) error {
 					// Read just before the partition was revoked: this
 					// batch's transaction aborts, and what it reports of a
 					// partition it no longer owns must not outlive it.
-					pos = newInputPos(time.Now())
+					pos = newInputPos(m.cfg.Clock.Now())
 				}
 				sink.input = pos
 				pos.next = fp.Records[len(fp.Records)-1].Offset + 1
@@ -187,7 +188,7 @@ func (m *member) stage1(ctx context.Context) error {
 					Key: partialKey(pane, enc), Value: encode(partial{Pane: pane, Key: g.Key, States: g.States})})
 			}
 		}
-		now := time.Now()
+		now := m.cfg.Clock.Now()
 		caughtUp := m.caughtUp(ctx, sess.Client(), owned, &mu, now, idleAfter)
 		mu.Lock()
 		var marks []mark
@@ -238,7 +239,7 @@ func (m *member) stage1(ctx context.Context) error {
 			mu.Unlock()
 		}
 		clear(sink.tables)
-		pace.Next(time.Now())
+		pace.Next(m.cfg.Clock.Now())
 	}
 }
 

@@ -256,12 +256,12 @@ func (m *member) stage2(ctx context.Context) error {
 	post := m.cfg.Split.Post(collect)
 	enc := newRowEncoder(m.cfg.Columns, m.cfg.KeyColumns)
 
-	pace := newPacer(m.cfg.Batch, time.Now(), "stage 2", m.logf)
+	pace := newPacer(m.cfg.Batch, m.cfg.Clock.Now(), "stage 2", m.logf)
 	for {
 		next := pace.End()
 		// At least one poll, however late the batch starts (see stage1).
-		for polled := false; !polled || time.Now().Before(next); polled = true {
-			fetches, err := m.poll(ctx, sess, pace.PollUntil(time.Now()), "stage 2")
+		for polled := false; !polled || m.cfg.Clock.Now().Before(next); polled = true {
+			fetches, err := m.poll(ctx, sess, pace.PollUntil(m.cfg.Clock.Now()), "stage 2")
 			if err != nil {
 				return err
 			}
@@ -337,7 +337,7 @@ func (m *member) stage2(ctx context.Context) error {
 			clear(st.dirtyMarks)
 			st.dirtyClosed = false
 		}
-		pace.Next(time.Now())
+		pace.Next(m.cfg.Clock.Now())
 	}
 }
 
