@@ -117,3 +117,25 @@ func TestInsertIntoSinks(t *testing.T) {
 func feedLines(lines []string) feed {
 	return feed{lines: lines, done: make(chan struct{})}
 }
+
+// TestInsertConsoleSinkWritesToConfigStdout: INSERT INTO a console sink
+// writes to Config.Stdout, not to the process's standard output.
+func TestInsertConsoleSinkWritesToConfigStdout(t *testing.T) {
+	var out syncBuffer
+	eng := streamsql.New(streamsql.Config{Once: true, Log: io.Discard, Stdout: &out})
+	stmts, err := eng.Prepare("INSERT INTO jsonl() SELECT line FROM generate(rate => 0, limit => 2, seed => 3)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := eng.Start(context.Background(), stmts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := qs[0].Wait(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"line":`) {
+		t.Fatalf("Stdout got %q", out.String())
+	}
+}

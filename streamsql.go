@@ -51,6 +51,9 @@ type Config struct {
 	// Log receives notices (source ready, skipped records); nil means
 	// os.Stderr.
 	Log io.Writer
+	// Stdout is where INSERT INTO a console sink (table, jsonl, csv)
+	// writes; nil means os.Stdout.
+	Stdout io.Writer
 	// MaxKeys, when positive, ends a query whose state holds more keys
 	// (groups per pane and of the open batch, sessions, running keys,
 	// DISTINCT rows of the batch, rows a join of two streams keeps), with
@@ -107,6 +110,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.Log == nil {
 		cfg.Log = os.Stderr
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = os.Stdout
 	}
 	e := &Engine{cfg: cfg, queries: map[int]*Query{}, streams: map[string]*stream{}}
 	e.paths, e.pathsErr = newDirPolicy(cfg.AllowedDirs)
@@ -463,7 +469,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		if q.target == nil {
 			continue
 		}
-		sink, err := q.target.Spec.Open(os.Stdout, q.target.Options) // console sinks print; others ignore it
+		sink, err := q.target.Spec.Open(e.cfg.Stdout, q.target.Options) // console sinks print; others ignore it
 		if err != nil {
 			for _, o := range qs {
 				if o.sink != nil {

@@ -190,7 +190,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			o.maxQueries = defaultHTTPMaxQueries
 		}
 	}
-	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, MaxKeys: o.maxKeys, MaxQueries: o.maxQueries, AllowedDirs: o.allowDirs, MaxMemory: maxMemory})
+	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, Stdout: stdout, MaxKeys: o.maxKeys, MaxQueries: o.maxQueries, AllowedDirs: o.allowDirs, MaxMemory: maxMemory})
 	if o.http != "" {
 		token := o.httpToken
 		if token == "" {
