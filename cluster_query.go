@@ -58,7 +58,7 @@ func (s *Statement) cluster(name string) (cluster.Config, error) {
 		return c, fmt.Errorf("%w: the cluster name must be a word (it names Kafka groups and topics), got %q", cluster.ErrConfig, name)
 	}
 	if s.plan == nil || s.target == nil || s.target.Spec.Name != "kafka" {
-		return c, fmt.Errorf("%w: a cluster query writes to a Kafka topic: INSERT INTO kafka('brokers', topic => 'out') SELECT ...", cluster.ErrConfig)
+		return c, fmt.Errorf("%w: a cluster query writes to a Kafka topic (INSERT INTO kafka('brokers', topic => 'out') SELECT ...)", cluster.ErrConfig)
 	}
 	split, err := s.plan.Split()
 	if err != nil {

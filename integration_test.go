@@ -35,24 +35,6 @@ func runOnce(t *testing.T, script string) []*streamsql.Query {
 	return qs
 }
 
-func rowsOf(t *testing.T, q *streamsql.Query) []string {
-	t.Helper()
-	var out []string
-	for r := range q.Results() {
-		for _, row := range r.Rows {
-			var vals []string
-			for _, v := range row {
-				vals = append(vals, v.String())
-			}
-			out = append(out, strings.Join(vals, " "))
-		}
-	}
-	if err := q.Wait(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestKafkaToKafka counts words from one topic into another.
 func TestKafkaToKafka(t *testing.T) {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "lines"))

@@ -502,9 +502,7 @@ type logLines struct {
 
 func (l *logLines) Write(p []byte) (int, error) {
 	l.mu.Lock()
-	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		l.lines = append(l.lines, line)
-	}
+	l.lines = append(l.lines, strings.Split(strings.TrimRight(string(p), "\n"), "\n")...)
 	l.mu.Unlock()
 	select {
 	case l.added <- struct{}{}:

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The project's test command: formatting, vet, and every test with the race
-# detector. README.md names it and .ci/run calls it. Services a test needs
+# The project's test command: formatting, vet, staticcheck, and every test
+# with the race detector. README.md names it and .ci/run calls it. Services a test needs
 # are installed and started from here, never by hand.
 #
 # Every step runs even when an earlier one failed, so one run shows every
@@ -64,6 +64,8 @@ install_chromium() {
 
 step gofmt check_gofmt
 step "go vet" go vet ./...
+# staticcheck, pinned, from the Go module proxy (built on first use).
+step staticcheck go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 step postgresql start_postgres
 export STREAMSQL_REQUIRE_POSTGRES=1
 step chromium install_chromium

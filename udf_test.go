@@ -268,7 +268,7 @@ func TestAggregateSlidingWindow(t *testing.T) {
 		}
 		// Brute force: per key, over the rows of batches b-2..b.
 		type acc struct {
-			n, sq    int64
+			sq       int64
 			lo, hi   int64
 			nonNulls int
 		}

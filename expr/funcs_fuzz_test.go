@@ -22,7 +22,7 @@ func FuzzScalars(f *testing.F) {
 	f.Add("2026-01-02T03:04:05Z", "%F %T.%f %j %z", int64(1700000000000), 1e300, uint32(0o5454))
 	f.Add("day", "2026-01-02 03:04:05", int64(math.MinInt64), math.NaN(), uint32(0o6542))
 	f.Add("%Y%m%d%H%M%S", "20260102030405", int64(math.MaxInt64), math.Inf(-1), uint32(0o4545))
-	f.Add("\xff\xfe", "\x00%", int64(0), -0.0, uint32(0o7777))
+	f.Add("\xff\xfe", "\x00%", int64(0), math.Copysign(0, -1), uint32(0o7777))
 	f.Add("epoch", "-1.5", int64(-1), 4503599627370497.0, uint32(0o1236))
 
 	names := ScalarNames()

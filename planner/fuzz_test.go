@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ var fzRows = []types.Row{
 	{types.Text("to be or not to be"), types.Int(3), types.Float(2.5), types.Bool(true),
 		types.Time(time.Unix(9, 500_000_000).UTC()), types.Array([]types.Value{types.Text("a"), types.Text("b")})},
 	{types.Null, types.Null, types.Null, types.Null, types.Null, types.Null},
-	{types.Text(""), types.Int(-1 << 63), types.Float(-0.0), types.Bool(false),
+	{types.Text(""), types.Int(-1 << 63), types.Float(math.Copysign(0, -1)), types.Bool(false),
 		types.Time(time.Unix(0, 0).UTC()), types.Array(nil)},
 	{types.Text("  12  é\x00\xff 2026-01-02T03:04:05Z"), types.Int(1<<63 - 1), types.Float(1e308), types.Bool(true),
 		types.Time(time.Unix(10, 0).UTC()), types.Array([]types.Value{types.Null, types.Int(7), types.Text("a")})},

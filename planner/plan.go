@@ -162,7 +162,6 @@ func (s *Scan) operator(next operators.Operator) operators.Operator { return nex
 // StreamScan reads the rows a named stream or a subquery emits. Several queries reading
 // the same stream share its plan and receiver (a fan-out in the DAG).
 type StreamScan struct {
-	chain
 	Name     string
 	Upstream *Plan
 	Sub      bool // a subquery in FROM, Name its alias

@@ -346,9 +346,6 @@ func (c *chunker) commit(row types.Row) { c.rows = append(c.rows, row) }
 // before the next decode.
 func (c *chunker) full() bool { return len(c.rows) == chunkRows }
 
-// pending is the number of rows gathered and not yet handed over.
-func (c *chunker) pending() int { return len(c.rows) }
-
 // flush hands over the rows gathered so far, if any. It returns
 // errStopped when emit fails.
 func (c *chunker) flush() error {

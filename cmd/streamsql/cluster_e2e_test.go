@@ -426,7 +426,7 @@ Stage 1 (per input partition)
 		{"INSERT INTO kafka('127.0.0.1:9', topic => 'out') SELECT sensor, COUNT(*) " + from + " GROUP BY sensor",
 			"streamsql: query cannot run in a cluster: only tumbling and sliding windows (WINDOW 10s [SLIDE 5s]) run in a cluster, not per batch\n"},
 		{"SELECT sensor, COUNT(*) " + from + " GROUP BY sensor WINDOW 10s",
-			"streamsql: cluster: a cluster query writes to a Kafka topic: INSERT INTO kafka('brokers', topic => 'out') SELECT ...\n"},
+			"streamsql: cluster: a cluster query writes to a Kafka topic (INSERT INTO kafka('brokers', topic => 'out') SELECT ...)\n"},
 		{"INSERT INTO kafka('127.0.0.1:9', topic => 'out') SELECT sensor " + from,
 			"streamsql: query cannot run in a cluster: it needs GROUP BY with a WINDOW (a query without aggregates needs no second stage)\n"},
 		{"INSERT INTO kafka('127.0.0.1:9', topic => 'out') SELECT sensor, COUNT(*) " + from + " GROUP BY sensor WINDOW SESSION 10s",

@@ -256,10 +256,7 @@ func TestJoinExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("streamsql: %v\n%s", err, stderr.String())
 	}
-	var lines []string
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		lines = append(lines, l)
-	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	sort.Strings(lines)
 	want := []string{
 		`{"country":"DE","orders":1,"total":9.5}`,
