@@ -475,13 +475,8 @@ func (j *Job) drainSources(heads []operators.Operator, srcDone <-chan error, rem
 	for remaining > 0 {
 		select {
 		case c := <-j.in:
-			if err := j.push(heads, c); err != nil {
-				if j.err == nil {
-					j.err = err
-				}
-				if stopsNow(err) {
-					return
-				}
+			if !j.take(heads, c) {
+				return
 			}
 		case <-srcDone:
 			remaining--
@@ -492,19 +487,24 @@ func (j *Job) drainSources(heads []operators.Operator, srcDone <-chan error, rem
 	}
 }
 
+// take pushes c, keeping the first error in j.err; false when the job
+// must stop at once (pushing more would grow the state further).
+func (j *Job) take(heads []operators.Operator, c chunk) bool {
+	err := j.push(heads, c)
+	if err != nil && j.err == nil {
+		j.err = err
+	}
+	return !stopsNow(err)
+}
+
 // drain pushes up to n queued chunks (all that can be had, if n < 0)
 // without blocking.
 func (j *Job) drain(heads []operators.Operator, n int) {
 	for n != 0 {
 		select {
 		case c := <-j.in:
-			if err := j.push(heads, c); err != nil {
-				if j.err == nil {
-					j.err = err
-				}
-				if stopsNow(err) {
-					return // pushing more would grow the state further
-				}
+			if !j.take(heads, c) {
+				return
 			}
 			n--
 		default:
