@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/streamsql/streamsql/types"
+
+	"github.com/streamsql/streamsql/internal/datetime"
 )
 
 // Time functions. TIMESTAMP values are instants in UTC with nanosecond
@@ -325,6 +327,11 @@ func ToTimestamp(v types.Value) types.Value {
 		return types.Time(time.Unix(0, int64(ns)))
 	case types.KindText:
 		s := strings.TrimSpace(v.AsText())
+		if len(s) > 10 && (s[10] == ' ' || s[10] == 'T') {
+			if ns, ok := datetime.Parse(s, s[10]); ok { // the common shape, by hand
+				return types.Time(time.Unix(0, ns))
+			}
+		}
 		for _, layout := range timestampLayouts {
 			if t, err := time.Parse(layout, s); err == nil {
 				return timeValue(t)

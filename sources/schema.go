@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/streamsql/streamsql/types"
+
+	"github.com/streamsql/streamsql/internal/datetime"
 )
 
 // Declared schemas and value conversion.
@@ -380,6 +382,10 @@ const (
 func parseTimestamp(b []byte) (time.Time, bool) {
 	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != 't' && b[10] != ' ') {
 		return time.Time{}, false
+	}
+	// The common shape without a zone, by hand and without allocating.
+	if ns, ok := datetime.Parse(b, b[10]); ok && b[10] != 't' {
+		return time.Unix(0, ns).UTC(), true
 	}
 	s := string(b)
 	layouts := [2]string{time.RFC3339, "2006-01-02T15:04:05"}
