@@ -37,68 +37,6 @@ type Settler interface {
 	Settle()
 }
 
-// Visit calls fn once on every operator reachable from heads, descending
-// through joins, unions and fan-outs: a join's or union's inputs are
-// visited as the join (or union) itself (an *IntervalJoin, a *Union),
-// once. The walk stops at operators it does not know (they hold no keys
-// of their own).
-func Visit(heads []Operator, fn func(any)) {
-	seen := map[any]bool{}
-	var walk func(op Operator)
-	walk = func(op Operator) {
-		for op != nil {
-			var node any = op
-			var next Operator
-			switch o := op.(type) {
-			case joinInput:
-				node, next = o.j, o.j.Next
-			case unionInput:
-				node, next = o.u, o.u.Next
-			case *Filter:
-				next = o.Next
-			case *Project:
-				next = o.Next
-			case *SplitWords:
-				next = o.Next
-			case *Unnest:
-				next = o.Next
-			case *Distinct:
-				next = o.Next
-			case *Order:
-				next = o.Next
-			case *Aggregate:
-				next = o.Next
-			case *LookupJoin:
-				next = o.Next
-			case *EventWindow:
-				next = o.Next
-			case *Session:
-				next = o.Next
-			case *Running:
-				next = o.Next
-			case *Fanout:
-				if !seen[o] {
-					seen[o] = true
-					fn(o)
-					for _, n := range o.Next {
-						walk(n)
-					}
-				}
-				return
-			}
-			if seen[node] {
-				return
-			}
-			seen[node] = true
-			fn(node)
-			op = next
-		}
-	}
-	for _, h := range heads {
-		walk(h)
-	}
-}
-
 // KeyHolders returns the operators reachable from heads that hold keys,
 // and those that settle side state, each once (see Visit).
 func KeyHolders(heads []Operator) ([]KeyHolder, []Settler) {

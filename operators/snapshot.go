@@ -20,55 +20,6 @@ type Stateful interface {
 	Restore([]byte) error
 }
 
-// Walk calls fn on every operator of the DAG from head, depth first in the
-// order of Fanout branches, so a DAG built twice from one plan is walked in
-// the same order. It returns an error for an operator it does not know
-// how to descend into: such a DAG cannot be checkpointed.
-func Walk(head Operator, fn func(Operator) error) error {
-	for op := head; op != nil; {
-		if err := fn(op); err != nil {
-			return err
-		}
-		switch o := op.(type) {
-		case *Filter:
-			op = o.Next
-		case *Project:
-			op = o.Next
-		case *SplitWords:
-			op = o.Next
-		case *Unnest:
-			op = o.Next
-		case *Distinct:
-			op = o.Next
-		case *Order:
-			op = o.Next
-		case *Aggregate:
-			op = o.Next
-		case *LookupJoin:
-			// Stateless between batches: the table is read again.
-			op = o.Next
-		case *EventWindow:
-			op = o.Next
-		case *Session:
-			op = o.Next
-		case *Running:
-			op = o.Next
-		case *Fanout:
-			for _, n := range o.Next {
-				if err := Walk(n, fn); err != nil {
-					return err
-				}
-			}
-			return nil
-		case *Collect:
-			return nil
-		default:
-			return fmt.Errorf("operator %T cannot be checkpointed", op)
-		}
-	}
-	return nil
-}
-
 // SnapshotAll returns the state of every stateful operator of the DAG, in
 // Walk order.
 func SnapshotAll(head Operator) ([][]byte, error) {
