@@ -32,6 +32,7 @@ import (
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/scheduler"
 	"github.com/streamsql/streamsql/sinks"
+	_ "github.com/streamsql/streamsql/sources/kafka" // registers kafka(): the engine reads Kafka topics
 	"github.com/streamsql/streamsql/types"
 )
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/streamsql/streamsql/clock"
 	"github.com/streamsql/streamsql/planner"
-	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/sources/kafka"
 )
 
 // Config is one member's view of a cluster query.
@@ -56,7 +56,7 @@ var ErrConfig = errors.New("cluster")
 // cancelled (then it leaves its groups, and the others take over its
 // partitions) or a stage fails.
 func Run(ctx context.Context, cfg Config) error {
-	in, ok := cfg.Split.Plan.Source.(sources.KafkaInput)
+	in, ok := cfg.Split.Plan.Source.(kafka.Input)
 	if !ok {
 		return fmt.Errorf("%w: the query must read a kafka() source, not %s", ErrConfig, cfg.Split.Plan.Source.Describe())
 	}
@@ -99,7 +99,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 type member struct {
 	cfg Config
-	in  sources.KafkaInput
+	in  kafka.Input
 	id  string
 
 	parts                  int // input partitions = repartition and changelog partitions

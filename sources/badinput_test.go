@@ -37,7 +37,7 @@ func TestMaxLineFile(t *testing.T) {
 	huge := strings.Repeat("x", 5<<20)
 	writeFile(t, filepath.Join(dir, "a.txt"), "good1\n"+huge+"\ngood2\n")
 	em := runOnce(t, dir, []string{"line"}, "max_line", "1MB")
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[TEXT:good1]", "[TEXT:good2]")
 	checkMalformed(t, bad, filepath.Join(dir, "a.txt")+":2: line longer than 1 MiB (skipped)")
 
@@ -46,7 +46,7 @@ func TestMaxLineFile(t *testing.T) {
 	dir = t.TempDir()
 	writeFile(t, filepath.Join(dir, "b.txt"), strings.Repeat("y", 1<<20)+"\r\n"+strings.Repeat("z", 1<<20+1)+"\nlast")
 	em = runOnce(t, dir, []string{"line"})
-	rows, bad = em.snapshot()
+	rows, bad = em.Snapshot()
 	if len(rows) != 2 || len(rows[0][0].AsText()) != 1<<20 || rows[1][0].AsText() != "last" {
 		t.Fatalf("rows = %d, first %d bytes", len(rows), len(rows[0][0].AsText()))
 	}
@@ -182,7 +182,7 @@ func TestMaxLineOption(t *testing.T) {
 	if _, err := OpenDecoder(Args{Named: map[string]types.Value{"dead_letter": types.Text(" ")}}); err == nil {
 		t.Error("empty dead_letter accepted")
 	}
-	for _, name := range []string{"file", "stdin", "socket", "http", "kafka"} {
+	for _, name := range []string{"file", "stdin", "socket", "http"} {
 		spec, _ := Lookup(name)
 		for _, o := range []string{"max_line", "dead_letter"} {
 			found := false
@@ -200,21 +200,21 @@ func TestInvalidUTF8(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.txt"), "ok\nbad \xff\xfe here\n\xc3\n")
 	em := runOnce(t, dir, []string{"line"})
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[TEXT:ok]", "[TEXT:bad \uFFFD here]", "[TEXT:\uFFFD]")
 	checkMalformed(t, bad)
 
 	dir = t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.csv"), "name,n\xff\nx\xffy,1\n\"q\xc3\",2\n")
 	em = runOnce(t, dir, []string{"name", "n\uFFFD"}, "format", "csv")
-	rows, bad = em.snapshot()
+	rows, bad = em.Snapshot()
 	checkRows(t, rows, "[TEXT:x\uFFFDy BIGINT:1]", "[TEXT:q\uFFFD BIGINT:2]")
 	checkMalformed(t, bad)
 
 	dir = t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.jsonl"), "{\"s\":\"a\xffb\",\"o\":{\"k\":\"\xfe\"},\"l\":[\"\xc3\"]}\n{\"s\":\"\\ud800\"}\n")
 	em = runOnce(t, dir, []string{"s", "o", "l"}, "format", "jsonl")
-	rows, bad = em.snapshot()
+	rows, bad = em.Snapshot()
 	checkRows(t, rows, `[TEXT:a`+"\uFFFD"+`b TEXT:{"k":"`+"\uFFFD"+`"} ARRAY:["`+"\uFFFD"+`"]]`, `[TEXT:\ud800 NULL:NULL NULL:NULL]`)
 	checkMalformed(t, bad)
 	for _, r := range rows {
@@ -259,13 +259,13 @@ func TestDeadLetter(t *testing.T) {
 	huge := strings.Repeat("H", 100<<10)
 	writeFile(t, filepath.Join(dir, "a.jsonl"), `{"a":1}`+"\n{bad\n"+`{"a":"x"}`+"\n"+long+"\n"+huge+"\n"+`{"a":2}`+"\n")
 	em := runOnce(t, dir, []string{"a"}, "format", "jsonl", "schema", "a BIGINT", "max_line", "1KB", "dead_letter", dl)
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[BIGINT:1]", "[BIGINT:2]")
 	in := filepath.Join(dir, "a.jsonl")
 	if len(bad) != 4 {
 		t.Fatalf("malformed = %q", bad)
 	}
-	src := "file(" + sqlQuote(dir) + ")"
+	src := "file(" + Quote(dir) + ")"
 	want := []deadLetter{
 		{Source: src, Where: in + ":2", Reason: strings.TrimPrefix(bad[0].Error(), in+":2: "), Record: "{bad"},
 		{Source: src, Where: in + ":3", Reason: `column a: 'x' is not a BIGINT`, Record: `{"a":"x"}`},
@@ -315,7 +315,7 @@ func TestDeadLetterStdinCSV(t *testing.T) {
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[BIGINT:1 BIGINT:2]", "[BIGINT:3 BIGINT:4]")
 	checkMalformed(t, bad, "stdin:3: wrong number of fields: got 3, want 2 as in the header", "stdin:4: line longer than 10 bytes (skipped)")
 	got := readDeadLetters(t, dl)
@@ -338,14 +338,14 @@ func TestDeadLetterUnwritable(t *testing.T) {
 		dir := t.TempDir()
 		writeFile(t, filepath.Join(dir, "a.jsonl"), `{"a":1}`+"\n{bad\n"+`{"a":2}`+"\n{bad\n")
 		em := runOnce(t, dir, []string{"a"}, "format", "jsonl", "dead_letter", dl)
-		rows, bad := em.snapshot()
+		rows, bad := em.Snapshot()
 		checkRows(t, rows, "[BIGINT:1]", "[BIGINT:2]")
 		if len(bad) != 2 {
 			t.Fatalf("%s: malformed = %q", dl, bad)
 		}
-		close(em.logs)
+		close(em.Logs)
 		var warned []string
-		for msg := range em.logs {
+		for msg := range em.Logs {
 			if strings.Contains(msg, "dead_letter") {
 				warned = append(warned, msg)
 			}
@@ -375,8 +375,8 @@ func TestDeadLetterSocket(t *testing.T) {
 	conn.Close()
 	awaitLog(t, em, "connection lost")
 	stop()
-	_, bad := em.snapshot()
-	name := src.label()
+	_, bad := em.Snapshot()
+	name := src.Label()
 	checkMalformed(t, bad, name+":2: line longer than 1 KiB (skipped)", name+":4: connection lost in the middle of a line; its 3 byte(s) were dropped")
 	got := readDeadLetters(t, dl)
 	if len(got) != 2 || got[0].Where != name+":2" || got[0].Record != strings.Repeat("x", len(got[0].Record)) ||
@@ -459,7 +459,7 @@ func TestHTTPManyMalformedKeepsFew(t *testing.T) {
 	}
 	checkRows(t, awaitRows(t, em, 1), "[BIGINT:1]")
 	stop()
-	if _, bad := em.snapshot(); len(bad) != n {
+	if _, bad := em.Snapshot(); len(bad) != n {
 		t.Errorf("%d counted malformed, want %d", len(bad), n)
 	}
 	got := readDeadLetters(t, dl)
@@ -479,7 +479,7 @@ func TestDeadLetterMax(t *testing.T) {
 	dl := filepath.Join(t.TempDir(), "rejects.jsonl")
 	writeFile(t, filepath.Join(dir, "a.jsonl"), strings.Repeat("{bad\n", 200))
 	em := runOnce(t, dir, []string{"a"}, "format", "jsonl", "dead_letter", dl, "dead_letter_max", "4KB")
-	if _, bad := em.snapshot(); len(bad) != 200 {
+	if _, bad := em.Snapshot(); len(bad) != 200 {
 		t.Fatalf("%d malformed, want 200", len(bad))
 	}
 	fi, err := os.Stat(dl)
@@ -490,27 +490,14 @@ func TestDeadLetterMax(t *testing.T) {
 	if fi.Size() > 4<<10 || kept == 0 || kept >= 200 {
 		t.Fatalf("dead letter file of %d bytes with %d letters", fi.Size(), kept)
 	}
-	src := "file(" + sqlQuote(dir) + ")"
-	logs := strings.Join(em.allLogs(), "\n")
+	src := "file(" + Quote(dir) + ")"
+	logs := strings.Join(em.DrainLogs(), "\n")
 	for _, want := range []string{
 		src + ": warning: dead_letter " + dl + " reached dead_letter_max (4 KiB); further rejected records are counted but not kept",
 		fmt.Sprintf("%s: %d rejected records were not kept in dead_letter %s (over dead_letter_max)", src, 200-kept, dl),
 	} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
-		}
-	}
-}
-
-// allLogs takes the log lines not yet read from e.logs.
-func (e *testEmitter) allLogs() []string {
-	var out []string
-	for {
-		select {
-		case l := <-e.logs:
-			out = append(out, l)
-		default:
-			return out
 		}
 	}
 }

@@ -233,7 +233,7 @@ func (d *csvDecoder) Decode(rec []byte, dst types.Row) error {
 	d.atStart = false
 	// Invalid UTF-8 becomes U+FFFD (never a delimiter or a quote, so the
 	// fields stay where they were).
-	rec = validUTF8(rec)
+	rec = ValidUTF8(rec)
 	if err := d.split(rec); err != nil {
 		if d.needHeader {
 			d.needHeader, d.badHeader = false, true
@@ -500,7 +500,7 @@ func (r *csvReader) next() ([]byte, int, error) {
 		return nil, 0, err
 	}
 	if !openQuote(line, r.delim, false) {
-		return trimEOL(line), start, nil
+		return TrimEOL(line), start, nil
 	}
 	// A record over max_line is not held whole: its lines are read on
 	// (to find its end) but no longer kept.
@@ -515,7 +515,7 @@ func (r *csvReader) next() ([]byte, int, error) {
 		if err == io.EOF {
 			if keepRest {
 				r.held = append(rest, r.held...)
-				return trimEOL(r.buf[:first]), start, nil
+				return TrimEOL(r.buf[:first]), start, nil
 			}
 			break
 		}
@@ -540,10 +540,10 @@ func (r *csvReader) next() ([]byte, int, error) {
 			keepRest, rest = false, nil
 		}
 	}
-	if rec := trimEOL(r.buf); over || len(rec) > lim {
+	if rec := TrimEOL(r.buf); over || len(rec) > lim {
 		return keep(rec), start, &tooLongError{max: lim, what: "record"}
 	}
-	return trimEOL(r.buf), start, nil
+	return TrimEOL(r.buf), start, nil
 }
 
 // appendLine appends line, a "\r\n" at its end made "\n".

@@ -296,7 +296,7 @@ func TestFileCSV(t *testing.T) {
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows,
 		"[TEXT:s1 DOUBLE:20.5 TEXT:2024-05-01T12:00:00Z]",
 		"[TEXT:s\n2 BIGINT:21 TEXT:2024-05-01T12:00:02Z]",
@@ -305,7 +305,7 @@ func TestFileCSV(t *testing.T) {
 	wantLog := "warning: " + filepath.Join(dir, "c.csv") + `: the header has no columns "temp", "ts"; they read as NULL`
 	for found := false; !found; {
 		select {
-		case msg := <-em.logs:
+		case msg := <-em.Logs:
 			found = msg == wantLog
 		default:
 			t.Fatalf("no log %q", wantLog)
@@ -339,7 +339,7 @@ func TestFileCSVSchema(t *testing.T) {
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[BIGINT:1 TIMESTAMP:2024-05-01T12:00:00Z NULL:NULL]")
 	checkMalformed(t, bad, filepath.Join(dir, "a.csv")+":3: column n: '2.5' is not a BIGINT")
 }
@@ -360,7 +360,7 @@ func TestStdinCSV(t *testing.T) {
 	if err := ss.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[BIGINT:1 TEXT:a,b NULL:NULL]", "[DOUBLE:2.5 TEXT:d\ne NULL:NULL]")
 	checkMalformed(t, bad, "stdin:3: wrong number of fields: got 1, want 2 as in the header")
 
@@ -379,7 +379,7 @@ func TestStdinCSV(t *testing.T) {
 	if err := ss.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ = em.snapshot()
+	rows, _ = em.Snapshot()
 	checkRows(t, rows, "[DOUBLE:1 TEXT:2]")
 }
 

@@ -84,7 +84,7 @@ func openFile(args Args) (Source, error) {
 	if _, ok := args.Named["tail"]; ok {
 		v := args.Option("tail", "")
 		if tail, err = strconv.ParseBool(strings.ToLower(strings.TrimSpace(v))); err != nil {
-			return nil, fmt.Errorf("file(): tail must be true or false, got %s", sqlQuote(v))
+			return nil, fmt.Errorf("file(): tail must be true or false, got %s", Quote(v))
 		}
 	}
 	start := ""
@@ -92,7 +92,7 @@ func openFile(args Args) (Source, error) {
 		start = strings.ToLower(strings.TrimSpace(args.Option("start", "")))
 		if start != "earliest" && start != "latest" {
 			return nil, fmt.Errorf("file(): start must be 'latest' (only files that arrive after the query starts) or 'earliest' (the files already there too), got %s",
-				sqlQuote(args.Option("start", "")))
+				Quote(args.Option("start", "")))
 		}
 	}
 	dec, err := OpenDecoder(args)
@@ -121,10 +121,12 @@ func (s *fileSource) Describe() string {
 	if s.start == "earliest" && !s.once {
 		mode += " start=earliest"
 	}
-	return fmt.Sprintf("file(%s) format=%s %s", sqlQuote(s.dir), s.dec.Name(), mode)
+	return fmt.Sprintf("file(%s) format=%s %s", Quote(s.dir), s.dec.Name(), mode)
 }
 
-func sqlQuote(s string) string {
+// Quote writes s as an SQL string literal, for a source's Describe and
+// its messages: file('logs').
+func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
@@ -183,7 +185,7 @@ func (s *fileSource) sample() [][][]byte {
 			}
 			total += len(rec) + 1
 			if !isBlank(rec) {
-				recs = append(recs, bytes.Clone(validUTF8(rec)))
+				recs = append(recs, bytes.Clone(ValidUTF8(rec)))
 				n++
 			}
 		}
@@ -263,7 +265,7 @@ func (s *fileSource) readOnce(ctx context.Context, name string, out Emitter) err
 }
 
 // label names the source in dead letters: file('dir').
-func (s *fileSource) label() string { return "file(" + sqlQuote(s.dir) + ")" }
+func (s *fileSource) Label() string { return "file(" + Quote(s.dir) + ")" }
 
 // plural is "1 file" or "2 files".
 func plural(n int, one, many string) string {
@@ -274,7 +276,7 @@ func plural(n int, one, many string) string {
 }
 
 func (s *fileSource) Run(ctx context.Context, out Emitter) error {
-	out, done := withRejects(out, s.dec, s.label())
+	out, done := WithRejects(out, s.dec, s.Label())
 	defer done()
 	if s.once {
 		return s.readAll(ctx, out)
@@ -330,7 +332,7 @@ func (s *fileSource) watch(ctx context.Context, out Emitter) error {
 		}
 		if s.start != "earliest" {
 			if len(names) > 0 {
-				out.Logf("%s: skipped %s; use start => 'earliest' to read them", s.label(), plural(len(names), "existing file", "existing files"))
+				out.Logf("%s: skipped %s; use start => 'earliest' to read them", s.Label(), plural(len(names), "existing file", "existing files"))
 			}
 		} else {
 			existing = map[string]os.FileInfo{}
@@ -486,7 +488,7 @@ func (t *tailFile) pos() int64 { return t.start + t.gate.n }
 
 // label names the file in malformed-record reports. Line numbers count
 // from where reading began, so a file followed from its end says so.
-func (t *tailFile) label() string {
+func (t *tailFile) Label() string {
 	if t.start > 0 {
 		return fmt.Sprintf("%s (from byte %d)", t.path, t.start)
 	}
@@ -819,7 +821,7 @@ func (s *fileSource) drainTail(ctx context.Context, t *tailFile, c *chunker, out
 			return nil
 		}
 		if isTooLong(err) {
-			reject(out, fmt.Sprintf("%s:%d", t.label(), line), err.Error(), rec)
+			Reject(out, fmt.Sprintf("%s:%d", t.Label(), line), err.Error(), rec)
 			continue
 		}
 		if err != nil {
@@ -828,13 +830,13 @@ func (s *fileSource) drainTail(ctx context.Context, t *tailFile, c *chunker, out
 			return nil
 		}
 		if err := c.decode(t.dec, rec); err != nil {
-			reportDecode(out, t.dec, t.label(), line, err, rec)
+			reportDecode(out, t.dec, t.Label(), line, err, rec)
 		} else if c.full() {
 			if err := c.flush(); err != nil {
 				return err
 			}
 		}
-		if n%chunkRows == 0 && ctx.Err() != nil {
+		if n%ChunkRows == 0 && ctx.Err() != nil {
 			return errStopped
 		}
 	}
@@ -851,7 +853,7 @@ func (s *fileSource) finishTail(ctx context.Context, t *tailFile, c *chunker, ou
 		return err
 	}
 	if last := t.gate.takePartial(); len(last) > 0 && !t.broken {
-		decodeLast(out, t.dec, c, t.label(), t.rr.lines()+1, last)
+		decodeLast(out, t.dec, c, t.Label(), t.rr.lines()+1, last)
 		if c.full() {
 			return c.flush()
 		}

@@ -55,7 +55,7 @@ func TestFileResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, r := range out.rows {
+	for _, r := range out.Rows() {
 		got = append(got, r[0].String()+"="+r[1].String())
 	}
 	if g, want := strings.Join(got, " "), "y=4 z=5 w=6"; g != want {
@@ -70,7 +70,7 @@ func TestFileResume(t *testing.T) {
 	src.(Resumer).Resume(nil)
 	out = &posEmitter{testEmitter: newTestEmitter()}
 	src.Run(context.Background(), out)
-	if len(out.rows) != 6 {
-		t.Errorf("first checkpointed run read %d rows, want 6", len(out.rows))
+	if len(out.Rows()) != 6 {
+		t.Errorf("first checkpointed run read %d rows, want 6", len(out.Rows()))
 	}
 }

@@ -69,8 +69,8 @@ func TestFileTailAppend(t *testing.T) {
 	}
 
 	em, stop := startTail(t, dir, []string{"line"})
-	if msg := awaitLogAll(em); msg != "" {
-		t.Fatalf("unexpected log %q", msg)
+	if logs := em.DrainLogs(); len(logs) > 0 {
+		t.Fatalf("unexpected log %q", logs[0])
 	}
 	f := openAppend(t, app)
 	appendTo(t, f, "ial\nnew1\n")
@@ -85,25 +85,10 @@ func TestFileTailAppend(t *testing.T) {
 	checkRows(t, awaitRows(t, em, 1), "[TEXT:half]")
 
 	stop()
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[TEXT:partial]", "[TEXT:new1]", "[TEXT:marker]", "[TEXT:half]")
 	if len(bad) != 0 {
 		t.Fatalf("malformed = %v", bad)
-	}
-}
-
-// awaitLogAll drains the log lines already there and returns the first.
-func awaitLogAll(em *testEmitter) string {
-	first := ""
-	for {
-		select {
-		case msg := <-em.logs:
-			if first == "" {
-				first = msg
-			}
-		default:
-			return first
-		}
 	}
 }
 
@@ -142,7 +127,7 @@ func TestFileTailRotate(t *testing.T) {
 	checkRows(t, awaitRows(t, em, 2), "[TEXT:b2]", "[TEXT:c1]")
 
 	stop()
-	rows, _ := em.snapshot()
+	rows, _ := em.Snapshot()
 	checkRows(t, rows, "[TEXT:a1]", "[TEXT:a2]", "[TEXT:b1]", "[TEXT:a3]", "[TEXT:b2]", "[TEXT:c1]")
 }
 
@@ -165,7 +150,7 @@ func TestFileTailTruncate(t *testing.T) {
 	}
 	checkRows(t, awaitRows(t, em, 1), "[TEXT:u]")
 	stop()
-	rows, _ := em.snapshot()
+	rows, _ := em.Snapshot()
 	checkRows(t, rows, "[TEXT:t1]", "[TEXT:t2]", "[TEXT:u]")
 }
 
@@ -189,7 +174,7 @@ func TestFileTailCSV(t *testing.T) {
 	checkRows(t, awaitRows(t, em, 1), "[TEXT:c BIGINT:3]")
 
 	stop()
-	_, bad := em.snapshot()
+	_, bad := em.Snapshot()
 	if len(bad) != 1 || bad[0].Error() != data+" (from byte 8):2: wrong number of fields: got 3, want 2 as in the header" {
 		t.Fatalf("malformed = %v", bad)
 	}
@@ -227,7 +212,7 @@ func TestFileTailOnce(t *testing.T) {
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := em.snapshot()
+	rows, _ := em.Snapshot()
 	checkRows(t, rows, "[TEXT:1]", "[TEXT:2]")
 
 	_, err = spec.OpenChecked(Args{Positional: []types.Value{types.Text(dir)}, Named: map[string]types.Value{"tail": types.Text("sometimes")}})

@@ -83,13 +83,13 @@ func TestFileOnce(t *testing.T) {
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[TEXT:a1]", "[TEXT:"+long+"]", "[TEXT:a3]", "[TEXT:b1]", "[TEXT:b2]", "[TEXT:]", "[TEXT:b4]")
 	if len(bad) != 0 {
 		t.Fatalf("malformed: %v", bad)
 	}
-	if len(em.sizes) != 2 { // one chunk per file
-		t.Fatalf("chunks = %v, want one per non-empty file", em.sizes)
+	if len(em.Sizes()) != 2 { // one chunk per file
+		t.Fatalf("chunks = %v, want one per non-empty file", em.Sizes())
 	}
 }
 
@@ -119,7 +119,7 @@ func TestFileOnceJSONL(t *testing.T) {
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[BIGINT:12 TEXT:ann]", "[DOUBLE:7.5 TEXT:bob]", "[BIGINT:3 NULL:NULL]")
 	if len(bad) != 1 || !strings.HasPrefix(bad[0].Error(), filepath.Join(dir, "1.jsonl")+":3: invalid JSON") {
 		t.Fatalf("malformed = %v", bad)
@@ -132,12 +132,12 @@ func TestFileOnceEmitStops(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "b"), "2\n")
 	src := openFileSource(t, dir, "text", true)
 	em := newTestEmitter()
-	em.failEmit = true
+	em.FailEmit()
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	if len(em.sizes) != 1 {
-		t.Fatalf("Emit called %d times after failing, want 1", len(em.sizes))
+	if len(em.Sizes()) != 1 {
+		t.Fatalf("Emit called %d times after failing, want 1", len(em.Sizes()))
 	}
 }
 
@@ -145,7 +145,7 @@ func TestFileOnceEmitStops(t *testing.T) {
 func recv(t *testing.T, em *testEmitter) []types.Row {
 	t.Helper()
 	select {
-	case rows := <-em.chunks:
+	case rows := <-em.Chunks:
 		return rows
 	case <-time.After(wait):
 		t.Fatal("timed out waiting for rows")
@@ -180,7 +180,7 @@ func TestFileLive(t *testing.T) {
 		"watching " + dir + " for new files",
 	} {
 		select {
-		case msg := <-em.logs:
+		case msg := <-em.Logs:
 			if msg != want {
 				t.Fatalf("log = %q, want %q", msg, want)
 			}
@@ -231,7 +231,7 @@ func TestFileLive(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("Run did not return after cancel")
 	}
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[TEXT:a]", "[TEXT:b]", "[TEXT:c]", "[TEXT:d]", "[TEXT:tmp]")
 	if len(bad) != 0 {
 		t.Fatalf("malformed: %v", bad)
@@ -248,7 +248,7 @@ func TestFileLiveDirRemoved(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- src.Run(context.Background(), em) }()
 	select {
-	case <-em.logs:
+	case <-em.Logs:
 	case <-time.After(wait):
 		t.Fatal("timed out waiting for the watch")
 	}
@@ -365,10 +365,10 @@ func TestFileStartEarliest(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := em.snapshot()
+	rows, _ := em.Snapshot()
 	checkRows(t, rows, "[TEXT:a1]", "[TEXT:b1]", "[TEXT:b2]", "[TEXT:c1]")
-	for len(em.logs) > 0 {
-		if msg := <-em.logs; strings.Contains(msg, "skipped") {
+	for len(em.Logs) > 0 {
+		if msg := <-em.Logs; strings.Contains(msg, "skipped") {
 			t.Errorf("start => 'earliest' logged %q", msg)
 		}
 	}
@@ -403,7 +403,7 @@ func TestFileTailStartEarliest(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if msg := <-em.logs; msg != "following "+dir+" for appended lines (1 existing file(s) from their start)" {
+	if msg := <-em.Logs; msg != "following "+dir+" for appended lines (1 existing file(s) from their start)" {
 		t.Errorf("log %q", msg)
 	}
 }
@@ -422,7 +422,7 @@ func TestFileOnceIgnoresStart(t *testing.T) {
 		if err := src.Run(context.Background(), em); err != nil {
 			t.Fatal(err)
 		}
-		rows, _ := em.snapshot()
+		rows, _ := em.Snapshot()
 		checkRows(t, rows, "[TEXT:a1]")
 	}
 }

@@ -148,7 +148,7 @@ func openFormat(args Args) (Decoder, error) {
 		if declared != nil {
 			if len(declared) != 1 || !strings.EqualFold(declared[0].Name, "line") || declared[0].Type != types.KindText {
 				return nil, fmt.Errorf("format text has the single column line TEXT, so schema %s does not fit it (use format => 'csv' or 'jsonl' for typed columns)",
-					sqlQuote(args.Option("schema", "")))
+					Quote(args.Option("schema", "")))
 			}
 		}
 		return newTextDecoder(), nil
@@ -158,7 +158,7 @@ func openFormat(args Args) (Decoder, error) {
 			h := args.Option("header", "")
 			b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(h)))
 			if err != nil {
-				return nil, fmt.Errorf("header must be true or false, got %s", sqlQuote(h))
+				return nil, fmt.Errorf("header must be true or false, got %s", Quote(h))
 			}
 			header = b
 		}
@@ -183,7 +183,7 @@ func parseDelimiter(s string) (byte, error) {
 		return '\t', nil
 	}
 	if len(s) != 1 || s[0] >= 0x80 || s[0] == '"' || s[0] == '\r' || s[0] == '\n' || s[0] == 0 {
-		return 0, fmt.Errorf("delimiter must be one ASCII character other than a quote or a line break, got %s", sqlQuote(s))
+		return 0, fmt.Errorf("delimiter must be one ASCII character other than a quote or a line break, got %s", Quote(s))
 	}
 	return s[0], nil
 }
@@ -228,7 +228,7 @@ func (d *textDecoder) Decode(rec []byte, dst types.Row) error {
 	if len(dst) == 0 {
 		return nil
 	}
-	v := types.Text(d.intern(validUTF8(rec)))
+	v := types.Text(d.intern(ValidUTF8(rec)))
 	for i := range dst {
 		dst[i] = v
 	}

@@ -16,7 +16,7 @@ func decodeAll(t *testing.T, dec Decoder, input string) ([]types.Row, []error) {
 	if err := readRecords(context.Background(), strings.NewReader(input), "in", dec, em); err != nil {
 		t.Fatalf("readRecords: %v", err)
 	}
-	return em.snapshot()
+	return em.Snapshot()
 }
 
 func TestNewDecoder(t *testing.T) {
@@ -197,12 +197,12 @@ func TestChunking(t *testing.T) {
 	if err := readRecords(context.Background(), strings.NewReader(sb.String()), "in", dec, em); err != nil {
 		t.Fatal(err)
 	}
-	if got := em.sizes; len(got) != 3 || got[0] != 1024 || got[1] != 1024 || got[2] != 452 {
+	if got := em.Sizes(); len(got) != 3 || got[0] != 1024 || got[1] != 1024 || got[2] != 452 {
 		t.Fatalf("chunk sizes = %v, want [1024 1024 452]", got)
 	}
 	// Rows of a chunk are consecutive slices of one arena, capped so an
 	// append to one cannot overwrite the next.
-	first := <-em.chunks
+	first := <-em.Chunks
 	base := unsafe.Pointer(&first[0][0])
 	for i, r := range first {
 		if len(r) != 1 || cap(r) != 1 {
@@ -214,11 +214,11 @@ func TestChunking(t *testing.T) {
 	}
 	// Emit failing stops reading at once.
 	em = newTestEmitter()
-	em.failEmit = true
+	em.FailEmit()
 	if err := readRecords(context.Background(), strings.NewReader(sb.String()), "in", dec, em); err != errStopped {
 		t.Fatalf("readRecords with failing Emit = %v, want errStopped", err)
 	}
-	if len(em.sizes) != 1 {
-		t.Fatalf("Emit called %d times after failing, want 1", len(em.sizes))
+	if len(em.Sizes()) != 1 {
+		t.Fatalf("Emit called %d times after failing, want 1", len(em.Sizes()))
 	}
 }

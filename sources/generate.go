@@ -80,14 +80,14 @@ func openGenerate(args Args) (Source, error) {
 	if _, ok := args.Named["kind"]; ok {
 		s.kind = strings.ToLower(strings.TrimSpace(args.Option("kind", "")))
 		if s.kind != "words" && s.kind != "sensors" {
-			return nil, fmt.Errorf("generate(): kind must be 'words' or 'sensors', got %s", sqlQuote(args.Option("kind", "")))
+			return nil, fmt.Errorf("generate(): kind must be 'words' or 'sensors', got %s", Quote(args.Option("kind", "")))
 		}
 	}
 	if _, ok := args.Named["rate"]; ok {
 		r, err := strconv.ParseFloat(strings.TrimSpace(args.Option("rate", "")), 64)
 		if err != nil || (r != 0 && !(r >= generateMinRate && r <= generateMaxRate)) {
 			return nil, fmt.Errorf("generate(): rate must be 0 (as fast as possible) or a number of rows per second from %g to %g, got %s",
-				generateMinRate, generateMaxRate, sqlQuote(args.Option("rate", "")))
+				generateMinRate, generateMaxRate, Quote(args.Option("rate", "")))
 		}
 		s.rate = r
 	}
@@ -98,7 +98,7 @@ func openGenerate(args Args) (Source, error) {
 		v := args.Option(name, "")
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil || n < lo || n > hi {
-			return 0, false, fmt.Errorf("generate(): %s must be %s, got %s", name, what, sqlQuote(v))
+			return 0, false, fmt.Errorf("generate(): %s must be %s, got %s", name, what, Quote(v))
 		}
 		return n, true, nil
 	}
@@ -187,7 +187,7 @@ func (s *generateSource) Run(ctx context.Context, out Emitter) error {
 					return false
 				}
 			}
-			k := int(min(n, chunkRows))
+			k := int(min(n, ChunkRows))
 			if out.Emit(g.chunk(k)) != nil {
 				return false
 			}
@@ -197,7 +197,7 @@ func (s *generateSource) Run(ctx context.Context, out Emitter) error {
 		return s.limit == 0 || emitted < s.limit
 	}
 	if s.rate == 0 {
-		for ctx.Err() == nil && emit(chunkRows) {
+		for ctx.Err() == nil && emit(ChunkRows) {
 		}
 		return nil
 	}

@@ -41,7 +41,7 @@ func openGenerateArgs(once bool, named ...any) (Source, error) {
 func runGenerate(t testing.TB, src Source) *testEmitter {
 	t.Helper()
 	em := newTestEmitter()
-	em.chunks = nil
+	em.Chunks = nil
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
@@ -60,24 +60,24 @@ func TestGenerateWordsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	em := runGenerate(t, src)
-	rows, _ := em.snapshot()
+	rows, _ := em.Snapshot()
 	checkRows(t, rows[:3],
 		"[TEXT:het zut plon plon lost grar sel wut los kol]",
 		"[TEXT:ho jes ror pust cles zond gol kit ba ba vir]",
 		"[TEXT:wut ba cend prat ba flin wu trut]")
-	if got := fmt.Sprint(em.sizes); got != "[1024 1024 952]" {
+	if got := fmt.Sprint(em.Sizes()); got != "[1024 1024 952]" {
 		t.Fatalf("chunks = %v", got)
 	}
 
 	// The same seed gives the same rows, however they are paced; another
 	// seed gives others.
 	again := runGenerate(t, openGenerateSource(t, false, "rate", 1e6, "limit", 3000))
-	rows2, _ := again.snapshot()
+	rows2, _ := again.Snapshot()
 	if strings.Join(formatRows(rows), "\n") != strings.Join(formatRows(rows2), "\n") {
 		t.Fatal("seed 1 at another rate gave other rows")
 	}
 	other := runGenerate(t, openGenerateSource(t, false, "rate", 0, "limit", 3, "seed", 2))
-	rows3, _ := other.snapshot()
+	rows3, _ := other.Snapshot()
 	if formatRows(rows3)[0] == formatRows(rows)[0] {
 		t.Fatal("seed 2 gave the rows of seed 1")
 	}
@@ -92,7 +92,7 @@ func TestGenerateWordsDeterministic(t *testing.T) {
 // common than the median one, and the vocabulary is the one asked for.
 func TestGenerateZipf(t *testing.T) {
 	em := runGenerate(t, openGenerateSource(t, false, "rate", 0, "limit", 20000, "seed", 7, "words", 500))
-	rows, _ := em.snapshot()
+	rows, _ := em.Snapshot()
 	counts := map[string]int{}
 	total := 0
 	for _, r := range rows {
@@ -142,7 +142,7 @@ func TestGenerateSensors(t *testing.T) {
 	if err := src.Bind([]string{"ts", "sensor", "temp"}); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := runGenerate(t, src).snapshot()
+	rows, _ := runGenerate(t, src).Snapshot()
 	if len(rows) != 20000 {
 		t.Fatalf("%d rows", len(rows))
 	}
@@ -183,7 +183,7 @@ func TestGenerateSensors(t *testing.T) {
 	if err := src.Bind([]string{"ts"}); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ = runGenerate(t, src).snapshot()
+	rows, _ = runGenerate(t, src).Snapshot()
 	onTime := 0
 	for i, r := range rows {
 		if r[0].AsTime().Equal(epoch.Add(time.Duration(i) * 250 * time.Microsecond)) {
@@ -204,15 +204,15 @@ func TestGenerateRateAndLimit(t *testing.T) {
 	start := time.Now()
 	em := runGenerate(t, src)
 	elapsed := time.Since(start)
-	rows, _ := em.snapshot()
+	rows, _ := em.Snapshot()
 	if len(rows) != 300 {
 		t.Fatalf("%d rows, want 300", len(rows))
 	}
 	if elapsed < 100*time.Millisecond { // 300 rows at 2000/s take 150ms
 		t.Fatalf("300 rows at 2000/s took %s", elapsed)
 	}
-	if len(em.sizes) < 5 {
-		t.Fatalf("chunks = %v: rows not paced in chunks", em.sizes)
+	if len(em.Sizes()) < 5 {
+		t.Fatalf("chunks = %v: rows not paced in chunks", em.Sizes())
 	}
 
 	// Without a limit it runs until cancelled.

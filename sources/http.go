@@ -100,7 +100,7 @@ func openHTTP(args Args) (Source, error) {
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("http(): address %s is not host:port (':8080' listens on 127.0.0.1, '0.0.0.0:8080' on every interface)", sqlQuote(addr))
+		return nil, fmt.Errorf("http(): address %s is not host:port (':8080' listens on 127.0.0.1, '0.0.0.0:8080' on every interface)", Quote(addr))
 	}
 	if args.Once {
 		return nil, fmt.Errorf("http() has no end of input, so it cannot run with --once")
@@ -115,7 +115,7 @@ func openHTTP(args Args) (Source, error) {
 	if _, ok := args.Named["path"]; ok {
 		s.path = args.Option("path", "")
 		if !strings.HasPrefix(s.path, "/") {
-			return nil, fmt.Errorf("http(): path must start with /, got %s", sqlQuote(s.path))
+			return nil, fmt.Errorf("http(): path must start with /, got %s", Quote(s.path))
 		}
 	}
 	if _, ok := args.Named["max_body"]; ok {
@@ -129,7 +129,7 @@ func openHTTP(args Args) (Source, error) {
 		v := args.Option("queue", "")
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 1 {
-			return nil, fmt.Errorf("http(): queue must be a number of rows >= 1, got %s", sqlQuote(v))
+			return nil, fmt.Errorf("http(): queue must be a number of rows >= 1, got %s", Quote(v))
 		}
 		s.queue = n
 	}
@@ -145,7 +145,7 @@ func openHTTP(args Args) (Source, error) {
 func parseByteSize(s string) (int64, error) {
 	n, err := bytesize.Parse(s)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("want a size such as '10MB' or 1048576, got %s", sqlQuote(s))
+		return 0, fmt.Errorf("want a size such as '10MB' or 1048576, got %s", Quote(s))
 	}
 	return n, nil
 }
@@ -155,10 +155,10 @@ func (s *httpSource) Bind(columns []string) error { return s.dec.Bind(columns) }
 func (s *httpSource) Bounded() bool               { return false }
 
 func (s *httpSource) Describe() string {
-	return fmt.Sprintf("%s path=%s format=%s", s.label(), s.path, s.dec.Name())
+	return fmt.Sprintf("%s path=%s format=%s", s.Label(), s.path, s.dec.Name())
 }
 
-func (s *httpSource) label() string { return "http(" + sqlQuote(s.addr) + ")" }
+func (s *httpSource) Label() string { return "http(" + Quote(s.addr) + ")" }
 
 // newDecoder returns a decoder like the template, bound to the same
 // columns, for one request at a time.
@@ -176,9 +176,9 @@ func (s *httpSource) newDecoder() (Decoder, error) {
 func (s *httpSource) Run(ctx context.Context, out Emitter) error {
 	ln, err := net.Listen("tcp", s.listen)
 	if err != nil {
-		return fmt.Errorf("%s: %v", s.label(), err)
+		return fmt.Errorf("%s: %v", s.Label(), err)
 	}
-	out, done := withRejects(out, s.dec, s.label())
+	out, done := WithRejects(out, s.dec, s.Label())
 	defer done()
 	q := newIngestQueue(s.queue)
 	h := &ingestHandler{s: s, q: q, out: out, ncols: len(s.dec.Schema().Columns)}
@@ -195,7 +195,7 @@ func (s *httpSource) Run(ctx context.Context, out Emitter) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
-	out.Logf("%s: listening on %s", s.label(), ln.Addr())
+	out.Logf("%s: listening on %s", s.Label(), ln.Addr())
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -213,7 +213,7 @@ func (s *httpSource) Run(ctx context.Context, out Emitter) error {
 	case <-pumped: // the query is stopping
 	case err := <-served:
 		if !errors.Is(err, http.ErrServerClosed) {
-			result = fmt.Errorf("%s: %v", s.label(), err)
+			result = fmt.Errorf("%s: %v", s.Label(), err)
 		}
 	}
 	q.close() // requests waiting for room answer 503
@@ -227,7 +227,7 @@ func (s *httpSource) Run(ctx context.Context, out Emitter) error {
 	// Every row still queued was acknowledged with 202: hand it over
 	// before returning (the job takes rows until its sources return).
 	if lost := q.flush(out); lost > 0 {
-		out.Logf("%s: %d acknowledged rows could not be handed to the query, which had already ended", s.label(), lost)
+		out.Logf("%s: %d acknowledged rows could not be handed to the query, which had already ended", s.Label(), lost)
 	}
 	return result
 }
@@ -358,7 +358,7 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Reported once the body's fate is known: a refused body will come
 	// again.
-	name := fmt.Sprintf("%s POST from %s", s.label(), r.RemoteAddr)
+	name := fmt.Sprintf("%s POST from %s", s.Label(), r.RemoteAddr)
 	for _, msg := range warnings {
 		h.out.Logf("warning: %s: %s", name, msg)
 	}
@@ -368,7 +368,7 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	res := ingestReply{Accepted: &n, Rejected: rejected}
 	for i, m := range malformed {
-		reject(h.out, fmt.Sprintf("%s:%d", name, m.line), m.err.Error(), m.rec)
+		Reject(h.out, fmt.Sprintf("%s:%d", name, m.line), m.err.Error(), m.rec)
 		if i < httpMaxErrors {
 			res.Errors = append(res.Errors, fmt.Sprintf("line %d: %v", m.line, m.err))
 		}

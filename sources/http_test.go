@@ -130,7 +130,7 @@ func TestHTTPMalformed(t *testing.T) {
 	}
 	checkRows(t, awaitRows(t, em, 2), "[BIGINT:1]", "[BIGINT:4]")
 	stop()
-	_, bad := em.snapshot()
+	_, bad := em.Snapshot()
 	if len(bad) != 2 || !strings.HasPrefix(bad[0].Error(), "http('127.0.0.1:0') POST from 127.0.0.1:") ||
 		!strings.Contains(bad[1].Error(), ":3: not a JSON object") {
 		t.Fatalf("malformed = %v", bad)
@@ -188,7 +188,7 @@ func TestHTTPRefusals(t *testing.T) {
 	}
 	awaitRows(t, em, 64)
 	stop()
-	if rows, _ := em.snapshot(); len(rows) != 64 {
+	if rows, _ := em.Snapshot(); len(rows) != 64 {
 		t.Fatalf("%d rows, want only the 64 of the accepted body", len(rows))
 	}
 }
@@ -304,7 +304,7 @@ func TestHTTPPortAloneIsLoopback(t *testing.T) {
 func TestHTTPQueryStops(t *testing.T) {
 	src := openHTTPSource(t)
 	em := newTestEmitter()
-	em.failEmit = true
+	em.FailEmit()
 	done := make(chan error, 1)
 	go func() { done <- src.Run(context.Background(), em) }()
 	msg := awaitLog(t, em, "listening on ")

@@ -178,7 +178,7 @@ func (d *jsonDecoder) Decode(rec []byte, dst types.Row) error {
 	}
 	// fastjson passes invalid UTF-8 in strings through: replace it, so
 	// every TEXT value is valid.
-	v, err := d.p.ParseBytes(validUTF8(rec))
+	v, err := d.p.ParseBytes(ValidUTF8(rec))
 	if err != nil {
 		return fmt.Errorf("invalid JSON: %v", err)
 	}

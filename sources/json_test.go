@@ -104,7 +104,7 @@ func TestFileJSONLNested(t *testing.T) {
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := em.snapshot()
+	rows, _ := em.Snapshot()
 	checkRows(t, rows, `[TEXT:here ARRAY:["a","b"]]`)
 }
 

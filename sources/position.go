@@ -39,8 +39,8 @@ type Resumer interface {
 	Resume(saved []byte) error
 }
 
-// emitAt hands rows over with their position when out takes positions.
-func emitAt(out Emitter, rows []types.Row, pos Position) error {
+// EmitAt hands rows over with their position when out takes positions.
+func EmitAt(out Emitter, rows []types.Row, pos Position) error {
 	if pe, ok := out.(PositionEmitter); ok {
 		return pe.EmitAt(rows, pos)
 	}

@@ -37,7 +37,7 @@ func ReadAll(data []byte, name string, args Args) (types.Schema, []types.Row, er
 		if isBlank(rec) {
 			continue
 		}
-		rec = bytes.Clone(validUTF8(rec))
+		rec = bytes.Clone(ValidUTF8(rec))
 		recs = append(recs, record{rec, line})
 		sample = append(sample, rec)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/streamsql/streamsql/types"
 )
 
-// chunkRows is the most rows a source hands to Emit at once.
-const chunkRows = 1024
+// ChunkRows is the most rows a source hands to Emit at once.
+const ChunkRows = 1024
 
 // readBufSize is the read buffer of a line reader; longer lines are
 // assembled from several reads.
@@ -124,11 +124,11 @@ func (p *physReader) read() ([]byte, error) {
 		return nil, err
 	}
 	p.line++
-	if len(line) > lim && len(trimEOL(line)) > lim {
+	if len(line) > lim && len(TrimEOL(line)) > lim {
 		// Without its newline (the end of the stream for now), the rest
 		// of a live stream's line may still come: it is discarded too.
 		p.skipping = line[len(line)-1] != '\n'
-		return keep(trimEOL(line)), &tooLongError{max: lim, what: "line"}
+		return keep(TrimEOL(line)), &tooLongError{max: lim, what: "line"}
 	}
 	return line, nil
 }
@@ -172,11 +172,11 @@ func (lr *lineReader) next() ([]byte, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return trimEOL(line), lr.line, nil
+	return TrimEOL(line), lr.line, nil
 }
 
-// trimEOL drops a trailing "\n", then a trailing "\r".
-func trimEOL(line []byte) []byte {
+// TrimEOL drops a trailing "\n", then a trailing "\r".
+func TrimEOL(line []byte) []byte {
 	if n := len(line); n > 0 && line[n-1] == '\n' {
 		line = line[:n-1]
 	}
@@ -187,7 +187,7 @@ func trimEOL(line []byte) []byte {
 }
 
 // readRecords reads r to its end, decodes every record with dec and emits
-// the rows in chunks of up to chunkRows, plus a final partial chunk. name
+// the rows in chunks of up to ChunkRows, plus a final partial chunk. name
 // labels malformed records ("name:line: error", line being where the
 // record starts). Each chunk's values come from one arena, the rows being
 // sub-slices of it; a chunk is never touched after Emit.
@@ -214,7 +214,7 @@ func readRecordsAt(ctx context.Context, r io.Reader, name string, dec Decoder, o
 	var consumed int64
 	emit := out.Emit
 	if pos != nil {
-		emit = func(rows []types.Row) error { return emitAt(out, rows, pos(consumed)) }
+		emit = func(rows []types.Row) error { return EmitAt(out, rows, pos(consumed)) }
 	}
 	c := newChunker(len(dec.Schema().Columns), emit)
 	var scratch types.Row
@@ -241,7 +241,7 @@ func readRecordsAt(ctx context.Context, r io.Reader, name string, dec Decoder, o
 			consumed++
 		}
 		if isTooLong(err) {
-			reject(out, fmt.Sprintf("%s:%d", name, lineNo), err.Error(), rec)
+			Reject(out, fmt.Sprintf("%s:%d", name, lineNo), err.Error(), rec)
 			continue
 		}
 		if err != nil {
@@ -257,7 +257,7 @@ func readRecordsAt(ctx context.Context, r io.Reader, name string, dec Decoder, o
 			return err
 		}
 		recNo++
-		if recNo%chunkRows == 0 && ctx.Err() != nil {
+		if recNo%ChunkRows == 0 && ctx.Err() != nil {
 			return errStopped
 		}
 		if err := c.decode(dec, rec); err != nil {
@@ -278,7 +278,7 @@ func readRecordsAt(ctx context.Context, r io.Reader, name string, dec Decoder, o
 // a bound column).
 func reportDecode(out Emitter, dec Decoder, name string, line int, err error, rec []byte) {
 	if err != ErrSkip {
-		reject(out, fmt.Sprintf("%s:%d", name, line), err.Error(), rec)
+		Reject(out, fmt.Sprintf("%s:%d", name, line), err.Error(), rec)
 		return
 	}
 	if w, ok := dec.(warner); ok {
@@ -293,8 +293,8 @@ func reportDecode(out Emitter, dec Decoder, name string, line int, err error, re
 // max_line or malformed.
 func decodeLast(out Emitter, dec Decoder, c *chunker, name string, line int, last []byte) {
 	where := fmt.Sprintf("%s:%d", name, line)
-	if lim := optionsOf(dec).limit(); len(trimEOL(last)) > lim {
-		reject(out, where, (&tooLongError{max: lim, what: "line"}).Error(), keep(last))
+	if lim := optionsOf(dec).limit(); len(TrimEOL(last)) > lim {
+		Reject(out, where, (&tooLongError{max: lim, what: "line"}).Error(), keep(last))
 		return
 	}
 	if err := c.decode(dec, last); err != nil {
@@ -302,7 +302,7 @@ func decodeLast(out Emitter, dec Decoder, c *chunker, name string, line int, las
 	}
 }
 
-// chunker gathers decoded rows into chunks of up to chunkRows rows and
+// chunker gathers decoded rows into chunks of up to ChunkRows rows and
 // hands each chunk to emit. A chunk's values come from one arena, its rows
 // being sub-slices of it; a chunk is never touched once handed over.
 type chunker struct {
@@ -332,8 +332,8 @@ func (c *chunker) decode(dec Decoder, rec []byte) error {
 // commit (or left unused).
 func (c *chunker) slot() types.Row {
 	if c.rows == nil {
-		c.arena = make([]types.Value, chunkRows*c.ncols)
-		c.rows = make([]types.Row, 0, chunkRows)
+		c.arena = make([]types.Value, ChunkRows*c.ncols)
+		c.rows = make([]types.Row, 0, ChunkRows)
 	}
 	k := len(c.rows) * c.ncols
 	return types.Row(c.arena[k : k+c.ncols : k+c.ncols])
@@ -342,9 +342,9 @@ func (c *chunker) slot() types.Row {
 // commit keeps the row slot returned.
 func (c *chunker) commit(row types.Row) { c.rows = append(c.rows, row) }
 
-// full reports whether the chunk has chunkRows rows and must be flushed
+// full reports whether the chunk has ChunkRows rows and must be flushed
 // before the next decode.
-func (c *chunker) full() bool { return len(c.rows) == chunkRows }
+func (c *chunker) full() bool { return len(c.rows) == ChunkRows }
 
 // flush hands over the rows gathered so far, if any. It returns
 // errStopped when emit fails.

@@ -67,6 +67,14 @@ func (o recordOpts) limit() int {
 	return o.maxLine
 }
 
+// MaxRecord is the longest record, in bytes, a source decoding with dec
+// accepts (the max_line option): a longer one is rejected with TooLong.
+func MaxRecord(dec Decoder) int { return optionsOf(dec).limit() }
+
+// TooLong is the rejection of a record longer than max bytes; what names
+// it ("line", "record").
+func TooLong(max int, what string) error { return &tooLongError{max: max, what: what} }
+
 // optionsOf returns the record options of dec (defaults for a decoder
 // that has none).
 func optionsOf(dec Decoder) recordOpts {
@@ -85,7 +93,7 @@ func parseRecordOpts(args Args) (recordOpts, error) {
 			return o, fmt.Errorf("max_line: %v", err)
 		}
 		if n > 1<<30 {
-			return o, fmt.Errorf("max_line: %s is over 1 GiB", sqlQuote(args.Option("max_line", "")))
+			return o, fmt.Errorf("max_line: %s is over 1 GiB", Quote(args.Option("max_line", "")))
 		}
 		o.maxLine = int(n)
 	}
@@ -139,19 +147,19 @@ func isTooLong(err error) bool {
 // keep returns the part of a rejected record a dead letter keeps.
 func keep(rec []byte) []byte { return rec[:min(len(rec), deadLetterKeep)] }
 
-// validUTF8 returns b with each invalid UTF-8 sequence replaced by U+FFFD:
+// ValidUTF8 returns b with each invalid UTF-8 sequence replaced by U+FFFD:
 // b itself when it is valid, else a copy.
-func validUTF8(b []byte) []byte {
+func ValidUTF8(b []byte) []byte {
 	if utf8.Valid(b) {
 		return b
 	}
 	return bytes.ToValidUTF8(b, []byte("\uFFFD"))
 }
 
-// reject reports a record that carries no row: counted through
+// Reject reports a record that carries no row: counted through
 // out.Malformed as "where: reason", and kept in the dead letter file when
 // out is a rejects with one. rec is only read during the call.
-func reject(out Emitter, where, reason string, rec []byte) {
+func Reject(out Emitter, where, reason string, rec []byte) {
 	if r, ok := out.(*rejects); ok {
 		r.reject(where, reason, rec)
 		return
@@ -207,11 +215,11 @@ type deadLetter struct {
 	Record string `json:"record"`
 }
 
-// withRejects returns the Emitter a source running with dec's options
+// WithRejects returns the Emitter a source running with dec's options
 // should report to, and a function to call when the source ends. source
 // names the source in dead letters (file('in')). Without dead_letter it
 // is out itself.
-func withRejects(out Emitter, dec Decoder, source string) (Emitter, func()) {
+func WithRejects(out Emitter, dec Decoder, source string) (Emitter, func()) {
 	path := optionsOf(dec).deadLetter
 	if path == "" {
 		return out, func() {}
@@ -287,13 +295,13 @@ func (r *rejects) Emit(rows []types.Row) error {
 // EmitAt is Emit for a query that checkpoints.
 func (r *rejects) EmitAt(rows []types.Row, pos Position) error {
 	r.flush()
-	return emitAt(r.Emitter, rows, pos)
+	return EmitAt(r.Emitter, rows, pos)
 }
 
 // EmitSplit is Emit for rows of one split.
 func (r *rejects) EmitSplit(split int32, rows []types.Row, pos Position) error {
 	r.flush()
-	return emitSplit(r.Emitter, split, rows, pos)
+	return EmitSplit(r.Emitter, split, rows, pos)
 }
 
 // Malformed without the record (not reported through reject) is only
@@ -359,8 +367,8 @@ type RowRejects struct {
 // drop. Close it when the query ends.
 func NewRowRejects(src Source, logf func(format string, args ...any)) *RowRejects {
 	x := &RowRejects{source: Label(src), logf: logf}
-	if d, ok := src.(interface{ decoder() Decoder }); ok {
-		out, _ := withRejects(logOnly{logf}, d.decoder(), x.source)
+	if d, ok := src.(DecodingSource); ok {
+		out, _ := WithRejects(logOnly{logf}, d.Decoder(), x.source)
 		x.r, _ = out.(*rejects)
 	}
 	return x
@@ -392,21 +400,34 @@ func (l logOnly) Emit([]types.Row) error          { return nil }
 func (l logOnly) Malformed(err error)             { l.logf("skipped malformed record: %v", err) }
 func (l logOnly) Logf(format string, args ...any) { l.logf(format, args...) }
 
+// LabeledSource is a source with a short name, as a query calls it
+// (file('logs')), for reports of rejected records.
+type LabeledSource interface {
+	Source
+	Label() string
+}
+
+// DecodingSource is a source that decodes records with a Decoder: rows
+// it drops later (an event time that does not parse) go to the dead
+// letter file of the decoder's options.
+type DecodingSource interface {
+	Source
+	Decoder() Decoder
+}
+
 // Label names a source as a query calls it, file('logs'), in reports of
 // rejected records; sources without a short name are described.
 func Label(src Source) string {
-	if l, ok := src.(interface{ label() string }); ok {
-		return l.label()
+	if l, ok := src.(LabeledSource); ok {
+		return l.Label()
 	}
 	return src.Describe()
 }
 
 // The sources whose records may go to a dead_letter file give their
 // decoder (which holds the option) and their name.
-func (s *fileSource) decoder() Decoder   { return s.dec }
-func (s *socketSource) decoder() Decoder { return s.dec }
-func (s *httpSource) decoder() Decoder   { return s.dec }
-func (s *kafkaSource) decoder() Decoder  { return s.dec }
-func (s *stdinSource) decoder() Decoder  { return s.dec }
-func (s *kafkaSource) label() string     { return "kafka(" + sqlQuote(s.addr) + ")" }
-func (s *stdinSource) label() string     { return "stdin()" }
+func (s *fileSource) Decoder() Decoder   { return s.dec }
+func (s *socketSource) Decoder() Decoder { return s.dec }
+func (s *httpSource) Decoder() Decoder   { return s.dec }
+func (s *stdinSource) Decoder() Decoder  { return s.dec }
+func (s *stdinSource) Label() string     { return "stdin()" }

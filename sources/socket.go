@@ -61,7 +61,7 @@ func openSocket(args Args) (Source, error) {
 		return nil, err
 	}
 	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
-		return nil, fmt.Errorf("socket(): address %s is not host:port", sqlQuote(addr))
+		return nil, fmt.Errorf("socket(): address %s is not host:port", Quote(addr))
 	}
 	dec, err := OpenDecoder(args)
 	if err != nil {
@@ -76,7 +76,7 @@ func (s *socketSource) Bind(columns []string) error { return s.dec.Bind(columns)
 func (s *socketSource) Bounded() bool               { return s.once }
 
 func (s *socketSource) Describe() string {
-	d := fmt.Sprintf("%s format=%s", s.label(), s.dec.Name())
+	d := fmt.Sprintf("%s format=%s", s.Label(), s.dec.Name())
 	if s.once {
 		d += " bounded"
 	}
@@ -84,10 +84,10 @@ func (s *socketSource) Describe() string {
 }
 
 // label names the source in messages: socket('host:port').
-func (s *socketSource) label() string { return "socket(" + sqlQuote(s.addr) + ")" }
+func (s *socketSource) Label() string { return "socket(" + Quote(s.addr) + ")" }
 
 func (s *socketSource) Run(ctx context.Context, out Emitter) error {
-	out, done := withRejects(out, s.dec, s.label())
+	out, done := WithRejects(out, s.dec, s.Label())
 	defer done()
 	dialer := net.Dialer{Timeout: socketDialTimeout}
 	delay := s.backoffMin
@@ -110,15 +110,15 @@ func (s *socketSource) Run(ctx context.Context, out Emitter) error {
 				return nil
 			}
 			if s.once {
-				return fmt.Errorf("%s: %v", s.label(), err)
+				return fmt.Errorf("%s: %v", s.Label(), err)
 			}
-			out.Logf("%s: cannot connect: %v; retrying in %s", s.label(), err, delay)
+			out.Logf("%s: cannot connect: %v; retrying in %s", s.Label(), err, delay)
 			if !wait() {
 				return nil
 			}
 			continue
 		}
-		out.Logf("%s: connected to %s", s.label(), conn.RemoteAddr())
+		out.Logf("%s: connected to %s", s.Label(), conn.RemoteAddr())
 		got, err := s.readConn(ctx, conn, out)
 		conn.Close()
 		if err == errStopped || ctx.Err() != nil {
@@ -126,7 +126,7 @@ func (s *socketSource) Run(ctx context.Context, out Emitter) error {
 		}
 		if s.once {
 			if err != io.EOF {
-				return fmt.Errorf("%s: %v", s.label(), err)
+				return fmt.Errorf("%s: %v", s.Label(), err)
 			}
 			return nil
 		}
@@ -137,7 +137,7 @@ func (s *socketSource) Run(ctx context.Context, out Emitter) error {
 		if err != io.EOF {
 			reason = err.Error()
 		}
-		out.Logf("%s: connection lost: %s; reconnecting in %s", s.label(), reason, delay)
+		out.Logf("%s: connection lost: %s; reconnecting in %s", s.Label(), reason, delay)
 		if !wait() {
 			return nil
 		}
@@ -158,7 +158,7 @@ func (s *socketSource) readConn(ctx context.Context, conn net.Conn, out Emitter)
 		ss.startStream()
 	}
 	c := newChunker(len(s.dec.Schema().Columns), out.Emit)
-	name := s.label()
+	name := s.Label()
 	for {
 		// Rows are handed over whenever the next read would wait for the
 		// network, so a slow stream is not held back until a chunk fills.
@@ -169,7 +169,7 @@ func (s *socketSource) readConn(ctx context.Context, conn net.Conn, out Emitter)
 		}
 		rec, line, rerr := rr.next()
 		if isTooLong(rerr) {
-			reject(out, fmt.Sprintf("%s:%d", name, line), rerr.Error(), rec)
+			Reject(out, fmt.Sprintf("%s:%d", name, line), rerr.Error(), rec)
 			continue
 		}
 		if rerr != nil {
@@ -180,7 +180,7 @@ func (s *socketSource) readConn(ctx context.Context, conn net.Conn, out Emitter)
 				if s.once && rerr == io.EOF {
 					decodeLast(out, s.dec, c, name, rr.lines()+1, partial)
 				} else {
-					reject(out, fmt.Sprintf("%s:%d", name, rr.lines()+1),
+					Reject(out, fmt.Sprintf("%s:%d", name, rr.lines()+1),
 						fmt.Sprintf("connection lost in the middle of a line; its %d byte(s) were dropped", len(partial)), partial)
 				}
 			}

@@ -100,7 +100,7 @@ func TestSocketReconnect(t *testing.T) {
 	checkRows(t, awaitRows(t, em, 1), "[TEXT:d]")
 
 	stop()
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[TEXT:a]", "[TEXT:b]", "[TEXT:c]", "[TEXT:d]")
 	if len(bad) != 1 || bad[0].Error() != "socket('"+addr+"'):4: connection lost in the middle of a line; its 7 byte(s) were dropped" {
 		t.Fatalf("malformed = %v", bad)
@@ -144,7 +144,7 @@ func TestSocketJSONL(t *testing.T) {
 	send(t, conn, `{"n":1,"s":"x"}`+"\n"+`not json`+"\n\n"+`{"n":2.5}`+"\n")
 	checkRows(t, awaitRows(t, em, 2), "[BIGINT:1 TEXT:x]", "[DOUBLE:2.5 NULL:NULL]")
 	stop()
-	_, bad := em.snapshot()
+	_, bad := em.Snapshot()
 	if len(bad) != 1 || !strings.HasPrefix(bad[0].Error(), "socket('"+addr+"'):2: invalid JSON") {
 		t.Fatalf("malformed = %v", bad)
 	}
@@ -190,7 +190,7 @@ func TestSocketOnce(t *testing.T) {
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[TEXT:x]", "[TEXT:y]")
 	if len(bad) != 0 {
 		t.Fatalf("malformed = %v", bad)

@@ -1,13 +1,23 @@
 // Package sources holds the receivers that turn external data into rows:
-// files dropped into a watched directory, standard input, and (later)
-// sockets, Kafka and HTTP. Each source registers itself by name, so the
-// planner finds `file(...)` in FROM through Lookup and adding a source is one
-// new file.
+// files dropped into a watched directory, standard input, sockets, HTTP
+// posts and generated data; Kafka lives in sources/kafka. Each source
+// registers a Spec by name, so the planner finds `file(...)` in FROM
+// through Lookup and adding a source is one new file, in this package or
+// in a package of its own (see sources/kafka and examples/source).
 //
 // A source runs in its own goroutine and hands rows to the scheduler through
-// an Emitter; the scheduler decides which batch they belong to. Sources that
-// carry text records decode them with a Decoder chosen by the `format`
-// option (see format.go).
+// an Emitter; the scheduler decides which batch they belong to. Its Spec's
+// Open checks the arguments and may look at the input (a directory's
+// files, for a schema), but acquires nothing: Run opens the input and
+// releases it when it returns.
+//
+// What a source outside this package needs is exported: Args, the text
+// formats (OpenDecoder, FormatOptions, FormatUsage, Decoder), rows in
+// chunks of ChunkRows, positions for checkpoints (EmitAt, Resumer),
+// splits for per-partition watermarks (EmitSplit), rejected records and
+// dead letters (WithRejects, Reject, MaxRecord, TooLong, TrimEOL,
+// ValidUTF8) and Quote for messages; sources/sourcetest has the test
+// helpers.
 package sources
 
 import (

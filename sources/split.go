@@ -16,14 +16,14 @@ type SplitEmitter interface {
 	EmitSplit(split int32, rows []types.Row, pos Position) error
 }
 
-// emitSplit hands rows of one split over; an Emitter that does not tell
+// EmitSplit hands rows of one split over; an Emitter that does not tell
 // splits apart gets them as any rows.
-func emitSplit(out Emitter, split int32, rows []types.Row, pos Position) error {
+func EmitSplit(out Emitter, split int32, rows []types.Row, pos Position) error {
 	if se, ok := out.(SplitEmitter); ok {
 		return se.EmitSplit(split, rows, pos)
 	}
 	if len(rows) == 0 && pos == nil {
 		return nil
 	}
-	return emitAt(out, rows, pos)
+	return EmitAt(out, rows, pos)
 }

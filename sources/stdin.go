@@ -43,7 +43,7 @@ func (s *stdinSource) Describe() string {
 }
 
 func (s *stdinSource) Run(ctx context.Context, out Emitter) error {
-	out, done := withRejects(out, s.dec, "stdin()")
+	out, done := WithRejects(out, s.dec, "stdin()")
 	defer done()
 	err := readRecords(ctx, &ctxReader{ctx: ctx, r: s.in}, "stdin", s.dec, out)
 	if err == errStopped {

@@ -40,7 +40,7 @@ func TestStdin(t *testing.T) {
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := em.snapshot()
+	rows, _ := em.Snapshot()
 	checkRows(t, rows, "[TEXT:x]", "[TEXT:]", "[TEXT:y]")
 }
 
@@ -57,7 +57,7 @@ func TestStdinJSONL(t *testing.T) {
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}
-	rows, bad := em.snapshot()
+	rows, bad := em.Snapshot()
 	checkRows(t, rows, "[BIGINT:2 TEXT:v]", "[DOUBLE:-1.5 NULL:NULL]")
 	if len(bad) != 1 || !strings.HasPrefix(bad[0].Error(), "stdin:3: invalid JSON") {
 		t.Fatalf("malformed = %v", bad)

@@ -1,4 +1,4 @@
-package sources
+package kafka
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamsql/streamsql/sources"
 )
 
 // Checkpointed Kafka sources (Resumer). The position is, per partition,
@@ -97,6 +99,6 @@ func (r *kafkaRun) consumeFrom(ctx context.Context, parts []int32) error {
 
 // position is where a checkpointed source stands after the records
 // handled so far.
-func (r *kafkaRun) position() Position {
+func (r *kafkaRun) position() sources.Position {
 	return kafkaPos{topic: r.s.topic, next: maps.Clone(r.next)}
 }

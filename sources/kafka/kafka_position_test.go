@@ -1,11 +1,14 @@
-package sources
+package kafka
 
 import (
 	"context"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/sources/sourcetest"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -26,14 +29,14 @@ func TestKafkaResume(t *testing.T) {
 	if err := src.Resume([]byte(`{"topic":"t","offsets":{"0":1}}`)); err != nil {
 		t.Fatal(err)
 	}
-	e := &posLog{testEmitter: newTestEmitter()}
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	e := &posLog{Recorder: sourcetest.NewRecorder()}
+	ctx, cancel := context.WithTimeout(context.Background(), sourcetest.Wait)
 	defer cancel()
 	if err := src.Run(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := e.snapshot()
-	got := formatRows(rows)
+	rows, _ := e.Snapshot()
+	got := sourcetest.FormatRows(rows)
 	sort.Strings(got)
 	if g, want := strings.Join(got, " "), "[TEXT:b BIGINT:0 BIGINT:1] [TEXT:c BIGINT:0 BIGINT:2] [TEXT:d BIGINT:1 BIGINT:0]"; g != want {
 		t.Errorf("rows %s, want %s", g, want)
@@ -53,11 +56,12 @@ func TestKafkaResume(t *testing.T) {
 
 // posLog records the positions handed over with EmitAt.
 type posLog struct {
-	*testEmitter
+	*sourcetest.Recorder
+	mu  sync.Mutex
 	pos []string
 }
 
-func (e *posLog) EmitAt(rows []types.Row, p Position) error {
+func (e *posLog) EmitAt(rows []types.Row, p sources.Position) error {
 	b, err := p.MarshalJSON()
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package sources
+package kafka
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/streamsql/streamsql/internal/kafkaaddr"
+	"github.com/streamsql/streamsql/sources"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -56,7 +57,7 @@ import (
 // and its uncommitted batch is read again by whoever takes the partition.
 // Without a group nothing is committed: every run starts at offset's choice.
 //
-// Unbounded by default. Bounded (Args.Once, i.e. reading once): the end
+// Unbounded by default. Bounded (sources.Args.Once, i.e. reading once): the end
 // offsets (high watermarks) of every partition are listed when Run starts,
 // and each partition is read up to them, from the group's committed offset
 // or offset's choice; the source ends when every partition has reached its
@@ -78,18 +79,18 @@ import (
 // forever unless the option is given. '0' waits forever.
 
 const kafkaUsage = "kafka('host:port[,host:port]', topic => 't', group => 'g', offset => 'committed'|'earliest'|'latest', connect_timeout => '30s', " +
-	FormatUsage + ")"
+	sources.FormatUsage + ")"
 
 // kafkaConnectTimeout is how long bounded reading waits for a broker to
 // answer at start, unless connect_timeout says otherwise.
 const kafkaConnectTimeout = 30 * time.Second
 
 func init() {
-	Register(&Spec{
+	sources.Register(&sources.Spec{
 		Name:    "kafka",
 		Usage:   kafkaUsage,
 		MaxArgs: 1,
-		Options: append([]string{"topic", "group", "offset", "connect_timeout"}, FormatOptions...),
+		Options: append([]string{"topic", "group", "offset", "connect_timeout"}, sources.FormatOptions...),
 		Open:    openKafka,
 	})
 }
@@ -125,7 +126,7 @@ type kafkaSource struct {
 	group   string
 	offset  string // where to start without a commit: "earliest" or "latest"
 	once    bool
-	dec     Decoder
+	dec     sources.Decoder
 
 	bound bool
 	// cols maps each output column to the decoder's column (>= 0) or to
@@ -145,14 +146,14 @@ type kafkaSource struct {
 	resume map[int32]int64
 }
 
-func openKafka(args Args) (Source, error) {
+func openKafka(args sources.Args) (sources.Source, error) {
 	addr, err := args.Text("kafka", 0, "brokers")
 	if err != nil {
 		return nil, err
 	}
 	brokers := kafkaaddr.Brokers(addr)
 	if len(brokers) == 0 {
-		return nil, fmt.Errorf("kafka(): no broker address in %s (write 'host:port[,host:port]')", sqlQuote(addr))
+		return nil, fmt.Errorf("kafka(): no broker address in %s (write 'host:port[,host:port]')", sources.Quote(addr))
 	}
 	s := &kafkaSource{brokers: brokers, addr: addr, once: args.Once,
 		retryWait: time.Second, attemptTimeout: kafkaAttemptTimeout}
@@ -170,7 +171,7 @@ func openKafka(args Args) (Source, error) {
 			d, err = 0, nil
 		}
 		if err != nil || d < 0 {
-			return nil, fmt.Errorf("kafka(): connect_timeout must be a duration such as '5s', or '0' to wait forever, got %s", sqlQuote(v.String()))
+			return nil, fmt.Errorf("kafka(): connect_timeout must be a duration such as '5s', or '0' to wait forever, got %s", sources.Quote(v.String()))
 		}
 		s.connectTimeout = d
 	}
@@ -190,7 +191,7 @@ func openKafka(args Args) (Source, error) {
 		}
 		s.offset = "earliest"
 	default:
-		return nil, fmt.Errorf("kafka(): offset must be 'committed', 'earliest' or 'latest', got %s", sqlQuote(args.Option("offset", "")))
+		return nil, fmt.Errorf("kafka(): offset must be 'committed', 'earliest' or 'latest', got %s", sources.Quote(args.Option("offset", "")))
 	}
 
 	decArgs := args
@@ -200,7 +201,7 @@ func openKafka(args Args) (Source, error) {
 		h, hasHeader := args.Named["header"]
 		header := true
 		if hasHeader {
-			// A value that is not a boolean is OpenDecoder's to report.
+			// A value that is not a boolean is sources.OpenDecoder's to report.
 			b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(h.String())))
 			header = err == nil && b
 		}
@@ -215,7 +216,7 @@ func openKafka(args Args) (Source, error) {
 			decArgs.Named["header"] = types.Text("false")
 		}
 	}
-	if s.dec, err = OpenDecoder(decArgs); err != nil {
+	if s.dec, err = sources.OpenDecoder(decArgs); err != nil {
 		return nil, fmt.Errorf("kafka(): %v", err)
 	}
 	return s, nil
@@ -225,7 +226,7 @@ func (s *kafkaSource) Bounded() bool { return s.once }
 
 func (s *kafkaSource) Describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "kafka(%s) topic=%s", sqlQuote(s.addr), s.topic)
+	fmt.Fprintf(&b, "kafka(%s) topic=%s", sources.Quote(s.addr), s.topic)
 	if s.group != "" {
 		fmt.Fprintf(&b, " group=%s", s.group)
 	}
@@ -238,7 +239,7 @@ func (s *kafkaSource) Describe() string {
 	return b.String()
 }
 
-func (s *kafkaSource) Schema() Schema {
+func (s *kafkaSource) Schema() sources.Schema {
 	ds := s.dec.Schema()
 	if !s.bound {
 		cols := make(types.Schema, 0, len(ds.Columns)+len(kafkaColumns))
@@ -247,7 +248,7 @@ func (s *kafkaSource) Schema() Schema {
 				cols = append(cols, c)
 			}
 		}
-		return Schema{Columns: append(cols, kafkaColumns...), Open: ds.Open, Typed: ds.Typed}
+		return sources.Schema{Columns: append(cols, kafkaColumns...), Open: ds.Open, Typed: ds.Typed}
 	}
 	cols := make(types.Schema, len(s.cols))
 	for i, c := range s.cols {
@@ -257,7 +258,7 @@ func (s *kafkaSource) Schema() Schema {
 			cols[i] = ds.Columns[c]
 		}
 	}
-	return Schema{Columns: cols, Typed: ds.Typed}
+	return sources.Schema{Columns: cols, Typed: ds.Typed}
 }
 
 func (s *kafkaSource) Bind(columns []string) error {
@@ -282,7 +283,7 @@ func (s *kafkaSource) Bind(columns []string) error {
 type kafkaRun struct {
 	s   *kafkaSource
 	cl  *kgo.Client
-	out Emitter
+	out sources.Emitter
 
 	failing bool // a fetch problem was logged and nothing was read since
 
@@ -300,13 +301,13 @@ type kafkaRun struct {
 	next    map[int32]int64 // checkpointing: the next offset per partition
 }
 
-func (s *kafkaSource) Run(ctx context.Context, out Emitter) error {
+func (s *kafkaSource) Run(ctx context.Context, out sources.Emitter) error {
 	if !s.bound {
 		if err := s.Bind(s.Schema().Columns.Names()); err != nil {
 			return fmt.Errorf("kafka(): %v", err)
 		}
 	}
-	out, done := withRejects(out, s.dec, "kafka("+sqlQuote(s.addr)+")")
+	out, done := sources.WithRejects(out, s.dec, "kafka("+sources.Quote(s.addr)+")")
 	defer done()
 	r := &kafkaRun{s: s, out: out, scratch: make(types.Row, s.ndec)}
 	start := kgo.NewOffset().AtStart()
@@ -323,7 +324,7 @@ func (s *kafkaSource) Run(ctx context.Context, out Emitter) error {
 	if !s.ckpt {
 		opts = append(opts, kgo.ConsumeTopics(s.topic))
 	} else if s.group != "" {
-		out.Logf("kafka(%s): with a checkpoint the offsets come from it; group %s is not joined (this query reads every partition)", sqlQuote(s.addr), s.group)
+		out.Logf("kafka(%s): with a checkpoint the offsets come from it; group %s is not joined (this query reads every partition)", sources.Quote(s.addr), s.group)
 	}
 	if s.group != "" && !s.ckpt {
 		opts = append(opts,
@@ -353,19 +354,19 @@ func (s *kafkaSource) Run(ctx context.Context, out Emitter) error {
 	}
 	if s.ckpt {
 		// Where reading starts is a position too, rows or not.
-		if err := emitAt(out, nil, r.position()); err != nil {
+		if err := sources.EmitAt(out, nil, r.position()); err != nil {
 			return nil
 		}
-		out.Logf("kafka(%s): consuming topic %s from checkpointed offsets", sqlQuote(s.addr), s.topic)
+		out.Logf("kafka(%s): consuming topic %s from checkpointed offsets", sources.Quote(s.addr), s.topic)
 	} else if s.group != "" {
-		out.Logf("kafka(%s): consuming topic %s as group %s", sqlQuote(s.addr), s.topic, s.group)
+		out.Logf("kafka(%s): consuming topic %s as group %s", sources.Quote(s.addr), s.topic, s.group)
 	} else {
-		out.Logf("kafka(%s): consuming topic %s from the %s offsets (no group)", sqlQuote(s.addr), s.topic, s.offset)
+		out.Logf("kafka(%s): consuming topic %s from the %s offsets (no group)", sources.Quote(s.addr), s.topic, s.offset)
 	}
 	// The partitions are the splits of event time: announced before any
 	// row, so the watermark waits for the slowest of them.
 	for _, p := range parts {
-		if err := emitSplit(out, p, nil, nil); err != nil {
+		if err := sources.EmitSplit(out, p, nil, nil); err != nil {
 			return nil
 		}
 	}
@@ -409,7 +410,7 @@ func (r *kafkaRun) start(ctx context.Context) ([]int32, error) {
 		if r.lastErr != nil {
 			why = r.lastErr.Error()
 		}
-		return nil, fmt.Errorf("kafka(%s): %s: gave up after %s (connect_timeout): %s", sqlQuote(r.s.addr), r.doing, r.s.connectText, why)
+		return nil, fmt.Errorf("kafka(%s): %s: gave up after %s (connect_timeout): %s", sources.Quote(r.s.addr), r.doing, r.s.connectText, why)
 	}
 	return parts, err
 }
@@ -492,7 +493,7 @@ func (r *kafkaRun) retry(ctx context.Context, what string, fn func(ctx context.C
 		}
 		r.lastErr = err
 		if !logged {
-			r.out.Logf("kafka(%s): warning: %s: %v; retrying", sqlQuote(r.s.addr), what, err)
+			r.out.Logf("kafka(%s): warning: %s: %v; retrying", sources.Quote(r.s.addr), what, err)
 			logged = true
 		}
 		if !r.wait(ctx) {
@@ -547,7 +548,7 @@ func (r *kafkaRun) awaitTopic(ctx context.Context) ([]int32, error) {
 		}
 		r.doing, r.lastErr = "waiting for topic "+r.s.topic, fmt.Errorf("topic %s does not exist", r.s.topic)
 		if !missingLogged {
-			r.out.Logf("kafka(%s): topic %s does not exist yet; waiting for it", sqlQuote(r.s.addr), r.s.topic)
+			r.out.Logf("kafka(%s): topic %s does not exist yet; waiting for it", sources.Quote(r.s.addr), r.s.topic)
 			missingLogged = true
 		}
 		if !r.wait(ctx) {
@@ -671,7 +672,7 @@ func (r *kafkaRun) consume(ctx context.Context) error {
 			// were assigned to another member.
 			pctx, cancel = context.WithTimeout(ctx, 500*time.Millisecond)
 		}
-		fetches := r.cl.PollRecords(pctx, chunkRows)
+		fetches := r.cl.PollRecords(pctx, sources.ChunkRows)
 		cancel()
 		if ctx.Err() != nil {
 			return nil
@@ -687,7 +688,7 @@ func (r *kafkaRun) consume(ctx context.Context) error {
 				if fe.Partition >= 0 && fe.Topic != "" {
 					where = fmt.Sprintf("topic %s partition %d", fe.Topic, fe.Partition)
 				}
-				r.out.Logf("kafka(%s): warning: %s: %v; still trying", sqlQuote(s.addr), where, fe.Err)
+				r.out.Logf("kafka(%s): warning: %s: %v; still trying", sources.Quote(s.addr), where, fe.Err)
 			}
 		}
 		stop, err := r.handle(fetches.Records())
@@ -720,11 +721,11 @@ func (r *kafkaRun) handle(recs []*kgo.Record) (stop bool, err error) {
 		if len(rows) == run {
 			return nil
 		}
-		var pos Position
+		var pos sources.Position
 		if s.ckpt {
 			pos = r.position()
 		}
-		err := emitSplit(r.out, runPart, rows[run:len(rows):len(rows)], pos)
+		err := sources.EmitSplit(r.out, runPart, rows[run:len(rows):len(rows)], pos)
 		run = len(rows)
 		return err
 	}
@@ -756,8 +757,8 @@ func (r *kafkaRun) handle(recs []*kgo.Record) (stop bool, err error) {
 		dst := types.Row(arena[k : k+ncols : k+ncols])
 		if err := r.decode(rec, dst); err != nil {
 			clear(dst)
-			if err != ErrSkip {
-				reject(r.out, fmt.Sprintf("topic %s partition %d offset %d", rec.Topic, rec.Partition, rec.Offset), err.Error(), rec.Value)
+			if err != sources.ErrSkip {
+				sources.Reject(r.out, fmt.Sprintf("topic %s partition %d offset %d", rec.Topic, rec.Partition, rec.Offset), err.Error(), rec.Value)
 			}
 			continue
 		}
@@ -774,7 +775,7 @@ func (r *kafkaRun) handle(recs []*kgo.Record) (stop bool, err error) {
 		cancel()
 		if err != nil {
 			r.out.Logf("kafka(%s): warning: committing offsets of group %s: %v; the records since the last commit will be read again after a restart",
-				sqlQuote(s.addr), s.group, err)
+				sources.Quote(s.addr), s.group, err)
 		}
 	}
 	return false, nil
@@ -786,10 +787,10 @@ func (r *kafkaRun) decode(rec *kgo.Record, dst types.Row) error {
 	s := r.s
 	val := rec.Value
 	if n := len(val); n > 0 && val[n-1] == '\n' {
-		val = trimEOL(val)
+		val = sources.TrimEOL(val)
 	}
-	if lim := optionsOf(s.dec).limit(); len(val) > lim {
-		return &tooLongError{max: lim, what: "record"}
+	if lim := sources.MaxRecord(s.dec); len(val) > lim {
+		return sources.TooLong(lim, "record")
 	}
 	if err := s.dec.Decode(val, r.scratch); err != nil {
 		return err
@@ -802,7 +803,7 @@ func (r *kafkaRun) decode(rec *kgo.Record, dst types.Row) error {
 		switch -c - 1 {
 		case kafkaColKey:
 			if rec.Key != nil {
-				dst[i] = types.Text(string(validUTF8(rec.Key)))
+				dst[i] = types.Text(string(sources.ValidUTF8(rec.Key)))
 			}
 		case kafkaColTimestamp:
 			dst[i] = types.Time(rec.Timestamp)

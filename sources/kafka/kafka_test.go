@@ -1,4 +1,4 @@
-package sources
+package kafka
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/sources/sourcetest"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -41,7 +43,7 @@ func produceKafka(t *testing.T, addr string, recs ...*kgo.Record) {
 	for _, r := range recs {
 		r.Topic = "t"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	ctx, cancel := context.WithTimeout(context.Background(), sourcetest.Wait)
 	defer cancel()
 	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 		t.Fatal(err)
@@ -58,11 +60,11 @@ func krec(partition int32, key, value string, sec int) *kgo.Record {
 
 func openKafkaSource(t *testing.T, addr string, once bool, named ...string) *kafkaSource {
 	t.Helper()
-	args := Args{Positional: []types.Value{types.Text(addr)}, Named: map[string]types.Value{}, Once: once}
+	args := sources.Args{Positional: []types.Value{types.Text(addr)}, Named: map[string]types.Value{}, Once: once}
 	for i := 0; i < len(named); i += 2 {
 		args.Named[named[i]] = types.Text(named[i+1])
 	}
-	spec, ok := Lookup("kafka")
+	spec, ok := sources.Lookup("kafka")
 	if !ok {
 		t.Fatal("kafka source not registered")
 	}
@@ -75,7 +77,7 @@ func openKafkaSource(t *testing.T, addr string, once bool, named ...string) *kaf
 
 // startKafka runs src until the returned stop is called; stop returns
 // Run's error.
-func startKafka(t *testing.T, src Source, out Emitter) (stop func() error) {
+func startKafka(t *testing.T, src sources.Source, out sources.Emitter) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -90,7 +92,7 @@ func startKafka(t *testing.T, src Source, out Emitter) (stop func() error) {
 		cancel()
 		select {
 		case runErr = <-done:
-		case <-time.After(wait):
+		case <-time.After(sourcetest.Wait):
 			t.Fatal("Run did not return after cancel")
 		}
 		return runErr
@@ -101,29 +103,29 @@ func startKafka(t *testing.T, src Source, out Emitter) (stop func() error) {
 
 // waitRows waits until e holds n rows and returns them sorted by their
 // rendering (partitions are read in no particular order).
-func waitRows(t *testing.T, e *testEmitter, n int) []string {
+func waitRows(t *testing.T, e *sourcetest.Recorder, n int) []string {
 	t.Helper()
-	deadline := time.Now().Add(wait)
+	deadline := time.Now().Add(sourcetest.Wait)
 	for {
-		rows, _ := e.snapshot()
+		rows, _ := e.Snapshot()
 		if len(rows) >= n {
-			got := formatRows(rows)
+			got := sourcetest.FormatRows(rows)
 			sort.Strings(got)
 			return got
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("got %d rows %q, want %d", len(rows), formatRows(rows), n)
+			t.Fatalf("got %d rows %q, want %d", len(rows), sourcetest.FormatRows(rows), n)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
-func waitLog(t *testing.T, e *testEmitter, prefix string) string {
+func waitLog(t *testing.T, e *sourcetest.Recorder, prefix string) string {
 	t.Helper()
-	timeout := time.After(wait)
+	timeout := time.After(sourcetest.Wait)
 	for {
 		select {
-		case msg := <-e.logs:
+		case msg := <-e.Logs:
 			if strings.HasPrefix(msg, prefix) {
 				return msg
 			}
@@ -165,7 +167,7 @@ func TestKafkaRows(t *testing.T) {
 		t.Error("live kafka source is bounded")
 	}
 
-	e := newTestEmitter()
+	e := sourcetest.NewRecorder()
 	stop := startKafka(t, src, e)
 	if got, want := waitLog(t, e, "kafka("), "kafka('"+addr+"'): consuming topic t as group g1"; got != want {
 		t.Errorf("log = %q, want %q", got, want)
@@ -182,7 +184,7 @@ func TestKafkaRows(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	rows, malformed := e.snapshot()
+	rows, malformed := e.Snapshot()
 	if len(rows) != 3 {
 		t.Errorf("got %d rows after stop, want 3", len(rows))
 	}
@@ -198,7 +200,7 @@ func TestKafkaTextNoGroup(t *testing.T) {
 	if err := src.Bind([]string{"_offset", "line"}); err != nil {
 		t.Fatal(err)
 	}
-	e := newTestEmitter()
+	e := sourcetest.NewRecorder()
 	startKafka(t, src, e)
 	if got, want := waitLog(t, e, "kafka("), "kafka('"+addr+"'): consuming topic t from the earliest offsets (no group)"; got != want {
 		t.Errorf("log = %q, want %q", got, want)
@@ -218,7 +220,7 @@ func TestKafkaGroupResume(t *testing.T) {
 	for i := range 3 {
 		produceKafka(t, addr, krec(0, "", `{"i":`+string(rune('0'+i))+`}`, i))
 	}
-	bind := func(src Source) {
+	bind := func(src sources.Source) {
 		if err := src.Bind([]string{"i", "_offset"}); err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +228,7 @@ func TestKafkaGroupResume(t *testing.T) {
 
 	src := openKafkaSource(t, addr, false, "topic", "t", "group", "g", "offset", "committed", "format", "jsonl")
 	bind(src)
-	e := newTestEmitter()
+	e := sourcetest.NewRecorder()
 	stop := startKafka(t, src, e)
 	got := waitRows(t, e, 3)
 	if want := "[BIGINT:0 BIGINT:0] [BIGINT:1 BIGINT:1] [BIGINT:2 BIGINT:2]"; strings.Join(got, " ") != want {
@@ -243,20 +245,20 @@ func TestKafkaGroupResume(t *testing.T) {
 	// committed.
 	src = openKafkaSource(t, addr, false, "topic", "t", "group", "g", "format", "jsonl")
 	bind(src)
-	refuse := newTestEmitter()
-	refuse.failEmit = true
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	refuse := sourcetest.NewRecorder()
+	refuse.FailEmit()
+	ctx, cancel := context.WithTimeout(context.Background(), sourcetest.Wait)
 	defer cancel()
 	if err := src.Run(ctx, refuse); err != nil {
 		t.Fatal(err)
 	}
-	if rows, _ := refuse.snapshot(); len(rows) == 0 || formatRows(rows)[0] != "[BIGINT:3 BIGINT:3]" {
-		t.Fatalf("refused rows = %q, want to start at offset 3", formatRows(rows))
+	if rows, _ := refuse.Snapshot(); len(rows) == 0 || sourcetest.FormatRows(rows)[0] != "[BIGINT:3 BIGINT:3]" {
+		t.Fatalf("refused rows = %q, want to start at offset 3", sourcetest.FormatRows(rows))
 	}
 
 	src = openKafkaSource(t, addr, false, "topic", "t", "group", "g", "format", "jsonl")
 	bind(src)
-	e = newTestEmitter()
+	e = sourcetest.NewRecorder()
 	stop = startKafka(t, src, e)
 	got = waitRows(t, e, 2)
 	if want := "[BIGINT:3 BIGINT:3] [BIGINT:4 BIGINT:4]"; strings.Join(got, " ") != want {
@@ -266,8 +268,8 @@ func TestKafkaGroupResume(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	if rows, _ := e.snapshot(); len(rows) != 2 {
-		t.Fatalf("second run delivered %q, want exactly offsets 3 and 4", formatRows(rows))
+	if rows, _ := e.Snapshot(); len(rows) != 2 {
+		t.Fatalf("second run delivered %q, want exactly offsets 3 and 4", sourcetest.FormatRows(rows))
 	}
 }
 
@@ -277,7 +279,7 @@ func TestKafkaOnce(t *testing.T) {
 		krec(0, "", `{"v":"a"}`, 0), krec(0, "", `{"v":"b"}`, 1),
 		krec(1, "", `{"v":"c"}`, 2), // partition 2 stays empty
 	)
-	run := func(src Source) []string {
+	run := func(src sources.Source) []string {
 		t.Helper()
 		if err := src.Bind([]string{"v", "_partition", "_offset"}); err != nil {
 			t.Fatal(err)
@@ -285,8 +287,8 @@ func TestKafkaOnce(t *testing.T) {
 		if !src.Bounded() {
 			t.Fatal("bounded kafka source is not Bounded")
 		}
-		e := newTestEmitter()
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		e := sourcetest.NewRecorder()
+		ctx, cancel := context.WithTimeout(context.Background(), sourcetest.Wait)
 		defer cancel()
 		if err := src.Run(ctx, e); err != nil {
 			t.Fatal(err)
@@ -294,8 +296,8 @@ func TestKafkaOnce(t *testing.T) {
 		if ctx.Err() != nil {
 			t.Fatal("bounded Run did not end by itself")
 		}
-		rows, _ := e.snapshot()
-		got := formatRows(rows)
+		rows, _ := e.Snapshot()
+		got := sourcetest.FormatRows(rows)
 		sort.Strings(got)
 		return got
 	}
@@ -327,9 +329,9 @@ func TestKafkaOnce(t *testing.T) {
 
 	// A missing topic is an error when reading once.
 	src := openKafkaSource(t, addr, true, "topic", "nope")
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	ctx, cancel := context.WithTimeout(context.Background(), sourcetest.Wait)
 	defer cancel()
-	if err := src.Run(ctx, newTestEmitter()); err == nil || err.Error() != "kafka(): topic nope does not exist" {
+	if err := src.Run(ctx, sourcetest.NewRecorder()); err == nil || err.Error() != "kafka(): topic nope does not exist" {
 		t.Fatalf("Run on a missing topic = %v", err)
 	}
 }
@@ -343,11 +345,11 @@ func TestKafkaOnceStopsAtStartEnd(t *testing.T) {
 	if err := src.Bind([]string{"line"}); err != nil {
 		t.Fatal(err)
 	}
-	e := newTestEmitter()
+	e := sourcetest.NewRecorder()
 	blocked := make(chan struct{})
 	release := make(chan struct{})
-	out := &gateEmitter{testEmitter: e, gate: func() { close(blocked); <-release }}
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	out := &gateEmitter{Recorder: e, gate: func() { close(blocked); <-release }}
+	ctx, cancel := context.WithTimeout(context.Background(), sourcetest.Wait)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- src.Run(ctx, out) }()
@@ -357,24 +359,24 @@ func TestKafkaOnceStopsAtStartEnd(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := e.snapshot()
-	checkRows(t, rows, "[TEXT:one]")
+	rows, _ := e.Snapshot()
+	sourcetest.CheckRows(t, rows, "[TEXT:one]")
 
 	src = openKafkaSource(t, addr, true, "topic", "t", "group", "g")
 	if err := src.Bind([]string{"line"}); err != nil {
 		t.Fatal(err)
 	}
-	e = newTestEmitter()
+	e = sourcetest.NewRecorder()
 	if err := src.Run(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ = e.snapshot()
-	checkRows(t, rows, "[TEXT:two]")
+	rows, _ = e.Snapshot()
+	sourcetest.CheckRows(t, rows, "[TEXT:two]")
 }
 
 // gateEmitter calls gate before its first Emit.
 type gateEmitter struct {
-	*testEmitter
+	*sourcetest.Recorder
 	gate func()
 }
 
@@ -383,14 +385,14 @@ func (g *gateEmitter) Emit(rows []types.Row) error {
 		g.gate()
 		g.gate = nil
 	}
-	return g.testEmitter.Emit(rows)
+	return g.Recorder.Emit(rows)
 }
 
 func TestKafkaCSV(t *testing.T) {
 	_, addr := kafkaCluster(t, 1)
-	spec, _ := Lookup("kafka")
+	spec, _ := sources.Lookup("kafka")
 	open := func(named ...string) error {
-		args := Args{Positional: []types.Value{types.Text(addr)}, Named: map[string]types.Value{"topic": types.Text("t"), "format": types.Text("csv")}}
+		args := sources.Args{Positional: []types.Value{types.Text(addr)}, Named: map[string]types.Value{"topic": types.Text("t"), "format": types.Text("csv")}}
 		for i := 0; i < len(named); i += 2 {
 			args.Named[named[i]] = types.Text(named[i+1])
 		}
@@ -417,21 +419,21 @@ func TestKafkaCSV(t *testing.T) {
 	if !src.Schema().Typed {
 		t.Error("csv with a schema is not Typed")
 	}
-	e := newTestEmitter()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	e := sourcetest.NewRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), sourcetest.Wait)
 	defer cancel()
 	if err := src.Run(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	rows, malformed := e.snapshot()
-	checkRows(t, rows, "[TEXT:k DOUBLE:1.5 TEXT:x]", "[NULL:NULL DOUBLE:2 TEXT:z,z]")
+	rows, malformed := e.Snapshot()
+	sourcetest.CheckRows(t, rows, "[TEXT:k DOUBLE:1.5 TEXT:x]", "[NULL:NULL DOUBLE:2 TEXT:z,z]")
 	if len(malformed) != 1 || !strings.HasPrefix(malformed[0].Error(), "topic t partition 0 offset 1: ") {
 		t.Fatalf("malformed = %v", malformed)
 	}
 }
 
 func TestKafkaOpenErrors(t *testing.T) {
-	spec, _ := Lookup("kafka")
+	spec, _ := sources.Lookup("kafka")
 	for _, tc := range []struct {
 		named map[string]string
 		want  string
@@ -441,7 +443,7 @@ func TestKafkaOpenErrors(t *testing.T) {
 		{map[string]string{"topic": "t", "offset": "newest"}, "kafka(): offset must be 'committed', 'earliest' or 'latest', got 'newest'"},
 		{map[string]string{"topic": "t", "format": "xml"}, `kafka(): unknown format "xml" (known formats: csv, json, jsonl, text)`},
 	} {
-		args := Args{Positional: []types.Value{types.Text("localhost:9092")}, Named: map[string]types.Value{}}
+		args := sources.Args{Positional: []types.Value{types.Text("localhost:9092")}, Named: map[string]types.Value{}}
 		for k, v := range tc.named {
 			args.Named[k] = types.Text(v)
 		}
@@ -449,10 +451,10 @@ func TestKafkaOpenErrors(t *testing.T) {
 			t.Errorf("%v: err = %v, want %q", tc.named, err, tc.want)
 		}
 	}
-	if _, err := spec.OpenChecked(Args{Named: map[string]types.Value{"topic": types.Text("t")}}); err == nil {
+	if _, err := spec.OpenChecked(sources.Args{Named: map[string]types.Value{"topic": types.Text("t")}}); err == nil {
 		t.Error("missing broker accepted")
 	}
-	if _, err := spec.OpenChecked(Args{Positional: []types.Value{types.Text(" , ")}, Named: map[string]types.Value{"topic": types.Text("t")}}); err == nil {
+	if _, err := spec.OpenChecked(sources.Args{Positional: []types.Value{types.Text(" , ")}, Named: map[string]types.Value{"topic": types.Text("t")}}); err == nil {
 		t.Error("empty broker list accepted")
 	}
 }
@@ -470,7 +472,7 @@ func TestKafkaUnreachable(t *testing.T) {
 		src := openKafkaSource(t, addr, once, "topic", "t", "group", "g")
 		src.attemptTimeout = 300 * time.Millisecond
 		src.retryWait = 50 * time.Millisecond
-		e := newTestEmitter()
+		e := sourcetest.NewRecorder()
 		stop := startKafka(t, src, e)
 		msg := waitLog(t, e, "kafka(")
 		if want := "kafka('" + addr + "'): warning: cannot reach broker " + addr + ": "; !strings.HasPrefix(msg, want) {
@@ -484,8 +486,8 @@ func TestKafkaUnreachable(t *testing.T) {
 		if d := time.Since(start); d > 8*time.Second {
 			t.Errorf("Run took %v to end after cancel", d)
 		}
-		if len(e.logs) != 0 {
-			t.Errorf("logged again: %q", <-e.logs)
+		if len(e.Logs) != 0 {
+			t.Errorf("logged again: %q", <-e.Logs)
 		}
 	}
 }
@@ -503,14 +505,14 @@ func TestKafkaConnectTimeout(t *testing.T) {
 	src := openKafkaSource(t, addr, true, "topic", "t", "connect_timeout", "300ms")
 	src.retryWait = 20 * time.Millisecond
 	done := make(chan error, 1)
-	go func() { done <- src.Run(context.Background(), newTestEmitter()) }()
+	go func() { done <- src.Run(context.Background(), sourcetest.NewRecorder()) }()
 	select {
 	case err := <-done:
 		want := "kafka('" + addr + "'): cannot reach broker " + addr + ": gave up after 300ms (connect_timeout): unable to dial: dial tcp " + addr + ": connect: connection refused"
 		if err == nil || err.Error() != want {
 			t.Errorf("Run = %v\nwant %s", err, want)
 		}
-	case <-time.After(wait):
+	case <-time.After(sourcetest.Wait):
 		t.Fatal("Run did not give up")
 	}
 
@@ -520,9 +522,9 @@ func TestKafkaConnectTimeout(t *testing.T) {
 	if d := openKafkaSource(t, addr, false, "topic", "t").connectTimeout; d != 0 {
 		t.Errorf("live reading waits %v by default, want forever", d)
 	}
-	spec, _ := Lookup("kafka")
+	spec, _ := sources.Lookup("kafka")
 	for _, v := range []string{"soon", "-1s"} {
-		_, err := spec.OpenChecked(Args{Positional: []types.Value{types.Text(addr)}, Named: map[string]types.Value{"topic": types.Text("t"), "connect_timeout": types.Text(v)}})
+		_, err := spec.OpenChecked(sources.Args{Positional: []types.Value{types.Text(addr)}, Named: map[string]types.Value{"topic": types.Text("t"), "connect_timeout": types.Text(v)}})
 		if want := "kafka(): connect_timeout must be a duration such as '5s', or '0' to wait forever, got '" + v + "'"; err == nil || err.Error() != want {
 			t.Errorf("connect_timeout %s: %v, want %s", v, err, want)
 		}
