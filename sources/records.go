@@ -186,6 +186,20 @@ func TrimEOL(line []byte) []byte {
 	return line
 }
 
+// ReadRecords reads r to its end, decoding each record (a line; a csv
+// record may span lines) with dec and emitting the rows in chunks of up
+// to ChunkRows. Malformed and over-long (max_line) records are reported
+// as "name:line: reason" through Reject, so with WithRejects' Emitter
+// they reach the dead letter file. It returns nil at the end of r and
+// when the query stops (ctx cancelled, Emit refusing), else the read
+// error, after emitting the rows decoded before it.
+func ReadRecords(ctx context.Context, r io.Reader, name string, dec Decoder, out Emitter) error {
+	if err := readRecords(ctx, r, name, dec, out); err != errStopped {
+		return err
+	}
+	return nil
+}
+
 // readRecords reads r to its end, decodes every record with dec and emits
 // the rows in chunks of up to ChunkRows, plus a final partial chunk. name
 // labels malformed records ("name:line: error", line being where the
