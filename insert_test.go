@@ -33,13 +33,13 @@ func TestInsertIntoSinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	feeder.Lock()
-	src := feeder.srcs[""]
-	feeder.Unlock()
 	qs, err := eng.Start(context.Background(), stmts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	feeder.Lock()
+	src := feeder.srcs[""] // the receiver the start opened
+	feeder.Unlock()
 	feed := func(lines ...string) {
 		f := feedLines(lines)
 		src.feed <- f

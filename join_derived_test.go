@@ -57,13 +57,13 @@ func liveRun(t *testing.T, sql string, batch time.Duration, pieces [][]string, d
 	if err != nil {
 		t.Fatal(err)
 	}
-	feeder.Lock()
-	src := feeder.srcs["bids"]
-	feeder.Unlock()
 	qs, err := eng.Start(context.Background(), stmts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	feeder.Lock()
+	src := feeder.srcs["bids"] // the receiver the start opened
+	feeder.Unlock()
 	defer eng.Stop()
 	q := qs[0]
 	take := func(r *types.Result) {

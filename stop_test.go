@@ -22,13 +22,13 @@ func TestStopOneOfSharedQueries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	feeder.Lock()
-	src := feeder.srcs[""]
-	feeder.Unlock()
 	qs, err := eng.Start(context.Background(), stmts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	feeder.Lock()
+	src := feeder.srcs[""] // the receiver the start opened
+	feeder.Unlock()
 	defer eng.Stop()
 	next := func(q *streamsql.Query) *streamsql.Result {
 		select {

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime/debug"
 	"sort"
@@ -49,9 +50,13 @@ type Config struct {
 	// Clock drives batches; nil means the wall clock. Tests pass a
 	// *clock.Fake.
 	Clock clock.Clock
-	// Log receives notices (source ready, skipped records); nil means
-	// os.Stderr.
+	// Log receives notices (source ready, skipped records) as lines
+	// "streamsql: ..."; nil means os.Stderr.
 	Log io.Writer
+	// Logger, when set, receives the notices instead of Log, one record
+	// each: level Warn for warnings and refused or failed work, Info for
+	// the rest. For an embedder with structured logs.
+	Logger *slog.Logger
 	// Stdout is where INSERT INTO a console sink (table, jsonl, csv)
 	// writes; nil means os.Stdout.
 	Stdout io.Writer
@@ -141,9 +146,29 @@ func (e *Engine) pathCheck() func(string) error {
 }
 
 func (e *Engine) logf(format string, args ...any) {
+	if l := e.cfg.Logger; l != nil {
+		msg := fmt.Sprintf(format, args...)
+		level := slog.LevelInfo
+		if isWarning(msg) {
+			level = slog.LevelWarn
+		}
+		l.Log(context.Background(), level, msg)
+		return
+	}
 	e.logMu.Lock()
 	defer e.logMu.Unlock()
 	fmt.Fprintf(e.cfg.Log, "streamsql: "+format+"\n", args...)
+}
+
+// isWarning tells the notices worth a Warn record: warnings, and work
+// refused, failed or lost.
+func isWarning(msg string) bool {
+	for _, w := range []string{"warning", "error", "failed", "cannot", "skipped", "refused", "lost", "stopped"} {
+		if strings.Contains(msg, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Kind says what a statement does.
@@ -172,6 +197,9 @@ type Statement struct {
 	eng     *Engine
 	started bool
 	ckpt    checkpointOpts
+	// readers counts the queries of the script reading each named
+	// stream, for EXPLAIN.
+	readers map[*planner.Plan]int
 }
 
 // Plan returns the operator DAG as EXPLAIN prints it, "" for statements
@@ -181,9 +209,9 @@ func (s *Statement) Plan() string {
 		return ""
 	}
 	if s.target != nil {
-		return s.target.Describe() + "\n" + s.plan.Explain()
+		return s.target.Describe() + "\n" + s.plan.ExplainShared(s.readers)
 	}
-	return s.plan.Explain()
+	return s.plan.ExplainShared(s.readers)
 }
 
 // Columns are the names of the result columns of a query.
@@ -262,7 +290,7 @@ func (e *Engine) PrepareContext(ctx context.Context, sql string) ([]*Statement, 
 		return nil, err
 	}
 	c := &catalog{e: e, plans: map[string]*planner.Plan{}}
-	c.opts = planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c, CheckPath: e.pathCheck()}
+	c.opts = planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c, CheckPath: e.pathCheck(), Context: ctx}
 	var out []*Statement
 	for _, st := range stmts {
 		if err := ctx.Err(); err != nil {
@@ -275,24 +303,16 @@ func (e *Engine) PrepareContext(ctx context.Context, sql string) ([]*Statement, 
 		out = append(out, s)
 	}
 	// Count the queries reading each stream, for EXPLAIN.
+	readers := map[*planner.Plan]int{}
 	for _, s := range out {
 		if s.Kind == KindQuery || s.Kind == KindInsert {
-			countReaders(s.plan, map[*planner.Plan]bool{})
+			planner.CountReaders(s.plan, readers)
 		}
+	}
+	for _, s := range out {
+		s.readers = readers
 	}
 	return out, nil
-}
-
-// countReaders counts one more reader of every plan p reads (named
-// streams, subqueries, the inputs of joins and unions), each once.
-func countReaders(p *planner.Plan, seen map[*planner.Plan]bool) {
-	for _, u := range planner.Upstreams(p) {
-		if !seen[u] {
-			seen[u] = true
-			u.Readers++
-			countReaders(u, seen)
-		}
-	}
 }
 
 func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Statement, error) {
@@ -503,11 +523,27 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 			byStmt[s.plan] = s
 		}
 	}
+	// Open the receivers and load the tables of every graph before any
+	// runs: planning only looked at them.
+	groups := planner.Group(plans)
+	graphs := make([]*scheduler.Graph, len(groups))
+	for i, g := range groups {
+		sg, err := openGraph(ctx, g)
+		if err != nil {
+			for _, q := range qs {
+				if q.sink != nil {
+					q.sink.Close()
+				}
+			}
+			return nil, err
+		}
+		graphs[i] = sg
+	}
 	var jobs []*scheduler.Job
-	for _, g := range planner.Group(plans) {
+	for gi, g := range groups {
 		cfg := scheduler.Config{Batch: e.BatchInterval(), Clock: e.cfg.Clock, Logf: e.logf, MaxKeys: e.cfg.MaxKeys, Memory: e.memory}
 		cfg.Checkpoint = checkpointFor(g, byStmt, func(p *planner.Plan) int { return byPlan[p].ID })
-		job := scheduler.Start(ctx, g, cfg)
+		job := scheduler.Start(ctx, graphs[gi], cfg)
 		jobs = append(jobs, job)
 		for i, p := range g.Queries {
 			q := byPlan[p]
@@ -545,6 +581,28 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		}()
 	}
 	return qs, nil
+}
+
+// openGraph opens what the plans of g read, for one start: a fresh
+// receiver per source and the first version of each table, under ctx.
+func openGraph(ctx context.Context, g *planner.Graph) (*scheduler.Graph, error) {
+	sg := &scheduler.Graph{Tables: g.Tables, Bounded: g.Bounded, Heads: g.Heads}
+	for _, c := range g.Sources {
+		src, err := c.Open()
+		if err != nil {
+			return nil, err
+		}
+		sg.Sources = append(sg.Sources, src)
+	}
+	for _, t := range g.Tables {
+		if err := t.Load(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for _, q := range g.Queries {
+		sg.Columns = append(sg.Columns, q.Columns)
+	}
+	return sg, nil
 }
 
 // Stop stops every running query (each emits its final result) and waits

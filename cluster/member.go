@@ -56,7 +56,15 @@ var ErrConfig = errors.New("cluster")
 // cancelled (then it leaves its groups, and the others take over its
 // partitions) or a stage fails.
 func Run(ctx context.Context, cfg Config) error {
-	in, ok := cfg.Split.Plan.Source.(kafka.Input)
+	call := cfg.Split.Plan.Source
+	if call == nil {
+		return fmt.Errorf("%w: the query must read a kafka() source", ErrConfig)
+	}
+	src, err := call.Open()
+	if err != nil {
+		return err
+	}
+	in, ok := src.(kafka.Input)
 	if !ok {
 		return fmt.Errorf("%w: the query must read a kafka() source, not %s", ErrConfig, cfg.Split.Plan.Source.Describe())
 	}

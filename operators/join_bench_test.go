@@ -1,6 +1,7 @@
 package operators
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,7 +33,10 @@ func BenchmarkLookupJoin(b *testing.B) {
 	if err := os.WriteFile(path, []byte(csv.String()), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	tb, err := tables.OpenFile(path, sources.Args{}, false)
+	tb, err := tables.File(path, sources.Args{}, false)
+	if err == nil {
+		err = tb.Load(context.Background())
+	}
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -309,7 +309,11 @@ func runGraph(t *testing.T, text string, g *planner.Graph) {
 		t.Fatalf("%q: Graph.Build returned no head", text)
 	}
 	var rows func() []types.Row
-	if src, ok := g.Source.(*fzSource); ok {
+	opened, err := g.Source.Open()
+	if err != nil {
+		t.Fatalf("%q: opening the source: %v", text, err)
+	}
+	if src, ok := opened.(*fzSource); ok {
 		rows = src.rows
 	} else if len(g.Source.Schema().Columns) == 0 && g.Source.Bounded() {
 		rows = func() []types.Row { return []types.Row{{}} } // a query without FROM: one row, no columns

@@ -16,8 +16,8 @@ import (
 // feed one Graph, run by one batch loop.
 type Graph struct {
 	// Source is Sources[0].
-	Source  sources.Source
-	Sources []sources.Source
+	Source  *sources.Call
+	Sources []*sources.Call
 	// Tables are joined with by the queries; they are kept up to date
 	// while the graph runs.
 	Tables  []*tables.Table

@@ -25,7 +25,7 @@ type relation struct {
 	open  bool // any column name may exist (schemaless JSON)
 	typed bool
 	// One of:
-	source   sources.Source
+	source   *sources.Call
 	upstream *Plan
 	table    *tables.Table
 
@@ -212,7 +212,7 @@ func (p *planning) subquery(sel *parser.Select) (*Plan, error) {
 	return (&planning{text: p.text, opts: p.opts}).plan(sel)
 }
 
-// openTable opens table(path [, format => ...]) or table(sqlite('x.db'),
+// openTable reads the columns of table(path [, format => ...]) or table(sqlite('x.db'),
 // 'name' [, refresh => '1m']) (or postgres('postgres://...')) for a join.
 func (p *planning) openTable(call *parser.SourceCall) (*tables.Table, error) {
 	if len(call.Args) > 0 {
@@ -235,7 +235,7 @@ func (p *planning) openTable(call *parser.SourceCall) (*tables.Table, error) {
 	if err := p.checkPaths(call.Pos, pos[0].AsText()); err != nil {
 		return nil, err
 	}
-	t, err := tables.OpenFile(pos[0].AsText(), sources.Args{Named: named}, !p.opts.Once)
+	t, err := tables.File(pos[0].AsText(), sources.Args{Named: named}, !p.opts.Once)
 	if err != nil {
 		return nil, p.errorf(call.Pos, ErrSource, "table(): %v", err)
 	}
@@ -283,7 +283,7 @@ func (p *planning) openDatabaseTable(call *parser.SourceCall, db *parser.Call) (
 			return nil, err
 		}
 	}
-	t, err := tables.OpenDatabase(kind, dsn.AsText(), name.AsText(), refresh)
+	t, err := tables.Database(p.opts.context(), kind, dsn.AsText(), name.AsText(), refresh)
 	if err != nil {
 		return nil, p.errorf(call.Pos, ErrSource, "table(): %v", err)
 	}
@@ -744,7 +744,7 @@ func (l *LookupJoin) Describe() string {
 	if l.Join.Left {
 		kind = "LeftJoin"
 	}
-	return fmt.Sprintf("%s %s AS %s ON %s (table in memory, %d rows, %s)", kind, l.Table.Describe(), l.Name, l.Join.On, len(l.Table.Current().Rows), l.Table.Refresh())
+	return fmt.Sprintf("%s %s AS %s ON %s (table in memory, %s)", kind, l.Table.Describe(), l.Name, l.Join.On, l.Table.Refresh())
 }
 
 func (l *LookupJoin) operator(next operators.Operator) operators.Operator {

@@ -36,7 +36,7 @@ type Plan struct {
 	// Key names the result columns that identify a row (group keys and
 	// window bounds), for sinks that upsert.
 	Key    []string
-	Source sources.Source // nil when reading a stream
+	Source *sources.Call // nil when reading a stream
 	// Upstream is the plan of the named stream (or subquery) this one
 	// reads, nil when reading a source.
 	Upstream *Plan
@@ -49,9 +49,6 @@ type Plan struct {
 	Time   TimeSpec
 	// Bounded is true when the input ends by itself (--once, stdin).
 	Bounded bool
-	// Readers counts the queries started together that read this plan
-	// as a named stream (set by the engine, shown by EXPLAIN).
-	Readers int
 }
 
 // Build instantiates the physical DAG: fresh operators feeding sink. It
@@ -116,25 +113,51 @@ func Upstreams(p *Plan) []*Plan {
 
 // Explain prints the plan as a tree, result at the top, source at the
 // bottom, as data flows upwards.
-func (p *Plan) Explain() string {
+func (p *Plan) Explain() string { return p.ExplainShared(nil) }
+
+// ExplainShared is Explain for a plan started together with others:
+// readers[u] counts the queries reading named stream u, and a stream
+// read by several says they share its receiver.
+func (p *Plan) ExplainShared(readers map[*Plan]int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Result [%s]\n", strings.Join(p.Columns, ", "))
-	explain(&b, p.Root, "", true)
+	explain(&b, p.Root, "", true, readers)
 	return b.String()
 }
 
 // explain prints n and its inputs below it; the inputs of a join or a
 // union hang from one line, the last one closing it.
-func explain(b *strings.Builder, n Node, indent string, last bool) {
+func explain(b *strings.Builder, n Node, indent string, last bool, readers map[*Plan]int) {
 	branch, more := "└─ ", "   "
 	if !last {
 		branch, more = "├─ ", "│  "
 	}
-	fmt.Fprintf(b, "%s%s%s\n", indent, branch, n.Describe())
+	line := n.Describe()
+	if s, ok := n.(*StreamScan); ok && !s.Sub && readers[s.Upstream] > 1 {
+		line = fmt.Sprintf("Stream %s (fan-out: one receiver shared by %d queries)", s.Name, readers[s.Upstream])
+	}
+	fmt.Fprintf(b, "%s%s%s\n", indent, branch, line)
 	kids := n.Children()
 	for i, k := range kids {
-		explain(b, k, indent+more, i == len(kids)-1)
+		explain(b, k, indent+more, i == len(kids)-1, readers)
 	}
+}
+
+// CountReaders adds to readers one for every plan p reads (named
+// streams, subqueries, the inputs of joins and unions), each once.
+func CountReaders(p *Plan, readers map[*Plan]int) {
+	seen := map[*Plan]bool{}
+	var count func(p *Plan)
+	count = func(p *Plan) {
+		for _, u := range Upstreams(p) {
+			if !seen[u] {
+				seen[u] = true
+				readers[u]++
+				count(u)
+			}
+		}
+	}
+	count(p)
 }
 
 type chain struct{ input Node }
@@ -150,7 +173,7 @@ func (c chain) Children() []Node {
 // not an operator, pushes the source's rows into the DAG.
 type Scan struct {
 	chain
-	Source  sources.Source
+	Source  *sources.Call
 	Columns []string
 }
 
@@ -173,9 +196,6 @@ func (s *StreamScan) Describe() string {
 			return "Subquery"
 		}
 		return "Subquery AS " + s.Name
-	}
-	if n := s.Upstream.Readers; n > 1 {
-		return fmt.Sprintf("Stream %s (fan-out: one receiver shared by %d queries)", s.Name, n)
 	}
 	return "Stream " + s.Name
 }

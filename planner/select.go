@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -26,6 +27,16 @@ type Options struct {
 	// names (sources' and sinks' Paths, dead letters, tables) before
 	// anything is opened; an error refuses the query.
 	CheckPath func(path string) error
+	// Context bounds what planning waits for: reading the columns of a
+	// database table. Nil is context.Background().
+	Context context.Context
+}
+
+func (o *Options) context() context.Context {
+	if o.Context == nil {
+		return context.Background()
+	}
+	return o.Context
 }
 
 // checkPaths asks opts.CheckPath about each path, failing at pos.
@@ -180,7 +191,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	return plan, nil
 }
 
-func (p *planning) openSource(call *parser.SourceCall) (sources.Source, error) {
+func (p *planning) openSource(call *parser.SourceCall) (*sources.Call, error) {
 	spec, ok := sources.Lookup(call.Name)
 	if !ok {
 		return nil, p.errorf(call.Pos, ErrSourceNotFound, "unknown source %s()%s", call.Name, hintOrList(call.Name, sources.Names(), "sources"))
@@ -193,7 +204,7 @@ func (p *planning) openSource(call *parser.SourceCall) (sources.Source, error) {
 	if err := p.checkPaths(call.Pos, spec.PathsOf(args)...); err != nil {
 		return nil, err
 	}
-	src, err := spec.OpenChecked(args)
+	src, err := sources.NewCall(spec, args)
 	if err != nil {
 		return nil, p.errorf(call.Pos, ErrSource, "%v", err)
 	}
@@ -235,9 +246,9 @@ func (p *planning) constant(e parser.Expr) (types.Value, error) {
 type input struct {
 	node     Node
 	scope    *scope
-	source   sources.Source // set when reading a source
-	upstream *Plan          // set when reading a named stream or subquery
-	inputs   []*Plan        // set when joining two streams
+	source   *sources.Call // set when reading a source
+	upstream *Plan         // set when reading a named stream or subquery
+	inputs   []*Plan       // set when joining two streams
 	tables   []*tables.Table
 }
 
@@ -251,11 +262,11 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 		return nil, p.errorf(sel.From.Pos, ErrUnsupported, "a table cannot be read on its own: join a stream with it (FROM stream JOIN table(...) ON ...)")
 	}
 	if sel.From == nil || sel.From.Source != nil {
-		var src sources.Source
+		var src *sources.Call
 		if sel.From == nil {
 			// A constant query (no FROM) reads one row without columns,
 			// so it answers once, as in any SQL shell, and ends.
-			src = sources.OneRow()
+			src = sources.OneRowCall()
 		} else {
 			var err error
 			if src, err = p.openSource(sel.From.Source); err != nil {

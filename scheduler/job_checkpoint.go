@@ -39,12 +39,12 @@ func (j *Job) restore(head operators.Operator) (*time.Time, error) {
 		saved = f.Position
 		c.saved = f.Position
 	}
-	if r, ok := j.graph.Source.(sources.Resumer); ok {
+	if r, ok := j.graph.Sources[0].(sources.Resumer); ok {
 		if err := r.Resume(saved); err != nil {
 			return nil, err
 		}
 	} else {
-		j.cfg.Logf("%s cannot replay its input: after a crash, rows read since the last checkpoint are lost (at-most-once)", j.graph.Source.Describe())
+		j.cfg.Logf("%s cannot replay its input: after a crash, rows read since the last checkpoint are lost (at-most-once)", j.graph.Sources[0].Describe())
 	}
 	if f == nil {
 		return nil, nil
@@ -223,6 +223,6 @@ func (j *Job) closeOutputs(t time.Time) {
 		if o.closed {
 			continue
 		}
-		j.deliver(o, &types.Result{Time: t, Final: true, Columns: o.plan.Columns})
+		j.deliver(o, &types.Result{Time: t, Final: true, Columns: o.columns})
 	}
 }

@@ -17,8 +17,8 @@ import (
 	"github.com/streamsql/streamsql/clock"
 	"github.com/streamsql/streamsql/internal/ratelog"
 	"github.com/streamsql/streamsql/operators"
-	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/tables"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -51,9 +51,27 @@ type Stats struct {
 	Batches   int64
 }
 
-// Job runs one receiver and the queries it feeds (a planner.Graph).
+// Graph is what a job runs, opened and ready: the receivers, the tables
+// the queries join with (loaded), and how to build the operators the
+// receivers feed. The engine makes it from a plan when the queries
+// start; the scheduler knows nothing of planning.
+type Graph struct {
+	Sources []sources.Source
+	Tables  []*tables.Table
+	// Bounded is true when every source's input ends by itself.
+	Bounded bool
+	// Columns are the result columns of each query, in the order of the
+	// sinks Heads is given.
+	Columns [][]string
+	// Heads builds fresh operators feeding sinks (sinks[i] receives the
+	// rows of query i) and returns the head each source's rows are
+	// pushed into: Sources[i]'s into heads[i].
+	Heads func(sinks []operators.Operator) []operators.Operator
+}
+
+// Job runs one receiver and the queries it feeds.
 type Job struct {
-	graph   *planner.Graph
+	graph   *Graph
 	cfg     Config
 	outputs []*Output
 	in      chan chunk
@@ -97,7 +115,7 @@ type Job struct {
 // Output is one query of a job: where its results go.
 type Output struct {
 	job     *Job
-	plan    *planner.Plan
+	columns []string
 	results chan *types.Result
 	stop    atomic.Bool // Stop was called for this query alone
 	closed  bool        // its final result was sent (job goroutine only)
@@ -169,7 +187,7 @@ func (o *Output) Job() *Job { return o.job }
 
 // Start runs the graph until its input ends, Stop is called or ctx is
 // done. Each query's results arrive on its Output.
-func Start(ctx context.Context, g *planner.Graph, cfg Config) *Job {
+func Start(ctx context.Context, g *Graph, cfg Config) *Job {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
 	}
@@ -186,8 +204,8 @@ func Start(ctx context.Context, g *planner.Graph, cfg Config) *Job {
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
-	for _, q := range g.Queries {
-		j.outputs = append(j.outputs, &Output{job: j, plan: q, results: make(chan *types.Result, 16), ackSig: make(chan struct{}, 1)})
+	for _, cols := range g.Columns {
+		j.outputs = append(j.outputs, &Output{job: j, columns: cols, results: make(chan *types.Result, 16), ackSig: make(chan struct{}, 1)})
 	}
 	if cfg.Checkpoint != nil {
 		j.ckpt = &checkpointer{cfg: cfg.Checkpoint}
@@ -685,7 +703,7 @@ func (j *Job) send(o *Output, b *operators.BatchEnd, rows []types.Row) error {
 		Emitted: b.Emitted,
 		Window:  b.Window,
 		Final:   b.Final || o.stop.Load(),
-		Columns: o.plan.Columns,
+		Columns: o.columns,
 		Rows:    rows,
 		Stats:   j.pending,
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,30 +19,32 @@ import (
 // query does not say.
 const DefaultRefresh = time.Minute
 
-// OpenDatabase opens a table stored in SQLite (kind "sqlite", dsn the
-// database file) or PostgreSQL (kind "postgres", dsn a postgres:// URL):
-// every row of table name, read again every refresh (0: never) and
-// swapped in when it changed. A database has no change notification that
-// works for both, so the table is polled.
-func OpenDatabase(kind, dsn, name string, refresh time.Duration) (*Table, error) {
+// Database is a table stored in SQLite (kind "sqlite", dsn the database
+// file) or PostgreSQL (kind "postgres", dsn a postgres:// URL): every row
+// of table name, loaded when the query starts, then read again every
+// refresh (0: never) and swapped in when it changed. A database has no
+// change notification that works for both, so the table is polled.
+//
+// Its columns are read now, under ctx, from the first rows; no
+// connection is kept: each read opens its own, so a table refreshed
+// every minute holds none in between and a lost one needs no repair.
+func Database(ctx context.Context, kind, dsn, name string, refresh time.Duration) (*Table, error) {
 	query := "SELECT * FROM " + quoteIdent(name)
 	label := fmt.Sprintf("table(%s(%s), %s)", kind, quote(redact(dsn)), quote(name))
 	t := &Table{label: label}
-	var closeDB func()
+	var read func(ctx context.Context, query string) (types.Schema, []types.Row, [32]byte, error)
 	switch kind {
 	case "sqlite":
 		// A missing file would be created empty: say so instead.
 		if _, err := os.Stat(dsn); err != nil {
 			return nil, err
 		}
-		db, err := sql.Open("sqlite", dsn+"?_busy_timeout=5000")
-		if err != nil {
-			return nil, err
-		}
-		closeDB = func() { db.Close() }
-		t.load = func() (types.Schema, []types.Row, [32]byte, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
+		read = func(ctx context.Context, query string) (types.Schema, []types.Row, [32]byte, error) {
+			db, err := sql.Open("sqlite", dsn+"?_busy_timeout=5000")
+			if err != nil {
+				return nil, nil, [32]byte{}, err
+			}
+			defer db.Close()
 			rows, err := db.QueryContext(ctx, query)
 			if err != nil {
 				return nil, nil, [32]byte{}, err
@@ -58,12 +61,7 @@ func OpenDatabase(kind, dsn, name string, refresh time.Duration) (*Table, error)
 		if err != nil {
 			return nil, err
 		}
-		closeDB = func() {}
-		// A connection per load: a table refreshed every minute needs
-		// none held in between, and a lost one needs no repair.
-		t.load = func() (types.Schema, []types.Row, [32]byte, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
+		read = func(ctx context.Context, query string) (types.Schema, []types.Row, [32]byte, error) {
 			conn, err := pgx.ConnectConfig(ctx, cfg)
 			if err != nil {
 				return nil, nil, [32]byte{}, err
@@ -93,10 +91,20 @@ func OpenDatabase(kind, dsn, name string, refresh time.Duration) (*Table, error)
 	default:
 		return nil, fmt.Errorf("unknown database %s (sqlite or postgres)", kind)
 	}
+	t.load = func(ctx context.Context) (types.Schema, []types.Row, [32]byte, error) {
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+		defer cancel()
+		return read(ctx, query)
+	}
+	t.probe = func(ctx context.Context) (types.Schema, error) {
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+		defer cancel()
+		cols, _, _, err := read(ctx, query+" LIMIT "+strconv.Itoa(probeRows))
+		return cols, err
+	}
 	if refresh > 0 {
 		t.refresh = "read again every " + refresh.String()
 		t.watch = func(ctx context.Context, changed func(), _ func(string, ...any)) error {
-			defer closeDB()
 			tick := time.NewTicker(refresh)
 			defer tick.Stop()
 			for {
@@ -109,15 +117,19 @@ func OpenDatabase(kind, dsn, name string, refresh time.Duration) (*Table, error)
 			}
 		}
 	}
-	if err := t.open(); err != nil {
-		closeDB()
+	if err := t.plan(ctx); err != nil {
 		return nil, err
-	}
-	if refresh <= 0 {
-		closeDB()
 	}
 	return t, nil
 }
+
+// loadTimeout bounds one read of a database table; probeRows is how many
+// rows planning looks at for the columns' types (each column takes the
+// type of its first non-NULL value).
+const (
+	loadTimeout = 30 * time.Second
+	probeRows   = 100
+)
 
 // redact hides the password of a postgres URL.
 func redact(dsn string) string {

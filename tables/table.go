@@ -22,16 +22,20 @@ type Version struct {
 	Seq  int         // 1 for the first load, then one more per reload
 }
 
-// Table is a bounded table kept in memory. Its columns are fixed when it
-// is opened (the query is planned against them); a later version must
-// still have them, in any order, and may have more.
+// Table is a bounded table kept in memory. Its columns are read when the
+// query is planned (File, Database), which looks at the table's start
+// and keeps nothing; its rows are loaded when the query starts (Load)
+// and again when the data changes (Run). Every version must still have
+// the planned columns, in any order, and may have more.
 type Table struct {
 	Columns types.Schema
 	label   string
 	// load reads the table; sum identifies the data read, so a change
-	// event that changed nothing reloads nothing.
-	load func() (cols types.Schema, rows []types.Row, sum [32]byte, err error)
-	sum  [32]byte
+	// event that changed nothing reloads nothing. probe reads the
+	// columns only (of as few rows as tell their types).
+	load  func(ctx context.Context) (cols types.Schema, rows []types.Row, sum [32]byte, err error)
+	probe func(ctx context.Context) (types.Schema, error)
+	sum   [32]byte
 	// watch waits for the next change of the table's data; nil when the
 	// table is read once.
 	watch func(ctx context.Context, changed func(), logf func(string, ...any)) error
@@ -41,7 +45,7 @@ type Table struct {
 	cur     atomic.Pointer[Version]
 }
 
-// Current returns the version rows are joined with now.
+// Current returns the version rows are joined with now, nil before Load.
 func (t *Table) Current() *Version { return t.cur.Load() }
 
 // Describe is the table's line in EXPLAIN.
@@ -55,28 +59,43 @@ func (t *Table) Refresh() string {
 	return t.refresh
 }
 
-// open loads the first version: an error here is a planning error.
-func (t *Table) open() error {
-	cols, rows, sum, err := t.load()
+// plan reads the columns the query is planned against: an error here
+// is a planning error.
+func (t *Table) plan(ctx context.Context) error {
+	cols, err := t.probe(ctx)
 	if err != nil {
 		return err
 	}
-	t.Columns, t.sum = cols, sum
-	t.cur.Store(&Version{Rows: rows, Seq: 1})
+	t.Columns = cols
+	return nil
+}
+
+// Load reads the first version, when the query starts. A table that
+// lost a planned column since is an error.
+func (t *Table) Load(ctx context.Context) error {
+	v, err := t.reload(ctx, true)
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.label, err)
+	}
+	t.cur.Store(v)
 	return nil
 }
 
 // Reload reads the table again and swaps the new version in, unless the
 // data has not changed (then it returns nil, nil). On error the current
 // version stays and the error says why.
-func (t *Table) Reload() (*Version, error) {
+func (t *Table) Reload(ctx context.Context) (*Version, error) {
+	return t.reload(ctx, false)
+}
+
+func (t *Table) reload(ctx context.Context, first bool) (*Version, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	cols, rows, sum, err := t.load()
+	cols, rows, sum, err := t.load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if sum == t.sum {
+	if sum == t.sum && !first {
 		return nil, nil
 	}
 	idx := make([]int, len(t.Columns))
@@ -102,8 +121,11 @@ func (t *Table) Reload() (*Version, error) {
 		}
 		out[r] = o
 	}
-	v := &Version{Rows: out, Seq: t.cur.Load().Seq + 1}
-	t.cur.Store(v)
+	v := &Version{Rows: out, Seq: 1}
+	if !first {
+		v.Seq = t.cur.Load().Seq + 1
+		t.cur.Store(v)
+	}
 	t.sum = sum
 	return v, nil
 }
@@ -116,7 +138,7 @@ func (t *Table) Run(ctx context.Context, logf func(string, ...any)) {
 		return
 	}
 	changed := func() {
-		switch v, err := t.Reload(); {
+		switch v, err := t.Reload(ctx); {
 		case err != nil:
 			logf("%s: new version not loaded, keeping version %d: %v", t.label, t.Current().Seq, err)
 		case v != nil:
@@ -134,12 +156,12 @@ func (t *Table) Run(ctx context.Context, logf func(string, ...any)) {
 // Replacing the file by a rename is read at once.
 const settle = 100 * time.Millisecond
 
-// OpenFile opens a table stored in a file: CSV with a header or JSON
-// lines, the format taken from args ("format") or the file's extension
-// (.csv; .jsonl, .ndjson, .json). With watch the file is reloaded
-// whenever it changes (fsnotify on its directory, so a file replaced by
-// a rename is seen too).
-func OpenFile(path string, args sources.Args, watch bool) (*Table, error) {
+// File is a table stored in a file: CSV with a header or JSON lines, the
+// format taken from args ("format") or the file's extension (.csv;
+// .jsonl, .ndjson, .json). Its columns are read now; with watch the file
+// is reloaded whenever it changes once loaded (fsnotify on its
+// directory, so a file replaced by a rename is seen too).
+func File(path string, args sources.Args, watch bool) (*Table, error) {
 	if _, ok := args.Named["format"]; !ok {
 		f, err := formatOf(path)
 		if err != nil {
@@ -155,7 +177,7 @@ func OpenFile(path string, args sources.Args, watch bool) (*Table, error) {
 		return nil, err
 	}
 	t := &Table{label: "table(" + quote(path) + ")"}
-	t.load = func() (types.Schema, []types.Row, [32]byte, error) {
+	t.load = func(context.Context) (types.Schema, []types.Row, [32]byte, error) {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, nil, [32]byte{}, err
@@ -163,13 +185,19 @@ func OpenFile(path string, args sources.Args, watch bool) (*Table, error) {
 		cols, rows, err := sources.ReadAll(data, path, args)
 		return cols, rows, sha256.Sum256(data), err
 	}
+	// A table file is read whole for its columns (a JSON field may first
+	// appear on any line); the rows are dropped until Load.
+	t.probe = func(ctx context.Context) (types.Schema, error) {
+		cols, _, _, err := t.load(ctx)
+		return cols, err
+	}
 	if watch {
 		t.refresh = "reloaded when it changes"
 		t.watch = func(ctx context.Context, changed func(), logf func(string, ...any)) error {
 			return watchFile(ctx, path, changed)
 		}
 	}
-	if err := t.open(); err != nil {
+	if err := t.plan(context.Background()); err != nil {
 		return nil, err
 	}
 	return t, nil
