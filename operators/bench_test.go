@@ -3,6 +3,7 @@ package operators
 import (
 	"fmt"
 	"math/rand"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func wordCount(spec window.Spec, sink Operator) Operator {
 	// As the planner builds `SELECT word, COUNT(*) ... GROUP BY word`:
 	// the flatMap emits just the word, folded straight into the aggregate.
 	a := &Aggregate{Grouping: Grouping{Keys: []expr.Func{expr.Column(0)}, Cols: []int{0}, Aggs: []agg.Func{count}}, Window: spec, Next: sink}
-	return &SplitWords{Col: 0, WordOnly: true, Next: a}
+	return &FoldWords{Col: 0, Next: a, Parallel: runtime.GOMAXPROCS(0) >= 2}
 }
 
 // BenchmarkWordCount measures the word count's operators (flatMap and

@@ -98,11 +98,3 @@ func (d *Distinct) HeldKeys() int64 { return int64(len(d.seen)) }
 func (j *IntervalJoin) HeldKeys() int64 {
 	return int64(len(j.sides[0].order) + len(j.sides[1].order) + len(j.pending))
 }
-
-// Settle joins the helper goroutine's partial table into the aggregate.
-func (s *SplitWords) Settle() {
-	s.waitHelper()
-	if s.fork != nil {
-		s.Next.(Forker).Join(s.fork)
-	}
-}

@@ -22,6 +22,7 @@ type Shared interface {
 func (f *Filter) Children() []Operator      { return []Operator{f.Next} }
 func (p *Project) Children() []Operator     { return []Operator{p.Next} }
 func (s *SplitWords) Children() []Operator  { return []Operator{s.Next} }
+func (s *FoldWords) Children() []Operator   { return []Operator{s.Next} }
 func (u *Unnest) Children() []Operator      { return []Operator{u.Next} }
 func (d *Distinct) Children() []Operator    { return []Operator{d.Next} }
 func (o *Order) Children() []Operator       { return []Operator{o.Next} }

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -233,7 +234,15 @@ type SplitWords struct {
 func (s *SplitWords) Describe() string {
 	return fmt.Sprintf("FlatMap %s = split(%s) (one row per word)", s.As, s.From)
 }
+
+// operator fuses the split with the aggregate above when only the words
+// are read and the aggregate folds them (FoldWords), folding on two
+// goroutines where there are two cores; otherwise it makes rows.
 func (s *SplitWords) operator(next operators.Operator) operators.Operator {
+	if f, ok := next.(operators.FoldingOperator); ok && s.wordOnly {
+		_, forks := next.(operators.Forker)
+		return &operators.FoldWords{Col: s.col, Next: f, Parallel: forks && runtime.GOMAXPROCS(0) >= 2}
+	}
 	return &operators.SplitWords{Col: s.col, WordOnly: s.wordOnly, Next: next}
 }
 
