@@ -444,8 +444,6 @@ func (s *Statement) Start(ctx context.Context) (*Query, error) {
 // queries reading the same named stream share its receiver. Statements
 // that are not queries are skipped.
 func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error) {
-	var plans []*planner.Plan
-	var qs []*Query
 	var run []*Statement
 	for _, s := range stmts {
 		if s.Kind != KindQuery && s.Kind != KindInsert {
@@ -454,52 +452,32 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		if s.started {
 			return nil, fmt.Errorf("statement already started: %s", s.Text)
 		}
-		run = append(run, s)
-		plans = append(plans, s.plan)
-		qs = append(qs, &Query{SQL: s.Text, Columns: s.plan.Columns, eng: e, target: s.target})
-	}
-	for _, s := range run {
 		if s.ckpt.dir != "" && e.pathCheck() != nil {
 			if err := e.checkPath(s.ckpt.dir); err != nil {
 				return nil, fmt.Errorf("checkpoint: %w", err)
 			}
 		}
+		run = append(run, s)
 	}
-	reserved := 0 // places held in e.starting until the queries are listed
-	if len(qs) > 0 && e.cfg.MaxQueries > 0 {
-		e.mu.Lock()
-		running := len(e.queries) + e.starting
-		if running+len(qs) > e.cfg.MaxQueries {
-			e.mu.Unlock()
-			return nil, fmt.Errorf("%w: %d running, %d more would pass the limit of %d (--max-queries); stop one first (STOP QUERY n)",
-				ErrTooManyQueries, running, len(qs), e.cfg.MaxQueries)
-		}
-		e.starting += len(qs)
-		reserved = len(qs)
-		e.mu.Unlock()
-		defer func() { // a Start that failed
-			e.mu.Lock()
-			e.starting -= reserved
-			e.mu.Unlock()
-		}()
+	held, err := e.reserve(len(run))
+	if err != nil {
+		return nil, err
 	}
-	// Open every sink before starting anything, so a sink that cannot
-	// open stops the script before any query runs. A query that does not
-	// start is not listed, holds nothing and takes no number.
-	for _, q := range qs {
-		if q.target == nil {
-			continue
-		}
-		sink, err := q.target.Spec.Open(e.cfg.Stdout, q.target.Options) // console sinks print; others ignore it
-		if err != nil {
-			for _, o := range qs {
-				if o.sink != nil {
-					o.sink.Close()
-				}
-			}
-			return nil, fmt.Errorf("INSERT INTO %s: %w", q.target.Call, err)
-		}
-		q.sink = sink
+	defer held.release() // a Start that failed
+	// Open every sink and receiver and load every table before anything
+	// runs, so one that cannot open stops the script before any query
+	// does. A query that does not start is not listed, holds nothing and
+	// takes no number.
+	qs := make([]*Query, len(run))
+	plans := make([]*planner.Plan, len(run))
+	for i, s := range run {
+		qs[i] = &Query{SQL: s.Text, Columns: s.plan.Columns, eng: e, target: s.target}
+		plans[i] = s.plan
+	}
+	groups := planner.Group(plans)
+	graphs, err := e.open(ctx, qs, groups)
+	if err != nil {
+		return nil, err
 	}
 	e.mu.Lock()
 	for i, q := range qs {
@@ -523,22 +501,6 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 			byStmt[s.plan] = s
 		}
 	}
-	// Open the receivers and load the tables of every graph before any
-	// runs: planning only looked at them.
-	groups := planner.Group(plans)
-	graphs := make([]*scheduler.Graph, len(groups))
-	for i, g := range groups {
-		sg, err := openGraph(ctx, g)
-		if err != nil {
-			for _, q := range qs {
-				if q.sink != nil {
-					q.sink.Close()
-				}
-			}
-			return nil, err
-		}
-		graphs[i] = sg
-	}
 	var jobs []*scheduler.Job
 	for gi, g := range groups {
 		cfg := scheduler.Config{Batch: e.BatchInterval(), Clock: e.cfg.Clock, Logf: e.logf, MaxKeys: e.cfg.MaxKeys, Memory: e.memory}
@@ -546,25 +508,105 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		job := scheduler.Start(ctx, graphs[gi], cfg)
 		jobs = append(jobs, job)
 		for i, p := range g.Queries {
-			q := byPlan[p]
-			q.out = job.Outputs()[i]
-			q.drained = make(chan struct{})
+			byPlan[p].attach(job.Outputs()[i])
+		}
+	}
+	e.list(qs, jobs, held)
+	return qs, nil
+}
+
+// reservation is the places a Start holds under Config.MaxQueries, from
+// the check until its queries are listed, so concurrent Starts cannot
+// both pass the check.
+type reservation struct {
+	e *Engine
+	n int
+}
+
+// reserve holds n places under Config.MaxQueries.
+func (e *Engine) reserve(n int) (*reservation, error) {
+	r := &reservation{e: e}
+	if n == 0 || e.cfg.MaxQueries <= 0 {
+		return r, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	running := len(e.queries) + e.starting
+	if running+n > e.cfg.MaxQueries {
+		return nil, fmt.Errorf("%w: %d running, %d more would pass the limit of %d (--max-queries); stop one first (STOP QUERY n)",
+			ErrTooManyQueries, running, n, e.cfg.MaxQueries)
+	}
+	e.starting += n
+	r.n = n
+	return r, nil
+}
+
+// release gives the places back; e.mu must not be held.
+func (r *reservation) release() {
+	r.e.mu.Lock()
+	defer r.e.mu.Unlock()
+	r.releaseLocked()
+}
+
+func (r *reservation) releaseLocked() {
+	r.e.starting -= r.n
+	r.n = 0
+}
+
+// open opens the sinks of qs and what the graphs read; on an error it
+// closes the sinks already open.
+func (e *Engine) open(ctx context.Context, qs []*Query, groups []*planner.Graph) ([]*scheduler.Graph, error) {
+	closeSinks := func() {
+		for _, q := range qs {
 			if q.sink != nil {
-				q.progress = make(chan *Result, 64)
-				go q.feedSink()
-			} else {
-				close(q.drained)
+				q.sink.Close()
 			}
 		}
 	}
-	// List the queries only now that they run, so no one sees a query
-	// half set up; each leaves the list when its job ends.
+	for _, q := range qs {
+		if q.target == nil {
+			continue
+		}
+		sink, err := q.target.Spec.Open(e.cfg.Stdout, q.target.Options) // console sinks print; others ignore it
+		if err != nil {
+			closeSinks()
+			return nil, fmt.Errorf("INSERT INTO %s: %w", q.target.Call, err)
+		}
+		q.sink = sink
+	}
+	graphs := make([]*scheduler.Graph, len(groups))
+	for i, g := range groups {
+		sg, err := openGraph(ctx, g)
+		if err != nil {
+			closeSinks()
+			return nil, err
+		}
+		graphs[i] = sg
+	}
+	return graphs, nil
+}
+
+// attach connects q to the job output that carries its results, and
+// starts feeding its sink.
+func (q *Query) attach(out *scheduler.Output) {
+	q.out = out
+	q.drained = make(chan struct{})
+	if q.sink != nil {
+		q.progress = make(chan *Result, 64)
+		go q.feedSink()
+	} else {
+		close(q.drained)
+	}
+}
+
+// list lists the queries only once they run, so no one sees a query half
+// set up; each leaves the list when its job ends.
+func (e *Engine) list(qs []*Query, jobs []*scheduler.Job, held *reservation) {
 	e.mu.Lock()
 	for _, q := range qs {
 		e.queries[q.ID] = q
 	}
-	e.starting -= reserved
-	reserved = 0
+	held.releaseLocked()
 	e.mu.Unlock()
 	for _, job := range jobs {
 		go func() {
@@ -580,7 +622,6 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 			e.mu.Unlock()
 		}()
 	}
-	return qs, nil
 }
 
 // openGraph opens what the plans of g read, for one start: a fresh
