@@ -303,34 +303,7 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 		}}
 	}
 	heads := j.graph.Heads(sinks)
-	if j.cfg.MaxKeys > 0 || j.cfg.Memory != nil {
-		j.holders, j.settlers = operators.KeyHolders(heads)
-	}
-	if m := j.cfg.Memory; m != nil {
-		m.join(j)
-		defer m.leave(j)
-	}
-	// Joins of two streams warn when a side keeps more rows than the
-	// default, or than half the state limit.
-	operators.Visit(heads, func(op any) {
-		if w, ok := op.(operators.Warner); ok {
-			w.SetLogf(j.cfg.Logf)
-			if j.cfg.MaxKeys > 0 {
-				w.SetWarnRows(max(1, j.cfg.MaxKeys/2))
-			}
-		}
-	})
-	// Rows the operators drop for want of an event time are reported as
-	// their source's malformed records are (stderr, dead letter).
-	for i, h := range heads {
-		if rs := operators.Rejecters(h); len(rs) > 0 && i < len(j.graph.Sources) {
-			rj := sources.NewRowRejects(j.graph.Sources[i], j.rejected.Printf)
-			defer rj.Close()
-			for _, r := range rs {
-				r.SetReject(rj.Reject)
-			}
-		}
-	}
+	defer j.wire(heads)()
 	clk := j.cfg.Clock
 	bounded := j.graph.Bounded
 	var tick <-chan time.Time
@@ -466,6 +439,47 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 			// way to end it with a final result.
 			j.err = ctx.Err()
 			return
+		}
+	}
+}
+
+// wire connects the operators of heads to the job: state counting for
+// the limits, warnings of joins that keep growing, and the reporting of
+// rows dropped for want of an event time. The returned function undoes
+// it when the job ends.
+func (j *Job) wire(heads []operators.Operator) (unwire func()) {
+	var undo []func()
+	if j.cfg.MaxKeys > 0 || j.cfg.Memory != nil {
+		j.holders, j.settlers = operators.KeyHolders(heads)
+	}
+	if m := j.cfg.Memory; m != nil {
+		m.join(j)
+		undo = append(undo, func() { m.leave(j) })
+	}
+	// Joins of two streams warn when a side keeps more rows than the
+	// default, or than half the state limit.
+	operators.Visit(heads, func(op any) {
+		if w, ok := op.(operators.Warner); ok {
+			w.SetLogf(j.cfg.Logf)
+			if j.cfg.MaxKeys > 0 {
+				w.SetWarnRows(max(1, j.cfg.MaxKeys/2))
+			}
+		}
+	})
+	// Rows the operators drop for want of an event time are reported as
+	// their source's malformed records are (stderr, dead letter).
+	for i, h := range heads {
+		if rs := operators.Rejecters(h); len(rs) > 0 && i < len(j.graph.Sources) {
+			rj := sources.NewRowRejects(j.graph.Sources[i], j.rejected.Printf)
+			undo = append(undo, rj.Close)
+			for _, r := range rs {
+				r.SetReject(rj.Reject)
+			}
+		}
+	}
+	return func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
 		}
 	}
 }
