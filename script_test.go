@@ -15,6 +15,7 @@ import (
 
 	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/clock"
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/sources"
 	"github.com/streamsql/streamsql/types"
 )
@@ -153,7 +154,7 @@ var feeder struct {
 }
 
 type testSource struct {
-	dec     sources.Decoder
+	dec     formats.Decoder
 	bounded bool
 	feed    chan feed
 }
@@ -167,7 +168,7 @@ func init() {
 	sources.Register(&sources.Spec{
 		Name: "test", Usage: "test([name], [format => 'text'|'jsonl'])", Options: []string{"format"}, MaxArgs: 1,
 		Open: func(a sources.Args) (sources.Source, error) {
-			dec, err := sources.NewDecoder(a.Option("format", "text"))
+			dec, err := formats.NewDecoder(a.Option("format", "text"))
 			if err != nil {
 				return nil, err
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/clock"
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/sources"
 	"github.com/streamsql/streamsql/types"
 )
@@ -95,11 +96,11 @@ func TestCancelAbandons(t *testing.T) {
 // heldSource holds three rows until its context is cancelled, then hands
 // them over: what a source with acknowledged rows queued (http) does when
 // the query stops.
-type heldSource struct{ dec sources.Decoder }
+type heldSource struct{ dec formats.Decoder }
 
 func init() {
 	sources.Register(&sources.Spec{Name: "held", Usage: "held()", Open: func(a sources.Args) (sources.Source, error) {
-		dec, err := sources.NewDecoder("text")
+		dec, err := formats.NewDecoder("text")
 		return &heldSource{dec}, err
 	}})
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/operators"
-	"github.com/streamsql/streamsql/sources"
 	"github.com/streamsql/streamsql/types"
 	"github.com/streamsql/streamsql/window"
 )
@@ -156,7 +156,7 @@ func (m *member) stage1(ctx context.Context) error {
 				for _, rec := range fp.Records {
 					dst := types.Row(arena[len(rows)*width : (len(rows)+1)*width : (len(rows)+1)*width])
 					if err := decodeRec(rec, dst); err != nil {
-						if !errors.Is(err, sources.ErrSkip) {
+						if !errors.Is(err, formats.ErrSkip) {
 							malformed++
 							m.cfg.Logf("cluster %s: skipped malformed record (topic %s partition %d offset %d): %v", m.cfg.Name, rec.Topic, rec.Partition, rec.Offset, err)
 						}

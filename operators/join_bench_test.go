@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/streamsql/streamsql/expr"
-	"github.com/streamsql/streamsql/sources"
 	"github.com/streamsql/streamsql/tables"
 	"github.com/streamsql/streamsql/types"
 )
@@ -33,7 +32,7 @@ func BenchmarkLookupJoin(b *testing.B) {
 	if err := os.WriteFile(path, []byte(csv.String()), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	tb, err := tables.File(path, sources.Args{}, false)
+	tb, err := tables.File(path, nil, false)
 	if err == nil {
 		err = tb.Load(context.Background())
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/operators"
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/sources"
@@ -235,7 +236,7 @@ func (p *planning) openTable(call *parser.SourceCall) (*tables.Table, error) {
 	if err := p.checkPaths(call.Pos, pos[0].AsText()); err != nil {
 		return nil, err
 	}
-	t, err := tables.File(pos[0].AsText(), sources.Args{Named: named}, !p.opts.Once)
+	t, err := tables.File(pos[0].AsText(), formats.Settings(named), !p.opts.Once)
 	if err != nil {
 		return nil, p.errorf(call.Pos, ErrSource, "table(): %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"io"
 
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -35,14 +36,7 @@ func (s *csvSink) Write(r *types.Result) error {
 		s.wroteHead = true
 	}
 	for _, row := range r.Rows {
-		s.record = s.record[:0]
-		for _, v := range row {
-			if v.IsNull() {
-				s.record = append(s.record, "")
-			} else {
-				s.record = append(s.record, v.String())
-			}
-		}
+		s.record = formats.CSVRecord(s.record[:0], row)
 		if err := s.w.Write(s.record); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/internal/kafkaaddr"
 	"github.com/streamsql/streamsql/types"
 )
@@ -68,7 +69,7 @@ type kafkaSink struct {
 	timeout    time.Duration
 	key        []string // key column names
 
-	obj        jsonObjects
+	obj        formats.JSONObjects
 	keyCols    []string // the columns keyIdx was found for
 	keyIdx     []int
 	topicReady bool
@@ -224,7 +225,7 @@ func (s *kafkaSink) Write(r *types.Result) error {
 			buf = append(buf, ']')
 		}
 		sp[1], sp[2] = len(buf), len(buf)
-		buf = s.obj.appendRow(buf, row)
+		buf = s.obj.AppendRow(buf, row)
 		sp[3] = len(buf)
 	}
 	recs := make([]*kgo.Record, len(r.Rows))
@@ -265,7 +266,7 @@ func (s *kafkaSink) timedOut(err error) error {
 
 // setColumns prepares the JSON rendering and the key positions for cols.
 func (s *kafkaSink) setColumns(cols []string) error {
-	s.obj.setColumns(cols)
+	s.obj.SetColumns(cols)
 	if s.keyIdx != nil && slices.Equal(s.keyCols, cols) {
 		return nil
 	}

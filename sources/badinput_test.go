@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsql/streamsql/formats"
+
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -53,49 +55,6 @@ func TestMaxLineFile(t *testing.T) {
 	checkMalformed(t, bad, filepath.Join(dir, "b.txt")+":2: line longer than 1 MiB (skipped)")
 }
 
-// TestMaxLineReader checks that a reader never returns, nor holds, a line
-// much longer than max_line.
-func TestMaxLineReader(t *testing.T) {
-	const lim = 1 << 20
-	huge := strings.Repeat("x", 5<<20)
-	for _, format := range []string{"text", "csv"} {
-		dec := openDecoder(t, "format", format, "max_line", "1MB")
-		rr := newRecordReader(dec, strings.NewReader("a\n"+huge+"\nb\n\""+huge+"\"\nc"))
-		var got []string
-		for {
-			rec, line, err := rr.next()
-			if err == io.EOF {
-				break
-			}
-			if len(rec) > deadLetterKeep {
-				t.Fatalf("%s: line %d: reader returned %d bytes", format, line, len(rec))
-			}
-			if err != nil {
-				got = append(got, strings.Join([]string{string(rec[:1]), err.Error()}, " "))
-				continue
-			}
-			got = append(got, string(rec))
-		}
-		want := "a|x line longer than 1 MiB (skipped)|b|\" line longer than 1 MiB (skipped)|c"
-		if strings.Join(got, "|") != want {
-			t.Errorf("%s: records %q, want %s", format, got, want)
-		}
-		var p *physReader
-		switch r := rr.(type) {
-		case *lineReader:
-			p = &r.physReader
-		case *csvReader:
-			p = &r.physReader
-			if cap(r.buf) > 2*lim {
-				t.Errorf("csv: record buffer grew to %d bytes", cap(r.buf))
-			}
-		}
-		if cap(p.long) > 2*lim {
-			t.Errorf("%s: line buffer grew to %d bytes", format, cap(p.long))
-		}
-	}
-}
-
 // pieces is a live stream: each Read returns the next piece, io.EOF
 // between them.
 type pieces struct{ p []string }
@@ -123,11 +82,11 @@ func TestMaxLineGate(t *testing.T) {
 	const lim = 1 << 10
 	dec := openDecoder(t, "max_line", "1KB")
 	gate := &lineGate{r: &pieces{p: []string{"a\nb", "", strings.Repeat("x", 3000), "", strings.Repeat("x", 3000), "", "x\nc\nd"}}, max: lim}
-	rr := newRecordReader(dec, gate)
+	rr := formats.NewRecordReader(dec, gate)
 	var got []string
 	eofs := 0
 	for eofs < 10 {
-		rec, line, err := rr.next()
+		rec, line, err := rr.Next()
 		if err == io.EOF {
 			eofs++
 			continue
@@ -150,9 +109,9 @@ func TestMaxLineGate(t *testing.T) {
 
 	// A too-long line cut by the end of the stream is not a last line.
 	gate = &lineGate{r: &pieces{p: []string{"a\n", strings.Repeat("x", 3000)}}, max: lim}
-	rr = newRecordReader(dec, gate)
+	rr = formats.NewRecordReader(dec, gate)
 	for {
-		if _, _, err := rr.next(); err == io.EOF {
+		if _, _, err := rr.Next(); err == io.EOF {
 			break
 		}
 	}
@@ -170,7 +129,7 @@ func TestMaxLineOption(t *testing.T) {
 		{"64KB", "65536"}, {"1MB", "1048576"}, {"100", "100"}, {" 2 kib ", "2048"},
 	} {
 		dec := openDecoder(t, "max_line", c.in)
-		if got := itoa(optionsOf(dec).limit()); got != c.want {
+		if got := itoa(formats.MaxRecord(dec)); got != c.want {
 			t.Errorf("max_line %q = %s, want %s", c.in, got, c.want)
 		}
 	}
@@ -265,7 +224,7 @@ func TestDeadLetter(t *testing.T) {
 	if len(bad) != 4 {
 		t.Fatalf("malformed = %q", bad)
 	}
-	src := "file(" + Quote(dir) + ")"
+	src := "file(" + formats.Quote(dir) + ")"
 	want := []deadLetter{
 		{Source: src, Where: in + ":2", Reason: strings.TrimPrefix(bad[0].Error(), in+":2: "), Record: "{bad"},
 		{Source: src, Where: in + ":3", Reason: `column a: 'x' is not a BIGINT`, Record: `{"a":"x"}`},
@@ -385,35 +344,6 @@ func TestDeadLetterSocket(t *testing.T) {
 	}
 }
 
-// TestMaxLineCSVRecord: a csv record of short lines (a quoted field with
-// newlines) over max_line is rejected whole, without being held whole.
-func TestMaxLineCSVRecord(t *testing.T) {
-	dec := openDecoder(t, "format", "csv", "max_line", "1KB")
-	field := strings.Repeat("0123456789\n", 1000) // 11000 bytes in 1000 lines
-	rr := newRecordReader(dec, strings.NewReader("a,b\n\""+field+"\",1\n2,3\n"))
-	var got []string
-	for {
-		rec, line, err := rr.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			got = append(got, line2(line, err.Error()))
-			if !strings.HasPrefix(string(rec), "\"0123456789\n") {
-				t.Errorf("rejected record starts %q", rec[:min(len(rec), 20)])
-			}
-			continue
-		}
-		got = append(got, line2(line, string(rec)))
-	}
-	if want := "1 a,b|2 record longer than 1 KiB (skipped)|1003 2,3"; strings.Join(got, "|") != want {
-		t.Fatalf("got %q, want %s", got, want)
-	}
-	if c := cap(rr.(*csvReader).buf); c > 4<<10 {
-		t.Fatalf("record buffer grew to %d bytes", c)
-	}
-}
-
 // TestDeadLetterHTTP: a POSTed body's too-long and malformed lines are
 // answered 400, counted, and kept in the dead letter file; the good ones
 // are queued.
@@ -490,7 +420,7 @@ func TestDeadLetterMax(t *testing.T) {
 	if fi.Size() > 4<<10 || kept == 0 || kept >= 200 {
 		t.Fatalf("dead letter file of %d bytes with %d letters", fi.Size(), kept)
 	}
-	src := "file(" + Quote(dir) + ")"
+	src := "file(" + formats.Quote(dir) + ")"
 	logs := strings.Join(em.DrainLogs(), "\n")
 	for _, want := range []string{
 		src + ": warning: dead_letter " + dl + " reached dead_letter_max (4 KiB); further rejected records are counted but not kept",

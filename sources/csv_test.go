@@ -7,11 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/streamsql/streamsql/formats"
+
 	"github.com/streamsql/streamsql/types"
 )
 
 // openDecoder builds a decoder from named options given as text.
-func openDecoder(t *testing.T, opts ...string) Decoder {
+func openDecoder(t *testing.T, opts ...string) formats.Decoder {
 	t.Helper()
 	named := map[string]types.Value{}
 	for i := 0; i+1 < len(opts); i += 2 {
@@ -141,14 +143,14 @@ func TestCSVMalformed(t *testing.T) {
 
 func TestCSVReaderLines(t *testing.T) {
 	dec := openDecoder(t, "format", "csv")
-	rr := newRecordReader(dec, strings.NewReader("a,b\r\n\"1\r\n\r\n2\",\"x\"\"\ny\"\r\n\n3,\"\"\"\"\r\nlast"))
+	rr := formats.NewRecordReader(dec, strings.NewReader("a,b\r\n\"1\r\n\r\n2\",\"x\"\"\ny\"\r\n\n3,\"\"\"\"\r\nlast"))
 	type rec struct {
 		text string
 		line int
 	}
 	var got []rec
 	for {
-		r, line, err := rr.next()
+		r, line, err := rr.Next()
 		if err == io.EOF {
 			break
 		}
@@ -202,14 +204,14 @@ func TestCSVNoHeaderAndDelimiter(t *testing.T) {
 // Decode fed one line at a time, as a source without a stream does: the
 // first record is the header.
 func TestCSVDecodeDirect(t *testing.T) {
-	dec, err := NewDecoder("csv")
+	dec, err := formats.NewDecoder("csv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	bind(t, dec, "b")
 	row := make(types.Row, 1)
-	if err := dec.Decode([]byte("\xef\xbb\xbfa, b "), row); err != ErrSkip {
-		t.Fatalf("header Decode = %v, want ErrSkip", err)
+	if err := dec.Decode([]byte("\xef\xbb\xbfa, b "), row); err != formats.ErrSkip {
+		t.Fatalf("header Decode = %v, want formats.ErrSkip", err)
 	}
 	if err := dec.Decode([]byte("1,two"), row); err != nil {
 		t.Fatal(err)
@@ -219,7 +221,7 @@ func TestCSVDecodeDirect(t *testing.T) {
 
 func TestCSVSampleSchema(t *testing.T) {
 	dec := openDecoder(t, "format", "csv")
-	dec.(Sampler).SampleSchema([][][]byte{
+	dec.(formats.Sampler).SampleSchema([][][]byte{
 		{[]byte("ts,sensor,temp"), []byte("2024-01-01,,20"), []byte("bad,row"), []byte("x,s1,20.5")},
 		{[]byte(`"sensor","extra",ts`), []byte("s2,true,y")},
 	})
@@ -238,7 +240,7 @@ func TestCSVSampleSchema(t *testing.T) {
 	}
 
 	dec = openDecoder(t, "format", "csv", "header", "false")
-	dec.(Sampler).SampleSchema([][][]byte{{[]byte("1,a")}, {[]byte("x,2.5,")}})
+	dec.(formats.Sampler).SampleSchema([][][]byte{{[]byte("1,a")}, {[]byte("x,2.5,")}})
 	got := dec.Schema().Columns
 	if len(got) != 3 || got[0].Type != types.KindInt || got[1].Type != types.KindText || got[2] != (types.Column{Name: "c3"}) {
 		t.Fatalf("header => false sampled schema = %+v", got)
@@ -248,7 +250,7 @@ func TestCSVSampleSchema(t *testing.T) {
 	}
 
 	dec = openDecoder(t, "format", "csv")
-	dec.(Sampler).SampleSchema(nil)
+	dec.(formats.Sampler).SampleSchema(nil)
 	if !dec.Schema().Open {
 		t.Fatal("schema closed after sampling nothing")
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/streamsql/streamsql/formats"
+
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -104,7 +106,7 @@ func FuzzDecode(f *testing.F) {
 
 func fuzzDecode(t *testing.T, ff fuzzFormat, data []byte, sample bool) {
 	t.Helper()
-	open := func() Decoder {
+	open := func() formats.Decoder {
 		dec, err := OpenDecoder(Args{Named: ff.named})
 		if err != nil {
 			t.Fatalf("%s: OpenDecoder: %v", ff.name, err)
@@ -120,14 +122,14 @@ func fuzzDecode(t *testing.T, ff fuzzFormat, data []byte, sample bool) {
 	dec := open()
 	cols := ff.bind
 	if sample {
-		s, ok := dec.(Sampler)
+		s, ok := dec.(formats.Sampler)
 		if !ok {
 			t.Fatalf("%s: decoder %T does not sample", where, dec)
 		}
 		var recs [][]byte
-		rr := newRecordReader(dec, bytes.NewReader(data))
-		for len(recs) < sampleLines {
-			rec, _, err := rr.next()
+		rr := formats.NewRecordReader(dec, bytes.NewReader(data))
+		for len(recs) < formats.SampleLines {
+			rec, _, err := rr.Next()
 			if err != nil {
 				break
 			}
@@ -164,10 +166,10 @@ func fuzzDecode(t *testing.T, ff fuzzFormat, data []byte, sample bool) {
 		}
 	}
 
-	// The whole input as one record, straight through the Decoder API.
+	// The whole input as one record, straight through the formats.Decoder API.
 	dec = open()
 	if sample {
-		dec.(Sampler).SampleSchema([][][]byte{{data}})
+		dec.(formats.Sampler).SampleSchema([][][]byte{{data}})
 	}
 	if err := dec.Bind(cols); err != nil {
 		return // the columns sampled from the framed input may not be there

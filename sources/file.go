@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/streamsql/streamsql/formats"
+
 	"github.com/fsnotify/fsnotify"
 	"github.com/streamsql/streamsql/types"
 )
@@ -29,9 +31,9 @@ const sampleBytes = 16 << 20
 func init() {
 	Register(&Spec{
 		Name:    "file",
-		Usage:   "file(dir [, start => 'latest'|'earliest', tail => false, " + FormatUsage + "])",
+		Usage:   "file(dir [, start => 'latest'|'earliest', tail => false, " + formats.Usage + "])",
 		MaxArgs: 1,
-		Options: append([]string{"start", "tail"}, FormatOptions...),
+		Options: append([]string{"start", "tail"}, formats.Options...),
 		Open:    openFile,
 		Paths:   firstArg,
 	})
@@ -57,9 +59,9 @@ type fileSource struct {
 	dir    string
 	once   bool
 	tail   bool
-	start  string  // "earliest", "latest", or "" when not given (latest)
-	args   Args    // to make a decoder per followed file (tail)
-	dec    Decoder // bound to the query's columns
+	start  string          // "earliest", "latest", or "" when not given (latest)
+	args   Args            // to make a decoder per followed file (tail)
+	dec    formats.Decoder // bound to the query's columns
 	settle time.Duration
 	// progress is set by Resume when the query checkpoints.
 	progress *fileProgress
@@ -84,7 +86,7 @@ func openFile(args Args) (Source, error) {
 	if _, ok := args.Named["tail"]; ok {
 		v := args.Option("tail", "")
 		if tail, err = strconv.ParseBool(strings.ToLower(strings.TrimSpace(v))); err != nil {
-			return nil, fmt.Errorf("file(): tail must be true or false, got %s", Quote(v))
+			return nil, fmt.Errorf("file(): tail must be true or false, got %s", formats.Quote(v))
 		}
 	}
 	start := ""
@@ -92,7 +94,7 @@ func openFile(args Args) (Source, error) {
 		start = strings.ToLower(strings.TrimSpace(args.Option("start", "")))
 		if start != "earliest" && start != "latest" {
 			return nil, fmt.Errorf("file(): start must be 'latest' (only files that arrive after the query starts) or 'earliest' (the files already there too), got %s",
-				Quote(args.Option("start", "")))
+				formats.Quote(args.Option("start", "")))
 		}
 	}
 	dec, err := OpenDecoder(args)
@@ -100,7 +102,7 @@ func openFile(args Args) (Source, error) {
 		return nil, fmt.Errorf("file(): %v", err)
 	}
 	s := &fileSource{dir: dir, once: args.Once, tail: tail && !args.Once, start: start, args: args, dec: dec, settle: defaultSettle}
-	if sm, ok := dec.(Sampler); ok {
+	if sm, ok := dec.(formats.Sampler); ok {
 		sm.SampleSchema(s.sample())
 	}
 	return s, nil
@@ -121,13 +123,7 @@ func (s *fileSource) Describe() string {
 	if s.start == "earliest" && !s.once {
 		mode += " start=earliest"
 	}
-	return fmt.Sprintf("file(%s) format=%s %s", Quote(s.dir), s.dec.Name(), mode)
-}
-
-// Quote writes s as an SQL string literal, for a source's Describe and
-// its messages: file('logs').
-func Quote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	return fmt.Sprintf("file(%s) format=%s %s", formats.Quote(s.dir), s.dec.Name(), mode)
 }
 
 // ignored reports whether a file name is skipped: hidden files and the
@@ -154,7 +150,7 @@ func (s *fileSource) listFiles() ([]string, error) {
 }
 
 // sample returns the first non-blank records of the files now in the
-// directory (name order), one slice per file, up to sampleLines records
+// directory (name order), one slice per file, up to formats.SampleLines records
 // and about sampleBytes in all. A record cut short by the byte limit is
 // dropped. Unreadable files are passed over; Run reports them.
 func (s *fileSource) sample() [][][]byte {
@@ -165,7 +161,7 @@ func (s *fileSource) sample() [][][]byte {
 	var streams [][][]byte
 	n, total := 0, 0
 	for _, name := range names {
-		if n >= sampleLines || total >= sampleBytes {
+		if n >= formats.SampleLines || total >= sampleBytes {
 			break
 		}
 		f, err := openRegular(filepath.Join(s.dir, name))
@@ -173,19 +169,19 @@ func (s *fileSource) sample() [][][]byte {
 			continue
 		}
 		lim := &io.LimitedReader{R: f, N: int64(sampleBytes - total)}
-		rr := newRecordReader(s.dec, lim)
+		rr := formats.NewRecordReader(s.dec, lim)
 		var recs [][]byte
-		for n < sampleLines {
-			rec, _, err := rr.next()
-			if isTooLong(err) {
+		for n < formats.SampleLines {
+			rec, _, err := rr.Next()
+			if formats.IsTooLong(err) {
 				continue
 			}
 			if err != nil || lim.N == 0 {
 				break
 			}
 			total += len(rec) + 1
-			if !isBlank(rec) {
-				recs = append(recs, bytes.Clone(ValidUTF8(rec)))
+			if !formats.IsBlank(rec) {
+				recs = append(recs, bytes.Clone(formats.ValidUTF8(rec)))
 				n++
 			}
 		}
@@ -265,7 +261,7 @@ func (s *fileSource) readOnce(ctx context.Context, name string, out Emitter) err
 }
 
 // label names the source in dead letters: file('dir').
-func (s *fileSource) Label() string { return "file(" + Quote(s.dir) + ")" }
+func (s *fileSource) Label() string { return "file(" + formats.Quote(s.dir) + ")" }
 
 // plural is "1 file" or "2 files".
 func plural(n int, one, many string) string {
@@ -476,9 +472,9 @@ type tailFile struct {
 	// (0 for a file present at start read from 0: start => 'earliest').
 	size0  int64
 	start  int64 // offset reading began at
-	dec    Decoder
+	dec    formats.Decoder
 	gate   *lineGate
-	rr     recordReader
+	rr     formats.RecordReader
 	broken bool      // could not be read: reported once, then left alone
 	moved  time.Time // when it was renamed away
 }
@@ -705,7 +701,7 @@ func (s *fileSource) tailEvent(ctx context.Context, ev fsnotify.Event, name stri
 // newDecoder returns a decoder like s.dec, bound to the same columns, for
 // one followed file. It is not sampled: sampling only informs Schema and
 // what Bind accepts, and s.dec's Bind already passed.
-func (s *fileSource) newDecoder() (Decoder, error) {
+func (s *fileSource) newDecoder() (formats.Decoder, error) {
 	dec, err := OpenDecoder(s.args)
 	if err != nil {
 		return nil, err
@@ -756,17 +752,17 @@ func (s *fileSource) openTail(t *tailFile, out Emitter) {
 // decoder so per-file state (the csv header) is as if it had been read.
 func (s *fileSource) readFrom(t *tailFile, start int64) {
 	t.start = start
-	t.gate = &lineGate{r: t.f, max: optionsOf(t.dec).limit()}
-	t.rr = newRecordReader(t.dec, t.gate)
-	ss, ok := t.dec.(streamStarter)
+	t.gate = &lineGate{r: t.f, max: formats.MaxRecord(t.dec)}
+	t.rr = formats.NewRecordReader(t.dec, t.gate)
+	ss, ok := t.dec.(formats.StreamStarter)
 	if ok {
-		ss.startStream()
+		ss.StartStream()
 	}
 	if ok && start > 0 {
-		rr := newRecordReader(t.dec, io.NewSectionReader(t.f, 0, start))
+		rr := formats.NewRecordReader(t.dec, io.NewSectionReader(t.f, 0, start))
 		row := make(types.Row, len(t.dec.Schema().Columns))
 		for {
-			rec, _, err := rr.next()
+			rec, _, err := rr.Next()
 			if err != nil {
 				break
 			}
@@ -784,7 +780,7 @@ func (s *fileSource) readFrom(t *tailFile, start int64) {
 // lastLineEnd returns the offset just past the last newline in f's first
 // size bytes, 0 if there is none or f is now shorter.
 func lastLineEnd(f *os.File, size int64) int64 {
-	buf := make([]byte, min(size, readBufSize))
+	buf := make([]byte, min(size, formats.ReadBufSize))
 	for end := size; end > 0; {
 		n := min(int64(len(buf)), end)
 		b := buf[:n]
@@ -816,11 +812,11 @@ func (s *fileSource) drainTail(ctx context.Context, t *tailFile, c *chunker, out
 		}
 	}
 	for n := 1; ; n++ {
-		rec, line, err := t.rr.next()
+		rec, line, err := t.rr.Next()
 		if err == io.EOF {
 			return nil
 		}
-		if isTooLong(err) {
+		if formats.IsTooLong(err) {
 			Reject(out, fmt.Sprintf("%s:%d", t.Label(), line), err.Error(), rec)
 			continue
 		}
@@ -853,7 +849,7 @@ func (s *fileSource) finishTail(ctx context.Context, t *tailFile, c *chunker, ou
 		return err
 	}
 	if last := t.gate.takePartial(); len(last) > 0 && !t.broken {
-		decodeLast(out, t.dec, c, t.Label(), t.rr.lines()+1, last)
+		decodeLast(out, t.dec, c, t.Label(), t.rr.Lines()+1, last)
 		if c.full() {
 			return c.flush()
 		}

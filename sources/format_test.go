@@ -7,10 +7,12 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/streamsql/streamsql/formats"
+
 	"github.com/streamsql/streamsql/types"
 )
 
-func decodeAll(t *testing.T, dec Decoder, input string) ([]types.Row, []error) {
+func decodeAll(t *testing.T, dec formats.Decoder, input string) ([]types.Row, []error) {
 	t.Helper()
 	em := newTestEmitter()
 	if err := readRecords(context.Background(), strings.NewReader(input), "in", dec, em); err != nil {
@@ -21,22 +23,22 @@ func decodeAll(t *testing.T, dec Decoder, input string) ([]types.Row, []error) {
 
 func TestNewDecoder(t *testing.T) {
 	for in, want := range map[string]string{"": "text", "text": "text", "TEXT": "text", "jsonl": "jsonl", "json": "jsonl", "Json": "jsonl", "csv": "csv", " CSV ": "csv"} {
-		d, err := NewDecoder(in)
+		d, err := formats.NewDecoder(in)
 		if err != nil {
-			t.Fatalf("NewDecoder(%q): %v", in, err)
+			t.Fatalf("formats.NewDecoder(%q): %v", in, err)
 		}
 		if d.Name() != want {
-			t.Errorf("NewDecoder(%q).Name() = %q, want %q", in, d.Name(), want)
+			t.Errorf("formats.NewDecoder(%q).Name() = %q, want %q", in, d.Name(), want)
 		}
 	}
-	_, err := NewDecoder("xml")
+	_, err := formats.NewDecoder("xml")
 	if err == nil || err.Error() != `unknown format "xml" (known formats: csv, json, jsonl, text)` {
-		t.Fatalf("NewDecoder(xml) error = %v, want one naming xml and the known formats", err)
+		t.Fatalf("formats.NewDecoder(xml) error = %v, want one naming xml and the known formats", err)
 	}
 }
 
 func TestTextDecoder(t *testing.T) {
-	dec, _ := NewDecoder("text")
+	dec, _ := formats.NewDecoder("text")
 	s := dec.Schema()
 	if s.Open || len(s.Columns) != 1 || s.Columns[0] != (types.Column{Name: "line", Type: types.KindText}) {
 		t.Fatalf("text schema = %+v", s)
@@ -65,7 +67,7 @@ func TestTextDecoder(t *testing.T) {
 	}
 
 	// No columns bound (count(*)): rows still count.
-	dec, _ = NewDecoder("text")
+	dec, _ = formats.NewDecoder("text")
 	if err := dec.Bind(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +78,7 @@ func TestTextDecoder(t *testing.T) {
 const jsonLine = `{"a":1,"b":2.5,"c":"x\"y\u00e9","d":true,"d2":false,"e":null,"f":{"g":[1, 2], "h" : "i"},"arr":[1,"y",null],"big":12345678901234567890,"neg":-3,"exp":1e3,"min":-9223372036854775808,"q":{"s":"a\"b"}}`
 
 func TestJSONDecoderTypes(t *testing.T) {
-	dec, _ := NewDecoder("jsonl")
+	dec, _ := formats.NewDecoder("jsonl")
 	if s := dec.Schema(); !s.Open || len(s.Columns) != 0 {
 		t.Fatalf("unsampled jsonl schema = %+v, want open", s)
 	}
@@ -96,7 +98,7 @@ func TestJSONDecoderTypes(t *testing.T) {
 }
 
 func TestJSONDecoderMalformedAndBlank(t *testing.T) {
-	dec, _ := NewDecoder("jsonl")
+	dec, _ := formats.NewDecoder("jsonl")
 	if err := dec.Bind([]string{"a"}); err != nil {
 		t.Fatal(err)
 	}
@@ -126,16 +128,16 @@ func TestJSONDecoderMalformedAndBlank(t *testing.T) {
 	}
 
 	// The sentinel, directly.
-	if err := dec.Decode([]byte("  "), make(types.Row, 1)); !errors.Is(err, ErrSkip) {
-		t.Fatalf("Decode(blank) = %v, want ErrSkip", err)
+	if err := dec.Decode([]byte("  "), make(types.Row, 1)); !errors.Is(err, formats.ErrSkip) {
+		t.Fatalf("Decode(blank) = %v, want formats.ErrSkip", err)
 	}
 }
 
 func TestJSONSampleSchema(t *testing.T) {
-	dec, _ := NewDecoder("json")
-	sm, ok := dec.(Sampler)
+	dec, _ := formats.NewDecoder("json")
+	sm, ok := dec.(formats.Sampler)
 	if !ok {
-		t.Fatal("jsonl decoder is not a Sampler")
+		t.Fatal("jsonl decoder is not a formats.Sampler")
 	}
 	lines := [][]byte{
 		[]byte(`{"ts":"2024-01-01","level":null,"n":1}`),
@@ -180,15 +182,15 @@ func TestJSONSampleSchema(t *testing.T) {
 	checkRows(t, rows, "[BIGINT:7 TEXT:warn]")
 
 	// Nothing usable to sample: stays open.
-	dec, _ = NewDecoder("jsonl")
-	dec.(Sampler).SampleSchema([][][]byte{{[]byte("nope"), []byte("[1]")}})
+	dec, _ = formats.NewDecoder("jsonl")
+	dec.(formats.Sampler).SampleSchema([][][]byte{{[]byte("nope"), []byte("[1]")}})
 	if !dec.Schema().Open {
 		t.Fatal("schema closed after sampling no objects")
 	}
 }
 
 func TestChunking(t *testing.T) {
-	dec, _ := NewDecoder("text")
+	dec, _ := formats.NewDecoder("text")
 	var sb strings.Builder
 	for i := 0; i < 2500; i++ {
 		sb.WriteString("x\n")

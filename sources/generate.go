@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/streamsql/streamsql/formats"
+
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -80,14 +82,14 @@ func openGenerate(args Args) (Source, error) {
 	if _, ok := args.Named["kind"]; ok {
 		s.kind = strings.ToLower(strings.TrimSpace(args.Option("kind", "")))
 		if s.kind != "words" && s.kind != "sensors" {
-			return nil, fmt.Errorf("generate(): kind must be 'words' or 'sensors', got %s", Quote(args.Option("kind", "")))
+			return nil, fmt.Errorf("generate(): kind must be 'words' or 'sensors', got %s", formats.Quote(args.Option("kind", "")))
 		}
 	}
 	if _, ok := args.Named["rate"]; ok {
 		r, err := strconv.ParseFloat(strings.TrimSpace(args.Option("rate", "")), 64)
 		if err != nil || (r != 0 && !(r >= generateMinRate && r <= generateMaxRate)) {
 			return nil, fmt.Errorf("generate(): rate must be 0 (as fast as possible) or a number of rows per second from %g to %g, got %s",
-				generateMinRate, generateMaxRate, Quote(args.Option("rate", "")))
+				generateMinRate, generateMaxRate, formats.Quote(args.Option("rate", "")))
 		}
 		s.rate = r
 	}
@@ -98,7 +100,7 @@ func openGenerate(args Args) (Source, error) {
 		v := args.Option(name, "")
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil || n < lo || n > hi {
-			return 0, false, fmt.Errorf("generate(): %s must be %s, got %s", name, what, Quote(v))
+			return 0, false, fmt.Errorf("generate(): %s must be %s, got %s", name, what, formats.Quote(v))
 		}
 		return n, true, nil
 	}

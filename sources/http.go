@@ -15,7 +15,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/streamsql/streamsql/internal/bytesize"
+	"github.com/streamsql/streamsql/formats"
+
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -34,9 +35,9 @@ const (
 func init() {
 	Register(&Spec{
 		Name:    "http",
-		Usage:   "http(addr [, path => '/ingest', max_body => '10MB', queue => 65536, " + FormatUsage + "])",
+		Usage:   "http(addr [, path => '/ingest', max_body => '10MB', queue => 65536, " + formats.Usage + "])",
 		MaxArgs: 1,
-		Options: append([]string{"path", "max_body", "queue"}, FormatOptions...),
+		Options: append([]string{"path", "max_body", "queue"}, formats.Options...),
 		Open:    openHTTP,
 	})
 }
@@ -88,7 +89,7 @@ type httpSource struct {
 	maxBody int64
 	queue   int
 	args    Args
-	dec     Decoder // template: Schema and Bind; requests decode with copies
+	dec     formats.Decoder // template: Schema and Bind; requests decode with copies
 	// wait is how long a request waits for room in a full queue.
 	wait time.Duration
 }
@@ -100,7 +101,7 @@ func openHTTP(args Args) (Source, error) {
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("http(): address %s is not host:port (':8080' listens on 127.0.0.1, '0.0.0.0:8080' on every interface)", Quote(addr))
+		return nil, fmt.Errorf("http(): address %s is not host:port (':8080' listens on 127.0.0.1, '0.0.0.0:8080' on every interface)", formats.Quote(addr))
 	}
 	if args.Once {
 		return nil, fmt.Errorf("http() has no end of input, so it cannot run with --once")
@@ -115,11 +116,11 @@ func openHTTP(args Args) (Source, error) {
 	if _, ok := args.Named["path"]; ok {
 		s.path = args.Option("path", "")
 		if !strings.HasPrefix(s.path, "/") {
-			return nil, fmt.Errorf("http(): path must start with /, got %s", Quote(s.path))
+			return nil, fmt.Errorf("http(): path must start with /, got %s", formats.Quote(s.path))
 		}
 	}
 	if _, ok := args.Named["max_body"]; ok {
-		n, err := parseByteSize(args.Option("max_body", ""))
+		n, err := formats.ParseSize(args.Option("max_body", ""))
 		if err != nil {
 			return nil, fmt.Errorf("http(): max_body: %v", err)
 		}
@@ -129,7 +130,7 @@ func openHTTP(args Args) (Source, error) {
 		v := args.Option("queue", "")
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 1 {
-			return nil, fmt.Errorf("http(): queue must be a number of rows >= 1, got %s", Quote(v))
+			return nil, fmt.Errorf("http(): queue must be a number of rows >= 1, got %s", formats.Quote(v))
 		}
 		s.queue = n
 	}
@@ -137,17 +138,6 @@ func openHTTP(args Args) (Source, error) {
 		return nil, fmt.Errorf("http(): %v", err)
 	}
 	return s, nil
-}
-
-// parseByteSize reads a byte count for an option (max_body, max_line,
-// dead_letter_max): a positive size as bytesize.Parse reads it, '10MB' or
-// 1048576.
-func parseByteSize(s string) (int64, error) {
-	n, err := bytesize.Parse(s)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("want a size such as '10MB' or 1048576, got %s", Quote(s))
-	}
-	return n, nil
 }
 
 func (s *httpSource) Schema() Schema              { return s.dec.Schema() }
@@ -158,11 +148,11 @@ func (s *httpSource) Describe() string {
 	return fmt.Sprintf("%s path=%s format=%s", s.Label(), s.path, s.dec.Name())
 }
 
-func (s *httpSource) Label() string { return "http(" + Quote(s.addr) + ")" }
+func (s *httpSource) Label() string { return "http(" + formats.Quote(s.addr) + ")" }
 
 // newDecoder returns a decoder like the template, bound to the same
 // columns, for one request at a time.
-func (s *httpSource) newDecoder() (Decoder, error) {
+func (s *httpSource) newDecoder() (formats.Decoder, error) {
 	dec, err := OpenDecoder(s.args)
 	if err != nil {
 		return nil, err
@@ -238,7 +228,7 @@ type ingestHandler struct {
 	q        *ingestQueue
 	out      Emitter
 	ncols    int
-	decoders sync.Pool // Decoder (or the error making one)
+	decoders sync.Pool // formats.Decoder (or the error making one)
 }
 
 // ingestReply is the JSON body of every answer.
@@ -279,14 +269,14 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body := http.MaxBytesReader(w, r.Body, s.maxBody)
 
 	got := h.decoders.Get()
-	dec, ok := got.(Decoder)
+	dec, ok := got.(formats.Decoder)
 	if !ok {
 		httpError(w, http.StatusInternalServerError, "%v", got)
 		return
 	}
 	defer h.decoders.Put(dec)
-	if ss, ok := dec.(streamStarter); ok {
-		ss.startStream()
+	if ss, ok := dec.(formats.StreamStarter); ok {
+		ss.StartStream()
 	}
 	var chunks [][]types.Row
 	c := newChunker(h.ncols, func(rows []types.Row) error {
@@ -296,7 +286,7 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	type bad struct {
 		line int
 		err  error
-		rec  []byte // at most deadLetterKeep bytes
+		rec  []byte // at most formats.KeepBytes bytes
 	}
 	// Only the first httpKeepRejected malformed records of a body are
 	// kept (for the dead letter, the log and the answer); the others are
@@ -312,13 +302,13 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			malformed = append(malformed, b)
 		}
 	}
-	rr := newRecordReader(dec, body)
+	rr := formats.NewRecordReader(dec, body)
 	for {
-		rec, line, err := rr.next()
+		rec, line, err := rr.Next()
 		if err == io.EOF {
 			break
 		}
-		if isTooLong(err) {
+		if formats.IsTooLong(err) {
 			bad1(bad{line, err, bytes.Clone(rec)})
 			continue
 		}
@@ -331,10 +321,10 @@ func (h *ingestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := c.decode(dec, rec); err != nil {
-			if err != ErrSkip {
-				bad1(bad{line, err, bytes.Clone(keep(rec))})
-			} else if wr, ok := dec.(warner); ok {
-				if msg := wr.warning(); msg != "" && len(warnings) < httpKeepRejected {
+			if err != formats.ErrSkip {
+				bad1(bad{line, err, bytes.Clone(formats.Keep(rec))})
+			} else if wr, ok := dec.(formats.Warner); ok {
+				if msg := wr.Warning(); msg != "" && len(warnings) < httpKeepRejected {
 					warnings = append(warnings, msg)
 				}
 			}

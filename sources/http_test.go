@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -340,8 +341,8 @@ func TestHTTPOpenErrors(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]int64{"10MB": 10 << 20, "512 kib": 512 << 10, "1g": 1 << 30, "100": 100, "7B": 7} {
-		if got, err := parseByteSize(in); err != nil || got != want {
-			t.Errorf("parseByteSize(%q) = %d, %v; want %d", in, got, err, want)
+		if got, err := formats.ParseSize(in); err != nil || got != want {
+			t.Errorf("formats.ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	// A port taken is an error from Run.

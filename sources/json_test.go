@@ -6,11 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/streamsql/streamsql/formats"
+
 	"github.com/streamsql/streamsql/types"
 )
 
 func TestJSONNestedPaths(t *testing.T) {
-	dec, _ := NewDecoder("jsonl")
+	dec, _ := formats.NewDecoder("jsonl")
 	bind(t, dec, "a.b.c", "meta.loc.lat", "meta.loc", "meta.tags", "a.x.y", "s.t", "meta.nope", "a.b", "e")
 	input := strings.Join([]string{
 		`{"a":{"b":{"c":5}},"meta":{"loc":{"lat":1.5},"tags":["x",2,[true,null],{"k":null},2.5]},"s":"str","a.b":"literal","e":[]}`,
@@ -44,8 +46,8 @@ func TestJSONNestedPaths(t *testing.T) {
 }
 
 func TestJSONSampleNested(t *testing.T) {
-	dec, _ := NewDecoder("jsonl")
-	dec.(Sampler).SampleSchema([][][]byte{
+	dec, _ := formats.NewDecoder("jsonl")
+	dec.(formats.Sampler).SampleSchema([][][]byte{
 		{[]byte(`{"id":1,"meta":{"loc":{"lat":1},"v":null}}`)},
 		{[]byte(`{"meta":{"v":"x","w":[1]},"z":true}`), []byte(`{"meta":{"loc":"flat"}}`)},
 	})
@@ -75,17 +77,17 @@ func TestJSONSampleNested(t *testing.T) {
 	// An object used as a map does not flood the schema.
 	var sb strings.Builder
 	sb.WriteString(`{"m":{`)
-	for i := 0; i < 2*maxNestedPaths; i++ {
+	for i := 0; i < 2*formats.MaxNestedPaths; i++ {
 		if i > 0 {
 			sb.WriteByte(',')
 		}
 		sb.WriteString(`"k` + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + `_` + strings.Repeat("y", i/26) + `":1`)
 	}
 	sb.WriteString(`}}`)
-	dec, _ = NewDecoder("jsonl")
-	dec.(Sampler).SampleSchema([][][]byte{{[]byte(sb.String())}})
-	if n := len(dec.Schema().Columns); n != 1+maxNestedPaths {
-		t.Fatalf("columns = %d, want %d", n, 1+maxNestedPaths)
+	dec, _ = formats.NewDecoder("jsonl")
+	dec.(formats.Sampler).SampleSchema([][][]byte{{[]byte(sb.String())}})
+	if n := len(dec.Schema().Columns); n != 1+formats.MaxNestedPaths {
+		t.Fatalf("columns = %d, want %d", n, 1+formats.MaxNestedPaths)
 	}
 }
 
@@ -111,7 +113,7 @@ func TestFileJSONLNested(t *testing.T) {
 // A number JSON cannot hold as a DOUBLE is malformed without a schema too,
 // as with a declared DOUBLE: not +Inf, not NULL.
 func TestJSONNumberOutOfRange(t *testing.T) {
-	dec, _ := NewDecoder("jsonl")
+	dec, _ := formats.NewDecoder("jsonl")
 	bind(t, dec, "a")
 	rows, bad := decodeAll(t, dec, "{\"a\":1e400}\n{\"a\":2}\n{\"a\":-1e999}\n{\"a\":1e308}")
 	checkMalformed(t, bad, "in:1: column a: 1e400 is out of range for DOUBLE", "in:3: column a: -1e999 is out of range for DOUBLE")

@@ -1,12 +1,13 @@
 package sources
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/streamsql/streamsql/formats"
 
 	"github.com/streamsql/streamsql/types"
 )
@@ -14,177 +15,9 @@ import (
 // ChunkRows is the most rows a source hands to Emit at once.
 const ChunkRows = 1024
 
-// readBufSize is the read buffer of a line reader; longer lines are
-// assembled from several reads.
-const readBufSize = 64 << 10
-
 // errStopped is returned by readRecords when the query is stopping: Emit
 // failed or ctx was cancelled. Callers return nil from Run on it.
 var errStopped = errors.New("query stopping")
-
-// recordReader splits one stream (a file, stdin) into records.
-type recordReader interface {
-	// next returns the next record without its line terminator and the
-	// 1-based line of the stream on which it starts. The slice is valid
-	// until the next call. At the end of input it returns io.EOF; a read
-	// error is returned as is (a partial record before it is dropped). A
-	// record over max_line is returned as a *tooLongError with the
-	// record's start (at most deadLetterKeep bytes) and its line; the rest
-	// of it is read and discarded by the next call, never held whole.
-	next() (rec []byte, line int, err error)
-	// buffered is how many bytes were read from the stream and not
-	// returned yet: when it is 0 the next call reads the stream (and may
-	// block on a live one).
-	buffered() int
-	// lines is the number of physical lines read so far.
-	lines() int
-}
-
-// framer is implemented by decoders whose records are not single lines
-// (csv, where a quoted field may hold newlines). Other decoders read lines.
-type framer interface {
-	newRecordReader(r io.Reader) recordReader
-}
-
-// streamStarter is implemented by decoders that keep state per stream (the
-// csv header). readRecords calls startStream before the first record of
-// each stream.
-type streamStarter interface {
-	startStream()
-}
-
-// warner is implemented by decoders that have something to tell the user
-// after a record that carried no row (a csv header lacking a bound column).
-// warning returns the message once, then "".
-type warner interface {
-	warning() string
-}
-
-// newRecordReader returns the record reader dec needs for r, bounded by
-// dec's max_line.
-func newRecordReader(dec Decoder, r io.Reader) recordReader {
-	if f, ok := dec.(framer); ok {
-		return f.newRecordReader(r)
-	}
-	lr := newLineReader(r)
-	lr.max = optionsOf(dec).limit()
-	return lr
-}
-
-// physReader reads physical lines, '\n' included, of up to max bytes
-// (without the terminator; 0 means defaultMaxLine).
-type physReader struct {
-	br       *bufio.Reader
-	long     []byte // holds a line longer than the read buffer
-	line     int    // lines read so far
-	max      int
-	skipping bool // the rest of a line over max is still to be discarded
-}
-
-func (p *physReader) limit() int {
-	if p.max <= 0 {
-		return defaultMaxLine
-	}
-	return p.max
-}
-
-// read returns the next line with its '\n' (the last line of the input may
-// lack it). The slice is valid until the next call. It returns io.EOF only
-// when there is nothing left. A line over max is returned as a
-// *tooLongError with its start (at most deadLetterKeep bytes): no more
-// than about max bytes of it are held; the rest is discarded by the next
-// call, which may span an io.EOF of a live stream.
-func (p *physReader) read() ([]byte, error) {
-	if p.skipping {
-		if err := p.skip(); err != nil {
-			return nil, err
-		}
-	}
-	lim := p.limit()
-	line, err := p.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		p.long = append(p.long[:0], line...)
-		for err == bufio.ErrBufferFull && len(p.long) <= lim+2 { // +2: "\r\n"
-			line, err = p.br.ReadSlice('\n')
-			p.long = append(p.long, line...)
-		}
-		if err == bufio.ErrBufferFull {
-			p.line++
-			p.skipping = true
-			return keep(p.long), &tooLongError{max: lim, what: "line"}
-		}
-		line = p.long
-	}
-	switch {
-	case err == io.EOF:
-		if len(line) == 0 {
-			return nil, io.EOF
-		}
-	case err != nil:
-		return nil, err
-	}
-	p.line++
-	if len(line) > lim && len(TrimEOL(line)) > lim {
-		// Without its newline (the end of the stream for now), the rest
-		// of a live stream's line may still come: it is discarded too.
-		p.skipping = line[len(line)-1] != '\n'
-		return keep(TrimEOL(line)), &tooLongError{max: lim, what: "line"}
-	}
-	return line, nil
-}
-
-// skip discards the rest of a line over max, up to and including its
-// '\n'. At an error (io.EOF) it is still skipping: a live stream goes on
-// discarding when more arrives.
-func (p *physReader) skip() error {
-	for {
-		_, err := p.br.ReadSlice('\n')
-		switch err {
-		case bufio.ErrBufferFull:
-			continue
-		case nil:
-			p.skipping = false
-			return nil
-		}
-		return err
-	}
-}
-
-func (p *physReader) buffered() int { return p.br.Buffered() }
-func (p *physReader) lines() int    { return p.line }
-
-// lineReader splits a stream on '\n': each line is a record.
-type lineReader struct {
-	physReader
-}
-
-func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{physReader{br: bufio.NewReaderSize(r, readBufSize)}}
-}
-
-// next returns the next line without its '\n' and without a trailing '\r'.
-// The last line counts even without a newline.
-func (lr *lineReader) next() ([]byte, int, error) {
-	line, err := lr.read()
-	if isTooLong(err) {
-		return line, lr.line, err
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	return TrimEOL(line), lr.line, nil
-}
-
-// TrimEOL drops a trailing "\n", then a trailing "\r".
-func TrimEOL(line []byte) []byte {
-	if n := len(line); n > 0 && line[n-1] == '\n' {
-		line = line[:n-1]
-	}
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
-	return line
-}
 
 // ReadRecords reads r to its end, decoding each record (a line; a csv
 // record may span lines) with dec and emitting the rows in chunks of up
@@ -193,7 +26,7 @@ func TrimEOL(line []byte) []byte {
 // they reach the dead letter file. It returns nil at the end of r and
 // when the query stops (ctx cancelled, Emit refusing), else the read
 // error, after emitting the rows decoded before it.
-func ReadRecords(ctx context.Context, r io.Reader, name string, dec Decoder, out Emitter) error {
+func ReadRecords(ctx context.Context, r io.Reader, name string, dec formats.Decoder, out Emitter) error {
 	if err := readRecords(ctx, r, name, dec, out); err != errStopped {
 		return err
 	}
@@ -209,7 +42,7 @@ func ReadRecords(ctx context.Context, r io.Reader, name string, dec Decoder, out
 // It returns nil at end of input, errStopped when Emit fails or ctx is
 // cancelled, and a read error otherwise (rows decoded before it are
 // emitted first).
-func readRecords(ctx context.Context, r io.Reader, name string, dec Decoder, out Emitter) error {
+func readRecords(ctx context.Context, r io.Reader, name string, dec formats.Decoder, out Emitter) error {
 	return readRecordsAt(ctx, r, name, dec, out, 0, nil)
 }
 
@@ -219,11 +52,11 @@ func readRecords(ctx context.Context, r io.Reader, name string, dec Decoder, out
 // chunk is emitted with pos(records read so far). Passed-over records go
 // through the decoder of a stream that keeps state (the csv header) but
 // yield no rows and no reports.
-func readRecordsAt(ctx context.Context, r io.Reader, name string, dec Decoder, out Emitter, skip int64, pos func(records int64) Position) error {
-	rr := newRecordReader(dec, r)
-	_, stateful := dec.(streamStarter)
-	if s, ok := dec.(streamStarter); ok {
-		s.startStream()
+func readRecordsAt(ctx context.Context, r io.Reader, name string, dec formats.Decoder, out Emitter, skip int64, pos func(records int64) Position) error {
+	rr := formats.NewRecordReader(dec, r)
+	_, stateful := dec.(formats.StreamStarter)
+	if s, ok := dec.(formats.StreamStarter); ok {
+		s.StartStream()
 	}
 	var consumed int64
 	emit := out.Emit
@@ -233,8 +66,8 @@ func readRecordsAt(ctx context.Context, r io.Reader, name string, dec Decoder, o
 	c := newChunker(len(dec.Schema().Columns), emit)
 	var scratch types.Row
 	for consumed < skip {
-		rec, _, err := rr.next()
-		if err != nil && !isTooLong(err) {
+		rec, _, err := rr.Next()
+		if err != nil && !formats.IsTooLong(err) {
 			if err == io.EOF {
 				return nil
 			}
@@ -250,11 +83,11 @@ func readRecordsAt(ctx context.Context, r io.Reader, name string, dec Decoder, o
 	}
 	recNo := 0
 	for {
-		rec, lineNo, err := rr.next()
-		if err == nil || isTooLong(err) {
+		rec, lineNo, err := rr.Next()
+		if err == nil || formats.IsTooLong(err) {
 			consumed++
 		}
-		if isTooLong(err) {
+		if formats.IsTooLong(err) {
 			Reject(out, fmt.Sprintf("%s:%d", name, lineNo), err.Error(), rec)
 			continue
 		}
@@ -287,16 +120,16 @@ func readRecordsAt(ctx context.Context, r io.Reader, name string, dec Decoder, o
 }
 
 // reportDecode tells out about a record rec Decode refused: a malformed
-// one is rejected as "name:line: error"; a skipped one (ErrSkip) is only
+// one is rejected as "name:line: error"; a skipped one (formats.ErrSkip) is only
 // reported when the decoder has a warning about it (a csv header lacking
 // a bound column).
-func reportDecode(out Emitter, dec Decoder, name string, line int, err error, rec []byte) {
-	if err != ErrSkip {
+func reportDecode(out Emitter, dec formats.Decoder, name string, line int, err error, rec []byte) {
+	if err != formats.ErrSkip {
 		Reject(out, fmt.Sprintf("%s:%d", name, line), err.Error(), rec)
 		return
 	}
-	if w, ok := dec.(warner); ok {
-		if msg := w.warning(); msg != "" {
+	if w, ok := dec.(formats.Warner); ok {
+		if msg := w.Warning(); msg != "" {
 			out.Logf("warning: %s: %s", name, msg)
 		}
 	}
@@ -305,10 +138,10 @@ func reportDecode(out Emitter, dec Decoder, name string, line int, err error, re
 // decodeLast decodes the last line of a live stream, held back by a
 // lineGate for want of a newline, into c; it is rejected when over
 // max_line or malformed.
-func decodeLast(out Emitter, dec Decoder, c *chunker, name string, line int, last []byte) {
+func decodeLast(out Emitter, dec formats.Decoder, c *chunker, name string, line int, last []byte) {
 	where := fmt.Sprintf("%s:%d", name, line)
-	if lim := optionsOf(dec).limit(); len(TrimEOL(last)) > lim {
-		Reject(out, where, (&tooLongError{max: lim, what: "line"}).Error(), keep(last))
+	if lim := formats.MaxRecord(dec); len(formats.TrimEOL(last)) > lim {
+		Reject(out, where, formats.TooLong(lim, "line").Error(), formats.Keep(last))
 		return
 	}
 	if err := c.decode(dec, last); err != nil {
@@ -331,8 +164,8 @@ func newChunker(ncols int, emit func([]types.Row) error) *chunker {
 }
 
 // decode decodes rec into the next row of the chunk. On an error
-// (ErrSkip included) the chunk does not grow and the error is returned.
-func (c *chunker) decode(dec Decoder, rec []byte) error {
+// (formats.ErrSkip included) the chunk does not grow and the error is returned.
+func (c *chunker) decode(dec formats.Decoder, rec []byte) error {
 	dst := c.slot()
 	if err := dec.Decode(rec, dst); err != nil {
 		clear(dst)
@@ -380,7 +213,7 @@ func (c *chunker) flush() error {
 // mistakes a line still being written for a last line without newline.
 // What is held when the stream really ends is in partial.
 //
-// A partial line over max bytes (0: defaultMaxLine) is not held whole: it
+// A partial line over max bytes (0: formats.DefaultMaxLine) is not held whole: it
 // is passed on without its newline, for the record reader to reject as too
 // long and discard up to the newline, and the bytes that follow up to the
 // newline are passed on as they come; partial then holds nothing of it.
@@ -409,7 +242,7 @@ func (g *lineGate) Read(p []byte) (int, error) {
 			return 0, err
 		}
 		if g.buf == nil {
-			g.buf = make([]byte, readBufSize)
+			g.buf = make([]byte, formats.ReadBufSize)
 		}
 		n, err := g.r.Read(g.buf)
 		g.n += int64(n)
@@ -418,7 +251,7 @@ func (g *lineGate) Read(p []byte) (int, error) {
 			g.partial = append(g.partial, data...)
 			lim := g.max
 			if lim <= 0 {
-				lim = defaultMaxLine
+				lim = formats.DefaultMaxLine
 			}
 			if g.cut || len(g.partial) > lim+2 { // +2: "\r\n"
 				// Too long to hold: pass it on, for the record reader to

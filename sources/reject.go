@@ -7,154 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
+
+	"github.com/streamsql/streamsql/formats"
 
 	"github.com/streamsql/streamsql/types"
 )
 
-// Bad input at the edges of the sources that read text records (file,
-// stdin, socket, http, kafka), shared through FormatOptions:
-//
-//   - max_line => '1MB' bounds a record (a line without its terminator, a
-//     csv record, a Kafka value); default 1 MiB. A longer one is skipped
-//     without being held in memory whole (the rest of the line is read and
-//     discarded up to its newline) and reported as malformed
-//     ("in/a.txt:17: line longer than 1 MiB (skipped)"); the records after
-//     it are read normally.
-//   - dead_letter => 'path.jsonl' appends every rejected record (malformed,
-//     too long, not fitting the schema) to that file, one JSON object a
-//     line: {"time", "source", "where", "reason", "record"}, the record
-//     being the raw bytes (at most deadLetterKeep of them). See rejects.
-//   - dead_letter_max => '100MB' caps the dead letter file (default 100
-//     MiB): once a letter would take it past the cap, rejected records are
-//     still counted but no longer kept, stderr says so once, and when the
-//     source ends how many were not kept.
-//   - Invalid UTF-8 is not an error: decoders replace each invalid sequence
-//     with U+FFFD (validUTF8) so every TEXT value is valid UTF-8 and the row
-//     still flows.
-
-// defaultMaxLine is max_line when not given.
-const defaultMaxLine = 1 << 20
-
-// deadLetterKeep is how much of a rejected record a dead letter keeps.
-const deadLetterKeep = 64 << 10
-
-// defaultDeadLetterMax is dead_letter_max when not given.
-const defaultDeadLetterMax = 100 << 20
-
 // deadLetterFlush is the longest a dead letter waits in memory when no
 // chunk of rows comes along to flush it.
 const deadLetterFlush = time.Second
-
-// recordOpts are the options of FormatOptions that are about records
-// rather than their format. Decoders embed it; OpenDecoder fills it.
-type recordOpts struct {
-	maxLine       int    // 0 means defaultMaxLine
-	deadLetter    string // "" for none
-	deadLetterMax int64  // 0 means defaultDeadLetterMax
-}
-
-func (o *recordOpts) recordOptions() *recordOpts { return o }
-
-// limit is the longest record accepted, in bytes.
-func (o recordOpts) limit() int {
-	if o.maxLine <= 0 {
-		return defaultMaxLine
-	}
-	return o.maxLine
-}
-
-// MaxRecord is the longest record, in bytes, a source decoding with dec
-// accepts (the max_line option): a longer one is rejected with TooLong.
-func MaxRecord(dec Decoder) int { return optionsOf(dec).limit() }
-
-// TooLong is the rejection of a record longer than max bytes; what names
-// it ("line", "record").
-func TooLong(max int, what string) error { return &tooLongError{max: max, what: what} }
-
-// optionsOf returns the record options of dec (defaults for a decoder
-// that has none).
-func optionsOf(dec Decoder) recordOpts {
-	if o, ok := dec.(interface{ recordOptions() *recordOpts }); ok {
-		return *o.recordOptions()
-	}
-	return recordOpts{}
-}
-
-// parseRecordOpts reads max_line and dead_letter from args.
-func parseRecordOpts(args Args) (recordOpts, error) {
-	var o recordOpts
-	if _, ok := args.Named["max_line"]; ok {
-		n, err := parseByteSize(args.Option("max_line", ""))
-		if err != nil {
-			return o, fmt.Errorf("max_line: %v", err)
-		}
-		if n > 1<<30 {
-			return o, fmt.Errorf("max_line: %s is over 1 GiB", Quote(args.Option("max_line", "")))
-		}
-		o.maxLine = int(n)
-	}
-	if _, ok := args.Named["dead_letter"]; ok {
-		o.deadLetter = args.Option("dead_letter", "")
-		if strings.TrimSpace(o.deadLetter) == "" {
-			return o, fmt.Errorf("dead_letter must be a file path")
-		}
-	}
-	if _, ok := args.Named["dead_letter_max"]; ok {
-		n, err := parseByteSize(args.Option("dead_letter_max", ""))
-		if err != nil {
-			return o, fmt.Errorf("dead_letter_max: %v", err)
-		}
-		o.deadLetterMax = n
-	}
-	return o, nil
-}
-
-// formatSize writes a byte count the way max_line reads it: 1 MiB, 64 KiB,
-// 1000 bytes.
-func formatSize(n int) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-// tooLongError is returned by a record reader for a record over max_line,
-// with (at most deadLetterKeep bytes of) the record's start.
-type tooLongError struct {
-	max  int
-	what string // "line" or "record"
-}
-
-func (e *tooLongError) Error() string {
-	return fmt.Sprintf("%s longer than %s (skipped)", e.what, formatSize(e.max))
-}
-
-// isTooLong reports whether err is a tooLongError.
-func isTooLong(err error) bool {
-	_, ok := err.(*tooLongError)
-	return ok
-}
-
-// keep returns the part of a rejected record a dead letter keeps.
-func keep(rec []byte) []byte { return rec[:min(len(rec), deadLetterKeep)] }
-
-// ValidUTF8 returns b with each invalid UTF-8 sequence replaced by U+FFFD:
-// b itself when it is valid, else a copy.
-func ValidUTF8(b []byte) []byte {
-	if utf8.Valid(b) {
-		return b
-	}
-	return bytes.ToValidUTF8(b, []byte("\uFFFD"))
-}
 
 // Reject reports a record that carries no row: counted through
 // out.Malformed as "where: reason", and kept in the dead letter file when
@@ -219,8 +82,8 @@ type deadLetter struct {
 // should report to, and a function to call when the source ends. source
 // names the source in dead letters (file('in')). Without dead_letter it
 // is out itself.
-func WithRejects(out Emitter, dec Decoder, source string) (Emitter, func()) {
-	path := optionsOf(dec).deadLetter
+func WithRejects(out Emitter, dec formats.Decoder, source string) (Emitter, func()) {
+	path, max := formats.DeadLetter(dec)
 	if path == "" {
 		return out, func() {}
 	}
@@ -237,10 +100,7 @@ func WithRejects(out Emitter, dec Decoder, source string) (Emitter, func()) {
 			r.size = fi.Size()
 		}
 	}
-	r.max = optionsOf(dec).deadLetterMax
-	if r.max <= 0 {
-		r.max = defaultDeadLetterMax
-	}
+	r.max = max
 	return r, r.close
 }
 
@@ -262,7 +122,7 @@ func (r *rejects) letter(where, reason string, rec []byte) {
 		Source: r.source,
 		Where:  where,
 		Reason: reason,
-		Record: string(keep(rec)),
+		Record: string(formats.Keep(rec)),
 	})
 	if err != nil {
 		r.fail(err)
@@ -270,7 +130,7 @@ func (r *rejects) letter(where, reason string, rec []byte) {
 	}
 	if r.size+int64(r.line.Len()) > r.max {
 		if r.overflow == 0 {
-			r.Emitter.Logf("%s: warning: dead_letter %s reached dead_letter_max (%s); further rejected records are counted but not kept", r.source, r.path, formatSize(int(r.max)))
+			r.Emitter.Logf("%s: warning: dead_letter %s reached dead_letter_max (%s); further rejected records are counted but not kept", r.source, r.path, formats.SizeText(int(r.max)))
 		}
 		r.overflow++
 		return
@@ -377,7 +237,7 @@ func NewRowRejects(src Source, logf func(format string, args ...any)) *RowReject
 // Reject reports one row: where in the query it was dropped (EVENT TIME
 // ts), why, and the row as JSON (kept in the dead letter, cut to 64 KiB).
 func (x *RowRejects) Reject(where, reason string, record []byte) {
-	x.logf("%s: %s: %s: %s", x.source, where, reason, keep(record))
+	x.logf("%s: %s: %s: %s", x.source, where, reason, formats.Keep(record))
 	if x.r != nil {
 		x.r.letter(where, reason, record)
 	}
@@ -407,12 +267,12 @@ type LabeledSource interface {
 	Label() string
 }
 
-// DecodingSource is a source that decodes records with a Decoder: rows
+// DecodingSource is a source that decodes records with a formats.Decoder: rows
 // it drops later (an event time that does not parse) go to the dead
 // letter file of the decoder's options.
 type DecodingSource interface {
 	Source
-	Decoder() Decoder
+	Decoder() formats.Decoder
 }
 
 // Label names a source as a query calls it, file('logs'), in reports of
@@ -426,8 +286,8 @@ func Label(src Source) string {
 
 // The sources whose records may go to a dead_letter file give their
 // decoder (which holds the option) and their name.
-func (s *fileSource) Decoder() Decoder   { return s.dec }
-func (s *socketSource) Decoder() Decoder { return s.dec }
-func (s *httpSource) Decoder() Decoder   { return s.dec }
-func (s *stdinSource) Decoder() Decoder  { return s.dec }
-func (s *stdinSource) Label() string     { return "stdin()" }
+func (s *fileSource) Decoder() formats.Decoder   { return s.dec }
+func (s *socketSource) Decoder() formats.Decoder { return s.dec }
+func (s *httpSource) Decoder() formats.Decoder   { return s.dec }
+func (s *stdinSource) Decoder() formats.Decoder  { return s.dec }
+func (s *stdinSource) Label() string             { return "stdin()" }

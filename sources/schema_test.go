@@ -4,11 +4,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/streamsql/streamsql/formats"
+
 	"github.com/streamsql/streamsql/types"
 )
 
 func TestParseSchema(t *testing.T) {
-	s, err := parseSchema(`sensor TEXT, temp DOUBLE, ts TIMESTAMP, n BIGINT, ok BOOLEAN,
+	s, err := formats.ParseSchema(`sensor TEXT, temp DOUBLE, ts TIMESTAMP, n BIGINT, ok BOOLEAN,
 		a int, b Integer, c float, d REAL, e varchar, f STRING, g bool, "x y" text, "q""t" INT, meta.loc DOUBLE`)
 	if err != nil {
 		t.Fatal(err)
@@ -46,9 +48,9 @@ func TestParseSchemaErrors(t *testing.T) {
 		`"" INT`:             `schema: "\"\" INT": empty column name`,
 		"n VARCHAR(10)":      `schema: "n VARCHAR(10)": unknown type VARCHAR(10) (types: BIGINT, BOOLEAN, DOUBLE, TEXT, TIMESTAMP)`,
 	} {
-		_, err := parseSchema(in)
+		_, err := formats.ParseSchema(in)
 		if err == nil || err.Error() != want {
-			t.Errorf("parseSchema(%q):\n got  %v\n want %s", in, err, want)
+			t.Errorf("formats.ParseSchema(%q):\n got  %v\n want %s", in, err, want)
 		}
 	}
 
@@ -105,12 +107,12 @@ func TestDecoderOptionErrors(t *testing.T) {
 		for _, o := range spec.Options {
 			have[o] = true
 		}
-		for _, o := range FormatOptions {
+		for _, o := range formats.Options {
 			if !have[o] {
 				t.Errorf("%s() options = %v, lacking %s", name, spec.Options, o)
 			}
 		}
-		if !strings.Contains(spec.Usage, FormatUsage) {
+		if !strings.Contains(spec.Usage, formats.Usage) {
 			t.Errorf("%s() usage %q does not document the format options", name, spec.Usage)
 		}
 	}
@@ -174,7 +176,7 @@ func TestJSONDeclaredSchema(t *testing.T) {
 	if s.Open || strings.Join(s.Columns.Names(), ",") != "sensor,temp,ts,n,ok,meta.loc" {
 		t.Fatalf("declared schema = %+v", s)
 	}
-	if sm, ok := dec.(Sampler); ok { // a declared schema is not sampled over
+	if sm, ok := dec.(formats.Sampler); ok { // a declared schema is not sampled over
 		sm.SampleSchema([][][]byte{{[]byte(`{"zz":1}`)}})
 	}
 	if err := dec.Bind([]string{"zz"}); err == nil || err.Error() != `format jsonl has no column "zz" (schema: sensor, temp, ts, n, ok, meta.loc)` {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"time"
+
+	"github.com/streamsql/streamsql/formats"
 )
 
 // Reconnection delays of socket(): the first retry waits socketBackoffMin,
@@ -19,9 +21,9 @@ const (
 func init() {
 	Register(&Spec{
 		Name:    "socket",
-		Usage:   "socket('host:port' [, " + FormatUsage + "])",
+		Usage:   "socket('host:port' [, " + formats.Usage + "])",
 		MaxArgs: 1,
-		Options: FormatOptions,
+		Options: formats.Options,
 		Open:    openSocket,
 	})
 }
@@ -50,7 +52,7 @@ func init() {
 type socketSource struct {
 	addr string
 	once bool
-	dec  Decoder
+	dec  formats.Decoder
 	// The reconnection schedule; tests shorten it.
 	backoffMin, backoffMax time.Duration
 }
@@ -61,7 +63,7 @@ func openSocket(args Args) (Source, error) {
 		return nil, err
 	}
 	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
-		return nil, fmt.Errorf("socket(): address %s is not host:port", Quote(addr))
+		return nil, fmt.Errorf("socket(): address %s is not host:port", formats.Quote(addr))
 	}
 	dec, err := OpenDecoder(args)
 	if err != nil {
@@ -84,7 +86,7 @@ func (s *socketSource) Describe() string {
 }
 
 // label names the source in messages: socket('host:port').
-func (s *socketSource) Label() string { return "socket(" + Quote(s.addr) + ")" }
+func (s *socketSource) Label() string { return "socket(" + formats.Quote(s.addr) + ")" }
 
 func (s *socketSource) Run(ctx context.Context, out Emitter) error {
 	out, done := WithRejects(out, s.dec, s.Label())
@@ -152,23 +154,23 @@ func (s *socketSource) readConn(ctx context.Context, conn net.Conn, out Emitter)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
-	gate := &lineGate{r: conn, max: optionsOf(s.dec).limit()}
-	rr := newRecordReader(s.dec, gate)
-	if ss, ok := s.dec.(streamStarter); ok {
-		ss.startStream()
+	gate := &lineGate{r: conn, max: formats.MaxRecord(s.dec)}
+	rr := formats.NewRecordReader(s.dec, gate)
+	if ss, ok := s.dec.(formats.StreamStarter); ok {
+		ss.StartStream()
 	}
 	c := newChunker(len(s.dec.Schema().Columns), out.Emit)
 	name := s.Label()
 	for {
 		// Rows are handed over whenever the next read would wait for the
 		// network, so a slow stream is not held back until a chunk fills.
-		if rr.buffered() == 0 && gate.idle() {
+		if rr.Buffered() == 0 && gate.idle() {
 			if c.flush() != nil {
 				return gate.n > 0, errStopped
 			}
 		}
-		rec, line, rerr := rr.next()
-		if isTooLong(rerr) {
+		rec, line, rerr := rr.Next()
+		if formats.IsTooLong(rerr) {
 			Reject(out, fmt.Sprintf("%s:%d", name, line), rerr.Error(), rec)
 			continue
 		}
@@ -178,9 +180,9 @@ func (s *socketSource) readConn(ctx context.Context, conn net.Conn, out Emitter)
 			}
 			if partial := gate.takePartial(); len(partial) > 0 {
 				if s.once && rerr == io.EOF {
-					decodeLast(out, s.dec, c, name, rr.lines()+1, partial)
+					decodeLast(out, s.dec, c, name, rr.Lines()+1, partial)
 				} else {
-					Reject(out, fmt.Sprintf("%s:%d", name, rr.lines()+1),
+					Reject(out, fmt.Sprintf("%s:%d", name, rr.Lines()+1),
 						fmt.Sprintf("connection lost in the middle of a line; its %d byte(s) were dropped", len(partial)), partial)
 				}
 			}

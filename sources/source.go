@@ -11,13 +11,14 @@
 // files, for a schema), but acquires nothing: Run opens the input and
 // releases it when it returns.
 //
-// What a source outside this package needs is exported: Args, the text
-// formats (OpenDecoder, FormatOptions, FormatUsage, Decoder), rows in
-// chunks of ChunkRows, positions for checkpoints (EmitAt, Resumer),
-// splits for per-partition watermarks (EmitSplit), rejected records and
-// dead letters (WithRejects, Reject, MaxRecord, TooLong, TrimEOL,
-// ValidUTF8) and Quote for messages; sources/sourcetest has the test
-// helpers.
+// Formats (text, csv, jsonl, declared schemas, the framing of records
+// and the max_line and dead_letter options) are package formats; this
+// package carries the bytes. What a source outside this package needs is
+// exported: Args and OpenDecoder, rows in chunks of ChunkRows
+// (ReadRecords reads a whole stream), positions for checkpoints (EmitAt,
+// Resumer), splits for per-partition watermarks (EmitSplit), and
+// rejected records and dead letters (WithRejects, Reject); package
+// sourcetest has the test helpers.
 package sources
 
 import (
@@ -26,6 +27,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/streamsql/streamsql/formats"
 
 	"github.com/streamsql/streamsql/types"
 )
@@ -49,17 +52,9 @@ type Source interface {
 	Describe() string
 }
 
-// Schema is what a source knows about its columns before the query binds it.
-type Schema struct {
-	Columns types.Schema
-	// Open is true when rows may carry columns not listed (schemaless JSON
-	// with no sample to look at): the planner then accepts any column name.
-	Open bool
-	// Typed is true when every value is guaranteed to have its column's
-	// Type (a declared schema, or the text format's line); sampled types
-	// are only a hint, and the planner does not type-check against them.
-	Typed bool
-}
+// Schema is what a source knows about its columns before the query
+// binds it: its format's (formats.Schema), or one of its own.
+type Schema = formats.Schema
 
 // Emitter receives what a source reads.
 type Emitter interface {
@@ -99,6 +94,12 @@ func (a Args) Text(source string, i int, param string) (string, error) {
 		return "", fmt.Errorf("%s(): argument %d (%s) must be a string, got %s", source, i+1, param, v.Kind())
 	}
 	return v.AsText(), nil
+}
+
+// OpenDecoder returns the decoder the format options among args' named
+// arguments ask for (formats.Options).
+func OpenDecoder(args Args) (formats.Decoder, error) {
+	return formats.Open(formats.Settings(args.Named))
 }
 
 // Option returns named argument name as text, or def when absent.

@@ -5,14 +5,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/streamsql/streamsql/formats"
 )
 
 func init() {
 	Register(&Spec{
 		Name:    "stdin",
-		Usage:   "stdin([" + FormatUsage + "])",
+		Usage:   "stdin([" + formats.Usage + "])",
 		MaxArgs: 0,
-		Options: FormatOptions,
+		Options: formats.Options,
 		Open:    openStdin,
 	})
 }
@@ -23,7 +25,7 @@ func init() {
 // the first record, to map the columns).
 type stdinSource struct {
 	in  io.Reader // os.Stdin; tests inject their own
-	dec Decoder
+	dec formats.Decoder
 }
 
 func openStdin(args Args) (Source, error) {

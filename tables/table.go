@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
-	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -161,19 +161,19 @@ const settle = 100 * time.Millisecond
 // .jsonl, .ndjson, .json). Its columns are read now; with watch the file
 // is reloaded whenever it changes once loaded (fsnotify on its
 // directory, so a file replaced by a rename is seen too).
-func File(path string, args sources.Args, watch bool) (*Table, error) {
-	if _, ok := args.Named["format"]; !ok {
+func File(path string, args formats.Settings, watch bool) (*Table, error) {
+	if _, ok := args["format"]; !ok {
 		f, err := formatOf(path)
 		if err != nil {
 			return nil, err
 		}
-		named := map[string]types.Value{"format": types.Text(f)}
-		for k, v := range args.Named {
+		named := formats.Settings{"format": types.Text(f)}
+		for k, v := range args {
 			named[k] = v
 		}
-		args.Named = named
+		args = named
 	}
-	if _, err := sources.OpenDecoder(args); err != nil {
+	if _, err := formats.Open(args); err != nil {
 		return nil, err
 	}
 	t := &Table{label: "table(" + quote(path) + ")"}
@@ -182,7 +182,7 @@ func File(path string, args sources.Args, watch bool) (*Table, error) {
 		if err != nil {
 			return nil, nil, [32]byte{}, err
 		}
-		cols, rows, err := sources.ReadAll(data, path, args)
+		cols, rows, err := formats.ReadAll(data, path, args)
 		return cols, rows, sha256.Sum256(data), err
 	}
 	// A table file is read whole for its columns (a JSON field may first

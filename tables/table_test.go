@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/streamsql/streamsql/sources"
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -37,7 +37,7 @@ func write(t *testing.T, path, data string) {
 
 // openFile and openDatabase are File and Database then Load, as a
 // query's planning and its start do.
-func openFile(path string, args sources.Args, watch bool) (*Table, error) {
+func openFile(path string, args formats.Settings, watch bool) (*Table, error) {
 	tb, err := File(path, args, watch)
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func TestPlanThenLoad(t *testing.T) {
 func TestFileReload(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.csv")
 	write(t, path, "name,pop\nParis,2\n")
-	tb, err := openFile(path, sources.Args{}, false)
+	tb, err := openFile(path, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestFileReload(t *testing.T) {
 func TestFileFormat(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "t.jsonl"), `{"k": 1, "v": "one"}`+"\n"+`{"k": 2, "v": null, "w": true}`+"\n")
-	tb, err := openFile(filepath.Join(dir, "t.jsonl"), sources.Args{}, false)
+	tb, err := openFile(filepath.Join(dir, "t.jsonl"), nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,10 +146,10 @@ func TestFileFormat(t *testing.T) {
 		t.Fatalf("jsonl table: %s", got)
 	}
 	write(t, filepath.Join(dir, "t.txt"), "a,b\n1,2\n")
-	if _, err := openFile(filepath.Join(dir, "t.txt"), sources.Args{}, false); err == nil || !strings.Contains(err.Error(), "add format => 'csv' or format => 'jsonl'") {
+	if _, err := openFile(filepath.Join(dir, "t.txt"), nil, false); err == nil || !strings.Contains(err.Error(), "add format => 'csv' or format => 'jsonl'") {
 		t.Fatalf("unknown extension: %v", err)
 	}
-	tb, err = openFile(filepath.Join(dir, "t.txt"), sources.Args{Named: map[string]types.Value{"format": types.Text("csv")}}, false)
+	tb, err = openFile(filepath.Join(dir, "t.txt"), formats.Settings{"format": types.Text("csv")}, false)
 	if err != nil || rowsText(tb.Current()) != "1,2" {
 		t.Fatalf("format option: %v", err)
 	}

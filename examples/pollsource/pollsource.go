@@ -17,15 +17,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/sources"
 )
 
 func init() {
 	sources.Register(&sources.Spec{
 		Name:    "poll",
-		Usage:   "poll('http://host/path' [, every => '10s', " + sources.FormatUsage + "])",
+		Usage:   "poll('http://host/path' [, every => '10s', " + formats.Usage + "])",
 		MaxArgs: 1,
-		Options: append([]string{"every"}, sources.FormatOptions...),
+		Options: append([]string{"every"}, formats.Options...),
 		Open:    open,
 	})
 }
@@ -34,7 +35,7 @@ type source struct {
 	url   string
 	every time.Duration
 	once  bool
-	dec   sources.Decoder
+	dec   formats.Decoder
 }
 
 // open checks the arguments; it fetches nothing (Run does).
@@ -44,12 +45,12 @@ func open(args sources.Args) (sources.Source, error) {
 		return nil, err
 	}
 	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
-		return nil, fmt.Errorf("poll(): %s is not an http:// or https:// URL", sources.Quote(url))
+		return nil, fmt.Errorf("poll(): %s is not an http:// or https:// URL", formats.Quote(url))
 	}
 	s := &source{url: url, every: 10 * time.Second, once: args.Once}
 	if v, ok := args.Named["every"]; ok {
 		if s.every, err = time.ParseDuration(v.String()); err != nil || s.every <= 0 {
-			return nil, fmt.Errorf("poll(): every must be a duration such as '10s', got %s", sources.Quote(v.String()))
+			return nil, fmt.Errorf("poll(): every must be a duration such as '10s', got %s", formats.Quote(v.String()))
 		}
 	}
 	if s.dec, err = sources.OpenDecoder(args); err != nil {
@@ -68,8 +69,8 @@ func (s *source) Schema() sources.Schema {
 
 func (s *source) Bind(columns []string) error { return s.dec.Bind(columns) }
 func (s *source) Bounded() bool               { return s.once }
-func (s *source) Label() string               { return "poll(" + sources.Quote(s.url) + ")" }
-func (s *source) Decoder() sources.Decoder    { return s.dec }
+func (s *source) Label() string               { return "poll(" + formats.Quote(s.url) + ")" }
+func (s *source) Decoder() formats.Decoder    { return s.dec }
 
 func (s *source) Describe() string {
 	mode := fmt.Sprintf("every %s", s.every)

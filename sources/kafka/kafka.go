@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/internal/kafkaaddr"
 	"github.com/streamsql/streamsql/sources"
 	"github.com/streamsql/streamsql/types"
@@ -79,7 +80,7 @@ import (
 // forever unless the option is given. '0' waits forever.
 
 const kafkaUsage = "kafka('host:port[,host:port]', topic => 't', group => 'g', offset => 'committed'|'earliest'|'latest', connect_timeout => '30s', " +
-	sources.FormatUsage + ")"
+	formats.Usage + ")"
 
 // kafkaConnectTimeout is how long bounded reading waits for a broker to
 // answer at start, unless connect_timeout says otherwise.
@@ -90,7 +91,7 @@ func init() {
 		Name:    "kafka",
 		Usage:   kafkaUsage,
 		MaxArgs: 1,
-		Options: append([]string{"topic", "group", "offset", "connect_timeout"}, sources.FormatOptions...),
+		Options: append([]string{"topic", "group", "offset", "connect_timeout"}, formats.Options...),
 		Open:    openKafka,
 	})
 }
@@ -126,7 +127,7 @@ type kafkaSource struct {
 	group   string
 	offset  string // where to start without a commit: "earliest" or "latest"
 	once    bool
-	dec     sources.Decoder
+	dec     formats.Decoder
 
 	bound bool
 	// cols maps each output column to the decoder's column (>= 0) or to
@@ -153,7 +154,7 @@ func openKafka(args sources.Args) (sources.Source, error) {
 	}
 	brokers := kafkaaddr.Brokers(addr)
 	if len(brokers) == 0 {
-		return nil, fmt.Errorf("kafka(): no broker address in %s (write 'host:port[,host:port]')", sources.Quote(addr))
+		return nil, fmt.Errorf("kafka(): no broker address in %s (write 'host:port[,host:port]')", formats.Quote(addr))
 	}
 	s := &kafkaSource{brokers: brokers, addr: addr, once: args.Once,
 		retryWait: time.Second, attemptTimeout: kafkaAttemptTimeout}
@@ -171,7 +172,7 @@ func openKafka(args sources.Args) (sources.Source, error) {
 			d, err = 0, nil
 		}
 		if err != nil || d < 0 {
-			return nil, fmt.Errorf("kafka(): connect_timeout must be a duration such as '5s', or '0' to wait forever, got %s", sources.Quote(v.String()))
+			return nil, fmt.Errorf("kafka(): connect_timeout must be a duration such as '5s', or '0' to wait forever, got %s", formats.Quote(v.String()))
 		}
 		s.connectTimeout = d
 	}
@@ -191,7 +192,7 @@ func openKafka(args sources.Args) (sources.Source, error) {
 		}
 		s.offset = "earliest"
 	default:
-		return nil, fmt.Errorf("kafka(): offset must be 'committed', 'earliest' or 'latest', got %s", sources.Quote(args.Option("offset", "")))
+		return nil, fmt.Errorf("kafka(): offset must be 'committed', 'earliest' or 'latest', got %s", formats.Quote(args.Option("offset", "")))
 	}
 
 	decArgs := args
@@ -226,7 +227,7 @@ func (s *kafkaSource) Bounded() bool { return s.once }
 
 func (s *kafkaSource) Describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "kafka(%s) topic=%s", sources.Quote(s.addr), s.topic)
+	fmt.Fprintf(&b, "kafka(%s) topic=%s", formats.Quote(s.addr), s.topic)
 	if s.group != "" {
 		fmt.Fprintf(&b, " group=%s", s.group)
 	}
@@ -307,7 +308,7 @@ func (s *kafkaSource) Run(ctx context.Context, out sources.Emitter) error {
 			return fmt.Errorf("kafka(): %v", err)
 		}
 	}
-	out, done := sources.WithRejects(out, s.dec, "kafka("+sources.Quote(s.addr)+")")
+	out, done := sources.WithRejects(out, s.dec, "kafka("+formats.Quote(s.addr)+")")
 	defer done()
 	r := &kafkaRun{s: s, out: out, scratch: make(types.Row, s.ndec)}
 	start := kgo.NewOffset().AtStart()
@@ -324,7 +325,7 @@ func (s *kafkaSource) Run(ctx context.Context, out sources.Emitter) error {
 	if !s.ckpt {
 		opts = append(opts, kgo.ConsumeTopics(s.topic))
 	} else if s.group != "" {
-		out.Logf("kafka(%s): with a checkpoint the offsets come from it; group %s is not joined (this query reads every partition)", sources.Quote(s.addr), s.group)
+		out.Logf("kafka(%s): with a checkpoint the offsets come from it; group %s is not joined (this query reads every partition)", formats.Quote(s.addr), s.group)
 	}
 	if s.group != "" && !s.ckpt {
 		opts = append(opts,
@@ -357,11 +358,11 @@ func (s *kafkaSource) Run(ctx context.Context, out sources.Emitter) error {
 		if err := sources.EmitAt(out, nil, r.position()); err != nil {
 			return nil
 		}
-		out.Logf("kafka(%s): consuming topic %s from checkpointed offsets", sources.Quote(s.addr), s.topic)
+		out.Logf("kafka(%s): consuming topic %s from checkpointed offsets", formats.Quote(s.addr), s.topic)
 	} else if s.group != "" {
-		out.Logf("kafka(%s): consuming topic %s as group %s", sources.Quote(s.addr), s.topic, s.group)
+		out.Logf("kafka(%s): consuming topic %s as group %s", formats.Quote(s.addr), s.topic, s.group)
 	} else {
-		out.Logf("kafka(%s): consuming topic %s from the %s offsets (no group)", sources.Quote(s.addr), s.topic, s.offset)
+		out.Logf("kafka(%s): consuming topic %s from the %s offsets (no group)", formats.Quote(s.addr), s.topic, s.offset)
 	}
 	// The partitions are the splits of event time: announced before any
 	// row, so the watermark waits for the slowest of them.
@@ -410,7 +411,7 @@ func (r *kafkaRun) start(ctx context.Context) ([]int32, error) {
 		if r.lastErr != nil {
 			why = r.lastErr.Error()
 		}
-		return nil, fmt.Errorf("kafka(%s): %s: gave up after %s (connect_timeout): %s", sources.Quote(r.s.addr), r.doing, r.s.connectText, why)
+		return nil, fmt.Errorf("kafka(%s): %s: gave up after %s (connect_timeout): %s", formats.Quote(r.s.addr), r.doing, r.s.connectText, why)
 	}
 	return parts, err
 }
@@ -493,7 +494,7 @@ func (r *kafkaRun) retry(ctx context.Context, what string, fn func(ctx context.C
 		}
 		r.lastErr = err
 		if !logged {
-			r.out.Logf("kafka(%s): warning: %s: %v; retrying", sources.Quote(r.s.addr), what, err)
+			r.out.Logf("kafka(%s): warning: %s: %v; retrying", formats.Quote(r.s.addr), what, err)
 			logged = true
 		}
 		if !r.wait(ctx) {
@@ -548,7 +549,7 @@ func (r *kafkaRun) awaitTopic(ctx context.Context) ([]int32, error) {
 		}
 		r.doing, r.lastErr = "waiting for topic "+r.s.topic, fmt.Errorf("topic %s does not exist", r.s.topic)
 		if !missingLogged {
-			r.out.Logf("kafka(%s): topic %s does not exist yet; waiting for it", sources.Quote(r.s.addr), r.s.topic)
+			r.out.Logf("kafka(%s): topic %s does not exist yet; waiting for it", formats.Quote(r.s.addr), r.s.topic)
 			missingLogged = true
 		}
 		if !r.wait(ctx) {
@@ -688,7 +689,7 @@ func (r *kafkaRun) consume(ctx context.Context) error {
 				if fe.Partition >= 0 && fe.Topic != "" {
 					where = fmt.Sprintf("topic %s partition %d", fe.Topic, fe.Partition)
 				}
-				r.out.Logf("kafka(%s): warning: %s: %v; still trying", sources.Quote(s.addr), where, fe.Err)
+				r.out.Logf("kafka(%s): warning: %s: %v; still trying", formats.Quote(s.addr), where, fe.Err)
 			}
 		}
 		stop, err := r.handle(fetches.Records())
@@ -757,7 +758,7 @@ func (r *kafkaRun) handle(recs []*kgo.Record) (stop bool, err error) {
 		dst := types.Row(arena[k : k+ncols : k+ncols])
 		if err := r.decode(rec, dst); err != nil {
 			clear(dst)
-			if err != sources.ErrSkip {
+			if err != formats.ErrSkip {
 				sources.Reject(r.out, fmt.Sprintf("topic %s partition %d offset %d", rec.Topic, rec.Partition, rec.Offset), err.Error(), rec.Value)
 			}
 			continue
@@ -775,7 +776,7 @@ func (r *kafkaRun) handle(recs []*kgo.Record) (stop bool, err error) {
 		cancel()
 		if err != nil {
 			r.out.Logf("kafka(%s): warning: committing offsets of group %s: %v; the records since the last commit will be read again after a restart",
-				sources.Quote(s.addr), s.group, err)
+				formats.Quote(s.addr), s.group, err)
 		}
 	}
 	return false, nil
@@ -787,10 +788,10 @@ func (r *kafkaRun) decode(rec *kgo.Record, dst types.Row) error {
 	s := r.s
 	val := rec.Value
 	if n := len(val); n > 0 && val[n-1] == '\n' {
-		val = sources.TrimEOL(val)
+		val = formats.TrimEOL(val)
 	}
-	if lim := sources.MaxRecord(s.dec); len(val) > lim {
-		return sources.TooLong(lim, "record")
+	if lim := formats.MaxRecord(s.dec); len(val) > lim {
+		return formats.TooLong(lim, "record")
 	}
 	if err := s.dec.Decode(val, r.scratch); err != nil {
 		return err
@@ -803,7 +804,7 @@ func (r *kafkaRun) decode(rec *kgo.Record, dst types.Row) error {
 		switch -c - 1 {
 		case kafkaColKey:
 			if rec.Key != nil {
-				dst[i] = types.Text(string(sources.ValidUTF8(rec.Key)))
+				dst[i] = types.Text(string(formats.ValidUTF8(rec.Key)))
 			}
 		case kafkaColTimestamp:
 			dst[i] = types.Time(rec.Timestamp)

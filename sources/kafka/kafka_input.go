@@ -17,7 +17,7 @@ type Input interface {
 	KafkaTopic() string
 	// RecordDecoder returns the width of the source's rows and a function
 	// filling one from a record, with the source's format and columns
-	// (_key, _partition, ...). sources.ErrSkip means the record holds no row.
+	// (_key, _partition, ...). formats.ErrSkip means the record holds no row.
 	// The function is for one goroutine.
 	RecordDecoder() (width int, decode func(rec *kgo.Record, dst types.Row) error)
 }

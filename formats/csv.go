@@ -1,4 +1,4 @@
-package sources
+package formats
 
 import (
 	"bufio"
@@ -70,13 +70,13 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 
 func newCSVDecoder(delim byte, header bool, declared types.Schema) *csvDecoder {
 	d := &csvDecoder{delim: delim, header: header, shape: shape{declared: declared}}
-	d.startStream()
+	d.StartStream()
 	return d
 }
 
 func (d *csvDecoder) Name() string { return "csv" }
 
-func (d *csvDecoder) startStream() {
+func (d *csvDecoder) StartStream() {
 	d.atStart = true
 	d.needHeader = d.header
 	d.badHeader = false
@@ -95,8 +95,8 @@ func (d *csvDecoder) startStream() {
 	}
 }
 
-func (d *csvDecoder) newRecordReader(r io.Reader) recordReader {
-	return &csvReader{physReader: physReader{br: bufio.NewReaderSize(r, readBufSize), max: d.limit()}, delim: d.delim}
+func (d *csvDecoder) newRecordReader(r io.Reader) RecordReader {
+	return &csvReader{physReader: physReader{br: bufio.NewReaderSize(r, ReadBufSize), max: d.limit()}, delim: d.delim}
 }
 
 func (d *csvDecoder) Schema() Schema { return d.shape.schema(d.cols) }
@@ -201,7 +201,7 @@ func (d *csvDecoder) mapColumns() {
 	}
 }
 
-func (d *csvDecoder) warning() string {
+func (d *csvDecoder) Warning() string {
 	w := d.warn
 	d.warn = ""
 	return w
@@ -491,9 +491,9 @@ func (r *csvReader) readLine() ([]byte, int, error) {
 	return b, r.line, err
 }
 
-func (r *csvReader) next() ([]byte, int, error) {
+func (r *csvReader) Next() ([]byte, int, error) {
 	line, start, err := r.readLine()
-	if isTooLong(err) {
+	if IsTooLong(err) {
 		return line, start, err
 	}
 	if err != nil {
@@ -519,10 +519,10 @@ func (r *csvReader) next() ([]byte, int, error) {
 			}
 			break
 		}
-		if isTooLong(err) {
+		if IsTooLong(err) {
 			// Where its quotes stand is unknown: the record ends here.
 			over = true
-			if len(r.buf) < deadLetterKeep {
+			if len(r.buf) < KeepBytes {
 				r.buf = append(r.buf, line...)
 			}
 			break
@@ -541,7 +541,7 @@ func (r *csvReader) next() ([]byte, int, error) {
 		}
 	}
 	if rec := TrimEOL(r.buf); over || len(rec) > lim {
-		return keep(rec), start, &tooLongError{max: lim, what: "record"}
+		return Keep(rec), start, &tooLongError{max: lim, what: "record"}
 	}
 	return TrimEOL(r.buf), start, nil
 }

@@ -1,4 +1,4 @@
-package sources
+package formats
 
 import (
 	"bytes"
@@ -9,13 +9,13 @@ import (
 )
 
 // ReadAll decodes a whole bounded input, such as the file of a lookup
-// table, with the format options in args (FormatOptions): every column the
+// table, with the format options in args (Options): every column the
 // data names (csv header, JSON fields of the first records), in order.
 // Unlike a stream, a table is read whole or not at all: a record that does
 // not decode is an error naming its line, so a half-written new version of
 // a table is never taken for a good one.
-func ReadAll(data []byte, name string, args Args) (types.Schema, []types.Row, error) {
-	dec, err := OpenDecoder(args)
+func ReadAll(data []byte, name string, args Settings) (types.Schema, []types.Row, error) {
+	dec, err := Open(args)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -25,16 +25,16 @@ func ReadAll(data []byte, name string, args Args) (types.Schema, []types.Row, er
 	}
 	var recs []record
 	var sample [][]byte
-	rr := newRecordReader(dec, bytes.NewReader(data))
+	rr := NewRecordReader(dec, bytes.NewReader(data))
 	for {
-		rec, line, err := rr.next()
+		rec, line, err := rr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s:%d: %v", name, line, err)
 		}
-		if isBlank(rec) {
+		if IsBlank(rec) {
 			continue
 		}
 		rec = bytes.Clone(ValidUTF8(rec))
@@ -52,8 +52,8 @@ func ReadAll(data []byte, name string, args Args) (types.Schema, []types.Row, er
 		return nil, nil, fmt.Errorf("%s: %v", name, err)
 	}
 	cols := dec.Schema().Columns
-	if s, ok := dec.(streamStarter); ok {
-		s.startStream()
+	if s, ok := dec.(StreamStarter); ok {
+		s.StartStream()
 	}
 	rows := make([]types.Row, 0, len(recs))
 	for _, r := range recs {

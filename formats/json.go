@@ -1,4 +1,4 @@
-package sources
+package formats
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 // map with many keys does not flood the schema.
 const (
 	maxNestedDepth = 8
-	maxNestedPaths = 256
+	MaxNestedPaths = 256
 )
 
 // jsonDecoder reads one JSON object per line (JSON Lines). A column is a
@@ -103,7 +103,7 @@ func (d *jsonDecoder) SampleSchema(streams [][][]byte) {
 			top = append(top, types.Column{Name: name, Type: jsonKind(v)})
 			return true
 		}
-		if len(nested) >= maxNestedPaths {
+		if len(nested) >= MaxNestedPaths {
 			return false
 		}
 		nested = append(nested, types.Column{Name: name, Type: jsonKind(v)})
@@ -122,10 +122,10 @@ func (d *jsonDecoder) SampleSchema(streams [][][]byte) {
 	seen := 0
 	for _, recs := range streams {
 		for _, line := range recs {
-			if seen == sampleLines {
+			if seen == SampleLines {
 				break
 			}
-			if isBlank(line) {
+			if IsBlank(line) {
 				continue
 			}
 			v, err := d.p.ParseBytes(line)
@@ -173,7 +173,7 @@ func jsonKind(v *fastjson.Value) types.Kind {
 }
 
 func (d *jsonDecoder) Decode(rec []byte, dst types.Row) error {
-	if isBlank(rec) {
+	if IsBlank(rec) {
 		return ErrSkip
 	}
 	// fastjson passes invalid UTF-8 in strings through: replace it, so

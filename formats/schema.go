@@ -1,4 +1,4 @@
-package sources
+package formats
 
 import (
 	"fmt"
@@ -36,7 +36,7 @@ const schemaTypeList = "BIGINT, BOOLEAN, DOUBLE, TEXT, TIMESTAMP"
 // included, for nested JSON fields) or a double-quoted string ("" inside
 // for a quote). Type names are case-insensitive. An error names the part
 // that is wrong.
-func parseSchema(s string) (types.Schema, error) {
+func ParseSchema(s string) (types.Schema, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, fmt.Errorf("schema: no columns (write it as 'name TYPE, ...')")
 	}

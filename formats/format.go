@@ -1,4 +1,4 @@
-package sources
+package formats
 
 import (
 	"errors"
@@ -11,6 +11,14 @@ import (
 	"github.com/streamsql/streamsql/types"
 )
 
+// Package formats holds the codecs of text records, apart from the
+// transports that carry them (package sources) and the tables that load
+// them (package tables): the text, jsonl and csv decoders, declared
+// schemas (schema => 'name TYPE, ...'), and the framing of a stream into
+// records with the limits on bad input (max_line, dead_letter options).
+// Everything here is about bytes and rows: nothing reads a file or a
+// socket, nothing knows a query.
+//
 // Formats turn the text records of a source into rows. The format option
 // picks one:
 //
@@ -39,6 +47,31 @@ import (
 //
 // Every format accepts schema => 'name TYPE, ...' to declare the columns
 // and their types instead of learning them from the data (see schema.go).
+
+// Schema is what a decoder (and so a source) knows about its columns
+// before the query binds it.
+type Schema struct {
+	Columns types.Schema
+	// Open is true when rows may carry columns not listed (schemaless JSON
+	// with no sample to look at): the planner then accepts any column name.
+	Open bool
+	// Typed is true when every value is guaranteed to have its column's
+	// Type (a declared schema, or the text format's line); sampled types
+	// are only a hint, and the planner does not type-check against them.
+	Typed bool
+}
+
+// Settings are the evaluated named arguments of a source or table call;
+// a decoder reads those of Options and ignores the rest.
+type Settings map[string]types.Value
+
+// get returns setting name as text, or def when absent.
+func (s Settings) get(name, def string) string {
+	if v, ok := s[name]; ok {
+		return v.String()
+	}
+	return def
+}
 
 // Decoder turns one text record (a line without its newline, or one csv
 // record) into a row of the columns the query reads. A Decoder is used from
@@ -76,16 +109,16 @@ type Sampler interface {
 // malformed.
 var ErrSkip = errors.New("record skipped")
 
-// sampleLines is how many records SampleSchema looks at.
-const sampleLines = 100
+// SampleLines is how many records SampleSchema looks at.
+const SampleLines = 100
 
-// FormatOptions are the named arguments that configure a source's decoder;
+// Options are the named arguments that configure a source's decoder;
 // sources that decode records accept them all (see OpenDecoder).
-var FormatOptions = []string{"format", "schema", "header", "delimiter", "max_line", "dead_letter", "dead_letter_max"}
+var Options = []string{"format", "schema", "header", "delimiter", "max_line", "dead_letter", "dead_letter_max"}
 
-// FormatUsage is the part of a source's usage line that describes
-// FormatOptions.
-const FormatUsage = "format => 'text'|'jsonl'|'csv', schema => 'name TYPE, ...', header => true|false, delimiter => ',', max_line => '1MB', dead_letter => 'rejects.jsonl', dead_letter_max => '100MB'"
+// Usage is the part of a source's usage line that describes
+// Options.
+const Usage = "format => 'text'|'jsonl'|'csv', schema => 'name TYPE, ...', header => true|false, delimiter => ',', max_line => '1MB', dead_letter => 'rejects.jsonl', dead_letter_max => '100MB'"
 
 var formats = map[string]bool{"text": true, "jsonl": true, "json": true, "csv": true}
 
@@ -93,14 +126,14 @@ var formats = map[string]bool{"text": true, "jsonl": true, "json": true, "csv": 
 // (also the default, for ""), "jsonl" (alias "json") or "csv". Names are
 // case-insensitive.
 func NewDecoder(format string) (Decoder, error) {
-	return OpenDecoder(Args{Named: map[string]types.Value{"format": types.Text(format)}})
+	return Open(Settings{"format": types.Text(format)})
 }
 
 // OpenDecoder returns the decoder the format options in args ask for
-// (FormatOptions; other named arguments are ignored): format, schema (any
+// (Options; other named arguments are ignored): format, schema (any
 // format), header and delimiter (csv only), max_line and dead_letter (any
 // format; see reject.go).
-func OpenDecoder(args Args) (Decoder, error) {
+func Open(args Settings) (Decoder, error) {
 	opts, err := parseRecordOpts(args)
 	if err != nil {
 		return nil, err
@@ -115,8 +148,8 @@ func OpenDecoder(args Args) (Decoder, error) {
 
 // openFormat returns the decoder of OpenDecoder, with default record
 // options.
-func openFormat(args Args) (Decoder, error) {
-	format := args.Option("format", "text")
+func openFormat(args Settings) (Decoder, error) {
+	format := args.get("format", "text")
 	f := strings.ToLower(strings.TrimSpace(format))
 	if f == "" {
 		f = "text"
@@ -131,15 +164,15 @@ func openFormat(args Args) (Decoder, error) {
 	}
 	if f != "csv" {
 		for _, o := range []string{"header", "delimiter"} {
-			if _, ok := args.Named[o]; ok {
+			if _, ok := args[o]; ok {
 				return nil, fmt.Errorf("option %s applies to format csv only (format is %s)", o, f)
 			}
 		}
 	}
 	var declared types.Schema
-	if _, ok := args.Named["schema"]; ok {
+	if _, ok := args["schema"]; ok {
 		var err error
-		if declared, err = parseSchema(args.Option("schema", "")); err != nil {
+		if declared, err = ParseSchema(args.get("schema", "")); err != nil {
 			return nil, err
 		}
 	}
@@ -148,14 +181,14 @@ func openFormat(args Args) (Decoder, error) {
 		if declared != nil {
 			if len(declared) != 1 || !strings.EqualFold(declared[0].Name, "line") || declared[0].Type != types.KindText {
 				return nil, fmt.Errorf("format text has the single column line TEXT, so schema %s does not fit it (use format => 'csv' or 'jsonl' for typed columns)",
-					Quote(args.Option("schema", "")))
+					Quote(args.get("schema", "")))
 			}
 		}
 		return newTextDecoder(), nil
 	case "csv":
 		header := true
-		if _, ok := args.Named["header"]; ok {
-			h := args.Option("header", "")
+		if _, ok := args["header"]; ok {
+			h := args.get("header", "")
 			b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(h)))
 			if err != nil {
 				return nil, fmt.Errorf("header must be true or false, got %s", Quote(h))
@@ -163,8 +196,8 @@ func openFormat(args Args) (Decoder, error) {
 			header = b
 		}
 		delim := byte(',')
-		if _, ok := args.Named["delimiter"]; ok {
-			d, err := parseDelimiter(args.Option("delimiter", ""))
+		if _, ok := args["delimiter"]; ok {
+			d, err := parseDelimiter(args.get("delimiter", ""))
 			if err != nil {
 				return nil, err
 			}
@@ -252,7 +285,7 @@ func (d *textDecoder) intern(rec []byte) string {
 }
 
 // isBlank reports whether b holds only JSON whitespace.
-func isBlank(b []byte) bool {
+func IsBlank(b []byte) bool {
 	for _, c := range b {
 		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
 			return false
