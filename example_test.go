@@ -16,11 +16,11 @@ import (
 // Word count over lines a program pushes. With Once the query reads its
 // input to the end (Close) as one batch, and emits one final result.
 func ExampleEngine_Query() {
-	lines, err := streamsql.NewPushSource("lines", "line TEXT")
+	eng := streamsql.New(streamsql.Config{Once: true})
+	lines, err := eng.NewPushSource("lines", "line TEXT")
 	if err != nil {
 		panic(err)
 	}
-	eng := streamsql.New(streamsql.Config{Once: true})
 	q, err := eng.Query(context.Background(),
 		"SELECT word, COUNT(*) AS n FROM lines() GROUP BY word ORDER BY n DESC, word LIMIT 3")
 	if err != nil {
@@ -42,20 +42,21 @@ func ExampleEngine_Query() {
 	// is 1
 }
 
-// A scalar function registered from Go is usable in any clause.
-func ExampleRegisterFunction() {
-	err := streamsql.RegisterFunction("slug", 1, 1, func(args []types.Value) types.Value {
+// A scalar function registered from Go is usable in any clause of the
+// engine's queries.
+func ExampleEngine_RegisterFunction() {
+	eng := streamsql.New(streamsql.Config{Once: true})
+	err := eng.RegisterFunction("slug", 1, 1, func(args []types.Value) types.Value {
 		// args[0] is never NULL here: a NULL argument gives NULL.
 		return types.Text(strings.Join(strings.Fields(strings.ToLower(args[0].String())), "-"))
 	})
 	if err != nil {
 		panic(err)
 	}
-	posts, err := streamsql.NewPushSource("posts", "title TEXT")
+	posts, err := eng.NewPushSource("posts", "title TEXT")
 	if err != nil {
 		panic(err)
 	}
-	eng := streamsql.New(streamsql.Config{Once: true})
 	q, err := eng.Query(context.Background(), "SELECT slug(title) AS url FROM posts() WHERE slug(title) LIKE 'hello%'")
 	if err != nil {
 		panic(err)
@@ -106,15 +107,15 @@ func (rms) Result(s *agg.State) types.Value {
 
 // A user aggregate: any Go type with Add, Merge and Result over an
 // agg.State.
-func ExampleRegisterAggregate() {
-	if err := streamsql.RegisterAggregate("rms", rms{}); err != nil {
+func ExampleEngine_RegisterAggregate() {
+	eng := streamsql.New(streamsql.Config{Once: true})
+	if err := eng.RegisterAggregate("rms", rms{}); err != nil {
 		panic(err)
 	}
-	readings, err := streamsql.NewPushSource("readings", "sensor TEXT, volts DOUBLE")
+	readings, err := eng.NewPushSource("readings", "sensor TEXT, volts DOUBLE")
 	if err != nil {
 		panic(err)
 	}
-	eng := streamsql.New(streamsql.Config{Once: true})
 	q, err := eng.Query(context.Background(), "SELECT sensor, rms(volts) AS rms, COUNT(*) AS n FROM readings() GROUP BY sensor")
 	if err != nil {
 		panic(err)
@@ -139,10 +140,10 @@ func ExampleRegisterAggregate() {
 // A tumbling window over processing time, driven by a fake clock so the
 // output does not depend on how fast the machine is. A real program
 // leaves Clock nil.
-func ExampleNewPushSource_window() {
+func ExampleEngine_NewPushSource_window() {
 	clk := clock.NewFake(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 	eng := streamsql.New(streamsql.Config{BatchInterval: time.Second, Clock: clk})
-	clicks, err := streamsql.NewPushSource("clicks", "page TEXT")
+	clicks, err := eng.NewPushSource("clicks", "page TEXT")
 	if err != nil {
 		panic(err)
 	}

@@ -17,13 +17,13 @@ import (
 // window_start/window_end are that span: from the start of the run to the
 // end of its input (3 s here, on the test's clock).
 func TestOnceWindowIsWholeInput(t *testing.T) {
-	src, err := streamsql.NewPushSource("oncewords", "word TEXT")
-	if err != nil {
-		t.Fatal(err)
-	}
 	t0 := time.Date(2026, 11, 28, 21, 58, 46, 0, time.UTC)
 	fake := clock.NewFake(t0)
 	eng := streamsql.New(streamsql.Config{Once: true, Clock: fake, Log: io.Discard})
+	src, err := eng.NewPushSource("oncewords", "word TEXT")
+	if err != nil {
+		t.Fatal(err)
+	}
 	q, err := eng.Query(context.Background(),
 		"SELECT word, COUNT(*) AS n, window_start, window_end FROM oncewords() GROUP BY word WINDOW 10s")
 	if err != nil {

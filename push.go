@@ -10,17 +10,17 @@ import (
 	"sync"
 	"time"
 
-	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/sources"
 	"github.com/streamsql/streamsql/types"
 )
 
 // PushSource is a source a Go program feeds itself, row by row (Spark
-// Streaming's queueStream). NewPushSource gives it a name, and SQL reads it
-// by calling that name in FROM:
+// Streaming's queueStream). Engine.NewPushSource gives it a name, and the
+// engine's SQL reads it by calling that name in FROM:
 //
-//	orders, err := streamsql.NewPushSource("orders", "id BIGINT, region TEXT, amount DOUBLE, ts TIMESTAMP")
+//	orders, err := eng.NewPushSource("orders", "id BIGINT, region TEXT, amount DOUBLE, ts TIMESTAMP")
 //	q, err := eng.Query(ctx, "SELECT region, SUM(amount) FROM orders() GROUP BY region WINDOW 10s")
 //	err = orders.Push(1, "eu", 9.5, time.Now())
 //	orders.Close() // end of input: the query emits its final result and ends
@@ -69,59 +69,72 @@ var ErrPushClosed = errors.New("push source is closed")
 // stopped (Query.Stop, Engine.Stop, its context cancelled).
 var ErrPushStopped = errors.New("the query reading the push source has stopped")
 
-// pushSources holds the current push source of every name NewPushSource
-// has registered; the registered source spec opens whichever is current.
-var pushSources = struct {
-	sync.Mutex
+// pushSources are an engine's push sources by name, the current one of
+// each name (planner.SourceSet).
+type pushSources struct {
+	mu     sync.Mutex
 	byName map[string]*PushSource
-}{byName: map[string]*PushSource{}}
+}
 
-// NewPushSource creates a push source and makes it readable in FROM as
-// name() (names are case-insensitive). schema declares its columns as
-// comma-separated "name TYPE" pairs, as the schema option of the other
-// sources: "id BIGINT, region TEXT, amount DOUBLE, ok BOOLEAN, ts
-// TIMESTAMP" (also INT, INTEGER, FLOAT, REAL, VARCHAR, STRING, BOOL).
+func (p *pushSources) Source(name string) (*sources.Spec, bool) {
+	p.mu.Lock()
+	cur, ok := p.byName[name]
+	p.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	return &sources.Spec{
+		Name:  name,
+		Usage: name + "()",
+		Open:  func(a sources.Args) (sources.Source, error) { return cur.open(a), nil },
+	}, true
+}
+
+func (p *pushSources) SourceNames() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	names := make([]string, 0, len(p.byName))
+	for n := range p.byName {
+		names = append(names, n)
+	}
+	return names
+}
+
+// NewPushSource creates a push source and makes it readable in the
+// engine's FROM as name() (names are case-insensitive); other engines do
+// not see it. schema declares its columns as the schema option of the
+// other sources does: "id BIGINT, region TEXT, amount DOUBLE, ok BOOLEAN,
+// ts TIMESTAMP" (also INT, INTEGER, FLOAT, REAL, VARCHAR, STRING, BOOL).
 //
 // It fails when the name is not a valid SQL name, belongs to a built-in
-// source, or belongs to a push source that is neither closed nor done.
-//
-// The first push source of a name adds the name to the process-wide source
-// registry, which is not synchronised with query planning: create push
-// sources before other goroutines prepare queries.
-func NewPushSource(name, schema string) (*PushSource, error) {
+// source, or belongs to a push source of the engine that is neither
+// closed nor done. It is safe to call from several goroutines, alongside
+// planning.
+func (e *Engine) NewPushSource(name, schema string) (*PushSource, error) {
 	key := strings.ToLower(name)
 	if err := checkSourceName(key); err != nil {
 		return nil, err
 	}
-	cols, err := parsePushSchema(schema)
+	cols, err := formats.ParseSchema(schema)
 	if err != nil {
 		return nil, fmt.Errorf("streamsql: push source %s: %w", key, err)
+	}
+	if _, builtin := sources.Lookup(key); builtin {
+		return nil, fmt.Errorf("streamsql: push source %s: a built-in source has that name", key)
 	}
 	s := &PushSource{name: key, schema: cols, ready: make(chan struct{}), done: make(chan struct{})}
 	s.idle.L = &s.mu
 
-	pushSources.Lock()
-	defer pushSources.Unlock()
-	old, ours := pushSources.byName[key]
-	switch {
-	case ours && !old.finished():
+	p := &e.pushes
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if old, ok := p.byName[key]; ok && !old.finished() {
 		return nil, fmt.Errorf("streamsql: push source %s already exists; Close it before creating another of that name", key)
-	case !ours:
-		if _, builtin := sources.Lookup(key); builtin {
-			return nil, fmt.Errorf("streamsql: push source %s: a built-in source has that name", key)
-		}
-		sources.Register(&sources.Spec{
-			Name:  key,
-			Usage: key + "()",
-			Open: func(a sources.Args) (sources.Source, error) {
-				pushSources.Lock()
-				cur := pushSources.byName[key]
-				pushSources.Unlock()
-				return cur.open(a), nil
-			},
-		})
 	}
-	pushSources.byName[key] = s
+	if p.byName == nil {
+		p.byName = map[string]*PushSource{}
+	}
+	p.byName[key] = s
 	return s, nil
 }
 
@@ -135,28 +148,6 @@ func checkSourceName(name string) error {
 		}
 	}
 	return fmt.Errorf("streamsql: push source name %q cannot be written in FROM (use letters, digits and _, not a reserved word)", name)
-}
-
-// parsePushSchema reads "name TYPE, ..." into columns.
-func parsePushSchema(schema string) (types.Schema, error) {
-	var out types.Schema
-	for i, part := range strings.Split(schema, ",") {
-		words := strings.Fields(part)
-		if len(words) != 2 {
-			return nil, fmt.Errorf("schema: column %d is %q; write each column as name TYPE", i+1, strings.TrimSpace(part))
-		}
-		k, ok := expr.KindByName(words[1])
-		if !ok {
-			return nil, fmt.Errorf("schema: column %s: unknown type %s (types: BIGINT, BOOLEAN, DOUBLE, TEXT, TIMESTAMP)", words[0], words[1])
-		}
-		for _, c := range out {
-			if strings.EqualFold(c.Name, words[0]) {
-				return nil, fmt.Errorf("schema: duplicate column %s", words[0])
-			}
-		}
-		out = append(out, types.Column{Name: words[0], Type: k})
-	}
-	return out, nil
 }
 
 // Name is the name queries call in FROM (lower case).

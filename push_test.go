@@ -16,15 +16,20 @@ import (
 	"github.com/streamsql/streamsql/types"
 )
 
-// ptEngine returns an engine on a fake clock at the epoch, 1s batches.
+// ptEngine returns an engine on a fake clock at the epoch, 1s batches,
+// with the test functions of udf_test.go registered.
 func ptEngine(once bool) (*streamsql.Engine, *clock.Fake) {
 	fake := clock.NewFake(time.Unix(0, 0).UTC())
-	return streamsql.New(streamsql.Config{BatchInterval: time.Second, Once: once, Clock: fake, Log: io.Discard}), fake
+	eng := streamsql.New(streamsql.Config{BatchInterval: time.Second, Once: once, Clock: fake, Log: io.Discard})
+	if err := registerTestFunctions(eng); err != nil {
+		panic(err)
+	}
+	return eng, fake
 }
 
-func ptSource(t *testing.T, name, schema string) *streamsql.PushSource {
+func ptSource(t *testing.T, eng *streamsql.Engine, name, schema string) *streamsql.PushSource {
 	t.Helper()
-	src, err := streamsql.NewPushSource(name, schema)
+	src, err := eng.NewPushSource(name, schema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +88,7 @@ type orderID int64
 
 func TestPushConvertsGoValues(t *testing.T) {
 	eng, _ := ptEngine(true)
-	src := ptSource(t, "pt_values", "id BIGINT, name TEXT, amount DOUBLE, ok BOOLEAN, ts TIMESTAMP")
+	src := ptSource(t, eng, "pt_values", "id BIGINT, name TEXT, amount DOUBLE, ok BOOLEAN, ts TIMESTAMP")
 	q := ptQuery(t, eng, "SELECT * FROM pt_values()")
 	ts := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))
 	ptPush(t, src, 1, "a", 1.5, true, ts)
@@ -126,7 +131,7 @@ func TestPushQueries(t *testing.T) {
 	} {
 		t.Run(c.sql, func(t *testing.T) {
 			eng, _ := ptEngine(true)
-			src := ptSource(t, "pt_orders", "id BIGINT, region TEXT, amount DOUBLE, line TEXT")
+			src := ptSource(t, eng, "pt_orders", "id BIGINT, region TEXT, amount DOUBLE, line TEXT")
 			q := ptQuery(t, eng, c.sql)
 			ptPush(t, src, 1, "eu", 10, "big order")
 			ptPush(t, src, 2, "us", 3, "small")
@@ -142,7 +147,8 @@ func TestPushQueries(t *testing.T) {
 }
 
 func TestPushBadValues(t *testing.T) {
-	src := ptSource(t, "pt_bad", "id BIGINT, amount DOUBLE, name TEXT, ok BOOLEAN, ts TIMESTAMP")
+	eng, _ := ptEngine(true)
+	src := ptSource(t, eng, "pt_bad", "id BIGINT, amount DOUBLE, name TEXT, ok BOOLEAN, ts TIMESTAMP")
 	now := time.Unix(0, 0)
 	for _, c := range []struct {
 		values []any
@@ -173,29 +179,29 @@ func TestPushBadValues(t *testing.T) {
 }
 
 func TestPushSourceNames(t *testing.T) {
+	eng, _ := ptEngine(true)
 	for _, c := range []struct{ name, schema, want string }{
 		{"file", "line TEXT", "streamsql: push source file: a built-in source has that name"},
 		{"select", "line TEXT", `streamsql: push source name "select" cannot be written in FROM`},
 		{"two words", "line TEXT", `streamsql: push source name "two words" cannot be written in FROM`},
-		{"pt_schema", "line", `streamsql: push source pt_schema: schema: column 1 is "line"; write each column as name TYPE`},
-		{"pt_schema", "line TEXT, n NUMBER", "schema: column n: unknown type NUMBER"},
-		{"pt_schema", "a TEXT, A TEXT", "schema: duplicate column"},
+		{"pt_schema", "line", `streamsql: push source pt_schema: schema: "line": missing type (write it as name TYPE)`},
+		{"pt_schema", "line TEXT, n NUMBER", `schema: "n NUMBER": unknown type NUMBER`},
+		{"pt_schema", "a TEXT, A TEXT", `schema: "A TEXT": duplicate column A`},
 	} {
-		_, err := streamsql.NewPushSource(c.name, c.schema)
+		_, err := eng.NewPushSource(c.name, c.schema)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("NewPushSource(%q, %q) = %v, want %q", c.name, c.schema, err, c.want)
 		}
 	}
-	a := ptSource(t, "PT_Twice", "x BIGINT")
+	a := ptSource(t, eng, "PT_Twice", "x BIGINT")
 	if a.Name() != "pt_twice" {
 		t.Errorf("Name() = %q", a.Name())
 	}
-	if _, err := streamsql.NewPushSource("pt_twice", "y TEXT"); err == nil || err.Error() != "streamsql: push source pt_twice already exists; Close it before creating another of that name" {
+	if _, err := eng.NewPushSource("pt_twice", "y TEXT"); err == nil || err.Error() != "streamsql: push source pt_twice already exists; Close it before creating another of that name" {
 		t.Errorf("second live push source: %v", err)
 	}
 	a.Close()
-	b := ptSource(t, "pt_twice", "y TEXT") // the name is free again
-	eng, _ := ptEngine(true)
+	b := ptSource(t, eng, "pt_twice", "y TEXT") // the name is free again
 	stmts, err := eng.Prepare("EXPLAIN SELECT y FROM PT_TWICE()")
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +224,7 @@ func TestPushSourceNames(t *testing.T) {
 // final result, and the results channel closes.
 func TestPushCloseEndsQuery(t *testing.T) {
 	eng, fake := ptEngine(false)
-	src := ptSource(t, "pt_close", "word TEXT")
+	src := ptSource(t, eng, "pt_close", "word TEXT")
 	q := ptQuery(t, eng, "SELECT word, COUNT(*) AS n FROM pt_close() GROUP BY word WINDOW 2s")
 	ptPush(t, src, "a")
 	ptPush(t, src, "b")
@@ -251,7 +257,7 @@ func TestPushCloseEndsQuery(t *testing.T) {
 // A source closed before its query starts gives an empty final result.
 func TestPushClosedBeforeStart(t *testing.T) {
 	eng, _ := ptEngine(false)
-	src := ptSource(t, "pt_early", "n BIGINT")
+	src := ptSource(t, eng, "pt_early", "n BIGINT")
 	src.Close()
 	q := ptQuery(t, eng, "SELECT COUNT(*) AS n FROM pt_early()")
 	if r := ptNext(t, q); !r.Final || ptRows(r) != "0\n" {
@@ -264,7 +270,7 @@ func TestPushClosedBeforeStart(t *testing.T) {
 
 func TestPushAfterStop(t *testing.T) {
 	eng, _ := ptEngine(false)
-	src := ptSource(t, "pt_stop", "n BIGINT")
+	src := ptSource(t, eng, "pt_stop", "n BIGINT")
 	q := ptQuery(t, eng, "SELECT SUM(n) AS s FROM pt_stop()")
 	ptPush(t, src, 20)
 	ptPush(t, src, 22)
@@ -291,7 +297,7 @@ func TestPushAfterStop(t *testing.T) {
 func TestPushBackpressure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		eng, fake := ptEngine(false)
-		src, err := streamsql.NewPushSource("pt_backpressure", "n BIGINT")
+		src, err := eng.NewPushSource("pt_backpressure", "n BIGINT")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -349,7 +355,7 @@ func TestPushBackpressure(t *testing.T) {
 // Several queries read one push source through a named stream.
 func TestPushSharedThroughStream(t *testing.T) {
 	eng, _ := ptEngine(true)
-	src := ptSource(t, "pt_shared", "k TEXT, v BIGINT")
+	src := ptSource(t, eng, "pt_shared", "k TEXT, v BIGINT")
 	stmts, err := eng.Prepare(`CREATE STREAM pt_s AS SELECT * FROM pt_shared();
 		SELECT COUNT(*) AS n FROM pt_s;
 		SELECT k, SUM(v) AS total FROM pt_s GROUP BY k`)
@@ -376,7 +382,7 @@ func TestPushSharedThroughStream(t *testing.T) {
 // ends with an error saying how to share it.
 func TestPushTwoReaders(t *testing.T) {
 	eng, _ := ptEngine(true)
-	src := ptSource(t, "pt_two", "v BIGINT")
+	src := ptSource(t, eng, "pt_two", "v BIGINT")
 	stmts, err := eng.Prepare("SELECT COUNT(*) AS n FROM pt_two(); SELECT SUM(v) AS s FROM pt_two()")
 	if err != nil {
 		t.Fatal(err)
@@ -414,7 +420,7 @@ func TestPushTwoReaders(t *testing.T) {
 
 func TestQueryEach(t *testing.T) {
 	eng, fake := ptEngine(false)
-	src := ptSource(t, "pt_each", "v BIGINT")
+	src := ptSource(t, eng, "pt_each", "v BIGINT")
 	q := ptQuery(t, eng, "SELECT SUM(v) AS s FROM pt_each() WINDOW 2s")
 	var got []string
 	seen := make(chan struct{}, 2)
@@ -441,7 +447,7 @@ func TestQueryEach(t *testing.T) {
 	}
 
 	// An error from the callback stops the query and is returned.
-	src2 := ptSource(t, "pt_each2", "v BIGINT")
+	src2 := ptSource(t, eng, "pt_each2", "v BIGINT")
 	q2 := ptQuery(t, eng, "SELECT v FROM pt_each2()")
 	boom := errors.New("boom")
 	go func() {

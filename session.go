@@ -1,6 +1,7 @@
 package streamsql
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -54,7 +55,7 @@ func (e *Engine) StreamNames() []string {
 // ErrNotFound.
 func (e *Engine) DescribeStream(name string) ([]types.Column, error) {
 	c := &catalog{e: e, plans: map[string]*planner.Plan{}}
-	c.opts = planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c, CheckPath: e.pathCheck()}
+	c.opts = e.planOptions(context.Background(), c)
 	p, ok, err := c.Stream(name)
 	if !ok {
 		msg := fmt.Sprintf("stream %q does not exist", name)

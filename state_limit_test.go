@@ -93,9 +93,9 @@ func TestMaxKeysWordCountOnce(t *testing.T) {
 // keys pass the limit, within the open batch: the clock never reaches a
 // batch boundary here, so a check after the batch would never fire.
 func TestMaxKeysLiveUnbounded(t *testing.T) {
-	src := ptSource(t, "limitkeys", "k TEXT")
 	fake := clock.NewFake(time.Unix(0, 0).UTC())
 	eng := streamsql.New(streamsql.Config{BatchInterval: time.Second, Clock: fake, MaxKeys: 100, Log: io.Discard})
+	src := ptSource(t, eng, "limitkeys", "k TEXT")
 	q := ptQuery(t, eng, "SELECT k, COUNT(*) FROM limitkeys() GROUP BY k WINDOW UNBOUNDED TIMEOUT 1h")
 	pushed := 0
 	for i := range 10_000 {
@@ -146,11 +146,11 @@ func (l *limitLog) String() string {
 // and the query fails at the limit, within the open batch (it used to
 // grow without a warning and ignore --max-keys).
 func TestJoinStateBounded(t *testing.T) {
-	left := ptSource(t, "jsleft", "id BIGINT, ts TIMESTAMP")
-	right := ptSource(t, "jsright", "id BIGINT, ts TIMESTAMP")
 	fake := clock.NewFake(time.Unix(0, 0).UTC())
 	log := &limitLog{}
 	eng := streamsql.New(streamsql.Config{BatchInterval: time.Second, Clock: fake, MaxKeys: 40, Log: log})
+	left := ptSource(t, eng, "jsleft", "id BIGINT, ts TIMESTAMP")
+	right := ptSource(t, eng, "jsright", "id BIGINT, ts TIMESTAMP")
 	q := ptQuery(t, eng, `SELECT l.id, r.id FROM jsleft() AS l JOIN jsright() AS r WITHIN 1s
 		EVENT TIME l.ts, r.ts ON l.id = r.id`)
 	old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -196,10 +196,10 @@ func TestJoinStateBounded(t *testing.T) {
 func TestMaxMemoryStopsLargestState(t *testing.T) {
 	const limit = 64 << 30 // far above what the test uses: the runtime's soft limit stays harmless
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
-	big := ptSource(t, "membig", "k TEXT")
-	small := ptSource(t, "memsmall", "k TEXT")
 	fake := clock.NewFake(time.Unix(0, 0).UTC())
 	eng := streamsql.New(streamsql.Config{BatchInterval: time.Second, Clock: fake, MaxMemory: limit, Log: io.Discard})
+	big := ptSource(t, eng, "membig", "k TEXT")
+	small := ptSource(t, eng, "memsmall", "k TEXT")
 	if got := debug.SetMemoryLimit(-1); got != limit {
 		t.Errorf("runtime soft limit %d, want %d", got, limit)
 	}

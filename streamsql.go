@@ -104,6 +104,8 @@ type Engine struct {
 	pathsErr error      // AllowedDirs could not be resolved
 	logMu    sync.Mutex
 	memory   *scheduler.MemoryGuard // nil without MaxMemory
+	funcs    functions              // user-defined functions
+	pushes   pushSources            // push sources
 }
 
 // New returns an engine with cfg's settings.
@@ -290,7 +292,7 @@ func (e *Engine) PrepareContext(ctx context.Context, sql string) ([]*Statement, 
 		return nil, err
 	}
 	c := &catalog{e: e, plans: map[string]*planner.Plan{}}
-	c.opts = planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c, CheckPath: e.pathCheck(), Context: ctx}
+	c.opts = e.planOptions(ctx, c)
 	var out []*Statement
 	for _, st := range stmts {
 		if err := ctx.Err(); err != nil {
@@ -313,6 +315,13 @@ func (e *Engine) PrepareContext(ctx context.Context, sql string) ([]*Statement, 
 		s.readers = readers
 	}
 	return out, nil
+}
+
+// planOptions are what the planner needs of the engine: its settings,
+// path policy, functions, push sources and the catalog c of streams.
+func (e *Engine) planOptions(ctx context.Context, c *catalog) planner.Options {
+	return planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c, CheckPath: e.pathCheck(),
+		Context: ctx, Functions: &e.funcs, Sources: &e.pushes}
 }
 
 func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Statement, error) {

@@ -13,17 +13,48 @@ import (
 )
 
 // User-defined functions. RegisterFunction and RegisterAggregate add to
-// the process-wide function registries: a registered function is usable
-// in the SQL of every Engine from then on, is offered in "did you mean"
-// suggestions, and cannot be unregistered.
+// the engine's own functions: a registered function is usable in the SQL
+// the engine prepares from then on, is offered in its "did you mean"
+// suggestions, and cannot be unregistered. Two engines in one process do
+// not see each other's functions.
 
 // ErrFunctionExists is the class of the error RegisterFunction and
 // RegisterAggregate return for a name that is taken.
 var ErrFunctionExists = errors.New("function exists")
 
-// udfMu makes checking a name against both registries and registering it
-// one step.
-var udfMu sync.Mutex
+// functions are an engine's user-defined functions (planner.Functions).
+type functions struct {
+	mu      sync.RWMutex
+	scalars map[string]*expr.Scalar
+	aggs    map[string]agg.Maker
+}
+
+func (f *functions) Scalar(name string) (*expr.Scalar, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	s, ok := f.scalars[name]
+	return s, ok
+}
+
+func (f *functions) Aggregate(name string) (agg.Maker, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	m, ok := f.aggs[name]
+	return m, ok
+}
+
+func (f *functions) FunctionNames() []string {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	names := make([]string, 0, len(f.scalars)+len(f.aggs))
+	for n := range f.scalars {
+		names = append(names, n)
+	}
+	for n := range f.aggs {
+		names = append(names, n)
+	}
+	return names
+}
 
 // RegisterFunction adds a scalar SQL function name(arg, ...) computed by
 // fn. It takes minArgs to maxArgs arguments (maxArgs -1: any number from
@@ -44,7 +75,7 @@ var udfMu sync.Mutex
 // digits and _, not a reserved word). A name already taken by a built-in
 // or registered function or aggregate is an error wrapping
 // ErrFunctionExists. It is safe to call from several goroutines.
-func RegisterFunction(name string, minArgs, maxArgs int, fn func(args []types.Value) types.Value) error {
+func (e *Engine) RegisterFunction(name string, minArgs, maxArgs int, fn func(args []types.Value) types.Value) error {
 	key, err := checkFunctionName("function", name)
 	if err != nil {
 		return err
@@ -55,15 +86,20 @@ func RegisterFunction(name string, minArgs, maxArgs int, fn func(args []types.Va
 	if minArgs < 0 || (maxArgs >= 0 && maxArgs < minArgs) {
 		return fmt.Errorf("streamsql: RegisterFunction %s: takes %d to %d arguments: no call can match", key, minArgs, maxArgs)
 	}
-	udfMu.Lock()
-	defer udfMu.Unlock()
-	if err := nameTaken("function", key); err != nil {
-		return err
-	}
-	if err := expr.RegisterScalar(&expr.Scalar{Name: key, MinArgs: minArgs, MaxArgs: maxArgs, Fn: fn}); err != nil {
+	sc := &expr.Scalar{Name: key, MinArgs: minArgs, MaxArgs: maxArgs, Fn: fn}
+	if err := expr.CheckScalar(sc); err != nil {
 		return fmt.Errorf("streamsql: cannot register function %s: %w", key, err)
 	}
-	userFuncs[key] = true
+	f := &e.funcs
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.nameTaken("function", key); err != nil {
+		return err
+	}
+	if f.scalars == nil {
+		f.scalars = map[string]*expr.Scalar{}
+	}
+	f.scalars[key] = sc
 	return nil
 }
 
@@ -95,7 +131,7 @@ type Aggregate interface {
 // name(DISTINCT x)) computed by a. Names follow the rules of
 // RegisterFunction, and a taken name is an error wrapping
 // ErrFunctionExists. It is safe to call from several goroutines.
-func RegisterAggregate(name string, a Aggregate) error {
+func (e *Engine) RegisterAggregate(name string, a Aggregate) error {
 	key, err := checkFunctionName("aggregate", name)
 	if err != nil {
 		return err
@@ -103,27 +139,23 @@ func RegisterAggregate(name string, a Aggregate) error {
 	if a == nil {
 		return fmt.Errorf("streamsql: RegisterAggregate %s: the Aggregate is nil", key)
 	}
-	udfMu.Lock()
-	defer udfMu.Unlock()
-	if err := nameTaken("aggregate", key); err != nil {
+	f := &e.funcs
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.nameTaken("aggregate", key); err != nil {
 		return err
 	}
-	err = agg.Register(key, func(arg expr.Func) (agg.Func, error) {
+	if f.aggs == nil {
+		f.aggs = map[string]agg.Maker{}
+	}
+	f.aggs[key] = func(arg expr.Func) (agg.Func, error) {
 		if arg == nil {
 			return nil, fmt.Errorf("%s(*) is not allowed", key)
 		}
 		return userAgg{a: a, arg: arg}, nil
-	})
-	if err != nil {
-		return fmt.Errorf("streamsql: cannot register aggregate %s: %w", key, err)
 	}
-	userFuncs[key] = true
 	return nil
 }
-
-// userFuncs are the names registered here, to tell them from built-ins in
-// errors. Guarded by udfMu.
-var userFuncs = map[string]bool{}
 
 func checkFunctionName(what, name string) (string, error) {
 	key := strings.ToLower(name)
@@ -136,19 +168,22 @@ func checkFunctionName(what, name string) (string, error) {
 }
 
 // nameTaken reports a name already used by a scalar function or an
-// aggregate. udfMu must be held.
-func nameTaken(what, key string) error {
-	kind := ""
-	if _, ok := expr.LookupScalar(key); ok {
+// aggregate, built in or registered. f.mu must be held.
+func (f *functions) nameTaken(what, key string) error {
+	kind, owner := "", "built-in"
+	_, userScalar := f.scalars[key]
+	_, userAgg := f.aggs[key]
+	switch _, builtin := expr.LookupScalar(key); {
+	case builtin:
 		kind = "function"
-	} else if agg.IsAggregate(key) {
+	case agg.IsAggregate(key):
 		kind = "aggregate function"
-	} else {
+	case userScalar:
+		kind, owner = "function", "registered"
+	case userAgg:
+		kind, owner = "aggregate function", "registered"
+	default:
 		return nil
-	}
-	owner := "built-in"
-	if userFuncs[key] {
-		owner = "registered"
 	}
 	return &existsError{fmt.Sprintf("streamsql: cannot register %s %s: a %s %s has that name", what, key, owner, kind)}
 }

@@ -3,6 +3,7 @@ package streamsql_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -15,39 +16,40 @@ import (
 	"github.com/streamsql/streamsql/types"
 )
 
-// The functions the tests register, once per test binary.
-var (
-	udfCalls atomic.Int64 // calls of ut_triple
-	udfSetup = func() error {
-		if err := streamsql.RegisterFunction("ut_triple", 1, 1, func(args []types.Value) types.Value {
-			udfCalls.Add(1)
-			if f, ok := args[0].Float64(); ok {
-				if args[0].Kind() == types.KindInt {
-					return types.Int(3 * args[0].AsInt())
-				}
-				return types.Float(3 * f)
+// udfCalls counts the calls of ut_triple, over every engine.
+var udfCalls atomic.Int64
+
+// registerTestFunctions registers the functions the tests call on eng
+// (ptEngine does, for every engine of these tests).
+func registerTestFunctions(eng *streamsql.Engine) error {
+	if err := eng.RegisterFunction("ut_triple", 1, 1, func(args []types.Value) types.Value {
+		udfCalls.Add(1)
+		if f, ok := args[0].Float64(); ok {
+			if args[0].Kind() == types.KindInt {
+				return types.Int(3 * args[0].AsInt())
 			}
-			return types.Null
-		}); err != nil {
-			return err
+			return types.Float(3 * f)
 		}
-		if err := streamsql.RegisterFunction("UT_Initials", 1, -1, func(args []types.Value) types.Value {
-			var b strings.Builder
-			for _, a := range args {
-				for _, w := range strings.Fields(a.String()) {
-					b.WriteString(strings.ToUpper(w[:1]))
-				}
+		return types.Null
+	}); err != nil {
+		return err
+	}
+	if err := eng.RegisterFunction("UT_Initials", 1, -1, func(args []types.Value) types.Value {
+		var b strings.Builder
+		for _, a := range args {
+			for _, w := range strings.Fields(a.String()) {
+				b.WriteString(strings.ToUpper(w[:1]))
 			}
-			return types.Text(b.String())
-		}); err != nil {
-			return err
 		}
-		if err := streamsql.RegisterAggregate("ut_sum_sq", sumSquares{}); err != nil {
-			return err
-		}
-		return streamsql.RegisterAggregate("ut_range", intRange{})
-	}()
-)
+		return types.Text(b.String())
+	}); err != nil {
+		return err
+	}
+	if err := eng.RegisterAggregate("ut_sum_sq", sumSquares{}); err != nil {
+		return err
+	}
+	return eng.RegisterAggregate("ut_range", intRange{})
+}
 
 // sumSquares is SUM(x*x) over integers: the sum in I, the count in N.
 type sumSquares struct{}
@@ -104,15 +106,7 @@ func (intRange) Result(s *agg.State) types.Value {
 	return types.Int(s.V.AsInt() - s.I)
 }
 
-func udfReady(t *testing.T) {
-	t.Helper()
-	if udfSetup != nil {
-		t.Fatal(udfSetup)
-	}
-}
-
 func TestFunctionInQueries(t *testing.T) {
-	udfReady(t)
 	for _, c := range []struct{ sql, want string }{
 		{"SELECT name, ut_triple(n) AS t FROM ut_rows() WHERE ut_triple(n) > 5", "bo|9\nann lee|15\n"},
 		{"SELECT ut_triple(n) AS t, COUNT(*) AS c FROM ut_rows() GROUP BY ut_triple(n)", "NULL|1\n3|1\n9|1\n15|1\n"},
@@ -122,7 +116,7 @@ func TestFunctionInQueries(t *testing.T) {
 	} {
 		t.Run(c.sql, func(t *testing.T) {
 			eng, _ := ptEngine(true)
-			src := ptSource(t, "ut_rows", "name TEXT, n BIGINT")
+			src := ptSource(t, eng, "ut_rows", "name TEXT, n BIGINT")
 			q := ptQuery(t, eng, c.sql)
 			ptPush(t, src, "al", 1)
 			ptPush(t, src, "bo", 3)
@@ -138,9 +132,8 @@ func TestFunctionInQueries(t *testing.T) {
 
 // A NULL argument gives NULL without calling the function.
 func TestFunctionNull(t *testing.T) {
-	udfReady(t)
 	eng, _ := ptEngine(true)
-	src := ptSource(t, "ut_nulls", "n BIGINT")
+	src := ptSource(t, eng, "ut_nulls", "n BIGINT")
 	q := ptQuery(t, eng, "SELECT ut_triple(n) AS t FROM ut_nulls()")
 	before := udfCalls.Load()
 	ptPush(t, src, nil)
@@ -155,9 +148,8 @@ func TestFunctionNull(t *testing.T) {
 }
 
 func TestFunctionPlanErrors(t *testing.T) {
-	udfReady(t)
-	ptSource(t, "ut_plan", "n BIGINT")
 	eng, _ := ptEngine(true)
+	ptSource(t, eng, "ut_plan", "n BIGINT")
 	for _, c := range []struct{ sql, want string }{
 		{"SELECT ut_tripel(n) FROM ut_plan()", `1:8: unknown function ut_tripel; did you mean "ut_triple"?`},
 		{"SELECT ut_sum_sqr(n) FROM ut_plan()", `1:8: unknown function ut_sum_sqr; did you mean "ut_sum_sq"?`},
@@ -175,19 +167,19 @@ func TestFunctionPlanErrors(t *testing.T) {
 }
 
 func TestRegisterNameClash(t *testing.T) {
-	udfReady(t)
+	eng, _ := ptEngine(true)
 	one := func(args []types.Value) types.Value { return args[0] }
 	for _, c := range []struct {
 		err  error
 		want string
 	}{
-		{streamsql.RegisterFunction("upper", 1, 1, one), "streamsql: cannot register function upper: a built-in function has that name"},
-		{streamsql.RegisterFunction("COUNT", 1, 1, one), "streamsql: cannot register function count: a built-in aggregate function has that name"},
-		{streamsql.RegisterFunction("ut_triple", 1, 1, one), "streamsql: cannot register function ut_triple: a registered function has that name"},
-		{streamsql.RegisterFunction("ut_range", 1, 1, one), "streamsql: cannot register function ut_range: a registered aggregate function has that name"},
-		{streamsql.RegisterAggregate("sum", sumSquares{}), "streamsql: cannot register aggregate sum: a built-in aggregate function has that name"},
-		{streamsql.RegisterAggregate("Lower", sumSquares{}), "streamsql: cannot register aggregate lower: a built-in function has that name"},
-		{streamsql.RegisterAggregate("ut_initials", sumSquares{}), "streamsql: cannot register aggregate ut_initials: a registered function has that name"},
+		{eng.RegisterFunction("upper", 1, 1, one), "streamsql: cannot register function upper: a built-in function has that name"},
+		{eng.RegisterFunction("COUNT", 1, 1, one), "streamsql: cannot register function count: a built-in aggregate function has that name"},
+		{eng.RegisterFunction("ut_triple", 1, 1, one), "streamsql: cannot register function ut_triple: a registered function has that name"},
+		{eng.RegisterFunction("ut_range", 1, 1, one), "streamsql: cannot register function ut_range: a registered aggregate function has that name"},
+		{eng.RegisterAggregate("sum", sumSquares{}), "streamsql: cannot register aggregate sum: a built-in aggregate function has that name"},
+		{eng.RegisterAggregate("Lower", sumSquares{}), "streamsql: cannot register aggregate lower: a built-in function has that name"},
+		{eng.RegisterAggregate("ut_initials", sumSquares{}), "streamsql: cannot register aggregate ut_initials: a registered function has that name"},
 	} {
 		if c.err == nil || c.err.Error() != c.want {
 			t.Errorf("got %v\nwant %s", c.err, c.want)
@@ -200,12 +192,12 @@ func TestRegisterNameClash(t *testing.T) {
 		err  error
 		want string
 	}{
-		{streamsql.RegisterFunction("select", 1, 1, one), `streamsql: cannot register function "select": not a name SQL can call`},
-		{streamsql.RegisterFunction("a-b", 1, 1, one), `streamsql: cannot register function "a-b": not a name SQL can call`},
-		{streamsql.RegisterAggregate("", sumSquares{}), `streamsql: cannot register aggregate "": not a name SQL can call`},
-		{streamsql.RegisterFunction("ut_bad_arity", 2, 1, one), "streamsql: RegisterFunction ut_bad_arity: takes 2 to 1 arguments: no call can match"},
-		{streamsql.RegisterFunction("ut_nil", 1, 1, nil), "streamsql: RegisterFunction ut_nil: fn is nil"},
-		{streamsql.RegisterAggregate("ut_nil", nil), "streamsql: RegisterAggregate ut_nil: the Aggregate is nil"},
+		{eng.RegisterFunction("select", 1, 1, one), `streamsql: cannot register function "select": not a name SQL can call`},
+		{eng.RegisterFunction("a-b", 1, 1, one), `streamsql: cannot register function "a-b": not a name SQL can call`},
+		{eng.RegisterAggregate("", sumSquares{}), `streamsql: cannot register aggregate "": not a name SQL can call`},
+		{eng.RegisterFunction("ut_bad_arity", 2, 1, one), "streamsql: RegisterFunction ut_bad_arity: takes 2 to 1 arguments: no call can match"},
+		{eng.RegisterFunction("ut_nil", 1, 1, nil), "streamsql: RegisterFunction ut_nil: fn is nil"},
+		{eng.RegisterAggregate("ut_nil", nil), "streamsql: RegisterAggregate ut_nil: the Aggregate is nil"},
 	} {
 		if c.err == nil || !strings.HasPrefix(c.err.Error(), c.want) {
 			t.Errorf("got %v\nwant %s", c.err, c.want)
@@ -214,7 +206,6 @@ func TestRegisterNameClash(t *testing.T) {
 }
 
 func TestAggregateQueries(t *testing.T) {
-	udfReady(t)
 	for _, c := range []struct{ sql, want string }{
 		{"SELECT k, ut_sum_sq(v) AS sq, ut_range(v) AS r FROM ut_agg() GROUP BY k", "a|18|2\nb|NULL|NULL\nc|25|0\n"},
 		{"SELECT ut_sum_sq(DISTINCT v) AS sq, ut_sum_sq(v) AS all_sq, COUNT(*) AS n FROM ut_agg()", "39|43|7\n"},
@@ -222,7 +213,7 @@ func TestAggregateQueries(t *testing.T) {
 	} {
 		t.Run(c.sql, func(t *testing.T) {
 			eng, _ := ptEngine(true)
-			src := ptSource(t, "ut_agg", "k TEXT, v BIGINT")
+			src := ptSource(t, eng, "ut_agg", "k TEXT, v BIGINT")
 			q := ptQuery(t, eng, c.sql)
 			for _, r := range [][]any{{"a", 1}, {"a", 2}, {"a", 3}, {"b", nil}, {"c", 5}, {"a", 2}, {"a", nil}} {
 				ptPush(t, src, r...)
@@ -238,9 +229,8 @@ func TestAggregateQueries(t *testing.T) {
 // A user aggregate in a sliding window (3s every 1s, built from 1s panes
 // by Merge) equals the brute-force answer over the rows of each window.
 func TestAggregateSlidingWindow(t *testing.T) {
-	udfReady(t)
 	eng, fake := ptEngine(false)
-	src := ptSource(t, "ut_slide", "k TEXT, v BIGINT")
+	src := ptSource(t, eng, "ut_slide", "k TEXT, v BIGINT")
 	q := ptQuery(t, eng, "SELECT k, ut_sum_sq(v) AS sq, ut_range(v) AS r, COUNT(v) AS n FROM ut_slide() GROUP BY k WINDOW 3s SLIDE 1s")
 	type row struct {
 		batch int
@@ -325,16 +315,15 @@ func TestAggregateSlidingWindow(t *testing.T) {
 var liveFuncs atomic.Int64
 
 func TestRegisterWhilePlanning(t *testing.T) {
-	udfReady(t)
-	ptSource(t, "ut_live", "n BIGINT")
 	eng, _ := ptEngine(true)
+	ptSource(t, eng, "ut_live", "n BIGINT")
 	done := make(chan error)
 	var last string
 	go func() {
 		for range 50 {
 			i := liveFuncs.Add(1)
 			last = fmt.Sprintf("ut_live_%d", i)
-			if err := streamsql.RegisterFunction(last, 0, 0, func([]types.Value) types.Value { return types.Int(i) }); err != nil {
+			if err := eng.RegisterFunction(last, 0, 0, func([]types.Value) types.Value { return types.Int(i) }); err != nil {
 				done <- err
 				return
 			}
@@ -351,5 +340,56 @@ func TestRegisterWhilePlanning(t *testing.T) {
 	}
 	if _, err := eng.Prepare("SELECT " + last + "() AS x FROM ut_live()"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Two engines in one process: each has its own functions and push
+// sources, of the same names, and neither sees the other's.
+func TestEnginesDoNotShareFunctionsOrSources(t *testing.T) {
+	newEngine := func() *streamsql.Engine {
+		return streamsql.New(streamsql.Config{Once: true, Log: io.Discard})
+	}
+	a, b, c := newEngine(), newEngine(), newEngine()
+	if err := a.RegisterFunction("tag", 1, 1, func(v []types.Value) types.Value { return types.Text("a:" + v[0].String()) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RegisterFunction("tag", 1, 1, func(v []types.Value) types.Value { return types.Text("b:" + v[0].String()) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RegisterAggregate("only_b", sumSquares{}); err != nil {
+		t.Fatal(err)
+	}
+	srcA := ptSource(t, a, "feed", "word TEXT")
+	srcB := ptSource(t, b, "feed", "n BIGINT, word TEXT")
+
+	qa := ptQuery(t, a, "SELECT tag(word) AS t FROM feed()")
+	qb := ptQuery(t, b, "SELECT tag(word) AS t, only_b(n) AS sq FROM feed() GROUP BY tag(word)")
+	ptPush(t, srcA, "x")
+	srcA.Close()
+	ptPush(t, srcB, 3, "y")
+	srcB.Close()
+	if got := ptRows(ptNext(t, qa)); got != "a:x\n" {
+		t.Errorf("engine a: %q, want a:x", got)
+	}
+	if got := ptRows(ptNext(t, qb)); got != "b:y|9\n" {
+		t.Errorf("engine b: %q, want b:y|9", got)
+	}
+
+	// Engine a has no only_b, and engine c has neither tag nor feed.
+	for _, e := range []struct {
+		eng       *streamsql.Engine
+		sql, want string
+	}{
+		{a, "SELECT only_b(word) FROM feed()", "1:8: unknown function only_b"},
+		{c, "SELECT tag('x')", "1:8: unknown function tag"},
+		{c, "SELECT * FROM feed()", "1:15: unknown source feed()"},
+	} {
+		_, err := e.eng.Prepare(e.sql)
+		if err == nil || !strings.HasPrefix(err.Error(), e.want) {
+			t.Errorf("%s: %v, want %q", e.sql, err, e.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), `"tag"`) || strings.Contains(err.Error(), `"only_b"`) || strings.Contains(err.Error(), "feed, ")) {
+			t.Errorf("%s: the suggestion names another engine's function or source: %v", e.sql, err)
+		}
 	}
 }

@@ -6,9 +6,7 @@ package agg
 
 import (
 	"fmt"
-	"slices"
 	"strings"
-	"sync"
 
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/types"
@@ -43,15 +41,11 @@ type Func interface {
 // for COUNT(*) (the planner allows * for count only).
 type Maker func(arg expr.Func) (Func, error)
 
-var (
-	registryMu sync.RWMutex
-	makers     = map[string]Maker{}
-)
+// makers are the built-in aggregate functions, fixed after init.
+var makers = map[string]Maker{}
 
-// Names are the aggregate function names the planner recognises: the
-// built-ins, then those added with Register, in order. Register replaces
-// the slice rather than appending to it in place; RegisteredNames returns
-// a copy taken under the registry's lock.
+// Names are the built-in aggregate function names, in order. Do not
+// modify.
 var Names []string
 
 func init() {
@@ -71,44 +65,30 @@ func init() {
 		{"max", func(arg expr.Func) (Func, error) { return extreme{arg, 1}, nil }},
 		{"approx_count_distinct", func(arg expr.Func) (Func, error) { return approxDistinct{arg}, nil }},
 	} {
-		if err := Register(b.name, b.make); err != nil {
+		if err := register(b.name, b.make); err != nil {
 			panic(err)
 		}
 	}
 }
 
-// Register adds an aggregate function under name (case-insensitive), for
-// user-defined aggregates. It fails when the name is taken. It is safe to
-// call from several goroutines, and alongside New and IsAggregate.
-func Register(name string, m Maker) error {
+// register adds a built-in aggregate function under name, from init: the
+// built-ins are fixed once the program runs (user-defined aggregates
+// belong to an engine, which binds them itself with Bind).
+func register(name string, m Maker) error {
 	if name == "" || m == nil {
-		return fmt.Errorf("agg: Register needs a name and a Maker")
+		return fmt.Errorf("agg: register needs a name and a Maker")
 	}
 	name = strings.ToLower(name)
-	registryMu.Lock()
-	defer registryMu.Unlock()
 	if _, dup := makers[name]; dup {
 		return fmt.Errorf("aggregate function %q already exists", name)
 	}
 	makers[name] = m
-	names := make([]string, len(Names), len(Names)+1)
-	copy(names, Names)
-	Names = append(names, name)
+	Names = append(Names, name)
 	return nil
 }
 
-// RegisteredNames returns the aggregate function names, as Names, taken
-// under the registry's lock.
-func RegisteredNames() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	return slices.Clone(Names)
-}
-
-// IsAggregate reports whether name is an aggregate function.
+// IsAggregate reports whether name is a built-in aggregate function.
 func IsAggregate(name string) bool {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
 	_, ok := makers[strings.ToLower(name)]
 	return ok
 }
@@ -117,21 +97,26 @@ func IsAggregate(name string) bool {
 // COUNT(*). With distinct the function sees each distinct non-NULL value
 // of arg once (COUNT(DISTINCT x)).
 func New(name string, arg expr.Func, distinct bool) (Func, error) {
+	m, ok := makers[strings.ToLower(name)]
+	if !ok {
+		return nil, fmt.Errorf("unknown aggregate %q", name)
+	}
+	return Bind(name, m, arg, distinct)
+}
+
+// Bind binds the aggregate m (called name) to its compiled argument, as
+// New does for a built-in; an engine binds its user-defined aggregates
+// with it.
+func Bind(name string, m Maker, arg expr.Func, distinct bool) (Func, error) {
 	if distinct {
 		if arg == nil {
 			return nil, fmt.Errorf("%s(DISTINCT *) is not allowed", name)
 		}
-		inner, err := New(name, expr.Column(0), false)
+		inner, err := m(expr.Column(0))
 		if err != nil {
 			return nil, err
 		}
 		return distinctOf{inner: inner, arg: arg}, nil
-	}
-	registryMu.RLock()
-	m, ok := makers[strings.ToLower(name)]
-	registryMu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("unknown aggregate %q", name)
 	}
 	return m(arg)
 }

@@ -47,22 +47,29 @@ var (
 )
 
 func register(s *Scalar) {
-	if err := RegisterScalar(s); err != nil {
+	if err := addScalar(s); err != nil {
 		panic("expr: " + err.Error())
 	}
 }
 
-// RegisterScalar adds a scalar function at run time: a user-defined
-// function, usable in SQL as soon as it returns. s.Name is taken in lower
-// case; it fails when the name is taken or s is incomplete (no Fn, an
-// arity that cannot be met). s must not be changed afterwards. It is safe
-// to call from several goroutines, and alongside LookupScalar.
-func RegisterScalar(s *Scalar) error {
+// CheckScalar reports a Scalar that cannot be called: no name or Fn, an
+// arity that cannot be met.
+func CheckScalar(s *Scalar) error {
 	if s == nil || s.Name == "" || s.Fn == nil {
 		return fmt.Errorf("scalar function needs a name and a Fn")
 	}
 	if s.MinArgs < 0 || (s.MaxArgs >= 0 && s.MaxArgs < s.MinArgs) {
 		return fmt.Errorf("scalar function %s: bad arity %d to %d", s.Name, s.MinArgs, s.MaxArgs)
+	}
+	return nil
+}
+
+// addScalar adds a built-in scalar function, from init: the built-ins are
+// fixed once the program runs (user-defined functions belong to an engine,
+// which looks them up itself). s.Name is taken in lower case.
+func addScalar(s *Scalar) error {
+	if err := CheckScalar(s); err != nil {
+		return err
 	}
 	if lower := strings.ToLower(s.Name); lower != s.Name {
 		c := *s
@@ -86,7 +93,7 @@ func alias(name, doc string, s *Scalar) {
 	register(&c)
 }
 
-// LookupScalar finds a scalar function by lower-case name.
+// LookupScalar finds a built-in scalar function by name.
 func LookupScalar(name string) (*Scalar, bool) {
 	scalarsMu.RLock()
 	defer scalarsMu.RUnlock()
@@ -94,7 +101,7 @@ func LookupScalar(name string) (*Scalar, bool) {
 	return s, ok
 }
 
-// ScalarNames lists the known scalar functions.
+// ScalarNames lists the built-in scalar functions.
 func ScalarNames() []string {
 	scalarsMu.RLock()
 	defer scalarsMu.RUnlock()

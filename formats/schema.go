@@ -31,7 +31,7 @@ var schemaTypes = map[string]types.Kind{
 
 const schemaTypeList = "BIGINT, BOOLEAN, DOUBLE, TEXT, TIMESTAMP"
 
-// parseSchema reads a declared schema: comma-separated "name TYPE" pairs.
+// ParseSchema reads a declared schema: comma-separated "name TYPE" pairs.
 // A name is a run of characters other than spaces and commas (dots
 // included, for nested JSON fields) or a double-quoted string ("" inside
 // for a quote). Type names are case-insensitive. An error names the part
@@ -65,8 +65,10 @@ func ParseSchema(s string) (types.Schema, error) {
 		if len(words) > 1 {
 			return nil, fmt.Errorf("schema: %q: unexpected %q after the type", part, strings.Join(words[1:], " "))
 		}
-		if out.Index(name) >= 0 {
-			return nil, fmt.Errorf("schema: %q: duplicate column %s", part, name)
+		for _, c := range out {
+			if strings.EqualFold(c.Name, name) { // SQL names are case-insensitive
+				return nil, fmt.Errorf("schema: %q: duplicate column %s", part, name)
+			}
 		}
 		out = append(out, types.Column{Name: name, Type: k})
 	}

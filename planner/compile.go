@@ -253,14 +253,17 @@ func (p *planning) compileBinary(e *parser.Binary, sc *scope) (expr.Func, error)
 }
 
 func (p *planning) compileCall(e *parser.Call, sc *scope) (expr.Func, error) {
-	if agg.IsAggregate(e.Name) {
+	if p.isAggName(e.Name) {
 		// Aggregates were matched by lookupExpr in an aggregate's output
 		// scope; reaching here means one appeared where none may.
 		return nil, p.errorf(e.Pos, ErrAggregate, "aggregate function %s is not allowed in %s", e, sc.clause)
 	}
-	fn, ok := expr.LookupScalar(e.Name)
+	fn, ok := p.lookupScalar(e.Name)
 	if !ok {
-		names := append(expr.ScalarNames(), agg.RegisteredNames()...)
+		names := append(expr.ScalarNames(), agg.Names...)
+		if f := p.opts.Functions; f != nil {
+			names = append(names, f.FunctionNames()...)
+		}
 		sort.Strings(names)
 		return nil, p.errorf(e.Pos, ErrFunctionNotFound, "unknown function %s%s", e.Name, didYouMean(e.Name, names))
 	}

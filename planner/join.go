@@ -612,7 +612,7 @@ func (p *planning) equiKeys(on parser.Expr, rel int, refs map[*parser.ColumnRef]
 			}
 			return true
 		})
-		if s == -2 || containsAgg(e) {
+		if s == -2 || p.containsAgg(e) {
 			return -1
 		}
 		return s
@@ -700,7 +700,7 @@ func (p *planning) streamJoin(j *parser.Join, rels []*relation, refs map[*parser
 		ls.clause, rs.clause = "EVENT TIME", "EVENT TIME"
 		for i, sc := range []*scope{ls, rs} {
 			e := j.EventTime[min(i, len(j.EventTime)-1)]
-			if containsAgg(e) {
+			if p.containsAgg(e) {
 				return nil, p.errorf(e.Position(), ErrAggregate, "aggregate functions are not allowed in EVENT TIME")
 			}
 			switch k := p.typeOf(e, sc); k {

@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -30,6 +31,74 @@ type Options struct {
 	// Context bounds what planning waits for: reading the columns of a
 	// database table. Nil is context.Background().
 	Context context.Context
+	// Functions are the functions queries may call besides the built-ins
+	// (an engine's user-defined ones); nil for none.
+	Functions Functions
+	// Sources are the sources FROM may call besides the registered ones
+	// (an engine's push sources), looked up first; nil for none.
+	Sources SourceSet
+}
+
+// Functions is a set of functions beyond the built-ins. A name is a
+// scalar function or an aggregate, not both, and no built-in's.
+type Functions interface {
+	Scalar(name string) (*expr.Scalar, bool)
+	Aggregate(name string) (agg.Maker, bool)
+	FunctionNames() []string
+}
+
+// SourceSet is a set of sources beyond the registry.
+type SourceSet interface {
+	Source(name string) (*sources.Spec, bool)
+	SourceNames() []string
+}
+
+func (p *planning) isAggName(name string) bool {
+	if agg.IsAggregate(name) {
+		return true
+	}
+	if f := p.opts.Functions; f != nil {
+		_, ok := f.Aggregate(strings.ToLower(name))
+		return ok
+	}
+	return false
+}
+
+func (p *planning) lookupScalar(name string) (*expr.Scalar, bool) {
+	if s, ok := expr.LookupScalar(name); ok {
+		return s, true
+	}
+	if f := p.opts.Functions; f != nil {
+		return f.Scalar(strings.ToLower(name))
+	}
+	return nil, false
+}
+
+func (p *planning) newAgg(name string, arg expr.Func, distinct bool) (agg.Func, error) {
+	if f := p.opts.Functions; f != nil && !agg.IsAggregate(name) {
+		if m, ok := f.Aggregate(name); ok {
+			return agg.Bind(name, m, arg, distinct)
+		}
+	}
+	return agg.New(name, arg, distinct)
+}
+
+func (p *planning) lookupSource(name string) (*sources.Spec, bool) {
+	if s := p.opts.Sources; s != nil {
+		if spec, ok := s.Source(strings.ToLower(name)); ok {
+			return spec, true
+		}
+	}
+	return sources.Lookup(name)
+}
+
+func (p *planning) sourceNames() []string {
+	names := sources.Names()
+	if s := p.opts.Sources; s != nil {
+		names = append(names, s.SourceNames()...)
+		sort.Strings(names)
+	}
+	return names
 }
 
 func (o *Options) context() context.Context {
@@ -192,9 +261,9 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 }
 
 func (p *planning) openSource(call *parser.SourceCall) (*sources.Call, error) {
-	spec, ok := sources.Lookup(call.Name)
+	spec, ok := p.lookupSource(call.Name)
 	if !ok {
-		return nil, p.errorf(call.Pos, ErrSourceNotFound, "unknown source %s()%s", call.Name, hintOrList(call.Name, sources.Names(), "sources"))
+		return nil, p.errorf(call.Pos, ErrSourceNotFound, "unknown source %s()%s", call.Name, hintOrList(call.Name, p.sourceNames(), "sources"))
 	}
 	pos, named, err := p.callArgs(call)
 	if err != nil {
@@ -602,7 +671,7 @@ func (p *planning) window(sel *parser.Select, in *scope) (timing, error) {
 	}
 	if w.EventTime != nil {
 		in.clause = "EVENT TIME"
-		if containsAgg(w.EventTime) {
+		if p.containsAgg(w.EventTime) {
 			return t, p.errorf(w.EventTime.Position(), ErrAggregate, "aggregate functions are not allowed in EVENT TIME")
 		}
 		switch k := p.typeOf(w.EventTime, in); k {
@@ -642,15 +711,15 @@ func (p *planning) window(sel *parser.Select, in *scope) (timing, error) {
 	return t, nil
 }
 
-func isAggCall(e parser.Expr) bool {
+func (p *planning) isAggCall(e parser.Expr) bool {
 	c, ok := e.(*parser.Call)
-	return ok && agg.IsAggregate(c.Name)
+	return ok && p.isAggName(c.Name)
 }
 
-func containsAgg(e parser.Expr) bool {
+func (p *planning) containsAgg(e parser.Expr) bool {
 	found := false
 	walk(e, func(e parser.Expr) bool {
-		if isAggCall(e) {
+		if p.isAggCall(e) {
 			found = true
 		}
 		return !found
@@ -659,11 +728,11 @@ func containsAgg(e parser.Expr) bool {
 }
 
 func (p *planning) isAggregate(sel *parser.Select) bool {
-	if len(sel.GroupBy) > 0 || containsAgg(sel.Having) {
+	if len(sel.GroupBy) > 0 || p.containsAgg(sel.Having) {
 		return true
 	}
 	for _, it := range sel.Items {
-		if containsAgg(it.Expr) {
+		if p.containsAgg(it.Expr) {
 			return true
 		}
 	}
@@ -681,7 +750,7 @@ func (p *planning) aggregate(sel *parser.Select, in *scope, win timing) (*Aggreg
 		if err != nil {
 			return nil, nil, err
 		}
-		if containsAgg(g) {
+		if p.containsAgg(g) {
 			return nil, nil, p.errorf(g.Position(), ErrAggregate, "aggregate functions are not allowed in GROUP BY")
 		}
 		fn, err := p.compile(g, in)
@@ -701,7 +770,7 @@ func (p *planning) aggregate(sel *parser.Select, in *scope, win timing) (*Aggreg
 	var calls []*parser.Call
 	collect := func(e parser.Expr) {
 		walk(e, func(e parser.Expr) bool {
-			if isAggCall(e) {
+			if p.isAggCall(e) {
 				c := e.(*parser.Call)
 				if !seen[c.String()] {
 					seen[c.String()] = true
@@ -765,12 +834,12 @@ func (p *planning) aggCall(c *parser.Call, in *scope) (agg.Func, error) {
 		if name != "count" {
 			return nil, p.errorf(c.Pos, ErrAggregate, "only COUNT takes *, not %s", c.Name)
 		}
-		return agg.New(name, nil, false)
+		return p.newAgg(name, nil, false)
 	}
 	if len(c.Args) != 1 {
 		return nil, p.errorf(c.Pos, ErrAggregate, "%s takes exactly one argument, got %d", c.Name, len(c.Args))
 	}
-	if containsAgg(c.Args[0]) {
+	if p.containsAgg(c.Args[0]) {
 		return nil, p.errorf(c.Args[0].Position(), ErrAggregate, "aggregate calls cannot be nested")
 	}
 	if name == "sum" || name == "avg" {
@@ -782,7 +851,7 @@ func (p *planning) aggCall(c *parser.Call, in *scope) (agg.Func, error) {
 	if err != nil {
 		return nil, err
 	}
-	return agg.New(name, arg, c.Distinct)
+	return p.newAgg(name, arg, c.Distinct)
 }
 
 // project compiles the select list. The output scope names each result

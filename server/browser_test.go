@@ -10,7 +10,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/clock"
 )
 
@@ -39,11 +38,11 @@ func TestDashboardInBrowser(t *testing.T) {
 	// As --http serves it: with a token, which the page gets from the
 	// printed URL and keeps in a cookie for its requests and streams.
 	const token = "browser-test-token"
-	_, ts := newTestServer(t, fake, func(s *Server) {
+	srv, ts := newTestServer(t, fake, func(s *Server) {
 		s.Token = token
 		s.Hosts = HostsFor("127.0.0.1")
 	})
-	src, err := streamsql.NewPushSource("srv_browser", "page TEXT")
+	src, err := srv.eng.NewPushSource("srv_browser", "page TEXT")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -237,8 +237,8 @@ func TestBoundedQueryEvents(t *testing.T) {
 // batches closed by a fake clock, with two subscribers, then stops it.
 func TestPushedBatches(t *testing.T) {
 	fake := clock.NewFake(time.Unix(0, 0).UTC())
-	_, ts := newTestServer(t, fake)
-	src, err := streamsql.NewPushSource("srv_clicks", "user TEXT, late BOOLEAN")
+	srv, ts := newTestServer(t, fake)
+	src, err := srv.eng.NewPushSource("srv_clicks", "user TEXT, late BOOLEAN")
 	if err != nil {
 		t.Fatal(err)
 	}

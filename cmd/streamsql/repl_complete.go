@@ -126,7 +126,7 @@ func (c *completer) words() []string {
 	}
 	add(sqlKeywords...)
 	add(`\help`, `\i`, `\q`)
-	add(upper(agg.RegisteredNames())...)
+	add(upper(agg.Names)...)
 	add(upper(expr.ScalarNames())...)
 	add(sources.Names()...)
 	add(sinks.Names()...)

@@ -35,12 +35,12 @@ func main() {
 }
 
 func run(w io.Writer) error {
-	orders, err := streamsql.NewPushSource("orders", "id BIGINT, region TEXT, amount DOUBLE, ts TIMESTAMP")
+	eng := streamsql.New(streamsql.Config{BatchInterval: 100 * time.Millisecond, Log: io.Discard})
+	defer eng.Stop()
+	orders, err := eng.NewPushSource("orders", "id BIGINT, region TEXT, amount DOUBLE, ts TIMESTAMP")
 	if err != nil {
 		return err
 	}
-	eng := streamsql.New(streamsql.Config{BatchInterval: 100 * time.Millisecond, Log: io.Discard})
-	defer eng.Stop()
 	q, err := eng.Query(context.Background(), query)
 	if err != nil {
 		return err
