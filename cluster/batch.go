@@ -10,12 +10,31 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// poll waits for records until the deadline, which must not have passed
-// (a poll with a done context returns nothing, not even the records
-// already fetched). A fetch error is logged: the client retries it itself.
+// poll waits for records until the member's clock reaches until, and for
+// minPoll of wall time at least (a poll with a done context returns
+// nothing, not even the records already fetched). The deadline is the
+// clock's, not a context deadline the client would read as wall time, so
+// a test on a fake clock decides when a batch ends. A fetch error is
+// logged: the client retries it itself.
 func (m *member) poll(ctx context.Context, sess *kgo.GroupTransactSession, until time.Time, stage string) (kgo.Fetches, error) {
-	pctx, cancel := context.WithDeadline(ctx, until)
+	pctx, cancel := context.WithCancel(ctx)
+	polled := make(chan struct{})
+	least := time.NewTimer(minPoll)
+	go func() {
+		defer least.Stop()
+		select {
+		case <-m.cfg.Clock.At(until):
+		case <-polled:
+			return
+		}
+		select {
+		case <-least.C:
+			cancel()
+		case <-polled:
+		}
+	}()
 	fetches := sess.PollFetches(pctx)
+	close(polled)
 	cancel()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()

@@ -36,12 +36,17 @@ type Config struct {
 	// (default 10s): the time a dead member's work waits.
 	SessionTimeout time.Duration
 	Logf           func(format string, args ...any)
-	// Clock is what batches are timed by; nil is the wall clock. The
-	// polls' deadlines come from it too and the Kafka client reads them as
-	// real time, so for now only the wall clock runs against a broker:
-	// the way to stage tests in virtual time (issue 16) is a clock-aware
-	// poll.
+	// Clock is what batches are timed by, polls' deadlines included;
+	// nil is the wall clock. Tests pass a *clock.Fake and move it: the
+	// Kafka client's own timers (heartbeats, sessions) stay on the wall
+	// clock.
 	Clock clock.Clock
+	// BatchDone, when set, is told of each batch a stage closed: the
+	// stage (1 or 2), the batch's end, the end of the stage's next batch
+	// (later than the clock then) and whether the transaction committed.
+	// Tests on a fake clock wait on it, and move the clock once every
+	// stage waits for it.
+	BatchDone func(stage int, end, next time.Time, committed bool)
 }
 
 // Topics are the internal topics of a cluster query.
@@ -81,7 +86,7 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.Logf = func(string, ...any) {}
 	}
 	id := memberID()
-	m := &member{cfg: cfg, in: in, id: id}
+	m := &member{cfg: cfg, in: in, id: id, start: cfg.Clock.Now()}
 	n, err := m.setup(ctx)
 	if err != nil {
 		return err
@@ -108,7 +113,10 @@ func Run(ctx context.Context, cfg Config) error {
 type member struct {
 	cfg Config
 	in  kafka.Input
-	id  string
+	// start is when the member started: both stages pace their batches
+	// from it, so they end batches together on the grid.
+	start time.Time
+	id    string
 
 	parts                  int // input partitions = repartition and changelog partitions
 	repartition, changelog string

@@ -2,10 +2,13 @@ package cluster
 
 import "time"
 
-// minPoll is the least time a batch polls for records: a poll finds what
-// the client has already fetched at once, and waits this long at most for
-// a fetch under way. A poll whose deadline has passed finds nothing at all
-// (franz-go returns at once on a done context), so every batch gets one.
+// minPoll is the least wall time a poll waits for records: a poll finds
+// what the client has already fetched at once, and waits this long at
+// most for a fetch under way. A poll whose deadline has passed finds
+// nothing at all (franz-go returns at once on a done context), so every
+// poll gets it, also one that starts after its batch's end. It is wall
+// time, as the fetches are: on a fake clock a batch still ends when the
+// clock reaches its end.
 const minPoll = 10 * time.Millisecond
 
 // reportEvery is how often, at most, a stage says that its batches
@@ -41,15 +44,6 @@ func (p *pacer) Start() time.Time { return p.end.Add(-p.every) }
 
 // End is the end of the open batch.
 func (p *pacer) End() time.Time { return p.end }
-
-// PollUntil is the deadline of the open batch's next poll at now: the
-// batch's end, or minPoll from now when the end is nearer.
-func (p *pacer) PollUntil(now time.Time) time.Time {
-	if d := now.Add(minPoll); d.After(p.end) {
-		return d
-	}
-	return p.end
-}
 
 // Next opens the batch after the one that ended at End, whose close and
 // commit finished at now, and says so in the log when batches overrun.

@@ -36,22 +36,19 @@ func TestPacerStretchesOverrunBatches(t *testing.T) {
 	if got, want := p.End(), t0.Add(4*every); !got.Equal(want) {
 		t.Fatalf("end after an overrun %v, want %v", got, want)
 	}
-	if !p.End().After(now) || !p.PollUntil(now).After(now) {
-		t.Fatalf("the batch after an overrun ends at %v, polls until %v: not after %v", p.End(), p.PollUntil(now), now)
+	if !p.End().After(now) {
+		t.Fatalf("the batch after an overrun ends at %v: not after %v", p.End(), now)
 	}
 	if len(logged) != 1 || !strings.Contains(logged[0], "overran the 500ms batch interval (closing and committing it took 600ms)") {
 		t.Fatalf("logged %q", logged)
 	}
 
-	// A commit ending on a grid point's edge still leaves a poll.
+	// A commit ending on a grid point's edge: the next batch is a whole
+	// interval, not one that ends as it starts.
 	now = p.End().Add(every)
 	p.Next(now)
-	if d := p.PollUntil(now).Sub(now); d < minPoll {
-		t.Fatalf("poll window %v after an overrun, want at least %v", d, minPoll)
-	}
-	late := p.End().Add(-time.Millisecond) // polling started a moment before the end
-	if d := p.PollUntil(late).Sub(late); d != minPoll {
-		t.Fatalf("poll window %v a moment before the end, want %v", d, minPoll)
+	if got, want := p.End(), now.Add(every); !got.Equal(want) {
+		t.Fatalf("end after a commit ending on a grid point %v, want %v", got, want)
 	}
 
 	// 40 more overruns, a second each: one summary after reportEvery,

@@ -123,7 +123,7 @@ func (m *member) stage1(ctx context.Context) error {
 	idleAfter := max(s.Lateness+m.cfg.Batch, m.cfg.Batch)
 	var malformed int64
 
-	pace := newPacer(m.cfg.Batch, m.cfg.Clock.Now(), "stage 1", m.logf)
+	pace := newPacer(m.cfg.Batch, m.start, "stage 1", m.logf)
 	batchRows := 0
 	for {
 		start, next := pace.Start(), pace.End()
@@ -131,7 +131,7 @@ func (m *member) stage1(ctx context.Context) error {
 		// At least one poll, however late the batch starts: it finds
 		// what was fetched while the last batch committed.
 		for polled := false; !polled || m.cfg.Clock.Now().Before(next); polled = true {
-			fetches, err := m.poll(ctx, sess, pace.PollUntil(m.cfg.Clock.Now()), "stage 1")
+			fetches, err := m.poll(ctx, sess, next, "stage 1")
 			if err != nil {
 				return err
 			}
@@ -240,6 +240,9 @@ func (m *member) stage1(ctx context.Context) error {
 		}
 		clear(sink.tables)
 		pace.Next(m.cfg.Clock.Now())
+		if m.cfg.BatchDone != nil {
+			m.cfg.BatchDone(1, next, pace.End(), committed)
+		}
 	}
 }
 

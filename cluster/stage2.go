@@ -256,12 +256,12 @@ func (m *member) stage2(ctx context.Context) error {
 	post := m.cfg.Split.Post(collect)
 	enc := newRowEncoder(m.cfg.Columns, m.cfg.KeyColumns)
 
-	pace := newPacer(m.cfg.Batch, m.cfg.Clock.Now(), "stage 2", m.logf)
+	pace := newPacer(m.cfg.Batch, m.start, "stage 2", m.logf)
 	for {
 		next := pace.End()
 		// At least one poll, however late the batch starts (see stage1).
 		for polled := false; !polled || m.cfg.Clock.Now().Before(next); polled = true {
-			fetches, err := m.poll(ctx, sess, pace.PollUntil(m.cfg.Clock.Now()), "stage 2")
+			fetches, err := m.poll(ctx, sess, next, "stage 2")
 			if err != nil {
 				return err
 			}
@@ -338,6 +338,9 @@ func (m *member) stage2(ctx context.Context) error {
 			st.dirtyClosed = false
 		}
 		pace.Next(m.cfg.Clock.Now())
+		if m.cfg.BatchDone != nil {
+			m.cfg.BatchDone(2, next, pace.End(), committed)
+		}
 	}
 }
 
