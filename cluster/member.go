@@ -86,12 +86,13 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.Logf = func(string, ...any) {}
 	}
 	id := memberID()
-	m := &member{cfg: cfg, in: in, id: id, start: cfg.Clock.Now()}
+	m := &member{cfg: cfg, in: in, id: id}
 	n, err := m.setup(ctx)
 	if err != nil {
 		return err
 	}
 	m.parts = n
+	m.start = cfg.Clock.Now()
 	cfg.Logf("cluster %s: member %s; %d input partitions of %s; stages read %s", cfg.Name, id, n, in.KafkaTopic(), m.repartition)
 
 	ctx, cancel := context.WithCancel(ctx)
