@@ -50,7 +50,7 @@ func TestOnceWindowIsWholeInput(t *testing.T) {
 				t.Errorf("window %+v, want the whole input read from %v to 3s later", r.Window, t0)
 			}
 		}
-		if err := sink.Write(r); err != nil {
+		if err := sink.Write(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
 	}

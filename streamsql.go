@@ -517,7 +517,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		job := scheduler.Start(ctx, graphs[gi], cfg)
 		jobs = append(jobs, job)
 		for i, p := range g.Queries {
-			byPlan[p].attach(job.Outputs()[i])
+			byPlan[p].attach(ctx, job.Outputs()[i])
 		}
 	}
 	e.list(qs, jobs, held)
@@ -597,8 +597,8 @@ func (e *Engine) open(ctx context.Context, qs []*Query, groups []*planner.Graph)
 
 // attach connects q to the job output that carries its results, and
 // starts feeding its sink.
-func (q *Query) attach(out *scheduler.Output) {
-	q.out = out
+func (q *Query) attach(ctx context.Context, out *scheduler.Output) {
+	q.ctx, q.out = ctx, out
 	q.drained = make(chan struct{})
 	if q.sink != nil {
 		q.progress = make(chan *Result, 64)
@@ -682,8 +682,9 @@ type Query struct {
 
 	target   *planner.Target // INSERT INTO: where results go
 	sink     sinks.Sink
-	drained  chan struct{} // closed when the sink has written the last result
-	progress chan *Result  // results the sink has handled, for monitoring
+	ctx      context.Context // Start's: a sink write gives up when it is done
+	drained  chan struct{}   // closed when the sink has written the last result
+	progress chan *Result    // results the sink has handled, for monitoring
 	mu       sync.Mutex
 	sinkErr  error // the last write the sink refused
 	refused  int64 // emissions the sink refused
@@ -716,7 +717,7 @@ func (q *Query) feedSink() {
 	defer close(q.drained)
 	defer close(q.progress)
 	for res := range q.out.Results() {
-		err := q.sink.Write(res)
+		err := q.sink.Write(q.ctx, res)
 		q.out.Ack(res, err)
 		if err != nil {
 			q.mu.Lock()

@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"context"
 	"encoding/csv"
 	"io"
 
@@ -25,7 +26,7 @@ type csvSink struct {
 	closed    bool
 }
 
-func (s *csvSink) Write(r *types.Result) error {
+func (s *csvSink) Write(ctx context.Context, r *types.Result) error {
 	if skip, err := admit(r, s.closed); skip || err != nil {
 		return err
 	}

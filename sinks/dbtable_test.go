@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -190,7 +191,7 @@ func TestInsertSinksContract(t *testing.T) {
 		write(t, s, &types.Result{Time: batchTime, Columns: cols, Rows: []types.Row{{types.Text("a"), types.Int(1)}},
 			Stats: types.BatchStats{RowsIn: 5}})
 		// A malformed result: an error, nothing written.
-		err := s.Write(emission(batchTime, cols, types.Row{types.Text("a"), types.Int(1)}, types.Row{types.Text("b")}))
+		err := s.Write(context.Background(), emission(batchTime, cols, types.Row{types.Text("a"), types.Int(1)}, types.Row{types.Text("b")}))
 		if err == nil || !strings.Contains(err.Error(), "row 1 has 1 values for 2 columns") {
 			t.Errorf("%s: Write of a malformed result = %v", name, err)
 		}
@@ -201,7 +202,7 @@ func TestInsertSinksContract(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Write(emission(batchTime, cols, types.Row{types.Text("a"), types.Int(2)})); !errors.Is(err, ErrClosed) {
+		if err := s.Write(context.Background(), emission(batchTime, cols, types.Row{types.Text("a"), types.Int(2)})); !errors.Is(err, ErrClosed) {
 			t.Errorf("%s: Write after Close = %v, want ErrClosed", name, err)
 		}
 		if err := s.Close(); err != nil {

@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -81,7 +82,7 @@ func (s *fileSink) name(t time.Time) string {
 	return s.prefix + "-" + t.UTC().Format(fileTimeLayout) + "Z" + s.ext
 }
 
-func (s *fileSink) Write(r *types.Result) error {
+func (s *fileSink) Write(ctx context.Context, r *types.Result) error {
 	if skip, err := admit(r, s.closed); skip || err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func (s *fileSink) Write(r *types.Result) error {
 	if err != nil {
 		return err
 	}
-	if err := render.Write(r); err != nil {
+	if err := render.Write(ctx, r); err != nil {
 		return err
 	}
 	if err := render.Close(); err != nil {

@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -78,7 +79,7 @@ func TestFileSinkJSONL(t *testing.T) {
 	if st.Mode().Perm() != 0o644 {
 		t.Errorf("file mode %v, want 0644", st.Mode().Perm())
 	}
-	if err := s.Write(&types.Result{Time: t1, Emitted: true, Columns: cols, Rows: []types.Row{{types.Text("a"), types.Int(1)}}}); !errors.Is(err, ErrClosed) {
+	if err := s.Write(context.Background(), &types.Result{Time: t1, Emitted: true, Columns: cols, Rows: []types.Row{{types.Text("a"), types.Int(1)}}}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Write after Close = %v, want ErrClosed", err)
 	}
 }
@@ -119,7 +120,7 @@ func TestFileSinkWriteError(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &types.Result{Time: batchTime, Emitted: true, Columns: []string{"n"}, Rows: []types.Row{{types.Int(1)}}}
-	err := s.Write(r)
+	err := s.Write(context.Background(), r)
 	if err == nil || !strings.Contains(err.Error(), "gone") {
 		t.Fatalf("Write into a removed directory = %v, want an error naming it", err)
 	}
@@ -127,7 +128,7 @@ func TestFileSinkWriteError(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Write(r); err != nil {
+	if err := s.Write(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
 	if got := listDir(t, dir); !slices.Equal(got, []string{"part-20250301T213010.000Z.jsonl"}) {

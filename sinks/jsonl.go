@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"context"
 	"io"
 
 	"github.com/streamsql/streamsql/formats"
@@ -24,7 +25,7 @@ type jsonlSink struct {
 	closed bool
 }
 
-func (s *jsonlSink) Write(r *types.Result) error {
+func (s *jsonlSink) Write(ctx context.Context, r *types.Result) error {
 	if skip, err := admit(r, s.closed); skip || err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"math"
@@ -62,7 +63,7 @@ func BenchmarkJSONL(b *testing.B) {
 	s := open(b, "jsonl", io.Discard, Options{})
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := s.Write(r); err != nil {
+		if err := s.Write(context.Background(), r); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -181,14 +181,14 @@ func kafkaDuration(v types.Value) (time.Duration, error) {
 	return d, nil
 }
 
-func (s *kafkaSink) Write(r *types.Result) error {
+func (s *kafkaSink) Write(ctx context.Context, r *types.Result) error {
 	if skip, err := admit(r, s.closed); skip || err != nil {
 		return err
 	}
 	if err := s.setColumns(r.Columns); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if s.inflight != nil {
 		// A Write that timed out: its records are still the client's.

@@ -124,7 +124,7 @@ func TestKafkaSinkWrites(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Write(&types.Result{Time: batchTime, Emitted: true, Columns: cols, Rows: []types.Row{row(w2, "x", 1, types.Null)}}); !errors.Is(err, ErrClosed) {
+	if err := s.Write(context.Background(), &types.Result{Time: batchTime, Emitted: true, Columns: cols, Rows: []types.Row{row(w2, "x", 1, types.Null)}}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Write after Close = %v, want ErrClosed", err)
 	}
 	if err := s.Close(); err != nil {
@@ -199,7 +199,7 @@ func TestKafkaSinkUnreachable(t *testing.T) {
 	cold := openKafkaSink(t, addr, Options{Columns: r.Columns}, "topic", "t", "timeout", 1)
 	for name, s := range map[string]Sink{"warm": warm, "cold": cold} {
 		start := time.Now()
-		err := s.Write(r)
+		err := s.Write(context.Background(), r)
 		if err == nil || !strings.HasPrefix(err.Error(), "kafka(): ") {
 			t.Errorf("%s: Write = %v, want an error", name, err)
 		}
@@ -243,7 +243,7 @@ func TestKafkaSinkOpenErrors(t *testing.T) {
 func TestKafkaSinkRowWidth(t *testing.T) {
 	s := openKafkaSink(t, "127.0.0.1:1", Options{}, "topic", "t")
 	r := &types.Result{Time: batchTime, Emitted: true, Columns: []string{"a", "b"}, Rows: []types.Row{{types.Int(1)}}}
-	if err := s.Write(r); err == nil || !strings.Contains(err.Error(), "row 0 has 1 values for 2 columns") {
+	if err := s.Write(context.Background(), r); err == nil || !strings.Contains(err.Error(), "row 0 has 1 values for 2 columns") {
 		t.Fatalf("Write = %v", err)
 	}
 }

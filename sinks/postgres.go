@@ -264,7 +264,7 @@ func pgValue(cls string, v types.Value) (any, error) {
 	return nil, fmt.Errorf("a %s value (%s) does not fit a %s column", k, v, cls)
 }
 
-func (s *postgresSink) Write(r *types.Result) error {
+func (s *postgresSink) Write(ctx context.Context, r *types.Result) error {
 	if s.closed {
 		return ErrClosed
 	}
@@ -292,7 +292,6 @@ func (s *postgresSink) Write(r *types.Result) error {
 			rowOf = append(rowOf, ri)
 		}
 	}
-	ctx := context.Background()
 	if s.conn == nil || s.conn.IsClosed() {
 		if err := s.reconnect(ctx); err != nil {
 			return err

@@ -215,7 +215,7 @@ func TestPostgresExistingTable(t *testing.T) {
 		emission(window10s.End, cols, append(countRow(window10s, types.Text("a"), 1), types.Int(3))),
 		emission(window10s.End, cols, append(countRow(window10s, types.Text("a"), 2), types.Float(0.5))))
 	// A value that does not fit the column is refused, naming it.
-	err = s.Write(emission(window10s.End, cols, append(countRow(window10s, types.Text("a"), 2), types.Text("many"))))
+	err = s.Write(context.Background(), emission(window10s.End, cols, append(countRow(window10s, types.Text("a"), 2), types.Text("many"))))
 	if err == nil || !strings.Contains(err.Error(), `column "extra"`) || !strings.Contains(err.Error(), "does not fit a float8 column") {
 		t.Errorf("Write of text to a double column = %v", err)
 	}
@@ -239,7 +239,7 @@ func TestPostgresRefusedEmissionRollsBack(t *testing.T) {
 	cols := []string{"page", "n"}
 	s := open(t, "postgres", nil, tableOpts(url, "capped", cols, []types.Kind{types.KindText, types.KindInt}, nil))
 	defer s.Close()
-	err := s.Write(emission(batchTime, cols, types.Row{types.Text("a"), types.Int(1)}, types.Row{types.Text("b"), types.Int(1000)}))
+	err := s.Write(context.Background(), emission(batchTime, cols, types.Row{types.Text("a"), types.Int(1)}, types.Row{types.Text("b"), types.Int(1000)}))
 	if err == nil || !strings.Contains(err.Error(), "row 2 of 2") || !strings.Contains(err.Error(), "n_small") {
 		t.Fatalf("Write = %v, want a check constraint error naming row 2", err)
 	}

@@ -6,6 +6,7 @@
 package sinks
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,8 +24,9 @@ import (
 type Sink interface {
 	// Write is called once per batch. Results with Emitted == false carry
 	// only statistics and are ignored. An error writing to the underlying
-	// writer is returned.
-	Write(r *types.Result) error
+	// writer is returned. ctx bounds the write: a sink that waits (a
+	// database, a broker) gives up when it is done.
+	Write(ctx context.Context, r *types.Result) error
 	// Close flushes what the sink buffers. It does not close the writer the
 	// sink was opened on; that belongs to the caller.
 	Close() error

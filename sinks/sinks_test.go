@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"slices"
@@ -44,7 +45,7 @@ func open(t testing.TB, name string, w io.Writer, opts Options) Sink {
 func write(t *testing.T, s Sink, rs ...*types.Result) {
 	t.Helper()
 	for _, r := range rs {
-		if err := s.Write(r); err != nil {
+		if err := s.Write(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,7 +86,7 @@ func TestWriteErrorsReturned(t *testing.T) {
 	r := &types.Result{Time: batchTime, Emitted: true, Columns: []string{"n"}, Rows: []types.Row{{types.Int(1)}}}
 	for _, name := range consoleSinks {
 		s := open(t, name, failWriter{}, Options{})
-		if err := s.Write(r); !errors.Is(err, errPipe) {
+		if err := s.Write(context.Background(), r); !errors.Is(err, errPipe) {
 			t.Errorf("%s: Write = %v, want %v", name, err, errPipe)
 		}
 	}
@@ -113,7 +114,7 @@ func TestRowWidthMismatch(t *testing.T) {
 	for _, name := range consoleSinks {
 		var rec recorder
 		s := open(t, name, &rec, Options{})
-		if err := s.Write(r); err == nil || !strings.Contains(err.Error(), "row 1 has 1 values for 2 columns") {
+		if err := s.Write(context.Background(), r); err == nil || !strings.Contains(err.Error(), "row 1 has 1 values for 2 columns") {
 			t.Errorf("%s: Write = %v", name, err)
 		}
 		if len(rec.writes) != 0 {
@@ -129,7 +130,7 @@ func TestWriteAfterClose(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Write(r); !errors.Is(err, ErrClosed) {
+		if err := s.Write(context.Background(), r); !errors.Is(err, ErrClosed) {
 			t.Errorf("%s: Write after Close = %v, want ErrClosed", name, err)
 		}
 		if err := s.Close(); err != nil {

@@ -262,7 +262,7 @@ func sqliteValue(v types.Value) any {
 	return tableText(v)
 }
 
-func (s *sqliteSink) Write(r *types.Result) (err error) {
+func (s *sqliteSink) Write(ctx context.Context, r *types.Result) (err error) {
 	if s.closed {
 		return ErrClosed
 	}
@@ -273,7 +273,6 @@ func (s *sqliteSink) Write(r *types.Result) (err error) {
 	if err := p.checkColumns(r); err != nil {
 		return err
 	}
-	ctx := context.Background()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return p.errorf("starting the transaction: %w", err)

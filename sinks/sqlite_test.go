@@ -1,7 +1,9 @@
 package sinks
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -207,7 +209,7 @@ func TestSQLiteRefusedEmissionRollsBack(t *testing.T) {
 	sqliteExec(t, db, `CREATE TABLE capped (page TEXT, n INTEGER CHECK (n < 100))`)
 	cols := []string{"page", "n"}
 	s := open(t, "sqlite", nil, tableOpts(path, "capped", cols, []types.Kind{types.KindText, types.KindInt}, nil))
-	err := s.Write(emission(batchTime, cols, types.Row{types.Text("a"), types.Int(1)}, types.Row{types.Text("b"), types.Int(1000)}))
+	err := s.Write(context.Background(), emission(batchTime, cols, types.Row{types.Text("a"), types.Int(1)}, types.Row{types.Text("b"), types.Int(1000)}))
 	if err == nil || !strings.Contains(err.Error(), "row 2 of 2") || !strings.Contains(err.Error(), "CHECK constraint failed") {
 		t.Fatalf("Write = %v, want a CHECK constraint error naming row 2", err)
 	}
@@ -230,7 +232,7 @@ func TestSQLiteLocked(t *testing.T) {
 	db := sqliteDB(t, path)
 	db.SetMaxOpenConns(1)
 	sqliteExec(t, db, `BEGIN EXCLUSIVE`)
-	err := s.Write(emission(window10s.End, countCols, countRow(window10s, types.Text("a"), 1)))
+	err := s.Write(context.Background(), emission(window10s.End, countCols, countRow(window10s, types.Text("a"), 1)))
 	if err == nil || !strings.Contains(err.Error(), "locked") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Write to a locked database = %v, want an error naming the lock and the file", err)
 	}
@@ -254,7 +256,7 @@ func TestSQLiteReadOnly(t *testing.T) {
 	}
 	// mode=ro: read-only even for root, whom the file mode does not stop.
 	s = open(t, "sqlite", nil, tableOpts("file:"+path+"?mode=ro", "t", cols, kinds, nil))
-	err := s.Write(emission(batchTime, cols, types.Row{types.Text("a"), types.Int(1)}))
+	err := s.Write(context.Background(), emission(batchTime, cols, types.Row{types.Text("a"), types.Int(1)}))
 	if err == nil || !strings.Contains(err.Error(), "readonly") {
 		t.Errorf("Write to a read-only database = %v, want a readonly error", err)
 	}
@@ -298,7 +300,33 @@ func TestSQLiteOptions(t *testing.T) {
 	// A result with other columns than planned is refused.
 	s := open(t, "sqlite", nil, tableOpts(path, "t", cols, kinds, nil))
 	defer s.Close()
-	if err := s.Write(emission(batchTime, []string{"m"}, types.Row{types.Int(1)})); err == nil || !strings.Contains(err.Error(), "differ") {
+	if err := s.Write(context.Background(), emission(batchTime, []string{"m"}, types.Row{types.Int(1)})); err == nil || !strings.Contains(err.Error(), "differ") {
 		t.Errorf("Write with other columns = %v", err)
+	}
+}
+
+// A write whose context is done gives up with the context's error and
+// writes nothing; the sink takes the next write.
+func TestSQLiteWriteContext(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ctx.db")
+	cols := []string{"page", "n"}
+	kinds := []types.Kind{types.KindText, types.KindInt}
+	s := open(t, "sqlite", nil, tableOpts(path, "t", cols, kinds, nil))
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Write(ctx, emission(batchTime, cols, types.Row{types.Text("a"), types.Int(1)})); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write with a cancelled context = %v, want context.Canceled", err)
+	}
+	if err := s.Write(context.Background(), emission(batchTime, cols, types.Row{types.Text("b"), types.Int(2)})); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := sqliteRows(t, db, `SELECT page, n FROM t`); !slices.Equal(got, []string{"b|2"}) {
+		t.Errorf("rows %q, want only b|2", got)
 	}
 }

@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"time"
 
@@ -28,7 +29,7 @@ type tableSink struct {
 	closed bool
 }
 
-func (s *tableSink) Write(r *types.Result) error {
+func (s *tableSink) Write(ctx context.Context, r *types.Result) error {
 	if s.closed {
 		return ErrClosed
 	}

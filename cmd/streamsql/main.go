@@ -433,7 +433,7 @@ func drain(q *streamsql.Query, sink sinks.Sink, publish func(*streamsql.Result))
 			publish(res)
 		}
 		if werr == nil {
-			if werr = sink.Write(res); werr != nil {
+			if werr = sink.Write(context.Background(), res); werr != nil {
 				q.Stop() // output is gone (closed pipe): stop reading input
 			}
 		}

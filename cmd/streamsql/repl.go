@@ -826,7 +826,7 @@ func (s *session) live(q *streamsql.Query) {
 			shown = true
 			table.Reset()
 			sink, _ := spec.Open(&table, sinks.Options{})
-			if err := sink.Write(res); err != nil {
+			if err := sink.Write(context.Background(), res); err != nil {
 				table.Reset()
 				fmt.Fprintf(&table, "streamsql: %v\n", err)
 			}
