@@ -307,7 +307,7 @@ func compileRegexp(name, pat string) (*regexp.Regexp, error) {
 		}
 		return nil, errors.New(msg)
 	}
-	return nil, fmt.Errorf("%s: invalid regular expression %s: %v", name, sqlQuote(pat), err)
+	return nil, fmt.Errorf("%s: invalid regular expression %s: %w", name, sqlQuote(pat), err)
 }
 
 func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -237,7 +237,7 @@ func (d *csvDecoder) Decode(rec []byte, dst types.Row) error {
 	if err := d.split(rec); err != nil {
 		if d.needHeader {
 			d.needHeader, d.badHeader = false, true
-			return fmt.Errorf("header: %v", err)
+			return fmt.Errorf("header: %w", err)
 		}
 		return err
 	}

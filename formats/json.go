@@ -180,7 +180,7 @@ func (d *jsonDecoder) Decode(rec []byte, dst types.Row) error {
 	// every TEXT value is valid.
 	v, err := d.p.ParseBytes(ValidUTF8(rec))
 	if err != nil {
-		return fmt.Errorf("invalid JSON: %v", err)
+		return fmt.Errorf("invalid JSON: %w", err)
 	}
 	if v.Type() != fastjson.TypeObject {
 		return fmt.Errorf("not a JSON object (got %s)", v.Type())

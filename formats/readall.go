@@ -32,7 +32,7 @@ func ReadAll(data []byte, name string, args Settings) (types.Schema, []types.Row
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s:%d: %v", name, line, err)
+			return nil, nil, fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 		if IsBlank(rec) {
 			continue
@@ -49,7 +49,7 @@ func ReadAll(data []byte, name string, args Settings) (types.Schema, []types.Row
 		return nil, nil, fmt.Errorf("%s: no columns (an empty file, or no record to learn them from)", name)
 	}
 	if err := dec.Bind(sch.Columns.Names()); err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	cols := dec.Schema().Columns
 	if s, ok := dec.(StreamStarter); ok {
@@ -62,7 +62,7 @@ func ReadAll(data []byte, name string, args Settings) (types.Schema, []types.Row
 		case err == ErrSkip:
 			continue
 		case err != nil:
-			return nil, nil, fmt.Errorf("%s:%d: %v", name, r.line, err)
+			return nil, nil, fmt.Errorf("%s:%d: %w", name, r.line, err)
 		}
 		rows = append(rows, row)
 	}

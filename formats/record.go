@@ -80,7 +80,7 @@ func parseRecordOpts(args Settings) (recordOpts, error) {
 	if _, ok := args["max_line"]; ok {
 		n, err := ParseSize(args.get("max_line", ""))
 		if err != nil {
-			return o, fmt.Errorf("max_line: %v", err)
+			return o, fmt.Errorf("max_line: %w", err)
 		}
 		if n > 1<<30 {
 			return o, fmt.Errorf("max_line: %s is over 1 GiB", Quote(args.get("max_line", "")))
@@ -96,7 +96,7 @@ func parseRecordOpts(args Settings) (recordOpts, error) {
 	if _, ok := args["dead_letter_max"]; ok {
 		n, err := ParseSize(args.get("dead_letter_max", ""))
 		if err != nil {
-			return o, fmt.Errorf("dead_letter_max: %v", err)
+			return o, fmt.Errorf("dead_letter_max: %w", err)
 		}
 		o.deadLetterMax = n
 	}

@@ -120,7 +120,7 @@ func loadCheckpoint(c *Checkpoint) (*checkpointFile, error) {
 	}
 	var env checkpointEnvelope
 	if err := json.Unmarshal(data, &env); err != nil {
-		return nil, fmt.Errorf("checkpoint %s is damaged (%v); delete it to start over", c.Path, err)
+		return nil, fmt.Errorf("checkpoint %s is damaged (%w); delete it to start over", c.Path, err)
 	}
 	var f checkpointFile
 	switch {
@@ -133,7 +133,7 @@ func loadCheckpoint(c *Checkpoint) (*checkpointFile, error) {
 		return nil, fmt.Errorf("checkpoint %s is damaged (its content does not match its checksum: it was changed after streamsql wrote it); delete it to start over", c.Path)
 	default:
 		if err := json.Unmarshal(env.Checkpoint, &f); err != nil {
-			return nil, fmt.Errorf("checkpoint %s is damaged (%v); delete it to start over", c.Path, err)
+			return nil, fmt.Errorf("checkpoint %s is damaged (%w); delete it to start over", c.Path, err)
 		}
 	}
 	if f.Version != checkpointVersion {

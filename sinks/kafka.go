@@ -149,7 +149,7 @@ func openKafka(_ io.Writer, opts Options) (Sink, error) {
 	}
 	cl, err := kgo.NewClient(copts...)
 	if err != nil {
-		return nil, fmt.Errorf("kafka(): %v", err)
+		return nil, fmt.Errorf("kafka(): %w", err)
 	}
 	s.cl = cl
 	return s, nil

@@ -77,7 +77,7 @@ func openFile(args Args) (Source, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("file(): directory %q does not exist", dir)
 		}
-		return nil, fmt.Errorf("file(): %v", err)
+		return nil, fmt.Errorf("file(): %w", err)
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("file(): %q is not a directory", dir)
@@ -99,7 +99,7 @@ func openFile(args Args) (Source, error) {
 	}
 	dec, err := OpenDecoder(args)
 	if err != nil {
-		return nil, fmt.Errorf("file(): %v", err)
+		return nil, fmt.Errorf("file(): %w", err)
 	}
 	s := &fileSource{dir: dir, once: args.Once, tail: tail && !args.Once, start: start, args: args, dec: dec, settle: defaultSettle}
 	if sm, ok := dec.(formats.Sampler); ok {
@@ -289,7 +289,7 @@ func (s *fileSource) readAll(ctx context.Context, out Emitter) error {
 		names, err = s.backlog()
 	}
 	if err != nil {
-		return fmt.Errorf("file(): %v", err)
+		return fmt.Errorf("file(): %w", err)
 	}
 	for _, name := range names {
 		if ctx.Err() != nil {
@@ -311,11 +311,11 @@ type pendingFile struct {
 func (s *fileSource) watch(ctx context.Context, out Emitter) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("file(): cannot watch %q: %v", s.dir, err)
+		return fmt.Errorf("file(): cannot watch %q: %w", s.dir, err)
 	}
 	defer w.Close()
 	if err := w.Add(s.dir); err != nil {
-		return fmt.Errorf("file(): cannot watch %q: %v", s.dir, err)
+		return fmt.Errorf("file(): cannot watch %q: %w", s.dir, err)
 	}
 	// existing are the files read before watching (start => 'earliest'):
 	// their Create events, if they arrived during the listing, are not
@@ -324,7 +324,7 @@ func (s *fileSource) watch(ctx context.Context, out Emitter) error {
 	if s.progress == nil {
 		names, err := s.listFiles()
 		if err != nil {
-			return fmt.Errorf("file(): %v", err)
+			return fmt.Errorf("file(): %w", err)
 		}
 		if s.start != "earliest" {
 			if len(names) > 0 {
@@ -347,7 +347,7 @@ func (s *fileSource) watch(ctx context.Context, out Emitter) error {
 		// here or seen as an event (and then skipped as done).
 		names, err := s.backlog()
 		if err != nil {
-			return fmt.Errorf("file(): %v", err)
+			return fmt.Errorf("file(): %w", err)
 		}
 		for _, name := range names {
 			if s.readFile(ctx, name, out) == errStopped {
@@ -522,15 +522,15 @@ func (t *tailFile) Label() string {
 func (s *fileSource) follow(ctx context.Context, out Emitter) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("file(): cannot watch %q: %v", s.dir, err)
+		return fmt.Errorf("file(): cannot watch %q: %w", s.dir, err)
 	}
 	defer w.Close()
 	if err := w.Add(s.dir); err != nil {
-		return fmt.Errorf("file(): cannot watch %q: %v", s.dir, err)
+		return fmt.Errorf("file(): cannot watch %q: %w", s.dir, err)
 	}
 	names, err := s.listFiles()
 	if err != nil {
-		return fmt.Errorf("file(): %v", err)
+		return fmt.Errorf("file(): %w", err)
 	}
 	files := map[string]*tailFile{}
 	var moved []*tailFile

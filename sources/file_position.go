@@ -58,7 +58,7 @@ func (s *fileSource) Resume(saved []byte) error {
 	if saved != nil {
 		var j filePosJSON
 		if err := json.Unmarshal(saved, &j); err != nil {
-			return fmt.Errorf("file(): checkpointed position: %v", err)
+			return fmt.Errorf("file(): checkpointed position: %w", err)
 		}
 		p.done = j.Done
 		for _, n := range j.Done {

@@ -122,7 +122,7 @@ func openHTTP(args Args) (Source, error) {
 	if _, ok := args.Named["max_body"]; ok {
 		n, err := formats.ParseSize(args.Option("max_body", ""))
 		if err != nil {
-			return nil, fmt.Errorf("http(): max_body: %v", err)
+			return nil, fmt.Errorf("http(): max_body: %w", err)
 		}
 		s.maxBody = n
 	}
@@ -135,7 +135,7 @@ func openHTTP(args Args) (Source, error) {
 		s.queue = n
 	}
 	if s.dec, err = OpenDecoder(args); err != nil {
-		return nil, fmt.Errorf("http(): %v", err)
+		return nil, fmt.Errorf("http(): %w", err)
 	}
 	return s, nil
 }
@@ -166,7 +166,7 @@ func (s *httpSource) newDecoder() (formats.Decoder, error) {
 func (s *httpSource) Run(ctx context.Context, out Emitter) error {
 	ln, err := net.Listen("tcp", s.listen)
 	if err != nil {
-		return fmt.Errorf("%s: %v", s.Label(), err)
+		return fmt.Errorf("%s: %w", s.Label(), err)
 	}
 	out, done := WithRejects(out, s.dec, s.Label())
 	defer done()
@@ -203,7 +203,7 @@ func (s *httpSource) Run(ctx context.Context, out Emitter) error {
 	case <-pumped: // the query is stopping
 	case err := <-served:
 		if !errors.Is(err, http.ErrServerClosed) {
-			result = fmt.Errorf("%s: %v", s.Label(), err)
+			result = fmt.Errorf("%s: %w", s.Label(), err)
 		}
 	}
 	q.close() // requests waiting for room answer 503

@@ -67,7 +67,7 @@ func openSocket(args Args) (Source, error) {
 	}
 	dec, err := OpenDecoder(args)
 	if err != nil {
-		return nil, fmt.Errorf("socket(): %v", err)
+		return nil, fmt.Errorf("socket(): %w", err)
 	}
 	return &socketSource{addr: addr, once: args.Once, dec: dec,
 		backoffMin: socketBackoffMin, backoffMax: socketBackoffMax}, nil
@@ -112,7 +112,7 @@ func (s *socketSource) Run(ctx context.Context, out Emitter) error {
 				return nil
 			}
 			if s.once {
-				return fmt.Errorf("%s: %v", s.Label(), err)
+				return fmt.Errorf("%s: %w", s.Label(), err)
 			}
 			out.Logf("%s: cannot connect: %v; retrying in %s", s.Label(), err, delay)
 			if !wait() {
@@ -128,7 +128,7 @@ func (s *socketSource) Run(ctx context.Context, out Emitter) error {
 		}
 		if s.once {
 			if err != io.EOF {
-				return fmt.Errorf("%s: %v", s.Label(), err)
+				return fmt.Errorf("%s: %w", s.Label(), err)
 			}
 			return nil
 		}

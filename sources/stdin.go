@@ -31,7 +31,7 @@ type stdinSource struct {
 func openStdin(args Args) (Source, error) {
 	dec, err := OpenDecoder(args)
 	if err != nil {
-		return nil, fmt.Errorf("stdin(): %v", err)
+		return nil, fmt.Errorf("stdin(): %w", err)
 	}
 	return &stdinSource{in: os.Stdin, dec: dec}, nil
 }
@@ -52,7 +52,7 @@ func (s *stdinSource) Run(ctx context.Context, out Emitter) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("stdin(): %v", err)
+		return fmt.Errorf("stdin(): %w", err)
 	}
 	return nil
 }

@@ -54,7 +54,7 @@ func open(args sources.Args) (sources.Source, error) {
 		}
 	}
 	if s.dec, err = sources.OpenDecoder(args); err != nil {
-		return nil, fmt.Errorf("poll(): %v", err)
+		return nil, fmt.Errorf("poll(): %w", err)
 	}
 	return s, nil
 }

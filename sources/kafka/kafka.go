@@ -218,7 +218,7 @@ func openKafka(args sources.Args) (sources.Source, error) {
 		}
 	}
 	if s.dec, err = sources.OpenDecoder(decArgs); err != nil {
-		return nil, fmt.Errorf("kafka(): %v", err)
+		return nil, fmt.Errorf("kafka(): %w", err)
 	}
 	return s, nil
 }
@@ -305,7 +305,7 @@ type kafkaRun struct {
 func (s *kafkaSource) Run(ctx context.Context, out sources.Emitter) error {
 	if !s.bound {
 		if err := s.Bind(s.Schema().Columns.Names()); err != nil {
-			return fmt.Errorf("kafka(): %v", err)
+			return fmt.Errorf("kafka(): %w", err)
 		}
 	}
 	out, done := sources.WithRejects(out, s.dec, "kafka("+formats.Quote(s.addr)+")")
@@ -344,7 +344,7 @@ func (s *kafkaSource) Run(ctx context.Context, out sources.Emitter) error {
 	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
-		return fmt.Errorf("kafka(): %v", err)
+		return fmt.Errorf("kafka(): %w", err)
 	}
 	r.cl = cl
 	defer r.close()

@@ -51,7 +51,7 @@ func (s *kafkaSource) Resume(saved []byte) error {
 		Offsets map[string]int64 `json:"offsets"`
 	}
 	if err := json.Unmarshal(saved, &j); err != nil {
-		return fmt.Errorf("kafka(): checkpointed position: %v", err)
+		return fmt.Errorf("kafka(): checkpointed position: %w", err)
 	}
 	if j.Topic != s.topic {
 		return fmt.Errorf("kafka(): the checkpoint is of topic %s, not %s", j.Topic, s.topic)
