@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsql/streamsql/eventtime"
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/operators"
@@ -32,14 +33,13 @@ type partials struct {
 
 // inputPos is what stage 1 knows of an input partition it reads.
 type inputPos struct {
-	seen     bool  // a row has been read (since this member got it)
-	maxTs    int64 // largest event time read, ns
-	lastRow  time.Time
-	assigned time.Time
-	next     int64 // offset after the last record read; -1 before any
+	eventtime.Partition       // since this member got it
+	next                int64 // offset after the last record read; -1 before any
 }
 
-func newInputPos(now time.Time) *inputPos { return &inputPos{assigned: now, next: -1} }
+func newInputPos(now time.Time) *inputPos {
+	return &inputPos{Partition: eventtime.Partition{Assigned: now}, next: -1}
+}
 
 func (p *partials) Push(rows []types.Row) error {
 	s := p.m.cfg.Split
@@ -54,12 +54,9 @@ func (p *partials) Push(rows []types.Row) error {
 				continue
 			}
 			pane = window.FloorDiv(ts, paneLen)
-			if !p.input.seen || ts > p.input.maxTs {
-				p.input.maxTs = ts
-			}
-			p.input.seen = true
+			p.input.Observe(ts)
 		}
-		p.input.lastRow = now
+		p.input.LastRow = now
 		t := p.tables[pane]
 		if t == nil {
 			t = window.NewTable()
@@ -120,7 +117,7 @@ func (m *member) stage1(ctx context.Context) error {
 	sink := &partials{m: m, tables: map[int64]*window.Table{}, key: make([]types.Value, len(s.Keys))}
 	head := s.Pre(sink)
 	paneLen := s.Window.Pane()
-	idleAfter := max(s.Lateness+m.cfg.Batch, m.cfg.Batch)
+	idleAfter := eventtime.PartitionIdleAfter(s.Lateness, m.cfg.Batch)
 	var malformed int64
 
 	pace := newPacer(m.cfg.Batch, m.start, "stage 1", m.logf)
@@ -193,17 +190,12 @@ func (m *member) stage1(ctx context.Context) error {
 		mu.Lock()
 		var marks []mark
 		for p, pos := range owned {
-			switch {
-			case s.EventTime == nil:
+			if s.EventTime == nil {
 				marks = append(marks, mark{Input: p, At: next.UnixNano()})
-			case pos.seen && (now.Sub(pos.lastRow) <= idleAfter || !caughtUp[p]):
-				marks = append(marks, mark{Input: p, At: pos.maxTs - int64(s.Lateness)})
-			case pos.seen:
-				// Quiet for a while: the watermark follows the clock
-				// from the largest time read, as a lone query's does.
-				marks = append(marks, mark{Input: p, At: pos.maxTs - int64(s.Lateness) + int64(now.Sub(pos.lastRow)-idleAfter)})
-			case now.Sub(pos.assigned) > idleAfter && caughtUp[p]:
-				marks = append(marks, mark{Input: p, Idle: true})
+				continue
+			}
+			if at, idle, ok := pos.Mark(now, s.Lateness, idleAfter, caughtUp[p]); ok {
+				marks = append(marks, mark{Input: p, At: at, Idle: idle})
 			}
 		}
 		mu.Unlock()
@@ -257,7 +249,7 @@ func (m *member) caughtUp(ctx context.Context, cl *kgo.Client, owned map[int32]*
 	var quiet []int32
 	pos := map[int32]int64{}
 	for p, ip := range owned {
-		if (ip.seen && now.Sub(ip.lastRow) > idleAfter) || (!ip.seen && now.Sub(ip.assigned) > idleAfter) {
+		if ip.Quiet(now, idleAfter) {
 			quiet = append(quiet, p)
 			pos[p] = ip.next
 		}

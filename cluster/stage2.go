@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsql/streamsql/eventtime"
 	"github.com/streamsql/streamsql/operators"
 	"github.com/streamsql/streamsql/types"
 	"github.com/streamsql/streamsql/window"
@@ -129,18 +130,10 @@ func (m *member) apply(st *partState, rec *kgo.Record, fromLog bool) error {
 // watermark is the least watermark of the input partitions that are not
 // idle, and false while some input partition was never heard of.
 func (m *member) watermark(st *partState) (int64, bool) {
-	w, any := int64(math.MaxInt64), false
-	for p := int32(0); p < int32(m.parts); p++ {
+	return eventtime.Least(int32(m.parts), func(p int32) (int64, bool, bool) {
 		mk, ok := st.marks[p]
-		if !ok {
-			return 0, false
-		}
-		if mk.Idle {
-			continue
-		}
-		w, any = min(w, mk.At), true
-	}
-	return w, any
+		return mk.At, mk.Idle, ok
+	})
 }
 
 // due emits every window of st that the watermark has passed, through the

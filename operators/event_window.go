@@ -5,15 +5,15 @@ import (
 	"sort"
 	"time"
 
+	"github.com/streamsql/streamsql/eventtime"
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/types"
 	"github.com/streamsql/streamsql/window"
 )
 
-// EventWatermark tracks event time: the watermark is the largest event
-// time seen minus the allowed lateness, and it moves row by row in arrival
-// order, so which rows count does not depend on how input was cut into
-// batches.
+// EventWatermark is the event time of an operator reading one input: it
+// reads each row's time (counting and reporting rows without a usable
+// one) and keeps the watermark with the rules of eventtime.Watermark.
 type EventWatermark struct {
 	// Time computes a row's event time (RFC 3339 text, epoch ms or a
 	// TIMESTAMP).
@@ -25,86 +25,27 @@ type EventWatermark struct {
 	Expr    string
 	Columns []string
 
-	reader expr.TimeReader // remembers the layout of text times
-	reject func(where, reason string, record []byte)
-
-	max      int64 // largest event time seen (ns)
-	seen     bool
-	floor    int64 // the watermark never goes below this (idle advance)
-	floored  bool  // floor is set
-	arrived  bool  // rows arrived in the open batch
-	lastRow  time.Time
+	reader   expr.TimeReader // remembers the layout of text times
+	reject   func(where, reason string, record []byte)
+	wm       eventtime.Watermark
 	late     int64
 	badTimes int64
-
-	// Splits: a source whose parts advance independently (Kafka
-	// partitions) tags its rows with their part (SetSplit). The watermark
-	// is then the least of the parts' (largest time minus lateness), over
-	// the parts not quiet for a while, so a part read ahead of the others
-	// does not make their rows late. nil while the source tags nothing.
-	splits map[int32]*splitTime
-	cur    *splitTime
-	low    int64      // the split watermark so far; it never goes back
-	lowAt  *splitTime // the split the low is waiting for
 }
 
-// splitTime is what the watermark knows of one split.
-type splitTime struct {
-	max     int64
-	seen    bool // a row arrived
-	arrived bool // rows arrived in the open batch
-	quiet   bool // none for a while: not waited for
-	lastRow time.Time
+// mark is the watermark, with the operator's lateness.
+func (w *EventWatermark) mark() *eventtime.Watermark {
+	w.wm.Lateness = w.Lateness
+	return &w.wm
 }
 
-// SetSplit says the rows pushed next belong to split id (announcing it,
-// the first time, so the watermark waits for it).
-func (w *EventWatermark) SetSplit(id int32) {
-	if w.splits == nil {
-		w.splits = map[int32]*splitTime{}
-		w.low = math.MinInt64
-		if w.seen { // rows came untagged before: they set the watermark
-			w.low = w.max - int64(w.Lateness)
-		}
-	}
-	s := w.splits[id]
-	if s == nil {
-		s = &splitTime{}
-		w.splits[id] = s
-		w.lowAt = nil // a new split may hold the watermark back
-	}
-	w.cur = s
-}
-
-// splitLow recomputes the least watermark of the splits that are not
-// quiet; math.MinInt64 while one has no row yet.
-func (w *EventWatermark) splitLow() {
-	low, at, any := int64(math.MaxInt64), (*splitTime)(nil), false
-	for _, s := range w.splits {
-		if s.quiet {
-			continue
-		}
-		any = true
-		m := int64(math.MinInt64)
-		if s.seen {
-			m = s.max - int64(w.Lateness)
-		}
-		if m < low {
-			low, at = m, s
-		}
-	}
-	if !any {
-		// Every split is quiet: the input as a whole decides, as
-		// without splits.
-		low, at = w.max-int64(w.Lateness), nil
-	}
-	w.low, w.lowAt = max(w.low, low), at
-}
+// SetSplit says the rows pushed next belong to split id (see
+// eventtime.Watermark).
+func (w *EventWatermark) SetSplit(id int32) { w.mark().SetSplit(id) }
 
 // at returns r's event time in ns, or ok false when it has none: the row
 // is counted as malformed and reported (SetReject).
 func (w *EventWatermark) at(r types.Row) (int64, bool) {
-	w.arrived = true // any row, even a late one, shows the source is alive
+	w.wm.Arrive() // any row, even a late one, shows the source is alive
 	t, err := w.reader.Read(w.Time(r))
 	if err != nil {
 		w.badTimes++
@@ -122,75 +63,13 @@ func (w *EventWatermark) at(r types.Row) (int64, bool) {
 func (w *EventWatermark) SetReject(fn func(where, reason string, record []byte)) { w.reject = fn }
 
 // Mark is the current watermark in ns (math.MinInt64 before any row).
-func (w *EventWatermark) Mark() int64 {
-	if !w.seen {
-		return math.MinInt64
-	}
-	m := w.max - int64(w.Lateness)
-	if w.splits != nil {
-		m = w.low
-	}
-	if w.floored {
-		return max(m, w.floor)
-	}
-	return m
-}
+func (w *EventWatermark) Mark() int64 { return w.mark().Mark() }
 
-func (w *EventWatermark) observe(t int64) {
-	if !w.seen || t > w.max {
-		w.max, w.seen = t, true
-	}
-	if s := w.cur; s != nil {
-		s.arrived = true
-		if !s.seen || t > s.max {
-			first := !s.seen
-			s.max, s.seen = t, true
-			if first || s.quiet || s == w.lowAt || w.lowAt == nil {
-				s.quiet = false
-				w.splitLow()
-			}
-		}
-	}
-}
+func (w *EventWatermark) observe(t int64) { w.mark().Observe(t) }
 
-// idle advances the watermark of a source that has gone quiet, so its
-// last windows do not stay open forever: once no row has arrived for
-// longer than the lateness (and at least a whole batch), event time is
-// taken to move on with the wall clock, from the largest time seen. A
-// batch in which an operator upstream holds rows it will push later
-// (b.Pending: a derived stream whose windows have not closed yet) is not
-// quiet.
+// idle closes the batch for the watermark (see eventtime.Watermark.EndBatch).
 func (w *EventWatermark) idle(b *BatchEnd) {
-	if b.Recovering {
-		return
-	}
-	w.idleSplits(b)
-	if w.arrived || w.lastRow.IsZero() || b.Pending {
-		w.arrived = false
-		w.lastRow = b.Time
-		return
-	}
-	quiet := b.Time.Sub(w.lastRow)
-	if w.seen && quiet >= max(w.Lateness, b.Time.Sub(b.Start)) {
-		w.floor, w.floored = max(w.Mark(), w.max+int64(quiet)-int64(w.Lateness)), true
-	}
-}
-
-// idleSplits marks the splits with no rows for longer than the lateness
-// (and a batch) as quiet, so the others no longer wait for them.
-func (w *EventWatermark) idleSplits(b *BatchEnd) {
-	changed := false
-	for _, s := range w.splits {
-		switch {
-		case s.arrived || s.lastRow.IsZero():
-			s.arrived, s.lastRow = false, b.Time
-		case !s.quiet && b.Time.Sub(s.lastRow) >= max(w.Lateness, b.Time.Sub(b.Start)):
-			s.quiet, changed = true, true
-		}
-	}
-	if changed {
-		w.splitLow()
-	}
+	w.mark().EndBatch(b.Start, b.Time, b.Pending, b.Recovering)
 }
 
 // account adds the rows dropped since the last batch to b's counts.
@@ -309,7 +188,7 @@ func (e *EventWindow) EndBatch(b *BatchEnd) error {
 	e.idle(b)
 	if b.Final {
 		e.closeUpTo(math.MaxInt64) // the input ended: every window is complete
-	} else if m := e.Mark(); e.seen && m != math.MinInt64 && (!e.started || m >= e.nextEnd) {
+	} else if m := e.Mark(); e.wm.Seen() && m != math.MinInt64 && (!e.started || m >= e.nextEnd) {
 		e.closeUpTo(m)
 	}
 	if e.Changes {

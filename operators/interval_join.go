@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/streamsql/streamsql/eventtime"
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/types"
 )
@@ -74,13 +75,7 @@ type IntervalJoin struct {
 
 	in      inputs
 	sides   [2]joinSide
-	max     [2]int64 // largest time seen on each side
-	seen    [2]bool
-	arrived [2]bool          // rows came on the side in the open batch
-	working [2]bool          // the side's upstream holds rows for later (BatchEnd.Pending)
-	quiet   [2]time.Duration // how long the side has sent nothing
-	idle    [2]bool
-	floor   int64            // the watermark the last batch closed at
+	ev      eventtime.Sides  // the event time of the two sides
 	pending []pendingJoinRow // processing time: the open batch's rows
 	late    int64
 	bad     int64
@@ -114,7 +109,6 @@ type pendingJoinRow struct {
 func (j *IntervalJoin) Input(side int) Operator {
 	if j.in.n == 0 {
 		j.in.n = 2
-		j.floor = math.MinInt64
 	}
 	return joinInput{j, side}
 }
@@ -130,7 +124,7 @@ func (i joinInput) Push(rows []types.Row) error { return i.j.push(i.side, rows) 
 // event time to fn, besides counting it (see Rejecter).
 func (i joinInput) SetReject(fn func(where, reason string, record []byte)) { i.j.rejects[i.side] = fn }
 func (i joinInput) EndBatch(b *BatchEnd) error {
-	i.j.working[i.side] = b.Pending
+	i.j.ev.SetPending(i.side, b.Pending)
 	if !i.j.in.arrive(b) {
 		return nil
 	}
@@ -140,27 +134,10 @@ func (i joinInput) EndBatch(b *BatchEnd) error {
 
 func (j *IntervalJoin) eventTime() bool { return j.LeftTime != nil }
 
-// mark is the event-time watermark (math.MinInt64 while a side that is
-// not idle has sent nothing).
+// mark is the event-time watermark (see eventtime.Sides).
 func (j *IntervalJoin) mark() int64 {
-	w, live := int64(math.MaxInt64), false
-	for s := range j.max {
-		switch {
-		case j.seen[s] && j.idle[s]:
-			w = min(w, j.max[s]+int64(j.quiet[s]))
-		case j.seen[s]:
-			w = min(w, j.max[s])
-		case j.idle[s]:
-			continue
-		default:
-			return j.floor
-		}
-		live = true
-	}
-	if !live {
-		return j.floor
-	}
-	return max(satSub(w, int64(j.Lateness)), j.floor)
+	j.ev.Lateness = j.Lateness
+	return j.ev.Mark()
 }
 
 func (j *IntervalJoin) push(side int, rows []types.Row) error {
@@ -175,7 +152,7 @@ func (j *IntervalJoin) push(side int, rows []types.Row) error {
 		timeFn = j.RightTime
 	}
 	if len(rows) > 0 {
-		j.arrived[side], j.idle[side] = true, false
+		j.ev.Arrive(side)
 	}
 	for _, r := range rows {
 		t, err := j.readers[side].Read(timeFn(r))
@@ -194,9 +171,7 @@ func (j *IntervalJoin) push(side int, rows []types.Row) error {
 			j.late++
 			continue
 		}
-		if !j.seen[side] || t > j.max[side] {
-			j.max[side], j.seen[side] = t, true
-		}
+		j.ev.Observe(side, t)
 		j.add(side, r, t)
 	}
 	j.warnState(side)
@@ -265,18 +240,8 @@ func (j *IntervalJoin) endBatch(b *BatchEnd) error {
 		j.pending = j.pending[:0]
 	}
 	if j.eventTime() {
-		batch := b.Time.Sub(b.Start)
-		for s := range j.arrived {
-			if j.arrived[s] || j.working[s] {
-				j.quiet[s] = 0
-			} else {
-				j.quiet[s] += batch
-			}
-			j.arrived[s] = false
-			j.idle[s] = batch > 0 && j.quiet[s] >= max(j.Lateness, batch)
-		}
-		j.floor = j.mark()
-		horizon = satSub(j.floor, 2*int64(j.Within))
+		j.ev.Lateness = j.Lateness
+		horizon = eventtime.SatSub(j.ev.EndBatch(b.Time.Sub(b.Start)), 2*int64(j.Within))
 	} else {
 		now := b.Time.UnixNano()
 		for _, p := range j.pending {
@@ -335,14 +300,6 @@ func (j *IntervalJoin) evict(side int, horizon int64) {
 	s.order = kept
 }
 
-// satSub is a-b without wrapping below math.MinInt64.
-func satSub(a, b int64) int64 {
-	if a < math.MinInt64+b {
-		return math.MinInt64
-	}
-	return a - b
-}
-
 // JoinWarnRows is how many rows one side of a join of two streams keeps
 // before the join warns that its state keeps growing (IntervalJoin.WarnRows).
 const JoinWarnRows = 1_000_000
@@ -384,21 +341,13 @@ func (j *IntervalJoin) why() string {
 	if !j.eventTime() || j.Whole {
 		return ""
 	}
-	held := -1
-	for s := range j.max {
-		if !j.seen[s] || j.idle[s] {
-			continue
-		}
-		if held < 0 || j.max[s] < j.max[held] {
-			held = s
-		}
-	}
+	held, at := j.ev.Holding()
 	within := 2 * j.Within
 	if held < 0 {
 		return fmt.Sprintf(": rows are kept until the join's watermark passes their time + %s", within)
 	}
 	return fmt.Sprintf(": rows are kept until the join's watermark passes their time + %s, and the %s holds the watermark back (its latest event time is %s)",
-		within, j.sideName(held), time.Unix(0, j.max[held]).UTC().Format(time.RFC3339Nano))
+		within, j.sideName(held), time.Unix(0, at).UTC().Format(time.RFC3339Nano))
 }
 
 // DescribeState says how many rows each side keeps, and why, for the

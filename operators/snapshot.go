@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/streamsql/streamsql/eventtime"
 	"github.com/streamsql/streamsql/window"
 )
 
@@ -75,30 +76,13 @@ func decodeState(b []byte, v any) error {
 	return gob.NewDecoder(bytes.NewReader(b)).Decode(v)
 }
 
-// watermarkState is what of an EventWatermark outlives a batch. The time
-// the last row arrived is not kept: after a restart the idle clock starts
-// over, so the time the query was down does not count as a quiet source
-// and close windows early.
-type watermarkState struct {
-	Max, Floor    int64
-	Seen, Floored bool
-	// Low is the split watermark (Splits: the source tagged its rows);
-	// the splits themselves are announced again by the source.
-	Low    int64
-	Splits bool
-}
+// watermarkState is what of an EventWatermark outlives a batch (its
+// fields, and so its gob encoding, are eventtime.State's).
+type watermarkState = eventtime.State
 
-func (w *EventWatermark) state() watermarkState {
-	return watermarkState{Max: w.max, Floor: w.floor, Seen: w.seen, Floored: w.floored, Low: w.low, Splits: w.splits != nil}
-}
+func (w *EventWatermark) state() watermarkState { return w.wm.State() }
 
-func (w *EventWatermark) restore(s watermarkState) {
-	w.max, w.floor, w.seen, w.floored = s.Max, s.Floor, s.Seen, s.Floored
-	w.arrived, w.lastRow = false, time.Time{}
-	if s.Splits {
-		w.splits, w.cur, w.low, w.lowAt = map[int32]*splitTime{}, nil, s.Low, nil
-	}
-}
+func (w *EventWatermark) restore(s watermarkState) { w.wm.Restore(s) }
 
 // aggregateState is an Aggregate's state between batches: its panes. The
 // sliding window's running merge is rebuilt from them at the next window.
