@@ -8,6 +8,7 @@ import (
 
 	"github.com/streamsql/streamsql/cluster"
 	"github.com/streamsql/streamsql/internal/kafkaaddr"
+	"github.com/streamsql/streamsql/planner"
 )
 
 // ClusterConfig tunes RunCluster.
@@ -44,12 +45,15 @@ func (s *Statement) RunCluster(ctx context.Context, name string, cfg ClusterConf
 // ClusterPlan is the plan of s as a cluster query: its two stages, as
 // EXPLAIN prints them under --cluster.
 func (s *Statement) ClusterPlan(name string) (string, error) {
-	c, err := s.cluster(name)
+	if _, err := s.cluster(name); err != nil {
+		return "", err
+	}
+	split, err := s.plan.Split()
 	if err != nil {
 		return "", err
 	}
 	rep, log := cluster.Topics(name)
-	return "Sink " + s.target.Call.String() + "\n" + c.Split.Explain(name, rep, log), nil
+	return "Sink " + s.target.Call.String() + "\n" + split.Explain(name, rep, log), nil
 }
 
 func (s *Statement) cluster(name string) (cluster.Config, error) {
@@ -74,7 +78,7 @@ func (s *Statement) cluster(name string) (cluster.Config, error) {
 	if !ok || t.IsNull() || topic == "" {
 		return c, fmt.Errorf("%w: kafka() sink needs topic => 'name'", cluster.ErrConfig)
 	}
-	c = cluster.Config{Name: name, Split: split, OutputBrokers: brokers, OutputTopic: topic, Columns: s.plan.Columns}
+	c = cluster.Config{Name: name, Split: clusterSplit(split), OutputBrokers: brokers, OutputTopic: topic, Columns: s.plan.Columns}
 	for _, k := range s.plan.Key {
 		for i, col := range s.plan.Columns {
 			if col == k {
@@ -84,4 +88,10 @@ func (s *Statement) cluster(name string) (cluster.Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// clusterSplit is what a cluster member needs of a planned split.
+func clusterSplit(s *planner.Split) *cluster.Split {
+	return &cluster.Split{Source: s.Plan.Source, Keys: s.Keys, Aggs: s.Aggs, Window: s.Window,
+		EventTime: s.EventTime, Lateness: s.Lateness, Pre: s.Pre, Post: s.Post}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsql/streamsql/clock"
-	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/sources/kafka"
 )
 
@@ -23,7 +22,7 @@ type Config struct {
 	// Name identifies the query across members: members with the same
 	// name share its work. Group ids and topic names derive from it.
 	Name  string
-	Split *planner.Split
+	Split *Split
 	// Output is where results go: a Kafka topic, written in the same
 	// transactions as the state.
 	OutputBrokers []string
@@ -61,7 +60,7 @@ var ErrConfig = errors.New("cluster")
 // cancelled (then it leaves its groups, and the others take over its
 // partitions) or a stage fails.
 func Run(ctx context.Context, cfg Config) error {
-	call := cfg.Split.Plan.Source
+	call := cfg.Split.Source
 	if call == nil {
 		return fmt.Errorf("%w: the query must read a kafka() source", ErrConfig)
 	}
@@ -71,7 +70,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	in, ok := src.(kafka.Input)
 	if !ok {
-		return fmt.Errorf("%w: the query must read a kafka() source, not %s", ErrConfig, cfg.Split.Plan.Source.Describe())
+		return fmt.Errorf("%w: the query must read a kafka() source, not %s", ErrConfig, cfg.Split.Source.Describe())
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}

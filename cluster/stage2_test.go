@@ -19,6 +19,14 @@ import (
 // member of a cluster query over parts input partitions.
 func testMember(t *testing.T, sql string, parts int) *member {
 	t.Helper()
+	split, _ := testSplit(t, sql)
+	return &member{cfg: Config{Name: "t", Split: split}, parts: parts}
+}
+
+// testSplit plans sql and cuts it as the engine does for --cluster; it
+// returns the split and the result columns.
+func testSplit(t *testing.T, sql string) (*Split, []string) {
+	t.Helper()
 	st, err := parser.Parse(sql)
 	if err != nil {
 		t.Fatal(err)
@@ -27,11 +35,12 @@ func testMember(t *testing.T, sql string, parts int) *member {
 	if err != nil {
 		t.Fatal(err)
 	}
-	split, err := plan.Split()
+	s, err := plan.Split()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &member{cfg: Config{Name: "t", Split: split}, parts: parts}
+	return &Split{Source: s.Plan.Source, Keys: s.Keys, Aggs: s.Aggs, Window: s.Window,
+		EventTime: s.EventTime, Lateness: s.Lateness, Pre: s.Pre, Post: s.Post}, plan.Columns
 }
 
 // partialRec is what stage 1 would send for key over pane i with rows.

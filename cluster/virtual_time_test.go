@@ -14,8 +14,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/streamsql/streamsql/clock"
-	"github.com/streamsql/streamsql/parser"
-	"github.com/streamsql/streamsql/planner"
 )
 
 // TestStagesInVirtualTime runs one member, both stages, against an
@@ -56,18 +54,7 @@ func TestStagesInVirtualTime(t *testing.T) {
 
 	sql := fmt.Sprintf(`SELECT window_start, k, COUNT(*) AS n, SUM(v) AS s FROM kafka('%s', topic => 'in', format => 'jsonl', schema => 'k TEXT, v BIGINT, ts BIGINT')
 		GROUP BY k WINDOW 10s EVENT TIME ts`, addr)
-	st, err := parser.Parse(sql)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := planner.PlanSelect(st[0].(*parser.Select), sql, planner.Options{Batch: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	split, err := plan.Split()
-	if err != nil {
-		t.Fatal(err)
-	}
+	split, columns := testSplit(t, sql)
 
 	// The third EndTxn (a stage's commit) is held until the test has
 	// moved the clock on past the next batch's end.
@@ -96,7 +83,7 @@ func TestStagesInVirtualTime(t *testing.T) {
 	started := make(chan struct{}) // Run has read the clock: it logs its member line after
 	var once sync.Once
 	cfg := Config{Name: "vt", Split: split, OutputBrokers: []string{addr}, OutputTopic: "out",
-		Columns: plan.Columns, KeyColumns: []int{0, 1}, Batch: time.Second, SessionTimeout: 6 * time.Second, Clock: fake,
+		Columns: columns, KeyColumns: []int{0, 1}, Batch: time.Second, SessionTimeout: 6 * time.Second, Clock: fake,
 		BatchDone: func(stage int, end, next time.Time, committed bool) {
 			if committed {
 				batches <- done{stage, end, next}
