@@ -10,29 +10,53 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// poll waits for records until the member's clock reaches until, and for
+// batchEnd returns a channel closed once the member's clock reaches end
+// (or ctx is done): one waiter on the clock per batch, shared by the
+// batch's polls.
+func (m *member) batchEnd(ctx context.Context, end time.Time) <-chan struct{} {
+	ended := make(chan struct{})
+	at := m.cfg.Clock.At(end)
+	go func() {
+		select {
+		case <-at:
+		case <-ctx.Done():
+		}
+		close(ended)
+	}()
+	return ended
+}
+
+// poll waits for records until the batch has ended (see batchEnd), and for
 // minPoll of wall time at least (a poll with a done context returns
-// nothing, not even the records already fetched). The deadline is the
+// nothing, not even the records already fetched). The end is the member's
 // clock's, not a context deadline the client would read as wall time, so
 // a test on a fake clock decides when a batch ends. A fetch error is
 // logged: the client retries it itself.
-func (m *member) poll(ctx context.Context, sess *kgo.GroupTransactSession, until time.Time, stage string) (kgo.Fetches, error) {
-	pctx, cancel := context.WithCancel(ctx)
+func (m *member) poll(ctx context.Context, sess *kgo.GroupTransactSession, ended <-chan struct{}, stage string) (kgo.Fetches, error) {
+	var pctx context.Context
+	var cancel context.CancelFunc
 	polled := make(chan struct{})
-	least := time.NewTimer(minPoll)
-	go func() {
-		defer least.Stop()
-		select {
-		case <-m.cfg.Clock.At(until):
-		case <-polled:
-			return
-		}
-		select {
-		case <-least.C:
-			cancel()
-		case <-polled:
-		}
-	}()
+	select {
+	case <-ended: // a poll after the end: what is fetched or in flight
+		pctx, cancel = context.WithTimeout(ctx, minPoll)
+	default:
+		pctx, cancel = context.WithCancel(ctx)
+		start := time.Now()
+		go func() {
+			select {
+			case <-ended:
+			case <-polled:
+				return
+			}
+			least := time.NewTimer(minPoll - time.Since(start))
+			defer least.Stop()
+			select {
+			case <-least.C:
+				cancel()
+			case <-polled:
+			}
+		}()
+	}
 	fetches := sess.PollFetches(pctx)
 	close(polled)
 	cancel()

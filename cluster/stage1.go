@@ -127,8 +127,9 @@ func (m *member) stage1(ctx context.Context) error {
 		sink.pane = window.FloorDiv(start.UnixNano(), int64(paneLen))
 		// At least one poll, however late the batch starts: it finds
 		// what was fetched while the last batch committed.
+		ended := m.batchEnd(ctx, next)
 		for polled := false; !polled || m.cfg.Clock.Now().Before(next); polled = true {
-			fetches, err := m.poll(ctx, sess, next, "stage 1")
+			fetches, err := m.poll(ctx, sess, ended, "stage 1")
 			if err != nil {
 				return err
 			}

@@ -253,8 +253,9 @@ func (m *member) stage2(ctx context.Context) error {
 	for {
 		next := pace.End()
 		// At least one poll, however late the batch starts (see stage1).
+		ended := m.batchEnd(ctx, next)
 		for polled := false; !polled || m.cfg.Clock.Now().Before(next); polled = true {
-			fetches, err := m.poll(ctx, sess, next, "stage 2")
+			fetches, err := m.poll(ctx, sess, ended, "stage 2")
 			if err != nil {
 				return err
 			}

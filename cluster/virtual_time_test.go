@@ -158,6 +158,19 @@ func TestStagesInVirtualTime(t *testing.T) {
 			got[r.key] = r.val
 		}
 	}
+	// The reader of the output may lag the commits on a busy machine:
+	// wait for the rest of what was committed.
+	guard := time.After(30 * time.Second)
+	for len(got) < len(want) {
+		select {
+		case <-out.more:
+			for _, r := range out.take() {
+				got[r.key] = r.val
+			}
+		case <-guard:
+			t.Fatalf("%d of %d windows read from the output", len(got), len(want))
+		}
+	}
 	if held != nil {
 		t.Fatal("no commit was held")
 	}
@@ -206,6 +219,7 @@ type outRow struct {
 type outReader struct {
 	mu   sync.Mutex
 	rows []outRow
+	more chan struct{} // signalled when rows are added
 }
 
 func (o *outReader) take() []outRow {
@@ -223,7 +237,7 @@ func readOutput(t *testing.T, addr string) *outReader {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	o := &outReader{}
+	o := &outReader{more: make(chan struct{}, 1)}
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -240,6 +254,10 @@ func readOutput(t *testing.T, addr string) *outReader {
 				o.mu.Lock()
 				o.rows = append(o.rows, outRow{fmt.Sprintf("%02d %s", ts.Unix(), k), [2]int{n, s}})
 				o.mu.Unlock()
+				select {
+				case o.more <- struct{}{}:
+				default:
+				}
 			})
 		}
 	}()
