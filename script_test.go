@@ -296,6 +296,20 @@ func (c *scriptCase) run(t *testing.T) {
 			queue = append(queue, emitted{i + 1, r})
 		}
 	}
+	// A live updating result is shown as its changelog; a bounded run's
+	// is its one, whole answer (it deletes nothing).
+	changelog := func(i int, r *types.Result) []types.Change {
+		if !r.Updating {
+			return nil
+		}
+		if c.once {
+			if len(r.Deletes) > 0 {
+				t.Errorf("a bounded run's result deletes rows: %v", r.Deletes)
+			}
+			return nil
+		}
+		return qs[i-1].Changelog(r)
+	}
 	now := fake.Now()
 	// collect reads each query's result of every batch boundary in (now, to].
 	collect := func(to time.Time) {
@@ -418,15 +432,17 @@ func (c *scriptCase) run(t *testing.T) {
 				arg = rest
 			}
 			d.arg = arg
-			checkResult(t, where(d), d, e.r)
+			checkResult(t, where(d), d, e.r, changelog(e.query, e.r))
 		}
 	}
 	for _, e := range queue {
-		t.Errorf("unexpected result of query %d at %s: %s", e.query, offset(e.r.Time), renderRows(e.r))
+		t.Errorf("unexpected result of query %d at %s: %s", e.query, offset(e.r.Time), renderRows(e.r, changelog(e.query, e.r)))
 	}
 }
 
-func checkResult(t *testing.T, where string, d directive, r *types.Result) {
+// checkResult compares r with an expect. The rows of an updating result
+// (changes non-nil, in a live run) are its changelog, each row led by its op: `+I | a | 1`.
+func checkResult(t *testing.T, where string, d directive, r *types.Result, changes []types.Change) {
 	t.Helper()
 	head := strings.Fields(strings.NewReplacer("[", " ", ")", " ", ",", " ").Replace(d.arg))
 	// head: TIME|final [window START END]
@@ -452,18 +468,14 @@ func checkResult(t *testing.T, where string, d directive, r *types.Result) {
 	for _, l := range d.body {
 		want = append(want, normRow(l))
 	}
-	got := []string{normRow(strings.Join(r.Columns, "|"))}
-	for _, row := range r.Rows {
-		vals := make([]string, len(row))
-		for i, v := range row {
-			vals[i] = v.String()
-		}
-		got = append(got, normRow(strings.Join(vals, "|")))
+	got := strings.Split(renderRows(r, changes), "; ")
+	for i := range got {
+		got[i] = normRow(got[i])
 	}
 	if len(want) == 1 && len(got) == 1 { // header only: an empty result
 		want, got = nil, nil
 	}
-	if len(want) == 0 && len(r.Rows) == 0 {
+	if len(want) == 0 && len(r.Rows)+len(r.Deletes) == 0 {
 		return
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -479,17 +491,32 @@ func normRow(s string) string {
 	return strings.Join(parts, " | ")
 }
 
-func renderRows(r *types.Result) string {
+func renderRows(r *types.Result, changes []types.Change) string {
 	var b strings.Builder
-	b.WriteString(strings.Join(r.Columns, " | "))
-	for _, row := range r.Rows {
+	row := func(op string, row types.Row) {
 		b.WriteString("; ")
+		if op != "" {
+			b.WriteString(op + " | ")
+		}
 		for i, v := range row {
 			if i > 0 {
 				b.WriteString(" | ")
 			}
 			b.WriteString(v.String())
 		}
+	}
+	if changes != nil {
+		b.WriteString("op | ")
+	}
+	b.WriteString(strings.Join(r.Columns, " | "))
+	if changes != nil {
+		for _, c := range changes {
+			row(c.Op.String(), c.Row)
+		}
+		return b.String()
+	}
+	for _, r := range r.Rows {
+		row("", r)
 	}
 	return b.String()
 }

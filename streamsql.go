@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -480,7 +481,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 	qs := make([]*Query, len(run))
 	plans := make([]*planner.Plan, len(run))
 	for i, s := range run {
-		qs[i] = &Query{SQL: s.Text, Columns: s.plan.Columns, eng: e, target: s.target}
+		qs[i] = &Query{SQL: s.Text, Columns: s.plan.Columns, Updating: s.plan.Updating, Key: s.plan.Key, eng: e, target: s.target}
 		plans[i] = s.plan
 	}
 	groups := planner.Group(plans)
@@ -651,6 +652,7 @@ func openGraph(ctx context.Context, g *planner.Graph) (*scheduler.Graph, error) 
 	}
 	for _, q := range g.Queries {
 		sg.Columns = append(sg.Columns, q.Columns)
+		sg.Updating = append(sg.Updating, q.Updating)
 	}
 	return sg, nil
 }
@@ -677,8 +679,15 @@ type Query struct {
 	ID      int
 	SQL     string
 	Columns []string
-	out     *scheduler.Output
-	eng     *Engine
+	// Updating says the query's result is a table that keeps changing
+	// (an aggregate without WINDOW, or what reads one): each Result says
+	// how it changed, deleting its Deletes and inserting its Rows.
+	// types.View rebuilds the table; Key names the columns that identify
+	// a row of it.
+	Updating bool
+	Key      []string
+	out      *scheduler.Output
+	eng      *Engine
 
 	target   *planner.Target // INSERT INTO: where results go
 	sink     sinks.Sink
@@ -688,6 +697,25 @@ type Query struct {
 	mu       sync.Mutex
 	sinkErr  error // the last write the sink refused
 	refused  int64 // emissions the sink refused
+}
+
+// Changelog lists how r changed the query's table, in order: each
+// deleted row (-D, or -U when a row with the same key replaces it), then
+// each inserted row (+I, or +U). A result of a query that is not
+// Updating lists its rows as inserts.
+func (q *Query) Changelog(r *Result) []types.Change {
+	var key []int
+	if q.Updating {
+		// A global aggregate's one row has the empty key: a new
+		// version of it updates it.
+		key = []int{}
+	}
+	for _, k := range q.Key {
+		if i := slices.Index(q.Columns, k); i >= 0 {
+			key = append(key, i)
+		}
+	}
+	return types.Changelog(r, key)
 }
 
 // IsInsert reports whether the query writes to a sink (INSERT INTO): the

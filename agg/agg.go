@@ -121,6 +121,9 @@ func Bind(name string, m Maker, arg expr.Func, distinct bool) (Func, error) {
 	return m(arg)
 }
 
+// CountStar is COUNT(*).
+func CountStar() Func { return countStar{} }
+
 type countStar struct{}
 
 func (countStar) Add(s *State, _ types.Row)   { s.N++ }

@@ -242,7 +242,7 @@ func (m *member) stage2(ctx context.Context) error {
 
 	states := map[int32]*partState{}
 	var out []types.Row // what the query's upper part emitted
-	collect := &operators.Collect{Out: func(_ *operators.BatchEnd, rows []types.Row) error {
+	collect := &operators.Collect{Out: func(_ *operators.BatchEnd, rows, _ []types.Row) error {
 		out = append(out, rows...)
 		return nil
 	}}

@@ -64,7 +64,7 @@ func markRec(input int32, at time.Duration, idle bool) *kgo.Record {
 // collectRows renders what the member emits, a line per row.
 func collectRows(m *member) (operators.Operator, *[]string) {
 	var out []string
-	c := &operators.Collect{Out: func(_ *operators.BatchEnd, rows []types.Row) error {
+	c := &operators.Collect{Out: func(_ *operators.BatchEnd, rows, _ []types.Row) error {
 		for _, r := range rows {
 			var f []string
 			for _, v := range r {

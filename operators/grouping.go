@@ -76,6 +76,13 @@ func (g *Grouping) encode(r types.Row) []byte {
 
 // add folds r into its group of t and returns the group.
 func (g *Grouping) add(t *window.Table, r types.Row) *window.Group {
+	grp := g.lookup(t, r)
+	g.fold(grp, r)
+	return grp
+}
+
+// lookup returns r's group of t, created empty if it is new.
+func (g *Grouping) lookup(t *window.Table, r types.Row) *window.Group {
 	var grp *window.Group
 	if len(g.Keys) == 1 {
 		// The common single key stays on the stack: storing it in g.key
@@ -91,7 +98,6 @@ func (g *Grouping) add(t *window.Table, r types.Row) *window.Group {
 	} else {
 		grp = t.Get(g.encode(r), g.key, len(g.Aggs))
 	}
-	g.fold(grp, r)
 	return grp
 }
 

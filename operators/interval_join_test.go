@@ -63,7 +63,7 @@ func TestIntervalJoinMatchesBruteForce(t *testing.T) {
 		}
 
 		var got []string
-		sink := &Collect{Out: func(_ *BatchEnd, rows []types.Row) error {
+		sink := &Collect{Out: func(_ *BatchEnd, rows, _ []types.Row) error {
 			for _, row := range rows {
 				s := row[2].AsText() + "+"
 				if row[5].IsNull() {
@@ -125,7 +125,7 @@ func TestIntervalJoinMatchesBruteForce(t *testing.T) {
 func TestIntervalJoinWaitsForPendingSide(t *testing.T) {
 	for _, pending := range []bool{false, true} {
 		var got []string
-		sink := &Collect{Out: func(_ *BatchEnd, rows []types.Row) error {
+		sink := &Collect{Out: func(_ *BatchEnd, rows, _ []types.Row) error {
 			for _, row := range rows {
 				got = append(got, row[2].AsText()+"+"+row[5].AsText())
 			}
@@ -183,7 +183,7 @@ func TestIntervalJoinWaitsForPendingSide(t *testing.T) {
 func TestFanoutCountsOnceWhereBranchesMeet(t *testing.T) {
 	for _, outerFirst := range []bool{true, false} {
 		var got *BatchEnd
-		sink := &Collect{Out: func(b *BatchEnd, _ []types.Row) error {
+		sink := &Collect{Out: func(b *BatchEnd, _, _ []types.Row) error {
 			c := *b
 			got = &c
 			return nil

@@ -77,6 +77,14 @@ func (r *Running) HeldKeys() int64 {
 	return int64(r.table.Len())
 }
 
+// HeldKeys is the keys of the table, new ones of the open batch included.
+func (u *Updating) HeldKeys() int64 {
+	if u.table == nil {
+		return 0
+	}
+	return int64(u.table.Len())
+}
+
 // HeldKeys is the groups of the open panes.
 func (e *EventWindow) HeldKeys() int64 { return e.held }
 

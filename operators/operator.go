@@ -67,23 +67,36 @@ type Operator interface {
 
 // Collect is the tail of a DAG: it gathers the rows of a batch and hands
 // them, with the batch description, to a callback when the batch closes.
+// For an updating stream it also gathers the deletions (Retract) and
+// hands over the batch's net changes: deletes, then inserts.
 type Collect struct {
 	rows []types.Row
-	Out  func(b *BatchEnd, rows []types.Row) error
+	net  *netting // set once a batch saw a deletion
+	Out  func(b *BatchEnd, rows, deletes []types.Row) error
 }
 
 func (c *Collect) Push(rows []types.Row) error {
+	if c.net != nil {
+		for _, r := range rows {
+			c.net.add(r, 1)
+		}
+		return nil
+	}
 	c.rows = append(c.rows, rows...)
 	return nil
 }
 
 func (c *Collect) EndBatch(b *BatchEnd) error {
 	rows := c.rows
-	c.rows = nil
-	if !b.Emitted {
-		rows = nil
+	var deletes []types.Row
+	if c.net != nil {
+		rows, deletes = c.net.result()
 	}
-	return c.Out(b, rows)
+	c.rows, c.net = nil, nil
+	if !b.Emitted {
+		rows, deletes = nil, nil
+	}
+	return c.Out(b, rows, deletes)
 }
 
 // Splitter is an operator that keeps event time per split of its input

@@ -96,7 +96,7 @@ func TestSnapshotRestore(t *testing.T) {
 	}
 	for name, build := range ops {
 		tail := func(l *batchLog) Operator {
-			return &Collect{Out: func(b *BatchEnd, rows []types.Row) error {
+			return &Collect{Out: func(b *BatchEnd, rows, _ []types.Row) error {
 				l.Push(rows)
 				return l.EndBatch(b)
 			}}

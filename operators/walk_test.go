@@ -24,7 +24,7 @@ func (c *counter) Restore(b []byte) error               { c.n = b[0]; return nil
 type opaque struct{ operators.Operator }
 
 func TestWalkAsksOperatorsNotTypes(t *testing.T) {
-	tail := &operators.Collect{Out: func(*operators.BatchEnd, []types.Row) error { return nil }}
+	tail := &operators.Collect{Out: func(*operators.BatchEnd, []types.Row, []types.Row) error { return nil }}
 	c := &counter{next: tail}
 	head := &operators.Filter{Pred: func(types.Row) types.Value { return types.Bool(true) }, Next: c}
 	if err := head.Push([]types.Row{{types.Int(1)}, {types.Int(2)}, {types.Int(3)}}); err != nil {

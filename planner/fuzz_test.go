@@ -133,6 +133,7 @@ type discard struct{}
 
 func (discard) Push([]types.Row) error             { return nil }
 func (discard) EndBatch(*operators.BatchEnd) error { return nil }
+func (discard) Retract([]types.Row) error          { return nil }
 
 // renameSources points every registered source of sel at fz().
 func renameSources(sel *parser.Select) {

@@ -50,6 +50,11 @@ type Plan struct {
 	Time   TimeSpec
 	// Bounded is true when the input ends by itself (--once, stdin).
 	Bounded bool
+	// Updating says the result is a table that keeps changing (an
+	// aggregate without a window, or what reads one): the plan's output
+	// edge carries deletions besides insertions, keyed by Key. Otherwise
+	// it only appends.
+	Updating bool
 }
 
 // Build instantiates the physical DAG: fresh operators feeding sink. It
@@ -121,7 +126,7 @@ func (p *Plan) Explain() string { return p.ExplainShared(nil) }
 // read by several says they share its receiver.
 func (p *Plan) ExplainShared(readers map[*Plan]int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Result [%s]\n", strings.Join(p.Columns, ", "))
+	fmt.Fprintf(&b, "Result [%s]%s\n", strings.Join(p.Columns, ", "), p.edgeKind())
 	explain(&b, p.Root, "", true, readers)
 	return b.String()
 }
@@ -134,14 +139,30 @@ func explain(b *strings.Builder, n Node, indent string, last bool, readers map[*
 		branch, more = "├─ ", "│  "
 	}
 	line := n.Describe()
-	if s, ok := n.(*StreamScan); ok && !s.Sub && readers[s.Upstream] > 1 {
-		line = fmt.Sprintf("Stream %s (fan-out: one receiver shared by %d queries)", s.Name, readers[s.Upstream])
+	if s, ok := n.(*StreamScan); ok {
+		if !s.Sub && readers[s.Upstream] > 1 {
+			line = fmt.Sprintf("Stream %s (fan-out: one receiver shared by %d queries)", s.Name, readers[s.Upstream])
+		}
+		line += s.Upstream.edgeKind()
 	}
 	fmt.Fprintf(b, "%s%s%s\n", indent, branch, line)
 	kids := n.Children()
 	for i, k := range kids {
 		explain(b, k, indent+more, i == len(kids)-1, readers)
 	}
+}
+
+// edgeKind says, for EXPLAIN, what the plan's output edge carries when it
+// is not an append-only stream (the default, unmarked): an updating table
+// and the key its rows are updated by.
+func (p *Plan) edgeKind() string {
+	if !p.Updating {
+		return ""
+	}
+	if len(p.Key) == 0 {
+		return " updating"
+	}
+	return " updating by [" + strings.Join(p.Key, ", ") + "]"
 }
 
 // CountReaders adds to readers one for every plan p reads (named
@@ -273,13 +294,19 @@ type Aggregate struct {
 	aggFns  []agg.Func
 	timeFn  expr.Func
 	inCols  []string // the names of the columns of the rows aggregated
+	// retracting: the input is updating, so the aggregate takes deletions.
+	retracting bool
+	// once: a bounded run, one batch; an aggregate without a window then
+	// answers once, with no earlier rows to update, and folds like a
+	// per-batch aggregate (on two goroutines for the word count).
+	once bool
 }
 
 // WindowKind is the kind of window an aggregate groups rows into.
 type WindowKind int
 
 const (
-	PerBatch  WindowKind = iota // no WINDOW: each batch on its own
+	NoWindow  WindowKind = iota // no WINDOW: a table kept up to date over all input (an updating result)
 	Fixed                       // tumbling or sliding
 	Session                     // per key, closed by a gap
 	Unbounded                   // running totals
@@ -299,8 +326,8 @@ type TimeSpec struct {
 func (t TimeSpec) String() string {
 	var w string
 	switch t.Kind {
-	case PerBatch:
-		return "per batch"
+	case NoWindow:
+		return "none"
 	case Unbounded:
 		w = "unbounded"
 		if t.Timeout > 0 {
@@ -336,6 +363,12 @@ func (a *Aggregate) Describe() string {
 	if a.Changes {
 		s += " emit=changes"
 	}
+	if a.Time.Kind == NoWindow {
+		s += ", updating"
+		if a.retracting {
+			s += ", takes deletions"
+		}
+	}
 	return s
 }
 
@@ -356,7 +389,10 @@ func (a *Aggregate) operator(next operators.Operator) operators.Operator {
 		}
 		return &operators.Aggregate{Grouping: g, Window: a.Time.Window, Changes: a.Changes, Next: next}
 	}
-	return &operators.Aggregate{Grouping: g, Next: next}
+	if a.once && !a.retracting {
+		return &operators.Aggregate{Grouping: g, Next: next}
+	}
+	return &operators.Updating{Grouping: g, Retracting: a.retracting, Next: next}
 }
 
 // Project computes the result columns (and any hidden sort columns).
@@ -408,6 +444,9 @@ type Order struct {
 	Items []*parser.OrderItem
 	Limit int64
 	keys  []operators.SortKey
+	// updating: the input is an updating table, and the result is its
+	// first rows in order, kept up to date (a top-N).
+	updating bool
 }
 
 func (o *Order) Describe() string {
@@ -422,8 +461,14 @@ func (o *Order) Describe() string {
 	if o.Limit >= 0 {
 		parts = append(parts, fmt.Sprintf("Limit %d", o.Limit))
 	}
+	if o.updating {
+		return strings.Join(parts, " ") + " (of the table, kept up to date)"
+	}
 	return strings.Join(parts, " ") + " (per emission)"
 }
 func (o *Order) operator(next operators.Operator) operators.Operator {
+	if o.updating {
+		return &operators.TopN{Order: operators.Order{Keys: o.keys, Limit: o.Limit, Next: next}}
+	}
 	return &operators.Order{Keys: o.keys, Limit: o.Limit, Next: next}
 }

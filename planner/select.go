@@ -163,6 +163,10 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 		return nil, err
 	}
 	node, inScope := in.node, in.scope
+	updating, err := p.updatingInput(sel, in)
+	if err != nil {
+		return nil, err
+	}
 
 	if sel.Where != nil {
 		inScope.clause = "WHERE"
@@ -187,6 +191,11 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
+		if updating && a.Time.Kind != NoWindow {
+			return nil, p.errorf(sel.Window.Pos, ErrUnsupported, "a window needs an append-only input, but %s is an updating result (an aggregate without WINDOW): aggregate it without WINDOW, or window the aggregate upstream", fromName(sel))
+		}
+		a.retracting, a.once = updating, p.opts.Once
+		updating = a.Time.Kind == NoWindow
 		a.input = node
 		node = a
 		rowScope = aggScope
@@ -220,6 +229,9 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	proj.input = node
 	node = proj
 	if sel.Distinct {
+		if updating {
+			return nil, p.errorf(sel.Pos, ErrUnsupported, "SELECT DISTINCT over an updating result (an aggregate without WINDOW) is not supported yet: GROUP BY the selected columns instead")
+		}
 		node = &Distinct{chain{node}}
 	}
 	if len(sel.OrderBy) > 0 || sel.Limit != nil {
@@ -228,6 +240,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 			return nil, err
 		}
 		o.input = node
+		o.updating = updating
 		node = o
 		if proj.Hidden > 0 {
 			n := len(proj.fns) - proj.Hidden
@@ -245,7 +258,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 		kinds[i] = outScope.cols[i].kind
 	}
 	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Key: proj.keys, Source: in.source, Upstream: in.upstream,
-		Inputs: in.inputs, Tables: in.tables, Time: win.TimeSpec}
+		Inputs: in.inputs, Tables: in.tables, Time: win.TimeSpec, Updating: updating}
 	switch {
 	case in.source != nil:
 		plan.Bounded = in.source.Bounded()
@@ -312,6 +325,34 @@ func (p *planning) constant(e parser.Expr) (types.Value, error) {
 
 // input is what the query reads, as the expressions below any aggregate
 // see it: the plan so far and the scope of its rows.
+// updatingInput reports whether the rows the query reads form an updating
+// stream (a named stream or subquery that is an aggregate without
+// WINDOW), and refuses what cannot consume one yet.
+func (p *planning) updatingInput(sel *parser.Select, in *input) (bool, error) {
+	updating := in.upstream != nil && in.upstream.Updating
+	for _, i := range in.inputs {
+		updating = updating || i.Updating
+	}
+	if !updating {
+		return false, nil
+	}
+	switch {
+	case len(joinsOf(sel)) > 0:
+		return true, p.errorf(sel.From.Pos, ErrUnsupported, "a join of an updating result (an aggregate without WINDOW) is not supported yet: give the aggregate a WINDOW, or join its input first")
+	case unnestOf(sel) != nil:
+		return true, p.errorf(sel.From.Pos, ErrUnsupported, "UNNEST over an updating result (an aggregate without WINDOW) is not supported yet")
+	}
+	return true, nil
+}
+
+// fromName names what a query reads, for errors.
+func fromName(sel *parser.Select) string {
+	if sel.From != nil && sel.From.Stream != "" {
+		return sel.From.Stream
+	}
+	return "its input"
+}
+
 type input struct {
 	node     Node
 	scope    *scope

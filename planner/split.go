@@ -60,6 +60,9 @@ func (p *Plan) Split() (*Split, error) {
 	if a == nil {
 		return nil, fmt.Errorf("%w: it needs GROUP BY with a WINDOW (a query without aggregates needs no second stage)", ErrNotSplittable)
 	}
+	if a.Time.Kind == NoWindow {
+		return nil, fmt.Errorf("%w: an aggregate without WINDOW is an updating result, and a cluster's output topic only takes windows that close (WINDOW 10s [SLIDE 5s]) yet", ErrNotSplittable)
+	}
 	if a.Time.Kind != Fixed {
 		return nil, fmt.Errorf("%w: only tumbling and sliding windows (WINDOW 10s [SLIDE 5s]) run in a cluster, not %s", ErrNotSplittable, a.Time)
 	}

@@ -54,6 +54,7 @@ func (p *planning) union(sel *parser.Select) (*Plan, error) {
 	plan := &Plan{Root: &Union{Branches: plans}, Columns: head.Columns, Kinds: kinds, Inputs: plans, Bounded: true}
 	for _, bp := range plans {
 		plan.Bounded = plan.Bounded && bp.Bounded
+		plan.Updating = plan.Updating || bp.Updating
 	}
 	return plan, nil
 }

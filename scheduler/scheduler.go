@@ -63,6 +63,9 @@ type Graph struct {
 	// Columns are the result columns of each query, in the order of the
 	// sinks Heads is given.
 	Columns [][]string
+	// Updating says, per query, that its result is a table that keeps
+	// changing: its Results carry deletions besides insertions.
+	Updating []bool
 	// Heads builds fresh operators feeding sinks (sinks[i] receives the
 	// rows of query i) and returns the head each source's rows are
 	// pushed into: Sources[i]'s into heads[i].
@@ -114,11 +117,12 @@ type Job struct {
 // when it reports one.
 // Output is one query of a job: where its results go.
 type Output struct {
-	job     *Job
-	columns []string
-	results chan *types.Result
-	stop    atomic.Bool // Stop was called for this query alone
-	closed  bool        // its final result was sent (job goroutine only)
+	job      *Job
+	columns  []string
+	updating bool
+	results  chan *types.Result
+	stop     atomic.Bool // Stop was called for this query alone
+	closed   bool        // its final result was sent (job goroutine only)
 
 	late, malformed atomic.Int64 // rows this query's operators dropped
 
@@ -204,8 +208,8 @@ func Start(ctx context.Context, g *Graph, cfg Config) *Job {
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
-	for _, cols := range g.Columns {
-		j.outputs = append(j.outputs, &Output{job: j, columns: cols, results: make(chan *types.Result, 16), ackSig: make(chan struct{}, 1)})
+	for i, cols := range g.Columns {
+		j.outputs = append(j.outputs, &Output{job: j, columns: cols, updating: i < len(g.Updating) && g.Updating[i], results: make(chan *types.Result, 16), ackSig: make(chan struct{}, 1)})
 	}
 	if cfg.Checkpoint != nil {
 		j.ckpt = &checkpointer{cfg: cfg.Checkpoint}
@@ -298,8 +302,8 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	sinks := make([]operators.Operator, len(j.outputs))
 	for i, o := range j.outputs {
 		o := o
-		sinks[i] = &operators.Collect{Out: func(b *operators.BatchEnd, rows []types.Row) error {
-			return j.send(o, b, rows)
+		sinks[i] = &operators.Collect{Out: func(b *operators.BatchEnd, rows, deletes []types.Row) error {
+			return j.send(o, b, rows, deletes)
 		}}
 	}
 	heads := j.graph.Heads(sinks)
@@ -708,18 +712,20 @@ var ErrStateLimit = errors.New("state limit exceeded")
 
 // send is the tail of a query's branch: it turns a closed batch into a
 // Result. A query stopped on its own gets this batch as its final one.
-func (j *Job) send(o *Output, b *operators.BatchEnd, rows []types.Row) error {
+func (j *Job) send(o *Output, b *operators.BatchEnd, rows, deletes []types.Row) error {
 	if o.closed || o.ended {
 		return nil
 	}
 	r := &types.Result{
-		Time:    b.Time,
-		Emitted: b.Emitted,
-		Window:  b.Window,
-		Final:   b.Final || o.stop.Load(),
-		Columns: o.columns,
-		Rows:    rows,
-		Stats:   j.pending,
+		Time:     b.Time,
+		Emitted:  b.Emitted,
+		Window:   b.Window,
+		Final:    b.Final || o.stop.Load(),
+		Columns:  o.columns,
+		Rows:     rows,
+		Updating: o.updating,
+		Deletes:  deletes,
+		Stats:    j.pending,
 	}
 	r.Stats.ProcessingTime = j.cfg.Clock.Now().Sub(j.began)
 	r.Stats.Late = b.Late

@@ -145,7 +145,7 @@ func admit(r *types.Result, closed bool) (skip bool, err error) {
 	switch {
 	case closed:
 		return true, ErrClosed
-	case !r.Emitted || len(r.Rows) == 0:
+	case !r.Emitted || len(r.Rows)+len(r.Deletes) == 0:
 		return true, nil
 	}
 	return false, checkRows(r)

@@ -53,10 +53,10 @@ func write(t *testing.T, s Sink, rs ...*types.Result) {
 
 // consoleSinks are the formats that print to the writer they are opened
 // on; the INSERT INTO sinks (file, sqlite, postgres) have tests of their own.
-var consoleSinks = []string{"csv", "jsonl", "table"}
+var consoleSinks = []string{"changelog", "csv", "jsonl", "table"}
 
 func TestRegistry(t *testing.T) {
-	if got, want := Names(), []string{"csv", "file", "jsonl", "kafka", "postgres", "sqlite", "table"}; !slices.Equal(got, want) {
+	if got, want := Names(), []string{"changelog", "csv", "file", "jsonl", "kafka", "postgres", "sqlite", "table"}; !slices.Equal(got, want) {
 		t.Fatalf("Names() = %q, want %q", got, want)
 	}
 	for _, n := range Names() {

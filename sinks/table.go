@@ -27,6 +27,9 @@ type tableSink struct {
 	loc    *time.Location
 	buf    bytes.Buffer // one result, written with a single Write
 	closed bool
+	// view is the table an updating result maintains: each batch that
+	// changed it shows it whole, as it now stands.
+	view types.View
 }
 
 func (s *tableSink) Write(ctx context.Context, r *types.Result) error {
@@ -41,9 +44,14 @@ func (s *tableSink) Write(ctx context.Context, r *types.Result) error {
 	}
 	s.buf.Reset()
 	s.header(r)
-	if len(r.Rows) == 0 {
+	rows := r.Rows
+	if r.Updating {
+		s.view.Apply(r)
+		rows = s.view.Rows()
+	}
+	if len(rows) == 0 {
 		s.buf.WriteString("(no rows)\n")
-	} else if err := s.table(r); err != nil {
+	} else if err := s.table(r.Columns, rows); err != nil {
 		return err
 	}
 	s.buf.WriteByte('\n')
@@ -97,10 +105,10 @@ func (s *tableSink) appendClock(b []byte, t time.Time) []byte {
 	return t.AppendFormat(b, "15:04:05")
 }
 
-func (s *tableSink) table(r *types.Result) error {
-	aligns := make([]tw.Align, len(r.Columns))
+func (s *tableSink) table(columns []string, rows []types.Row) error {
+	aligns := make([]tw.Align, len(columns))
 	for c := range aligns {
-		aligns[c] = columnAlign(r.Rows, c)
+		aligns[c] = columnAlign(rows, c)
 	}
 	t := tablewriter.NewTable(&s.buf,
 		// Column names are shown as written, not upper-cased.
@@ -111,8 +119,8 @@ func (s *tableSink) table(r *types.Result) error {
 		tablewriter.WithTrimSpace(tw.Off),
 		tablewriter.WithTrimTab(tw.Off),
 	)
-	t.Header(r.Columns)
-	for _, row := range r.Rows {
+	t.Header(columns)
+	for _, row := range rows {
 		cells := make([]string, len(row))
 		for i, v := range row {
 			cells[i] = v.String()

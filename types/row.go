@@ -56,7 +56,13 @@ type Result struct {
 	Final   bool
 	Columns []string
 	Rows    []Row
-	Stats   BatchStats
+	// Updating marks the result of a query whose answer is a table that
+	// keeps changing (an aggregate without a window, and what reads
+	// one): Rows are inserted into it and Deletes removed from it, first.
+	// Otherwise Rows are the whole emission and Deletes is empty.
+	Updating bool
+	Deletes  []Row
+	Stats    BatchStats
 }
 
 // BatchStats describes one batch of a running query.

@@ -424,7 +424,7 @@ Stage 1 (per input partition)
 	}
 	for _, c := range []struct{ sql, err string }{
 		{"INSERT INTO kafka('127.0.0.1:9', topic => 'out') SELECT sensor, COUNT(*) " + from + " GROUP BY sensor",
-			"streamsql: query cannot run in a cluster: only tumbling and sliding windows (WINDOW 10s [SLIDE 5s]) run in a cluster, not per batch\n"},
+			"streamsql: query cannot run in a cluster: an aggregate without WINDOW is an updating result, and a cluster's output topic only takes windows that close (WINDOW 10s [SLIDE 5s]) yet\n"},
 		{"SELECT sensor, COUNT(*) " + from + " GROUP BY sensor WINDOW 10s",
 			"streamsql: cluster: a cluster query writes to a Kafka topic (INSERT INTO kafka('brokers', topic => 'out') SELECT ...)\n"},
 		{"INSERT INTO kafka('127.0.0.1:9', topic => 'out') SELECT sensor " + from,

@@ -70,6 +70,36 @@ func readJSONCounts(t *testing.T, lines []byte) map[string]int {
 	return m
 }
 
+// readChangelogCounts applies a word count's changelog (--output
+// changelog) to a table and returns it.
+func readChangelogCounts(t *testing.T, lines []byte) map[string]int {
+	t.Helper()
+	m := map[string]int{}
+	sc := bufio.NewScanner(bytes.NewReader(lines))
+	for sc.Scan() {
+		var row struct {
+			Op   string `json:"op"`
+			Word string `json:"word"`
+			N    int    `json:"COUNT(*)"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+			t.Fatalf("bad output line %q: %v", sc.Text(), err)
+		}
+		switch row.Op {
+		case "+I", "+U":
+			m[row.Word] = row.N
+		case "-U", "-D":
+			if m[row.Word] != row.N {
+				t.Fatalf("%s of a row not in the table: %q (table has %d)", row.Op, sc.Text(), m[row.Word])
+			}
+			delete(m, row.Word)
+		default:
+			t.Fatalf("bad op in %q", sc.Text())
+		}
+	}
+	return m
+}
+
 func TestOnceCountsWords(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.txt"), []byte(text1), 0o644)
@@ -95,7 +125,7 @@ func TestLiveCountsMovedInFiles(t *testing.T) {
 	os.Mkdir(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, "old.txt"), []byte("ignored because it was there first\n"), 0o644)
 	q := fmt.Sprintf("SELECT word, COUNT(*) FROM file('%s') GROUP BY word", dir)
-	cmd := exec.Command(binary, "--batch", "100ms", "--output", "jsonl", "-e", q)
+	cmd := exec.Command(binary, "--batch", "100ms", "--output", "changelog", "-e", q)
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -137,14 +167,14 @@ func TestLiveCountsMovedInFiles(t *testing.T) {
 	waitFor := func(want map[string]int) {
 		deadline := time.After(30 * time.Second)
 		for {
-			if got := readJSONCounts(t, out); reflect.DeepEqual(got, want) {
+			if got := readChangelogCounts(t, out); reflect.DeepEqual(got, want) {
 				return
 			}
 			select {
 			case l := <-lines:
 				out = append(append(out, l...), '\n')
 			case <-deadline:
-				t.Fatalf("counts never reached\n want %v\n  got %v", want, readJSONCounts(t, out))
+				t.Fatalf("counts never reached\n want %v\n  got %v", want, readChangelogCounts(t, out))
 			}
 		}
 	}

@@ -73,7 +73,7 @@ func main() {
 
 // consoleFormats are the formats --output and SET output take: the sinks
 // that print to stdout.
-var consoleFormats = []string{"table", "jsonl", "csv"}
+var consoleFormats = []string{"table", "jsonl", "changelog", "csv"}
 
 // consoleFormatList is consoleFormats in words: "table, jsonl or csv".
 var consoleFormatList = strings.Join(consoleFormats[:len(consoleFormats)-1], ", ") + " or " + consoleFormats[len(consoleFormats)-1]
@@ -336,7 +336,7 @@ func runQueries(eng *streamsql.Engine, o options, stmts []*streamsql.Statement, 
 			}()
 			continue
 		}
-		opts := sinks.Options{}
+		opts := sinks.Options{Columns: q.Columns, Key: q.Key}
 		if len(queries) > 1 {
 			opts.Label = fmt.Sprintf("query %d", q.ID)
 		}

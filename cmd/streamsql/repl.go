@@ -755,7 +755,7 @@ func (s *session) foreground(queries []*streamsql.Query) {
 	var wg sync.WaitGroup
 	spec, _ := sinks.Lookup(s.o.output)
 	for _, q := range queries {
-		opts := sinks.Options{}
+		opts := sinks.Options{Columns: q.Columns, Key: q.Key}
 		if len(queries) > 1 {
 			opts.Label = fmt.Sprintf("query %d", q.ID)
 		}
@@ -793,8 +793,9 @@ func (s *session) live(q *streamsql.Query) {
 	spec, _ := sinks.Lookup("table")
 	var table bytes.Buffer
 	table.WriteString("── waiting for the first result ──\n")
-	var drawn screen // what was drawn last time
-	shown := false   // table holds rows of a result
+	var drawn screen    // what was drawn last time
+	var view types.View // an updating query's table
+	shown := false      // table holds rows of a result
 	var werr error
 	stopped := false
 	sig := s.sig
@@ -816,6 +817,13 @@ func (s *session) live(q *streamsql.Query) {
 		}
 		if results == nil {
 			break
+		}
+		if res.Updating && res.Emitted {
+			// The screen shows the table the query maintains, whole.
+			view.Apply(res)
+			whole := *res
+			whole.Rows, whole.Deletes, whole.Updating = view.Rows(), nil, false
+			res = &whole
 		}
 		empty := false
 		if res.Emitted && len(res.Rows) == 0 && shown {

@@ -1,0 +1,124 @@
+package operators
+
+import (
+	"fmt"
+
+	"github.com/streamsql/streamsql/expr"
+	"github.com/streamsql/streamsql/types"
+)
+
+// Retractor is an operator that consumes an updating stream: besides the
+// rows pushed to it (inserts), it is told of rows pushed earlier that no
+// longer hold (deletes). An update is a delete of the old row and an
+// insert of the new one. The planner connects an updating edge only to a
+// Retractor; append-only edges never call Retract, so operators that
+// only ever see appends keep their fast path.
+type Retractor interface {
+	Retract(rows []types.Row) error
+}
+
+// Retract hands deletions to next, which must be a Retractor.
+func Retract(next Operator, rows []types.Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	r, ok := next.(Retractor)
+	if !ok {
+		return fmt.Errorf("operators: %T cannot take deletions (an updating input)", next)
+	}
+	return r.Retract(rows)
+}
+
+// Retract removes the deleted rows that passed the filter: a row's
+// predicate gives the same answer on insert and on delete.
+func (f *Filter) Retract(rows []types.Row) error {
+	out := rows[:0:0]
+	for _, r := range rows {
+		if expr.TruthOf(f.Pred(r)) == expr.True {
+			out = append(out, r)
+		}
+	}
+	return Retract(f.Next, out)
+}
+
+// Retract deletes the projections of the deleted rows.
+func (p *Project) Retract(rows []types.Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	w := len(p.Exprs)
+	out := make([]types.Row, len(rows))
+	arena := make([]types.Value, len(rows)*w)
+	for i, r := range rows {
+		o := arena[i*w : (i+1)*w : (i+1)*w]
+		for j, e := range p.Exprs {
+			o[j] = e(r)
+		}
+		out[i] = o
+	}
+	return Retract(p.Next, out)
+}
+
+func (f *Fanout) Retract(rows []types.Row) error {
+	for _, n := range f.Next {
+		if err := Retract(n, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (i unionInput) Retract(rows []types.Row) error { return Retract(i.u.Next, rows) }
+
+// Retract records deletions of the batch. Collect nets a batch that
+// holds any: a row inserted and deleted in the same batch cancels out, and
+// what is left is handed over as deletes, then inserts.
+func (c *Collect) Retract(rows []types.Row) error {
+	if c.net == nil {
+		c.net = newNetting()
+		for _, r := range c.rows {
+			c.net.add(r, 1)
+		}
+		c.rows = nil
+	}
+	for _, r := range rows {
+		c.net.add(r, -1)
+	}
+	return nil
+}
+
+// netting sums the changes of a batch per distinct row, in order of first
+// appearance.
+type netting struct {
+	idx  map[string]int
+	rows []types.Row
+	n    []int
+	buf  []byte
+}
+
+func newNetting() *netting { return &netting{idx: map[string]int{}} }
+
+func (n *netting) add(r types.Row, d int) {
+	n.buf = types.RowKey(n.buf[:0], r)
+	i, ok := n.idx[string(n.buf)]
+	if !ok {
+		i = len(n.rows)
+		n.idx[string(n.buf)] = i
+		n.rows = append(n.rows, r)
+		n.n = append(n.n, 0)
+	}
+	n.n[i] += d
+}
+
+// result returns the net deletes and inserts.
+func (n *netting) result() (inserts, deletes []types.Row) {
+	for i, r := range n.rows {
+		for k := n.n[i]; k < 0; k++ {
+			deletes = append(deletes, r)
+		}
+		for k := n.n[i]; k > 0; k-- {
+			inserts = append(inserts, r)
+		}
+	}
+	return inserts, deletes
+}
