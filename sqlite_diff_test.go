@@ -1113,8 +1113,13 @@ func (g *queryGen) where() string {
 	return " WHERE " + g.boolExpr(2)
 }
 
-func (g *queryGen) query() string {
-	switch m := g.n(20); {
+func (g *queryGen) query() string { return g.queryOf(g.n(20)) }
+
+// aggQuery is a random query that aggregates: over everything or grouped.
+func (g *queryGen) aggQuery() string { return g.queryOf(9 + g.n(11)) }
+
+func (g *queryGen) queryOf(m int) string {
+	switch {
 	case m < 7: // projection
 		var items []string
 		for k := 1 + g.n(3); k > 0; k-- {
