@@ -602,6 +602,9 @@ func (e *diffEnv) diffCase(t *testing.T, q, ctx string) (rejected bool) {
 // SQLite; results compare true = 1, and queries use flag as a number too
 // (SUM(flag), flag = 1), as SQLite users do.
 var handQueries = []string{
+	// FILTER (WHERE ...) on aggregates.
+	`SELECT city, COUNT(*) FILTER (WHERE qty < 5), SUM(qty) FILTER (WHERE flag = 1), COUNT(DISTINCT name) FILTER (WHERE qty >= 5), AVG(price) FILTER (WHERE price > 10) FROM t GROUP BY city`,
+	`SELECT COUNT(*) FILTER (WHERE qty IS NULL), MIN(name) FILTER (WHERE name <> '') FROM t`,
 	// Projections and arithmetic.
 	`SELECT * FROM t`,
 	`SELECT id, name, city, qty, price, flag FROM t WHERE id <= 20`,

@@ -32,6 +32,8 @@ var updatingHand = []string{
 	"SELECT n % 3 AS r, COUNT(*), MIN(city), MAX(city) FROM (SELECT city, COUNT(*) AS n FROM t GROUP BY city) AS c GROUP BY n % 3",
 	"SELECT hi, COUNT(*) AS names FROM (SELECT name, MAX(price) AS hi FROM t WHERE name IS NOT NULL GROUP BY name) AS x GROUP BY hi",
 	"SELECT COUNT(DISTINCT n) FROM (SELECT name, COUNT(*) AS n FROM t GROUP BY name) AS x",
+	// FILTER (WHERE ...) on aggregates (Nexmark q15-q17).
+	"SELECT city, COUNT(*) FILTER (WHERE qty < 5), SUM(price) FILTER (WHERE flag = 1), COUNT(DISTINCT name) FILTER (WHERE qty >= 5), MAX(qty) FILTER (WHERE name LIKE '%a%') FROM t GROUP BY city",
 	// A filter over an updating table: rows enter and leave it.
 	"SELECT city, n FROM (SELECT city, COUNT(*) AS n FROM t GROUP BY city) AS c WHERE n % 2 = 0",
 	// Top-N of an updating table, and of an aggregate over one.

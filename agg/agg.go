@@ -121,6 +121,21 @@ func Bind(name string, m Maker, arg expr.Func, distinct bool) (Func, error) {
 	return m(arg)
 }
 
+// Filtered is f over the rows for which pred holds: an aggregate's
+// FILTER (WHERE pred).
+func Filtered(f Func, pred expr.Func) Func { return filtered{f, pred} }
+
+type filtered struct {
+	Func
+	pred expr.Func
+}
+
+func (f filtered) Add(s *State, r types.Row) {
+	if expr.TruthOf(f.pred(r)) == expr.True {
+		f.Func.Add(s, r)
+	}
+}
+
 // CountStar is COUNT(*).
 func CountStar() Func { return countStar{} }
 

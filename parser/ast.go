@@ -243,6 +243,9 @@ type Call struct {
 	Args     []Expr
 	Star     bool
 	Distinct bool
+	// Filter is an aggregate's FILTER (WHERE cond): only rows for which
+	// it holds are aggregated. Nil when absent.
+	Filter Expr
 }
 
 // IsNull is `x IS [NOT] NULL`.

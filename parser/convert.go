@@ -290,6 +290,9 @@ func convName(g *gName) Expr {
 		for _, a := range g.Call.Args {
 			call.Args = append(call.Args, convExpr(a))
 		}
+		if g.Call.Filter != nil {
+			call.Filter = convExpr(g.Call.Filter)
+		}
 		return call
 	case g.Column != "":
 		return &ColumnRef{Pos: p, Table: ident(g.Name), Name: ident(g.Column)}

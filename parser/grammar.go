@@ -414,8 +414,11 @@ type gName struct {
 	Column string     `parser:"| '.' @(Ident | QuotedIdent) )?"`
 }
 
+// An aggregate call may be followed by FILTER (WHERE cond); the lookahead
+// keeps `COUNT(*) filter` an alias.
 type gCallArgs struct {
 	Star     bool     `parser:"'(' ( @'*'"`
 	Distinct bool     `parser:"    | @'DISTINCT'?"`
 	Args     []*gExpr `parser:"      @@ ( ',' @@ )* )? ')'"`
+	Filter   *gExpr   `parser:"( (?= 'FILTER':Ident '(') 'FILTER':Ident '(' 'WHERE' @@ ')' )?"`
 }

@@ -134,6 +134,11 @@ func (p *exprPrinter) expr(e Expr) {
 			p.list(n.Args)
 		}
 		p.str(")")
+		if n.Filter != nil {
+			p.str(" FILTER (WHERE ")
+			p.expr(n.Filter)
+			p.str(")")
+		}
 	case *IsNull:
 		p.operand(n.X, precCmp)
 		p.str(" IS ")

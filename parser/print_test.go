@@ -45,6 +45,7 @@ func TestPrintBuilt(t *testing.T) {
 		{&Call{Name: "count", Star: true}, "count(*)"},
 		{&Call{Name: "COUNT", Distinct: true, Args: []Expr{a}}, "COUNT(DISTINCT a)"},
 		{&Call{Name: "SUM", Args: []Expr{a}}, "SUM(a)"},
+		{&Call{Name: "count", Star: true, Filter: bin("OR", a, b)}, "count(*) FILTER (WHERE a OR b)"},
 		{&Call{Name: "f"}, "f()"},
 		{&Call{Name: "my func", Args: []Expr{a, b}}, `"my func"(a, b)`},
 		{&ColumnRef{Table: "t", Name: "x"}, "t.x"},
@@ -188,8 +189,8 @@ func win(w *Window, emit string) *Select {
 // The result column of an unaliased item is its String, so the spelling of
 // the query must survive.
 func TestPrintColumnNames(t *testing.T) {
-	s := parseOne(t, "SELECT count(*), SUM(x), Count(DISTINCT w), a+b*2, lower( w ) FROM f()")
-	want := []string{"count(*)", "SUM(x)", "Count(DISTINCT w)", "a + b * 2", "lower(w)"}
+	s := parseOne(t, "SELECT count(*), SUM(x), Count(DISTINCT w), a+b*2, lower( w ), count(*) filter (where x>1), count(*) filter FROM f()")
+	want := []string{"count(*)", "SUM(x)", "Count(DISTINCT w)", "a + b * 2", "lower(w)", "count(*) FILTER (WHERE x > 1)", "count(*)"}
 	for i, it := range s.Items {
 		if got := it.Expr.String(); got != want[i] {
 			t.Errorf("item %d: %s, want %s", i, got, want[i])

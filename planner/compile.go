@@ -267,6 +267,9 @@ func (p *planning) compileCall(e *parser.Call, sc *scope) (expr.Func, error) {
 		sort.Strings(names)
 		return nil, p.errorf(e.Pos, ErrFunctionNotFound, "unknown function %s%s", e.Name, didYouMean(e.Name, names))
 	}
+	if e.Filter != nil {
+		return nil, p.errorf(e.Filter.Position(), ErrAggregate, "FILTER (WHERE ...) applies to aggregate functions, not to %s", e.Name)
+	}
 	if e.Star || e.Distinct {
 		return nil, p.errorf(e.Pos, ErrUnsupported, "%s does not take * or DISTINCT", e.Name)
 	}
@@ -362,6 +365,7 @@ func walk(e parser.Expr, fn func(parser.Expr) bool) {
 		for _, a := range e.Args {
 			walk(a, fn)
 		}
+		walk(e.Filter, fn)
 	case *parser.IsNull:
 		walk(e.X, fn)
 	case *parser.In:

@@ -870,6 +870,28 @@ func (p *planning) groupKey(g parser.Expr, sel *parser.Select, in *scope) (parse
 }
 
 func (p *planning) aggCall(c *parser.Call, in *scope) (agg.Func, error) {
+	f, err := p.aggFunc(c, in)
+	if err != nil || c.Filter == nil {
+		return f, err
+	}
+	clause := in.clause
+	in.clause = "FILTER"
+	defer func() { in.clause = clause }()
+	if p.containsAgg(c.Filter) {
+		return nil, p.errorf(c.Filter.Position(), ErrAggregate, "aggregate functions are not allowed in FILTER")
+	}
+	if err := p.checkCondition(c.Filter, in, "FILTER"); err != nil {
+		return nil, err
+	}
+	pred, err := p.compile(c.Filter, in)
+	if err != nil {
+		return nil, err
+	}
+	return agg.Filtered(f, pred), nil
+}
+
+// aggFunc binds the aggregate c calls to its argument.
+func (p *planning) aggFunc(c *parser.Call, in *scope) (agg.Func, error) {
 	name := strings.ToLower(c.Name)
 	if c.Star {
 		if name != "count" {
