@@ -1,6 +1,10 @@
 package expr
 
-import "github.com/streamsql/streamsql/types"
+import (
+	"time"
+
+	"github.com/streamsql/streamsql/types"
+)
 
 // CmpOp is a comparison operator.
 type CmpOp byte
@@ -50,13 +54,26 @@ func compareCoerced(a, b types.Value) int {
 	} else if bk == types.KindBool && ak.Numeric() {
 		b, bk = numeric(b), types.KindInt
 	}
-	if ak.Numeric() && bk == types.KindText {
+	switch {
+	case ak.Numeric() && bk == types.KindText:
 		if n, ok := ParseNumber(b.AsText()); ok {
 			b = n
 		}
-	} else if bk.Numeric() && ak == types.KindText {
+	case bk.Numeric() && ak == types.KindText:
 		if n, ok := ParseNumber(a.AsText()); ok {
 			a = n
+		}
+	case ak == types.KindTime && bk == types.KindText:
+		// Text spelling a time compares with a TIMESTAMP as that time
+		// (a JSON dateTime against ts - INTERVAL '10' SECOND).
+		var rd TimeReader
+		if ns, err := rd.text(b.AsText()); err == nil {
+			b = types.Time(time.Unix(0, ns))
+		}
+	case bk == types.KindTime && ak == types.KindText:
+		var rd TimeReader
+		if ns, err := rd.text(a.AsText()); err == nil {
+			a = types.Time(time.Unix(0, ns))
 		}
 	}
 	return types.Compare(a, b)

@@ -219,6 +219,15 @@ type Literal struct {
 	Value types.Value
 }
 
+// Interval is `INTERVAL '10' SECOND`: a length of time, added to or
+// subtracted from a timestamp. Value is the quoted number as written
+// (without quotes), Unit the unit word; the planner checks both.
+type Interval struct {
+	Pos   Pos
+	Value string
+	Unit  string
+}
+
 // Unary is `-x`, `+x` or `NOT x`.
 type Unary struct {
 	Pos Pos
@@ -310,6 +319,7 @@ func (*Show) statement()         {}
 
 func (*ColumnRef) expr() {}
 func (*Literal) expr()   {}
+func (*Interval) expr()  {}
 func (*Unary) expr()     {}
 func (*Binary) expr()    {}
 func (*Call) expr()      {}
@@ -337,6 +347,7 @@ func (n *Limit) Position() Pos        { return n.Pos }
 func (n *Explain) Position() Pos      { return n.Pos }
 func (n *ColumnRef) Position() Pos    { return n.Pos }
 func (n *Literal) Position() Pos      { return n.Pos }
+func (n *Interval) Position() Pos     { return n.Pos }
 func (n *Unary) Position() Pos        { return n.Pos }
 func (n *Binary) Position() Pos       { return n.Pos }
 func (n *Call) Position() Pos         { return n.Pos }

@@ -266,6 +266,8 @@ func convPrimary(g *gPrimary) Expr {
 		return lit(types.Null)
 	case g.Timestamp != nil:
 		return lit(types.Time(time.Time(*g.Timestamp)))
+	case g.Interval != nil:
+		return &Interval{Pos: pos(g.Interval.Pos), Value: unquote(g.Interval.Value, '\''), Unit: g.Interval.Unit}
 	case g.Case != nil:
 		k := &Case{Pos: p, Operand: convOptExpr(g.Case.Operand)}
 		for _, w := range g.Case.Whens {

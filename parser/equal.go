@@ -1,5 +1,7 @@
 package parser
 
+import "strings"
+
 // Equal reports whether a and b are the same expression as written: the
 // same tree with the same names, spelt alike, and the same constants. It
 // agrees with comparing a.String() and b.String(), but stops at the first
@@ -16,6 +18,9 @@ func Equal(a, b Expr) bool {
 	case *Literal:
 		b, ok := b.(*Literal)
 		return ok && a.Value.Kind() == b.Value.Kind() && literalString(a.Value) == literalString(b.Value)
+	case *Interval:
+		b, ok := b.(*Interval)
+		return ok && a.Value == b.Value && strings.EqualFold(a.Unit, b.Unit)
 	case *Unary:
 		b, ok := b.(*Unary)
 		return ok && a.Op == b.Op && Equal(a.X, b.X)

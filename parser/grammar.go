@@ -382,10 +382,19 @@ type gPrimary struct {
 	Bool      string        `parser:"| @('TRUE' | 'FALSE')"`
 	Null      bool          `parser:"| @'NULL'"`
 	Timestamp *timestampLit `parser:"| (?= 'TIMESTAMP':Ident String) 'TIMESTAMP':Ident @String"`
+	Interval  *gInterval    `parser:"| (?= 'INTERVAL':Ident String) @@"`
 	Case      *gCase        `parser:"| @@"`
 	Cast      *gCast        `parser:"| @@"`
 	Name      *gName        `parser:"| @@"`
 	Paren     *gExpr        `parser:"| '(' @@ ')'"`
+}
+
+// gInterval is `INTERVAL '10' SECOND`; INTERVAL is a name (a column, a
+// function) unless a string follows.
+type gInterval struct {
+	Pos   lexer.Position
+	Value string `parser:"'INTERVAL':Ident @String"`
+	Unit  string `parser:"@Ident"`
 }
 
 type gCase struct {

@@ -99,6 +99,8 @@ func (p *exprPrinter) expr(e Expr) {
 		p.str(quoteIdent(n.Name))
 	case *Literal:
 		p.str(literalString(n.Value))
+	case *Interval:
+		p.str("INTERVAL '" + strings.ReplaceAll(n.Value, "'", "''") + "' " + strings.ToUpper(n.Unit))
 	case *Unary:
 		if n.Op == "NOT" {
 			p.str("NOT ")
@@ -401,6 +403,7 @@ func (n *Literal) String() string   { return exprString(n) }
 func (n *Unary) String() string     { return exprString(n) }
 func (n *Binary) String() string    { return exprString(n) }
 func (n *Call) String() string      { return exprString(n) }
+func (n *Interval) String() string  { return exprString(n) }
 func (n *IsNull) String() string    { return exprString(n) }
 func (n *In) String() string        { return exprString(n) }
 func (n *Between) String() string   { return exprString(n) }

@@ -89,6 +89,8 @@ func (p *planning) compile(e parser.Expr, sc *scope) (expr.Func, error) {
 		return expr.Column(i), nil
 	}
 	switch e := e.(type) {
+	case *parser.Interval:
+		return nil, p.errorf(e.Pos, ErrType, "an INTERVAL can only be added to a timestamp or subtracted from one (ts + INTERVAL '10' SECOND, ts - INTERVAL '10' SECOND)")
 	case *parser.Literal:
 		return expr.Const(e.Value), nil
 	case *parser.ColumnRef:
@@ -221,6 +223,9 @@ func isWindowColumn(name string) bool {
 }
 
 func (p *planning) compileBinary(e *parser.Binary, sc *scope) (expr.Func, error) {
+	if fn, ok, err := p.compileShift(e, sc); ok {
+		return fn, err
+	}
 	l, err := p.compile(e.L, sc)
 	if err != nil {
 		return nil, err

@@ -63,6 +63,11 @@ func (p *planning) inferType(e parser.Expr, sc *scope) types.Kind {
 		case "||":
 			return types.KindText
 		}
+		_, li := e.L.(*parser.Interval)
+		_, ri := e.R.(*parser.Interval)
+		if li || ri {
+			return types.KindTime
+		}
 		l, r := p.typeOf(e.L, sc), p.typeOf(e.R, sc)
 		switch {
 		case l == types.KindInt && r == types.KindInt:
