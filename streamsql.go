@@ -705,9 +705,9 @@ type Query struct {
 // Updating lists its rows as inserts.
 func (q *Query) Changelog(r *Result) []types.Change {
 	var key []int
-	if q.Updating {
-		// A global aggregate's one row has the empty key: a new
-		// version of it updates it.
+	if q.Key != nil {
+		// Key is empty, not nil, for a global aggregate: its one row
+		// has the empty key, and a new version of it updates it.
 		key = []int{}
 	}
 	for _, k := range q.Key {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -41,6 +42,21 @@ var updatingHand = []string{
 	"SELECT n, COUNT(*) AS k FROM (SELECT name, COUNT(*) AS n FROM t GROUP BY name) AS x GROUP BY n ORDER BY k DESC, n LIMIT 2",
 }
 
+// joinQueries join two streams without a time bound: {L} holds the rows
+// at odd positions, {R} those at even ones.
+var joinQueries = []string{
+	"SELECT a.id, b.id, a.city FROM {L} AS a JOIN {R} AS b ON a.city = b.city AND a.qty < b.qty",
+	"SELECT a.id, b.id FROM {L} AS a LEFT JOIN {R} AS b ON a.name = b.name AND b.qty > 10",
+	"SELECT a.id, b.id FROM {L} AS a RIGHT JOIN {R} AS b ON a.name = b.name AND a.flag = 1",
+	"SELECT a.id, b.id, a.name, b.name FROM {L} AS a FULL JOIN {R} AS b ON a.name = b.name AND a.qty = b.qty",
+	// Aggregates over joins, the outer one updating.
+	"SELECT a.city, COUNT(*), SUM(b.qty) FROM {L} AS a JOIN {R} AS b ON a.name = b.name GROUP BY a.city",
+	"SELECT a.city, COUNT(b.id), MAX(b.price) FROM {L} AS a LEFT JOIN {R} AS b ON a.name = b.name AND b.qty < 3 GROUP BY a.city",
+	// Joins of updating inputs.
+	"SELECT x.city, x.n, y.m FROM (SELECT city, COUNT(*) AS n FROM {L} GROUP BY city) AS x JOIN (SELECT city, MAX(qty) AS m FROM {R} GROUP BY city) AS y ON x.city = y.city",
+	"SELECT x.name, x.n, y.n FROM (SELECT name, COUNT(*) AS n FROM {L} WHERE qty > 5 GROUP BY name) AS x FULL JOIN (SELECT name, COUNT(*) AS n FROM {R} WHERE qty < 5 GROUP BY name) AS y ON x.name = y.name AND x.n >= y.n",
+}
+
 // batchings are how the rows are cut into batches: piece sizes, repeated.
 var batchings = [][]int{
 	{200},         // all at once
@@ -56,6 +72,15 @@ func TestDiffUpdating(t *testing.T) {
 	queries := append([]string(nil), updatingHand...)
 	for range 120 {
 		queries = append(queries, g.aggQuery())
+	}
+	for i, q := range joinQueries {
+		for _, b := range batchings {
+			name := fmt.Sprintf("join query %d in batches of %v", i+1, b)
+			if !env.diffLive(t, q, rows, b, name) {
+				t.Errorf("%s: rejected", name)
+				break
+			}
+		}
 	}
 	rejected := 0
 	for i, q := range queries {
@@ -81,11 +106,20 @@ func (e *diffEnv) diffLive(t *testing.T, q string, rows []diffRow, sizes []int, 
 	synctest.Test(t, func(t *testing.T) {
 		fake := clock.NewFake(time.Unix(0, 0).UTC())
 		eng := streamsql.New(streamsql.Config{BatchInterval: time.Second, Clock: fake, Log: io.Discard})
-		src, err := eng.NewPushSource("t_live", "id BIGINT, name TEXT, city TEXT, qty BIGINT, price DOUBLE, flag BIGINT")
-		if err != nil {
-			t.Fatal(err)
+		// A query over {L} and {R} reads two streams: the rows at odd
+		// positions and those at even ones.
+		split := strings.Contains(q, "{L}")
+		var srcs []*streamsql.PushSource
+		for _, name := range []string{"t_live", "lt_live", "rt_live"}[:map[bool]int{false: 1, true: 3}[split]] {
+			src, err := eng.NewPushSource(name, "id BIGINT, name TEXT, city TEXT, qty BIGINT, price DOUBLE, flag BIGINT")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srcs = append(srcs, src)
 		}
-		query, err := eng.Query(context.Background(), fromT.ReplaceAllLiteralString(q, "FROM t_live()"))
+		text := fromT.ReplaceAllLiteralString(q, "FROM t_live()")
+		text = strings.NewReplacer("{L}", "lt_live()", "{R}", "rt_live()").Replace(text)
+		query, err := eng.Query(context.Background(), text)
 		if err != nil {
 			t.Logf("%s: rejected: %v", q, err)
 			planned = false
@@ -96,7 +130,11 @@ func (e *diffEnv) diffLive(t *testing.T, q string, rows []diffRow, sizes []int, 
 		sent := 0
 		for batch := 1; sent < len(rows); batch++ {
 			n := min(sizes[(batch-1)%len(sizes)], len(rows)-sent)
-			for _, r := range rows[sent : sent+n] {
+			for i, r := range rows[sent : sent+n] {
+				src := srcs[0]
+				if split {
+					src = srcs[1+(sent+i)%2] // rowid sent+i+1: odd to {L}
+				}
 				if err := src.Push(r.values()...); err != nil {
 					t.Fatal(err)
 				}
@@ -110,13 +148,21 @@ func (e *diffEnv) diffLive(t *testing.T, q string, rows []diffRow, sizes []int, 
 				select {
 				case r := <-query.Results():
 					if r.Emitted {
+						if !r.Updating {
+							// An append-only result adds its rows.
+							r = &types.Result{Updating: true, Rows: r.Rows}
+						}
 						view.Apply(r)
 					}
 				default:
 					break drain
 				}
 			}
-			want, err := e.sqliteRun(fromT.ReplaceAllLiteralString(q, fmt.Sprintf("FROM (SELECT * FROM t WHERE rowid <= %d) AS t", sent)))
+			lite := fromT.ReplaceAllLiteralString(q, fmt.Sprintf("FROM (SELECT * FROM t WHERE rowid <= %d) AS t", sent))
+			lite = strings.NewReplacer(
+				"{L}", fmt.Sprintf("(SELECT * FROM t WHERE rowid <= %d AND rowid %% 2 = 1)", sent),
+				"{R}", fmt.Sprintf("(SELECT * FROM t WHERE rowid <= %d AND rowid %% 2 = 0)", sent)).Replace(lite)
+			want, err := e.sqliteRun(lite)
 			if err != nil {
 				t.Fatalf("%s\nquery: %s\nsqlite: %v", name, q, err)
 			}
@@ -158,4 +204,3 @@ func (d diffRow) values() []any {
 	}
 	return out
 }
-

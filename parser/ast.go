@@ -91,7 +91,10 @@ type From struct {
 // [LATENESS d]]] ON cond`.
 type Join struct {
 	Pos  Pos
-	Left bool // LEFT JOIN: rows of the left side without a partner are kept, with NULLs
+	Left bool // LEFT (or FULL) JOIN: rows of the left side without a partner are kept, with NULLs
+	// RightOuter is RIGHT (or FULL) JOIN: rows of the right side without
+	// a partner are kept, with NULLs.
+	RightOuter bool
 	// Right is the joined item: a table(...) call, a source, a stream or
 	// a subquery, with its alias.
 	Right *From

@@ -116,7 +116,7 @@ func convFrom(g *gFrom) *From {
 	f := convFromItem(g.Item)
 	f.Pos = pos(g.Pos)
 	for _, j := range g.Joins {
-		join := &Join{Pos: pos(j.Pos), Left: j.Left, Right: convFromItem(j.Item), Within: j.Within.duration(), On: convExpr(j.On)}
+		join := &Join{Pos: pos(j.Pos), Left: j.Left || j.Full, RightOuter: j.RightJoin || j.Full, Right: convFromItem(j.Item), Within: j.Within.duration(), On: convExpr(j.On)}
 		if t := j.EventTime; t != nil {
 			join.EventTime = []Expr{convExpr(t.Left)}
 			if t.Right != nil {

@@ -202,10 +202,8 @@ func unsupportedJoin(text string, toks []lexer.Token, i int) *Error {
 	}
 	var msg string
 	switch w := strings.ToUpper(t.Value); {
-	case w == "RIGHT" && (next == "JOIN" || next == "OUTER"):
-		msg = "RIGHT JOIN is not supported; swap the two sides and write LEFT JOIN"
-	case (w == "FULL" || w == "CROSS" || w == "NATURAL") && (next == "JOIN" || next == "OUTER"):
-		msg = w + " JOIN is not supported; streamsql has [INNER] JOIN and LEFT [OUTER] JOIN ... ON, with an equality"
+	case (w == "CROSS" || w == "NATURAL") && (next == "JOIN" || next == "OUTER"):
+		msg = w + " JOIN is not supported; streamsql has [INNER] JOIN and LEFT, RIGHT and FULL [OUTER] JOIN ... ON, with an equality"
 	case w == "UNION" && next != "ALL":
 		msg = "UNION without ALL is not supported; write UNION ALL (rows are not deduplicated across the branches)"
 	default:

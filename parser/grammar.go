@@ -188,7 +188,9 @@ type gFromItem struct {
 // [LATENESS d]]] ON cond`.
 type gJoin struct {
 	Pos       lexer.Position
-	Left      bool       `parser:"( @'LEFT' 'OUTER'? | 'INNER' )? 'JOIN'"`
+	Left      bool       `parser:"( @'LEFT' 'OUTER'?"`
+	RightJoin bool       `parser:"| @'RIGHT':Ident 'OUTER'?"`
+	Full      bool       `parser:"| @'FULL':Ident 'OUTER'? | 'INNER' )? 'JOIN'"`
 	Item      *gFromItem `parser:"@@"`
 	Within    *gDuration `parser:"( 'WITHIN':Ident @@"`
 	EventTime *gJoinTime `parser:"  @@? )?"`

@@ -306,8 +306,13 @@ func (n *From) String() string {
 
 func (n *Join) String() string {
 	s := "JOIN "
-	if n.Left {
+	switch {
+	case n.Left && n.RightOuter:
+		s = "FULL JOIN "
+	case n.Left:
 		s = "LEFT JOIN "
+	case n.RightOuter:
+		s = "RIGHT JOIN "
 	}
 	s += n.Right.String()
 	if n.Within > 0 {

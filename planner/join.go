@@ -123,9 +123,8 @@ func (p *planning) relations(from *parser.From) ([]*relation, error) {
 			switch {
 			case r.table != nil && j.Within > 0:
 				return nil, p.errorf(j.Pos, ErrUnsupported, "WITHIN bounds a join of two streams; %s is a table, joined with every row as it arrives", it.Source)
-			case r.table == nil && j.Within == 0:
-				return nil, p.errorf(j.Pos, ErrUnsupported,
-					"a join of two streams needs WITHIN (JOIN %s WITHIN 10s ON ...): without a time bound every row of both streams would be kept forever", it)
+			case j.RightOuter && (r.table != nil || j.Within > 0):
+				return nil, p.errorf(j.Pos, ErrUnsupported, "RIGHT and FULL JOIN join two streams without WITHIN (a regular join); for a table or a join WITHIN a time bound, swap the sides and write LEFT JOIN")
 			case r.table == nil && i != 1:
 				return nil, p.errorf(j.Pos, ErrUnsupported, "only the first join may join two streams; join further streams in a subquery (FROM (SELECT ... FROM a JOIN b WITHIN ...) AS x JOIN c WITHIN ...)")
 			}
@@ -505,6 +504,7 @@ func (p *planning) joinInput(sel *parser.Select) (*input, error) {
 			return nil, err
 		}
 		node = sj
+		in.join = sj
 		in.inputs = []*Plan{left, right}
 		sc.cols = append(append(sc.cols, first.cols...), rels[1].cols...)
 		rest = rels[2:]
@@ -770,6 +770,18 @@ func (s *StreamJoin) Children() []Node { return []Node{s.Left.Root, s.Right.Root
 
 func (s *StreamJoin) Describe() string {
 	j := s.Join
+	if j.Within == 0 {
+		kind := "Join"
+		switch {
+		case j.Left && j.RightOuter:
+			kind = "FullJoin"
+		case j.Left:
+			kind = "LeftJoin"
+		case j.RightOuter:
+			kind = "RightJoin"
+		}
+		return fmt.Sprintf("%s ON %s (regular: every row of both sides kept, no time bound)", kind, j.On)
+	}
 	kind := "IntervalJoin"
 	if j.Left {
 		kind = "LeftIntervalJoin"
@@ -789,6 +801,12 @@ func (s *StreamJoin) Describe() string {
 func (s *StreamJoin) operator(next operators.Operator) operators.Operator { return nil }
 func (s *StreamJoin) inputs() []*Plan                                     { return []*Plan{s.Left, s.Right} }
 func (s *StreamJoin) operators(next operators.Operator) []operators.Operator {
+	if s.Join.Within == 0 {
+		r := &operators.RegularJoin{Keys: [2]operators.JoinKeys{s.leftKeys, s.rightKeys}, Cond: s.cond,
+			Width: [2]int{s.leftWidth, s.rightWidth}, Outer: [2]bool{s.Join.Left, s.Join.RightOuter},
+			Retracting: [2]bool{s.Left.Updating, s.Right.Updating}, Next: next}
+		return []operators.Operator{r.Input(0), r.Input(1)}
+	}
 	j := &operators.IntervalJoin{
 		LeftKeys: s.leftKeys, RightKeys: s.rightKeys, Cond: s.cond,
 		LeftWidth: s.leftWidth, RightWidth: s.rightWidth, Within: s.Join.Within, Left: s.Join.Left,

@@ -259,6 +259,9 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	}
 	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Key: proj.keys, Source: in.source, Upstream: in.upstream,
 		Inputs: in.inputs, Tables: in.tables, Time: win.TimeSpec, Updating: updating}
+	if updating && plan.Key == nil && p.isAggregate(sel) && len(sel.GroupBy) == 0 {
+		plan.Key = []string{} // the one row of a global aggregate: the empty key
+	}
 	switch {
 	case in.source != nil:
 		plan.Bounded = in.source.Bounded()
@@ -333,12 +336,20 @@ func (p *planning) updatingInput(sel *parser.Select, in *input) (bool, error) {
 	for _, i := range in.inputs {
 		updating = updating || i.Updating
 	}
+	if j := in.join; j != nil {
+		if updating && j.Join.Within > 0 {
+			return true, p.errorf(j.Join.Pos, ErrUnsupported, "a join WITHIN a time bound needs append-only inputs, but one side is an updating result (an aggregate without WINDOW): join without WITHIN, or give the aggregate a WINDOW")
+		}
+		// An outer regular join deletes the NULL-padded row of a row
+		// that finds its first partner.
+		updating = updating || (j.Join.Within == 0 && (j.Join.Left || j.Join.RightOuter))
+	}
 	if !updating {
 		return false, nil
 	}
 	switch {
-	case len(joinsOf(sel)) > 0:
-		return true, p.errorf(sel.From.Pos, ErrUnsupported, "a join of an updating result (an aggregate without WINDOW) is not supported yet: give the aggregate a WINDOW, or join its input first")
+	case len(in.tables) > 0:
+		return true, p.errorf(sel.From.Pos, ErrUnsupported, "a join with a table of an updating result (an aggregate without WINDOW, or an outer join of two streams) is not supported yet: join the table first")
 	case unnestOf(sel) != nil:
 		return true, p.errorf(sel.From.Pos, ErrUnsupported, "UNNEST over an updating result (an aggregate without WINDOW) is not supported yet")
 	}
@@ -359,6 +370,7 @@ type input struct {
 	source   *sources.Call // set when reading a source
 	upstream *Plan         // set when reading a named stream or subquery
 	inputs   []*Plan       // set when joining two streams
+	join     *StreamJoin   // the join of two streams, when there is one
 	tables   []*tables.Table
 }
 

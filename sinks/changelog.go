@@ -35,8 +35,8 @@ func (s *changelogSink) Write(ctx context.Context, r *types.Result) error {
 	}
 	s.obj.SetColumns(append([]string{"op"}, r.Columns...))
 	var key []int
-	if r.Updating {
-		key = []int{} // a global aggregate's row has the empty key
+	if s.key != nil {
+		key = []int{} // empty, not nil: a global aggregate's one row
 	}
 	for _, k := range s.key {
 		if i := slices.Index(r.Columns, k); i >= 0 {
