@@ -46,6 +46,7 @@ var updatingHand = []string{
 // at odd positions, {R} those at even ones.
 var joinQueries = []string{
 	"SELECT a.id, b.id, a.city FROM {L} AS a JOIN {R} AS b ON a.city = b.city AND a.qty < b.qty",
+	"SELECT a.id, b.id FROM {L} AS a, {R} AS b WHERE a.city = b.city AND a.qty > b.qty + 10", // a comma join
 	"SELECT a.id, b.id FROM {L} AS a LEFT JOIN {R} AS b ON a.name = b.name AND b.qty > 10",
 	"SELECT a.id, b.id FROM {L} AS a RIGHT JOIN {R} AS b ON a.name = b.name AND a.flag = 1",
 	"SELECT a.id, b.id, a.name, b.name FROM {L} AS a FULL JOIN {R} AS b ON a.name = b.name AND a.qty = b.qty",

@@ -55,6 +55,16 @@ func convSelect(g *gSelect) *Select {
 		s.From = convFrom(g.From)
 	}
 	s.Where = convOptExpr(g.Where)
+	if g.From != nil && g.From.Comma != nil {
+		// FROM a, b WHERE cond is FROM a JOIN b ON cond: for an inner
+		// join the two say the same.
+		on := s.Where
+		if on == nil {
+			on = &Literal{Pos: pos(g.From.Comma.Pos), Value: types.Bool(true)}
+		}
+		s.From.Joins = append(s.From.Joins, &Join{Pos: pos(g.From.Comma.Pos), Right: convFromItem(g.From.Comma), On: on})
+		s.Where = nil
+	}
 	for _, e := range g.GroupBy {
 		s.GroupBy = append(s.GroupBy, convExpr(e))
 	}

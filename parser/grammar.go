@@ -161,12 +161,15 @@ type gQuery struct {
 	Rest  []*gSelect `parser:"( 'UNION' 'ALL' @@ )*"`
 }
 
-// gFrom is the first FROM item, the items joined to it, and an UNNEST.
+// gFrom is the first FROM item, the items joined to it, and an UNNEST
+// or a second item after a comma (`FROM a, b WHERE a.id = b.id`, a join
+// whose condition is the WHERE).
 type gFrom struct {
 	Pos    lexer.Position
 	Item   *gFromItem `parser:"@@"`
 	Joins  []*gJoin   `parser:"@@*"`
-	Unnest *gUnnest   `parser:"( ',' @@ )?"`
+	Unnest *gUnnest   `parser:"( ',' ( (?= 'UNNEST':Ident '(') @@"`
+	Comma  *gFromItem `parser:"      | @@ ) )?"`
 }
 
 // gFromItem reads a subquery, a source call or a stream name. The last
