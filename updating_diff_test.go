@@ -35,6 +35,12 @@ var updatingHand = []string{
 	"SELECT COUNT(DISTINCT n) FROM (SELECT name, COUNT(*) AS n FROM t GROUP BY name) AS x",
 	// FILTER (WHERE ...) on aggregates (Nexmark q15-q17).
 	"SELECT city, COUNT(*) FILTER (WHERE qty < 5), SUM(price) FILTER (WHERE flag = 1), COUNT(DISTINCT name) FILTER (WHERE qty >= 5), MAX(qty) FILTER (WHERE name LIKE '%a%') FROM t GROUP BY city",
+	// ROW_NUMBER(): top-N per partition, deduplication, a numbering kept
+	// whole, and a top-N of an updating table.
+	"SELECT city, id, qty, rn FROM (SELECT city, id, qty, ROW_NUMBER() OVER (PARTITION BY city ORDER BY qty DESC, id) AS rn FROM t WHERE qty IS NOT NULL) AS r WHERE rn <= 3",
+	"SELECT name, id, price FROM (SELECT name, id, price, ROW_NUMBER() OVER (PARTITION BY name ORDER BY price, id DESC) AS rn FROM t) AS d WHERE rn = 1",
+	"SELECT id, ROW_NUMBER() OVER (PARTITION BY flag ORDER BY id, qty) AS rn FROM t",
+	"SELECT city, name, n, rn FROM (SELECT city, name, n, ROW_NUMBER() OVER (PARTITION BY city ORDER BY n DESC, name) AS rn FROM (SELECT city, name, COUNT(*) AS n FROM t GROUP BY city, name) AS c) AS r WHERE rn <= 2",
 	// A filter over an updating table: rows enter and leave it.
 	"SELECT city, n FROM (SELECT city, COUNT(*) AS n FROM t GROUP BY city) AS c WHERE n % 2 = 0",
 	// Top-N of an updating table, and of an aggregate over one.

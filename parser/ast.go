@@ -258,6 +258,31 @@ type Call struct {
 	// Filter is an aggregate's FILTER (WHERE cond): only rows for which
 	// it holds are aggregated. Nil when absent.
 	Filter Expr
+	// Over makes the call a window function (ROW_NUMBER() OVER (...),
+	// AVG(x) OVER (...)). Nil when absent.
+	Over *Over
+}
+
+// Over is `OVER (PARTITION BY ... ORDER BY ... [frame])`.
+type Over struct {
+	Pos         Pos
+	PartitionBy []Expr
+	OrderBy     []*OrderItem
+	// Frame is nil when absent: all rows of the partition up to the
+	// current one (RANGE UNBOUNDED PRECEDING).
+	Frame *Frame
+}
+
+// Frame is `ROWS BETWEEN n PRECEDING AND CURRENT ROW` (Rows, N rows
+// before the current one) or `RANGE BETWEEN INTERVAL ... PRECEDING AND
+// CURRENT ROW` (Range: rows whose ORDER BY value is at most that much
+// before the current row's). Unbounded is UNBOUNDED PRECEDING.
+type Frame struct {
+	Pos       Pos
+	Rows      bool
+	Unbounded bool
+	N         int64
+	Range     *Interval
 }
 
 // IsNull is `x IS [NOT] NULL`.

@@ -78,14 +78,7 @@ func convSelect(g *gSelect) *Select {
 		s.Window = convWindow(w)
 	}
 	s.Emit = strings.ToUpper(emit)
-	for _, o := range g.OrderBy {
-		s.OrderBy = append(s.OrderBy, &OrderItem{
-			Pos:   pos(o.Pos),
-			Expr:  convExpr(o.Expr),
-			Desc:  strings.EqualFold(o.Dir, "DESC"),
-			Nulls: strings.ToUpper(o.Nulls),
-		})
-	}
+	s.OrderBy = convOrderBy(g.OrderBy)
 	if g.Limit != nil {
 		s.Limit = &Limit{Pos: pos(g.Limit.Pos), Count: int64(g.Limit.Count)}
 	}
@@ -305,10 +298,39 @@ func convName(g *gName) Expr {
 		if g.Call.Filter != nil {
 			call.Filter = convExpr(g.Call.Filter)
 		}
+		if o := g.Call.Over; o != nil {
+			call.Over = &Over{Pos: pos(o.Pos), OrderBy: convOrderBy(o.OrderBy)}
+			for _, e := range o.Partition {
+				call.Over.PartitionBy = append(call.Over.PartitionBy, convExpr(e))
+			}
+			if f := o.Frame; f != nil {
+				fr := &Frame{Pos: pos(f.Pos), Rows: strings.EqualFold(f.Unit, "ROWS"), Unbounded: f.Unbounded}
+				switch {
+				case f.Rows != nil:
+					fr.N = int64(*f.Rows)
+				case f.Interval != nil:
+					fr.Range = &Interval{Pos: pos(f.Interval.Pos), Value: unquote(f.Interval.Value, '\''), Unit: f.Interval.Unit}
+				}
+				call.Over.Frame = fr
+			}
+		}
 		return call
 	case g.Column != "":
 		return &ColumnRef{Pos: p, Table: ident(g.Name), Name: ident(g.Column)}
 	default:
 		return &ColumnRef{Pos: p, Name: ident(g.Name)}
 	}
+}
+
+func convOrderBy(items []*gOrderItem) []*OrderItem {
+	var out []*OrderItem
+	for _, o := range items {
+		out = append(out, &OrderItem{
+			Pos:   pos(o.Pos),
+			Expr:  convExpr(o.Expr),
+			Desc:  strings.EqualFold(o.Dir, "DESC"),
+			Nulls: strings.ToUpper(o.Nulls),
+		})
+	}
+	return out
 }

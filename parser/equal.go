@@ -43,7 +43,8 @@ func Equal(a, b Expr) bool {
 	case *Call:
 		b, ok := b.(*Call)
 		return ok && a.Name == b.Name && a.Star == b.Star && a.Distinct == b.Distinct && equalList(a.Args, b.Args) &&
-			(a.Filter == nil) == (b.Filter == nil) && (a.Filter == nil || Equal(a.Filter, b.Filter))
+			(a.Filter == nil) == (b.Filter == nil) && (a.Filter == nil || Equal(a.Filter, b.Filter)) &&
+			(a.Over == nil) == (b.Over == nil) && (a.Over == nil || a.Over.String() == b.Over.String())
 	case *IsNull:
 		b, ok := b.(*IsNull)
 		return ok && a.Not == b.Not && Equal(a.X, b.X)

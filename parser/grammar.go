@@ -435,4 +435,25 @@ type gCallArgs struct {
 	Distinct bool     `parser:"    | @'DISTINCT'?"`
 	Args     []*gExpr `parser:"      @@ ( ',' @@ )* )? ')'"`
 	Filter   *gExpr   `parser:"( (?= 'FILTER':Ident '(') 'FILTER':Ident '(' 'WHERE' @@ ')' )?"`
+	Over     *gOver   `parser:"( (?= 'OVER':Ident '(') 'OVER':Ident @@ )?"`
+}
+
+// gOver is a window function's OVER (PARTITION BY ... ORDER BY ...
+// [ROWS | RANGE BETWEEN ... PRECEDING AND CURRENT ROW]).
+type gOver struct {
+	Pos       lexer.Position
+	Partition []*gExpr      `parser:"'(' ( 'PARTITION':Ident 'BY' @@ ( ',' @@ )* )?"`
+	OrderBy   []*gOrderItem `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )* )?"`
+	Frame     *gFrame       `parser:"@@? ')'"`
+}
+
+// gFrame is ROWS BETWEEN n PRECEDING AND CURRENT ROW, or RANGE BETWEEN
+// INTERVAL '10' SECOND PRECEDING AND CURRENT ROW (UNBOUNDED PRECEDING for
+// either).
+type gFrame struct {
+	Pos       lexer.Position
+	Unit      string     `parser:"@('ROWS':Ident | 'RANGE':Ident) 'BETWEEN'"`
+	Unbounded bool       `parser:"( @'UNBOUNDED':Ident"`
+	Rows      *intLit    `parser:"| @Int"`
+	Interval  *gInterval `parser:"| @@ ) 'PRECEDING':Ident 'AND' 'CURRENT':Ident 'ROW':Ident"`
 }

@@ -141,6 +141,9 @@ func (p *exprPrinter) expr(e Expr) {
 			p.expr(n.Filter)
 			p.str(")")
 		}
+		if n.Over != nil {
+			p.str(" OVER (" + n.Over.String() + ")")
+		}
 	case *IsNull:
 		p.operand(n.X, precCmp)
 		p.str(" IS ")
@@ -468,3 +471,34 @@ func quoteIdent(s string) string {
 }
 
 func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// String is the inside of OVER (...).
+func (n *Over) String() string {
+	var parts []string
+	if len(n.PartitionBy) > 0 {
+		parts = append(parts, "PARTITION BY "+exprList(n.PartitionBy))
+	}
+	if len(n.OrderBy) > 0 {
+		items := make([]string, len(n.OrderBy))
+		for i, o := range n.OrderBy {
+			items[i] = o.String()
+		}
+		parts = append(parts, "ORDER BY "+strings.Join(items, ", "))
+	}
+	if f := n.Frame; f != nil {
+		s := "RANGE BETWEEN "
+		if f.Rows {
+			s = "ROWS BETWEEN "
+		}
+		switch {
+		case f.Unbounded:
+			s += "UNBOUNDED"
+		case f.Range != nil:
+			s += f.Range.String()
+		default:
+			s += strconv.FormatInt(f.N, 10)
+		}
+		parts = append(parts, s+" PRECEDING AND CURRENT ROW")
+	}
+	return strings.Join(parts, " ")
+}

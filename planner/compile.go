@@ -258,6 +258,9 @@ func (p *planning) compileBinary(e *parser.Binary, sc *scope) (expr.Func, error)
 }
 
 func (p *planning) compileCall(e *parser.Call, sc *scope) (expr.Func, error) {
+	if e.Over != nil {
+		return nil, p.errorf(e.Pos, ErrUnsupported, "window function %s is only allowed in the select list", e)
+	}
 	if p.isAggName(e.Name) {
 		// Aggregates were matched by lookupExpr in an aggregate's output
 		// scope; reaching here means one appeared where none may.
@@ -275,6 +278,7 @@ func (p *planning) compileCall(e *parser.Call, sc *scope) (expr.Func, error) {
 	if e.Filter != nil {
 		return nil, p.errorf(e.Filter.Position(), ErrAggregate, "FILTER (WHERE ...) applies to aggregate functions, not to %s", e.Name)
 	}
+
 	if e.Star || e.Distinct {
 		return nil, p.errorf(e.Pos, ErrUnsupported, "%s does not take * or DISTINCT", e.Name)
 	}

@@ -55,6 +55,11 @@ type Plan struct {
 	// edge carries deletions besides insertions, keyed by Key. Otherwise
 	// it only appends.
 	Updating bool
+	// rank is the plan's ROW_NUMBER(), and rankCol the result column
+	// holding the number (-1: not selected as is): a query reading the
+	// plan as a subquery and keeping rn <= N limits it.
+	rank    *Rank
+	rankCol int
 }
 
 // Build instantiates the physical DAG: fresh operators feeding sink. It

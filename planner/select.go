@@ -167,6 +167,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	pushRankLimit(sel, in)
 
 	if sel.Where != nil {
 		inScope.clause = "WHERE"
@@ -183,6 +184,16 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	win, err := p.window(sel, inScope)
 	if err != nil {
 		return nil, err
+	}
+	var rank *Rank
+	if calls := windowCalls(sel); len(calls) > 0 {
+		r, sc, err := p.rank(sel, calls, inScope, updating)
+		if err != nil {
+			return nil, err
+		}
+		r.input = node
+		node, inScope, rank = r, sc, r
+		updating = true
 	}
 
 	rowScope := inScope // what the select list is compiled against
@@ -259,6 +270,14 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	}
 	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Key: proj.keys, Source: in.source, Upstream: in.upstream,
 		Inputs: in.inputs, Tables: in.tables, Time: win.TimeSpec, Updating: updating}
+	if rank != nil {
+		plan.rank, plan.rankCol = rank, -1
+		for i, it := range sel.Items {
+			if c, ok := it.Expr.(*parser.Call); ok && c.Over != nil && i < len(cols) {
+				plan.rankCol = i
+			}
+		}
+	}
 	if updating && plan.Key == nil && p.isAggregate(sel) && len(sel.GroupBy) == 0 {
 		plan.Key = []string{} // the one row of a global aggregate: the empty key
 	}
@@ -766,7 +785,7 @@ func (p *planning) window(sel *parser.Select, in *scope) (timing, error) {
 
 func (p *planning) isAggCall(e parser.Expr) bool {
 	c, ok := e.(*parser.Call)
-	return ok && p.isAggName(c.Name)
+	return ok && c.Over == nil && p.isAggName(c.Name)
 }
 
 func (p *planning) containsAgg(e parser.Expr) bool {
