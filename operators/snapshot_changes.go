@@ -1,0 +1,112 @@
+package operators
+
+import (
+	"github.com/streamsql/streamsql/types"
+	"github.com/streamsql/streamsql/window"
+)
+
+// The state of the operators of updating results, for checkpoints: what
+// they hold between batches, in exported form for encoding/gob.
+
+// bagState is a netting's rows and counts.
+type bagState struct {
+	Rows []types.Row
+	N    []int
+}
+
+func (n *netting) state() bagState { return bagState{Rows: n.rows, N: n.n} }
+
+func bagOf(s bagState) *netting {
+	n := newNetting()
+	for i, r := range s.Rows {
+		n.add(r, s.N[i])
+	}
+	return n
+}
+
+type updatingState struct {
+	Table   *window.Table
+	Bags    map[string]bagState
+	Started bool
+}
+
+func (u *Updating) Snapshot() ([]byte, error) {
+	u.init()
+	s := updatingState{Table: u.table, Started: u.started}
+	if u.Retracting {
+		s.Bags = make(map[string]bagState, len(u.bags))
+		for k, b := range u.bags {
+			s.Bags[k] = b.state()
+		}
+	}
+	return encodeState(s)
+}
+
+func (u *Updating) Restore(b []byte) error {
+	u.init()
+	var s updatingState
+	if err := decodeState(b, &s); err != nil {
+		return err
+	}
+	u.table, u.started = fixTable(s.Table), s.Started
+	if u.Retracting {
+		for k, st := range s.Bags {
+			u.bags[k] = bagOf(st)
+		}
+	}
+	return nil
+}
+
+type topNState struct {
+	All   bagState
+	Shown []types.Row
+}
+
+func (t *TopN) Snapshot() ([]byte, error) {
+	s := topNState{Shown: t.shown}
+	if t.all != nil {
+		s.All = t.all.state()
+	}
+	return encodeState(s)
+}
+
+func (t *TopN) Restore(b []byte) error {
+	var s topNState
+	if err := decodeState(b, &s); err != nil {
+		return err
+	}
+	t.all, t.shown = bagOf(s.All), s.Shown
+	return nil
+}
+
+type rankState struct {
+	Parts map[string]rankPartState
+}
+
+type rankPartState struct {
+	Rows, Shown []types.Row
+}
+
+func (k *Rank) Snapshot() ([]byte, error) {
+	s := rankState{Parts: make(map[string]rankPartState, len(k.parts))}
+	for key, p := range k.parts {
+		s.Parts[key] = rankPartState{Rows: p.rows, Shown: p.shown}
+	}
+	return encodeState(s)
+}
+
+func (k *Rank) Restore(b []byte) error {
+	var s rankState
+	if err := decodeState(b, &s); err != nil {
+		return err
+	}
+	k.parts, k.touched = map[string]*rankPart{}, map[*rankPart]bool{}
+	for key, st := range s.Parts {
+		p := &rankPart{key: key, rows: st.Rows, shown: st.Shown}
+		for _, r := range p.rows {
+			p.keys = append(p.keys, k.sortKey(r))
+		}
+		k.parts[key] = p
+	}
+	return nil
+}
