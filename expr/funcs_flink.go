@@ -18,6 +18,14 @@ func init() {
 		Fn: func(a []types.Value) types.Value { return datePart(unitHour, a[0]) }})
 	register(&Scalar{Name: "minute", MinArgs: 1, MaxArgs: 1, Doc: "minute('2026-01-02T03:04:05Z') = 4",
 		Fn: func(a []types.Value) types.Value { return datePart(unitMinute, a[0]) }})
+	register(&Scalar{Name: "count_char", MinArgs: 2, MaxArgs: 2,
+		Doc: "count_char('abcabc', 'c') = 2 (the Nexmark benchmark's function: how often the text c occurs in s)",
+		Fn: func(a []types.Value) types.Value {
+			if a[0].IsNull() || a[1].IsNull() || textArg(a[1]) == "" {
+				return types.Null
+			}
+			return types.Int(int64(strings.Count(textArg(a[0]), textArg(a[1]))))
+		}})
 	register(&Scalar{Name: "date_format", MinArgs: 2, MaxArgs: 2,
 		Doc: "date_format('2026-01-02T03:04:05.678Z', 'yyyy-MM-dd HH:mm:ss.SSS') = '2026-01-02 03:04:05.678' (Flink's, with Java's pattern letters)",
 		Fn:  dateFormatFn})

@@ -19,7 +19,7 @@ import (
 //	Duration     \d+ ident
 //	Int          \d+
 //	String       '(?:[^']|'')*'
-//	QuotedIdent  "(?:[^"]|"")+"
+//	QuotedIdent  "(?:[^"]|"")+"  or  `(?:[^`]|``)+`
 //	Ident        [\p{L}_][\p{L}\p{N}_]*
 //	Punct        =>|<=|>=|<>|!=|\|\||[-+*/%=<>(),.;]
 //
@@ -129,6 +129,11 @@ func scanToken(rest string) (lexer.TokenType, int) {
 			return tokString, n
 		}
 		return 0, 0
+	case c == '`':
+		// `day`: the identifier quoting of MySQL and Flink SQL.
+		if n := scanQuoted(rest, '`', true); n > 0 {
+			return tokQuotedIdent, n
+		}
 	case c == '"':
 		if n := scanQuoted(rest, '"', true); n > 0 {
 			return tokQuotedIdent, n

@@ -172,6 +172,9 @@ func ident(tok string) string {
 	if strings.HasPrefix(tok, `"`) {
 		return unquote(tok, '"')
 	}
+	if strings.HasPrefix(tok, "`") {
+		return unquote(tok, '`')
+	}
 	return tok
 }
 
