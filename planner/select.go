@@ -963,6 +963,9 @@ func (p *planning) project(sel *parser.Select, sc *scope) (*Project, *scope, err
 				if it.Table != "" && !strings.EqualFold(c.table, it.Table) {
 					continue // t.*: the columns of FROM item t only
 				}
+				if c.name == "" {
+					continue // computed for the query (a row number), not a column of FROM
+				}
 				proj.fns = append(proj.fns, expr.Column(i))
 				proj.Exprs = append(proj.Exprs, c.name)
 				out.cols = append(out.cols, scopeCol{name: c.name, expr: &parser.ColumnRef{Name: c.name}, kind: c.kind})
