@@ -139,3 +139,90 @@ func TestInsertConsoleSinkWritesToConfigStdout(t *testing.T) {
 		t.Fatalf("Stdout got %q", out.String())
 	}
 }
+
+// TestInsertUpdatingIntoSQLite: a table sink applies an updating result's
+// changes, so after every batch the database table is the table the query
+// maintains: counts replaced in place by key, a key that stops passing
+// HAVING deleted, and a global aggregate's one row kept one.
+func TestInsertUpdatingIntoSQLite(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "wc.db")
+	fake := clock.NewFake(time.Unix(0, 0).UTC())
+	eng := streamsql.New(streamsql.Config{BatchInterval: time.Second, Clock: fake, Log: io.Discard})
+	stmts, err := eng.Prepare(fmt.Sprintf(`
+		CREATE STREAM words AS SELECT word FROM test();
+		INSERT INTO sqlite('%[1]s', table => 'wc') SELECT word, COUNT(*) AS n FROM words GROUP BY word HAVING COUNT(*) < 3;
+		INSERT INTO sqlite('%[1]s', table => 'total') SELECT COUNT(*) AS words FROM words;`, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := eng.Start(context.Background(), stmts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Stop()
+	feeder.Lock()
+	src := feeder.srcs[""]
+	feeder.Unlock()
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	table := func(q string) string {
+		rows, err := conn.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var a, b any
+			cols, _ := rows.Columns()
+			if len(cols) == 1 {
+				err = rows.Scan(&a)
+			} else {
+				err = rows.Scan(&a, &b)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cols) == 1 {
+				out = append(out, fmt.Sprint(a))
+			} else {
+				out = append(out, fmt.Sprintf("%s=%v", a, b))
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	for i, step := range []struct {
+		lines       string
+		words, tot string
+	}{
+		{"a b a", "a=2 b=1", "3"},
+		{"b c", "a=2 b=2 c=1", "5"},
+		{"a c", "b=2 c=2", "7"}, // a reached 3: HAVING drops it
+		{"", "b=2 c=2", "7"},
+	} {
+		if step.lines != "" {
+			f := feedLines([]string{step.lines})
+			src.feed <- f
+			<-f.done
+		}
+		s := int64(i + 1)
+		fake.Set(time.Unix(s, 0))
+		for _, q := range qs {
+			for r := range q.Progress() {
+				if r.Time.Equal(time.Unix(s, 0)) {
+					break
+				}
+			}
+		}
+		if got := table(`SELECT word, n FROM wc ORDER BY word`); got != step.words {
+			t.Errorf("after batch %d: wc holds %q, want %q", s, got, step.words)
+		}
+		if got := table(`SELECT words FROM total`); got != step.tot {
+			t.Errorf("after batch %d: total holds %q, want %q", s, got, step.tot)
+		}
+	}
+}

@@ -58,12 +58,12 @@ func PlanInsert(ins *parser.Insert, text string, opts Options) (*Plan, *Target, 
 
 // withWindowBounds returns sel with window_start and window_end added to
 // its select list when it is an aggregate whose results belong to a window
-// (WINDOW ..., or none: each batch is its own window) and does not select
-// them (under any alias). Running totals (WINDOW UNBOUNDED) keep one row
-// per key and get none; nor does a UNION ALL, whose branches would all
-// need them. sel itself is not changed.
+// (WINDOW ...) and does not select them (under any alias). Running totals
+// (WINDOW UNBOUNDED) and an aggregate without WINDOW (an updating table,
+// one row per key) get none; nor does a UNION ALL, whose branches would
+// all need them. sel itself is not changed.
 func (p *planning) withWindowBounds(sel *parser.Select) *parser.Select {
-	if len(sel.UnionAll) > 0 || !p.isAggregate(sel) || sel.Window != nil && sel.Window.Kind == "UNBOUNDED" {
+	if len(sel.UnionAll) > 0 || !p.isAggregate(sel) || sel.Window == nil || sel.Window.Kind == "UNBOUNDED" {
 		return sel
 	}
 	var add []*parser.SelectItem

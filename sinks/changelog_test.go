@@ -1,6 +1,8 @@
 package sinks
 
 import (
+	"path/filepath"
+	"slices"
 	"time"
 
 	"testing"
@@ -57,5 +59,63 @@ func TestTableShowsTheTable(t *testing.T) {
 		"\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// tableChanges are an updating result's batches for a table sink keyed by
+// page: new keys (one NULL), updates of a and of the NULL key, then a
+// delete of b; and a global aggregate's one row (no key) updated twice.
+func tableChanges() (keyed, global []*types.Result) {
+	cols, one := []string{"page", "n"}, []string{"n"}
+	row := func(p types.Value, n int64) types.Row { return types.Row{p, types.Int(n)} }
+	a, b := types.Text("a"), types.Text("b")
+	keyed = []*types.Result{
+		{Time: batchTime, Emitted: true, Updating: true, Columns: cols, Rows: []types.Row{row(a, 1), row(b, 1), row(types.Null, 1)}},
+		{Time: batchTime, Emitted: true, Updating: true, Columns: cols,
+			Deletes: []types.Row{row(a, 1), row(types.Null, 1)}, Rows: []types.Row{row(a, 2), row(types.Null, 2)}},
+		{Time: batchTime, Emitted: true, Updating: true, Columns: cols, Deletes: []types.Row{row(b, 1)}},
+	}
+	global = []*types.Result{
+		{Time: batchTime, Emitted: true, Updating: true, Columns: one, Rows: []types.Row{{types.Int(0)}}},
+		{Time: batchTime, Emitted: true, Updating: true, Columns: one, Deletes: []types.Row{{types.Int(0)}}, Rows: []types.Row{{types.Int(3)}}},
+		{Time: batchTime, Emitted: true, Updating: true, Columns: one, Deletes: []types.Row{{types.Int(3)}}, Rows: []types.Row{{types.Int(5)}}},
+	}
+	return keyed, global
+}
+
+func TestSQLiteAppliesChanges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	keyed, global := tableChanges()
+	kinds := []types.Kind{types.KindText, types.KindInt}
+	s := open(t, "sqlite", nil, tableOpts(path, "counts", []string{"page", "n"}, kinds, []string{"page"}))
+	write(t, s, keyed...)
+	s.Close()
+	g := open(t, "sqlite", nil, tableOpts(path, "total", []string{"n"}, []types.Kind{types.KindInt}, []string{}))
+	write(t, g, global...)
+	g.Close()
+	db := sqliteDB(t, path)
+	if got, want := sqliteRows(t, db, `SELECT page, n FROM counts ORDER BY page`), []string{"NULL|2", "a|2"}; !slices.Equal(got, want) {
+		t.Errorf("counts %q, want %q", got, want)
+	}
+	if got, want := sqliteRows(t, db, `SELECT n FROM total`), []string{"5"}; !slices.Equal(got, want) {
+		t.Errorf("total %q, want %q", got, want)
+	}
+}
+
+func TestPostgresAppliesChanges(t *testing.T) {
+	url, conn := pgTest(t, "ch_counts", "ch_total")
+	keyed, global := tableChanges()
+	kinds := []types.Kind{types.KindText, types.KindInt}
+	s := open(t, "postgres", nil, tableOpts(url, "ch_counts", []string{"page", "n"}, kinds, []string{"page"}))
+	write(t, s, keyed...)
+	s.Close()
+	g := open(t, "postgres", nil, tableOpts(url, "ch_total", []string{"n"}, []types.Kind{types.KindInt}, []string{}))
+	write(t, g, global...)
+	g.Close()
+	if got, want := pgRows(t, conn, `SELECT page, n FROM ch_counts ORDER BY page NULLS FIRST`), []string{"NULL|2", "a|2"}; !slices.Equal(got, want) {
+		t.Errorf("counts %q, want %q", got, want)
+	}
+	if got, want := pgRows(t, conn, `SELECT n FROM ch_total`), []string{"5"}; !slices.Equal(got, want) {
+		t.Errorf("total %q, want %q", got, want)
 	}
 }

@@ -255,13 +255,16 @@ func (p *tablePlan) upsertSQL() string {
 // deleteSQL removes the row whose key equals a row's key in which the key
 // columns marked in null are NULL: `k1 = $1 AND k2 IS NULL`. It takes the
 // non-NULL key values as arguments, in key order.
-func (p *tablePlan) deleteSQL(null []bool) string {
+func (p *tablePlan) deleteSQL(null []bool) string { return p.deleteOn(p.key, null) }
+
+// deleteOn is deleteSQL matching the columns cols.
+func (p *tablePlan) deleteOn(cols []int, null []bool) string {
 	var b strings.Builder
 	b.WriteString("DELETE FROM ")
 	b.WriteString(p.qtable)
 	b.WriteString(" WHERE ")
 	n := 0
-	for j, i := range p.key {
+	for j, i := range cols {
 		if j > 0 {
 			b.WriteString(" AND ")
 		}
@@ -315,8 +318,40 @@ func (p *tablePlan) rowStatements(args []any, out []rowStmt) []rowStmt {
 	return append(out, rowStmt{p.sqlFor("d", null), keyArgs}, rowStmt{p.sqlFor("i", nil), args})
 }
 
+// deleteStatements returns what removes a row an updating result deleted
+// (args as for rowStatements): the row with its key, or without a key the
+// rows equal to it in every column. When the same batch inserts the new
+// version of a keyed row, the delete comes first and the upsert after it.
+func (p *tablePlan) deleteStatements(args []any, out []rowStmt) []rowStmt {
+	cols := p.key
+	kind := "d"
+	if len(cols) == 0 {
+		cols, kind = p.all(), "x"
+	}
+	null := make([]bool, len(cols))
+	var keyArgs []any
+	for j, i := range cols {
+		if args[i] == nil {
+			null[j] = true
+		} else {
+			keyArgs = append(keyArgs, args[i])
+		}
+	}
+	return append(out, rowStmt{p.sqlFor(kind, null), keyArgs})
+}
+
+// all is every column's position.
+func (p *tablePlan) all() []int {
+	out := make([]int, len(p.cols))
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
 // sqlFor builds (once) and caches the statement of a kind: i insert, u
-// upsert, d delete for a NULL pattern.
+// upsert, d delete by key and x delete by every column, for a NULL
+// pattern.
 func (p *tablePlan) sqlFor(kind string, null []bool) string {
 	k := kind
 	for _, n := range null {
@@ -331,6 +366,8 @@ func (p *tablePlan) sqlFor(kind string, null []bool) string {
 		s = p.insertSQL()
 	case "u":
 		s = p.upsertSQL()
+	case "x":
+		s = p.deleteOn(p.all(), null)
 	default:
 		s = p.deleteSQL(null)
 	}

@@ -268,7 +268,7 @@ func (s *postgresSink) Write(ctx context.Context, r *types.Result) error {
 	if s.closed {
 		return ErrClosed
 	}
-	if !r.Emitted || len(r.Rows) == 0 {
+	if !r.Emitted || len(r.Rows)+len(r.Deletes) == 0 {
 		return nil
 	}
 	p := s.plan
@@ -277,16 +277,22 @@ func (s *postgresSink) Write(ctx context.Context, r *types.Result) error {
 	}
 	batch := &pgx.Batch{}
 	var rowOf []int // the row each queued statement writes
-	for ri, row := range r.Rows {
+	// An updating result's deletes go first, then its rows.
+	all := append(r.Deletes[:len(r.Deletes):len(r.Deletes)], r.Rows...)
+	for ri, row := range all {
 		args := make([]any, len(row)) // the batch keeps them
 		for i, v := range row {
 			a, err := pgValue(s.classes[i], v)
 			if err != nil {
-				return p.errorf("row %d of %d, column %q: %w", ri+1, len(r.Rows), p.cols[i], err)
+				return p.errorf("row %d of %d, column %q: %w", ri+1, len(all), p.cols[i], err)
 			}
 			args[i] = a
 		}
-		s.stmts = p.rowStatements(args, s.stmts[:0])
+		if ri < len(r.Deletes) {
+			s.stmts = p.deleteStatements(args, s.stmts[:0])
+		} else {
+			s.stmts = p.rowStatements(args, s.stmts[:0])
+		}
 		for _, st := range s.stmts {
 			batch.Queue(st.sql, st.args...)
 			rowOf = append(rowOf, ri)
@@ -313,7 +319,7 @@ func (s *postgresSink) Write(ctx context.Context, r *types.Result) error {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
 			tx.Rollback(ctx)
-			return p.errorf("writing row %d of %d: %w", ri+1, len(r.Rows), err)
+			return p.errorf("writing row %d of %d: %w", ri+1, len(all), err)
 		}
 	}
 	if err := br.Close(); err != nil {

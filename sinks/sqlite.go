@@ -266,7 +266,7 @@ func (s *sqliteSink) Write(ctx context.Context, r *types.Result) (err error) {
 	if s.closed {
 		return ErrClosed
 	}
-	if !r.Emitted || len(r.Rows) == 0 {
+	if !r.Emitted || len(r.Rows)+len(r.Deletes) == 0 {
 		return nil
 	}
 	p := s.plan
@@ -289,11 +289,17 @@ func (s *sqliteSink) Write(ctx context.Context, r *types.Result) (err error) {
 	if s.args == nil {
 		s.args = make([]any, len(p.cols))
 	}
-	for ri, row := range r.Rows {
+	// An updating result's deletes go first, then its rows.
+	all := append(r.Deletes[:len(r.Deletes):len(r.Deletes)], r.Rows...)
+	for ri, row := range all {
 		for i, v := range row {
 			s.args[i] = sqliteValue(v)
 		}
-		s.stmts = p.rowStatements(s.args, s.stmts[:0])
+		if ri < len(r.Deletes) {
+			s.stmts = p.deleteStatements(s.args, s.stmts[:0])
+		} else {
+			s.stmts = p.rowStatements(s.args, s.stmts[:0])
+		}
 		for _, st := range s.stmts {
 			ps := prepared[st.sql]
 			if ps == nil {
@@ -303,7 +309,7 @@ func (s *sqliteSink) Write(ctx context.Context, r *types.Result) (err error) {
 				prepared[st.sql] = ps
 			}
 			if _, err = ps.ExecContext(ctx, st.args...); err != nil {
-				return p.errorf("writing row %d of %d: %w", ri+1, len(r.Rows), err)
+				return p.errorf("writing row %d of %d: %w", ri+1, len(all), err)
 			}
 		}
 	}
