@@ -30,6 +30,14 @@ import (
 // of one group lands in one partition, in order; without key columns the
 // record has no key. The record timestamp is the batch time.
 //
+// An updating result (an aggregate without WINDOW) is written as its
+// changelog, each record with a header "op" (+I, -U, +U, -D). With key
+// columns the topic holds the table as a compacted topic does (ksqlDB's
+// tables): a new or updated row is a record with its key, a deleted row a
+// tombstone (the key, no value), and the -U half of an update is not
+// written, the +U replacing it. Without key columns every change is a
+// record, the op header saying what it does.
+//
 // Write produces every row of a result and waits until the brokers
 // acknowledged all of them (acks from all in-sync replicas), so a Write
 // that returns nil means the rows are durable. Write never waits longer
@@ -209,10 +217,28 @@ func (s *kafkaSink) Write(ctx context.Context, r *types.Result) error {
 	// One buffer for the result (records keep sub-slices of it; a new one
 	// per Write, as a record that timed out may still be referenced).
 	var buf []byte
-	spans := make([][4]int, len(r.Rows)) // key start, key end, value start, value end
-	for i, row := range r.Rows {
+	rows := r.Rows
+	var ops []types.Op // an updating result's: each record's change
+	if r.Updating {
+		key := s.keyIdx
+		if s.key == nil {
+			key = nil
+		}
+		rows = rows[:0:0]
+		for _, c := range types.Changelog(r, key) {
+			if c.Op == types.OpUpdateBefore && s.key != nil {
+				continue // the +U with the same key replaces it
+			}
+			rows, ops = append(rows, c.Row), append(ops, c.Op)
+		}
+	}
+	spans := make([][4]int, len(rows)) // key start, key end, value start, value end
+	for i, row := range rows {
 		sp := &spans[i]
 		sp[0] = len(buf)
+		if s.key != nil && len(s.keyIdx) == 0 && ops != nil {
+			buf = append(buf, "[]"...) // a global aggregate's one row
+		}
 		if len(s.keyIdx) > 0 {
 			for j, c := range s.keyIdx {
 				if j == 0 {
@@ -225,16 +251,27 @@ func (s *kafkaSink) Write(ctx context.Context, r *types.Result) error {
 			buf = append(buf, ']')
 		}
 		sp[1], sp[2] = len(buf), len(buf)
-		buf = s.obj.AppendRow(buf, row)
+		if ops == nil || ops[i] != types.OpDelete || s.key == nil {
+			buf = s.obj.AppendRow(buf, row)
+		}
 		sp[3] = len(buf)
 	}
-	recs := make([]*kgo.Record, len(r.Rows))
+	recs := make([]*kgo.Record, len(rows))
 	for i, sp := range spans {
-		rec := &kgo.Record{Topic: s.topic, Value: buf[sp[2]:sp[3]:sp[3]], Timestamp: r.Time}
+		rec := &kgo.Record{Topic: s.topic, Timestamp: r.Time}
+		if sp[3] > sp[2] {
+			rec.Value = buf[sp[2]:sp[3]:sp[3]] // else a tombstone
+		}
 		if sp[1] > sp[0] {
 			rec.Key = buf[sp[0]:sp[1]:sp[1]]
 		}
+		if ops != nil {
+			rec.Headers = []kgo.RecordHeader{{Key: "op", Value: []byte(ops[i].String())}}
+		}
 		recs[i] = rec
+	}
+	if len(recs) == 0 {
+		return nil
 	}
 	if s.txnID != "" {
 		return s.txnWrite(ctx, r, recs)

@@ -3,6 +3,7 @@ package sinks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -245,5 +246,53 @@ func TestKafkaSinkRowWidth(t *testing.T) {
 	r := &types.Result{Time: batchTime, Emitted: true, Columns: []string{"a", "b"}, Rows: []types.Row{{types.Int(1)}}}
 	if err := s.Write(context.Background(), r); err == nil || !strings.Contains(err.Error(), "row 0 has 1 values for 2 columns") {
 		t.Fatalf("Write = %v", err)
+	}
+}
+
+// TestKafkaSinkChangelog: an updating result with key columns writes the
+// table as a compacted topic keeps it: upserts by key, a tombstone for a
+// deleted row, no record for the -U half of an update; every record says
+// its change in the op header. Without key columns every change is a
+// record.
+func TestKafkaSinkChangelog(t *testing.T) {
+	_, addr := kafkaCluster(t)
+	keyed, global := tableChanges()
+	s := openKafkaSink(t, addr, Options{Columns: []string{"page", "n"}, Key: []string{"page"}}, "topic", "counts")
+	write(t, s, keyed...)
+	g := openKafkaSink(t, addr, Options{Columns: []string{"n"}}, "topic", "total")
+	write(t, g, global...)
+	show := func(recs []*kgo.Record) string {
+		var out []string
+		for _, r := range recs {
+			op := ""
+			for _, h := range r.Headers {
+				if h.Key == "op" {
+					op = string(h.Value)
+				}
+			}
+			v := string(r.Value)
+			if r.Value == nil {
+				v = "(tombstone)"
+			}
+			out = append(out, fmt.Sprintf("%s %s %s", op, r.Key, v))
+		}
+		return strings.Join(out, "\n")
+	}
+	want := `+I ["a"] {"page":"a","n":1}
++I ["b"] {"page":"b","n":1}
++I [null] {"page":null,"n":1}
++U ["a"] {"page":"a","n":2}
++U [null] {"page":null,"n":2}
+-D ["b"] (tombstone)`
+	if got := show(consumeKafka(t, addr, "counts", 6)); got != want {
+		t.Errorf("keyed records:\n%s\nwant:\n%s", got, want)
+	}
+	want = `+I  {"n":0}
+-D  {"n":0}
++I  {"n":3}
+-D  {"n":3}
++I  {"n":5}`
+	if got := show(consumeKafka(t, addr, "total", 5)); got != want {
+		t.Errorf("records without a key:\n%s\nwant:\n%s", got, want)
 	}
 }
