@@ -196,7 +196,7 @@ func TestInsertUpdatingIntoSQLite(t *testing.T) {
 		return strings.Join(out, " ")
 	}
 	for i, step := range []struct {
-		lines       string
+		lines      string
 		words, tot string
 	}{
 		{"a b a", "a=2 b=1", "3"},

@@ -251,7 +251,7 @@ func (c *catalog) Stream(name string) (*planner.Plan, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	p, err := planner.PlanSelect(st.def, st.text, c.opts)
+	p, err := planner.PlanStream(st.def, st.text, c.opts)
 	if err != nil {
 		return nil, true, err
 	}
@@ -369,7 +369,7 @@ func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Stateme
 		if exists {
 			return nil, &parser.Error{Pos: st.Pos, Msg: fmt.Sprintf("stream %q already exists; DROP STREAM %s first", st.Name, st.Name), Query: text, Err: ErrStreamExists}
 		}
-		plan, err := planner.PlanSelect(st.Query, text, c.opts)
+		plan, err := planner.PlanStream(st.Query, text, c.opts)
 		if err != nil {
 			return nil, err
 		}
@@ -379,6 +379,9 @@ func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Stateme
 		c.plans[key] = plan
 		s.Kind, s.plan = KindCreateStream, plan
 		s.Output = fmt.Sprintf("stream %s created (%s)\n", st.Name, strings.Join(plan.Columns, ", "))
+		if plan.Open {
+			s.Output = fmt.Sprintf("stream %s created (its source has no data to show its columns yet: it has the columns the queries reading it name)\n", st.Name)
+		}
 	case *parser.DropStream:
 		key := strings.ToLower(st.Name)
 		e.mu.Lock()

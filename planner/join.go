@@ -118,6 +118,7 @@ func (p *planning) relations(from *parser.From) ([]*relation, error) {
 			for k, c := range r.upstream.Columns {
 				r.avail = append(r.avail, types.Column{Name: c, Type: r.upstream.Kinds[k]})
 			}
+			r.open = r.upstream.Open // its columns are those the query names
 		}
 		if j := r.join; j != nil {
 			switch {
@@ -437,6 +438,23 @@ func (p *planning) joinInput(sel *parser.Select) (*input, error) {
 	for _, c := range order {
 		if rf, ok := refs[c]; ok {
 			rels[rf.rel].read(rf.name)
+		}
+	}
+	for _, r := range rels {
+		if r.upstream == nil || !r.upstream.Open {
+			continue
+		}
+		for _, it := range sel.Items {
+			if it.Star && (it.Table == "" || strings.EqualFold(it.Table, r.name)) {
+				return nil, p.errorf(it.Pos, ErrColumnNotFound, "SELECT * over stream %s, whose source had no data to show its columns when it was created: name the columns you want (or give the source a schema)", r.name)
+			}
+		}
+		if err := extendOpen(r.upstream, r.need); err != nil {
+			return nil, p.errorf(r.item.Pos, ErrSource, "%v", err)
+		}
+		r.avail = r.avail[:0]
+		for k, c := range r.upstream.Columns {
+			r.avail = append(r.avail, types.Column{Name: c, Type: r.upstream.Kinds[k]})
 		}
 	}
 	if j := sel.From.Joins[0]; len(j.EventTime) == 1 {

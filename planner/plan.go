@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +56,12 @@ type Plan struct {
 	// edge carries deletions besides insertions, keyed by Key. Otherwise
 	// it only appends.
 	Updating bool
+	// Open says the plan is `SELECT * FROM source` over a schemaless
+	// source with no data to sample yet: its columns are those its
+	// readers name, added (extendOpen) as each reader is planned.
+	Open     bool
+	openScan *Scan
+	openProj *Project
 	// rank is the plan's ROW_NUMBER(), and rankCol the result column
 	// holding the number (-1: not selected as is): a query reading the
 	// plan as a subquery and keeping rn <= N limits it.
@@ -476,4 +483,29 @@ func (o *Order) operator(next operators.Operator) operators.Operator {
 		return &operators.TopN{Order: operators.Order{Keys: o.keys, Limit: o.Limit, Next: next}}
 	}
 	return &operators.Order{Keys: o.keys, Limit: o.Limit, Next: next}
+}
+
+// extendOpen adds to the open plan up the columns names that it does not
+// have yet: its source binds them and its rows carry them, after the
+// columns it had (so what earlier readers compiled stays right).
+func extendOpen(up *Plan, names []string) error {
+	if !up.Open {
+		return nil
+	}
+	changed := false
+	for _, n := range names {
+		if slices.ContainsFunc(up.Columns, func(c string) bool { return strings.EqualFold(c, n) }) {
+			continue
+		}
+		up.Columns = append(up.Columns, n)
+		up.Kinds = append(up.Kinds, types.KindNull)
+		up.openScan.Columns = append(up.openScan.Columns, n)
+		up.openProj.fns = append(up.openProj.fns, expr.Column(len(up.openProj.fns)))
+		up.openProj.Exprs = append(up.openProj.Exprs, n)
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	return up.openScan.Source.Extend(up.Columns)
 }

@@ -139,6 +139,9 @@ type planning struct {
 	text  string
 	opts  Options
 	types map[typeKey]types.Kind // typeOf's memo
+	// openStar allows the plan being made to be Open: a named stream
+	// `SELECT * FROM source` whose source has no columns to show yet.
+	openStar bool
 }
 
 // PlanSelect plans one SELECT. text is the script the statement came from,
@@ -148,7 +151,27 @@ func PlanSelect(sel *parser.Select, text string, opts Options) (*Plan, error) {
 	return p.plan(sel)
 }
 
+// PlanStream plans the SELECT of CREATE STREAM. Unlike a query's, a
+// stream's `SELECT * FROM source` may be planned before its schemaless
+// source has data to show its columns: the stream is then Open, and has
+// the columns the queries reading it name.
+func PlanStream(sel *parser.Select, text string, opts Options) (*Plan, error) {
+	p := &planning{text: text, opts: opts, openStar: isOpenStarShape(sel)}
+	return p.plan(sel)
+}
+
+// isOpenStarShape reports whether sel is `SELECT * FROM source(...)
+// [WHERE ...]`: rows passed on whole, which an Open plan can do with
+// columns added later.
+func isOpenStarShape(sel *parser.Select) bool {
+	return len(sel.UnionAll) == 0 && len(sel.Items) == 1 && sel.Items[0].Star && sel.Items[0].Table == "" &&
+		sel.From != nil && sel.From.Source != nil && len(sel.From.Joins) == 0 && sel.From.Unnest == nil &&
+		len(sel.GroupBy) == 0 && sel.Having == nil && sel.Window == nil && len(sel.OrderBy) == 0 && sel.Limit == nil && !sel.Distinct
+}
+
 func (p *planning) plan(sel *parser.Select) (*Plan, error) {
+	openStar := p.openStar
+	p.openStar = false // not for the subqueries below
 	if len(sel.UnionAll) > 0 {
 		return p.union(sel)
 	}
@@ -157,7 +180,9 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	if sel.From != nil && len(sel.From.Joins) > 0 {
 		in, err = p.joinInput(sel)
 	} else if err = p.qualifiers(sel); err == nil {
+		p.openStar = openStar
 		in, err = p.input(sel)
+		p.openStar = false
 	}
 	if err != nil {
 		return nil, err
@@ -270,6 +295,10 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	}
 	plan := &Plan{Root: node, Columns: cols, Kinds: kinds, Key: proj.keys, Source: in.source, Upstream: in.upstream,
 		Inputs: in.inputs, Tables: in.tables, Time: win.TimeSpec, Updating: updating}
+	if openStar && in.source != nil && in.openStar {
+		plan.Open, plan.openProj = true, proj
+		plan.openScan, _ = scanOf(in.node)
+	}
 	if rank != nil {
 		plan.rank, plan.rankCol = rank, -1
 		for i, it := range sel.Items {
@@ -391,6 +420,7 @@ type input struct {
 	inputs   []*Plan       // set when joining two streams
 	join     *StreamJoin   // the join of two streams, when there is one
 	tables   []*tables.Table
+	openStar bool // * over a source with no columns yet: the plan is Open
 }
 
 // input plans the FROM clause: the source (bound to the columns the query
@@ -423,13 +453,31 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 			return nil, err
 		}
 		in.upstream = up
+		if up.Open {
+			if err := p.starOverOpen(sel, sel.From); err != nil {
+				return nil, err
+			}
+			open = true
+		}
 		for i, c := range up.Columns {
 			avail = append(avail, types.Column{Name: c, Type: up.Kinds[i]})
 		}
 	}
+	if open && len(avail) == 0 && p.openStar {
+		in.openStar = true // resolveInputs lets * stand for the columns readers will name
+	}
 	need, words, err := p.resolveInputs(sel, avail, open, typed)
 	if err != nil {
 		return nil, err
+	}
+	if up := in.upstream; up != nil && up.Open {
+		if err := extendOpen(up, need); err != nil {
+			return nil, p.errorf(sel.From.Pos, ErrSource, "%v", err)
+		}
+		avail = avail[:0]
+		for i, c := range up.Columns {
+			avail = append(avail, types.Column{Name: c, Type: up.Kinds[i]})
+		}
 	}
 	sc := &scope{}
 	if in.source != nil {
@@ -609,7 +657,7 @@ func (p *planning) resolveInputs(sel *parser.Select, avail types.Schema, open, t
 		need = append(need, name)
 	}
 	if star {
-		if open && len(avail) == 0 {
+		if open && len(avail) == 0 && !p.openStar {
 			return nil, false, p.errorf(sel.Items[0].Pos, ErrColumnNotFound,
 				"SELECT * needs the source's columns, and there are none to show yet (no data to sample); name the columns you want")
 		}
@@ -1084,4 +1132,30 @@ func columnNames(sc *scope) []string {
 		}
 	}
 	return out
+}
+
+// starOverOpen refuses `SELECT *` over an Open stream: its columns are
+// only those readers name, so * cannot list them.
+func (p *planning) starOverOpen(sel *parser.Select, item *parser.From) error {
+	for _, it := range sel.Items {
+		if it.Star && (it.Table == "" || strings.EqualFold(it.Table, item.Alias) || strings.EqualFold(it.Table, item.Stream)) {
+			return p.errorf(it.Pos, ErrColumnNotFound, "SELECT * over stream %s, whose source had no data to show its columns when it was created: name the columns you want (or give the source a schema)", item.Stream)
+		}
+	}
+	return nil
+}
+
+// scanOf finds the Scan a chain of nodes starts from.
+func scanOf(n Node) (*Scan, bool) {
+	for n != nil {
+		if s, ok := n.(*Scan); ok {
+			return s, true
+		}
+		kids := n.Children()
+		if len(kids) != 1 {
+			return nil, false
+		}
+		n = kids[0]
+	}
+	return nil, false
 }

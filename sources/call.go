@@ -64,6 +64,15 @@ func (c *Call) Bind(columns []string) error {
 	return nil
 }
 
+// Extend binds more columns to a bound call whose schema is open (JSON
+// without a sample yet; the planner checks): a named stream `SELECT * FROM file(...)` planned
+// before its first file binds the columns its readers name, as they are
+// planned.
+func (c *Call) Extend(columns []string) error {
+	c.Columns = append([]string{}, columns...)
+	return nil
+}
+
 // Open builds a fresh receiver for a starting query, bound to Columns. It
 // still acquires nothing: the receiver's Run opens its input.
 func (c *Call) Open() (Source, error) {
