@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/streamsql/streamsql"
+	"github.com/streamsql/streamsql/types"
 )
 
 // Query states.
@@ -41,6 +42,9 @@ type query struct {
 	q       *streamsql.Query
 	m       *metrics
 	done    chan struct{} // closed when its results have all been read
+	// view is an updating query's table: clients are sent it whole
+	// (read and written by the one goroutine that publishes).
+	view types.View
 
 	mu       sync.Mutex
 	state    string
@@ -95,6 +99,13 @@ func (q *query) run() {
 
 // publish records one result of the query and sends it to the clients.
 func (q *query) publish(res *streamsql.Result) {
+	if res.Updating && res.Emitted {
+		// The page shows the table as it now stands, as the console does.
+		q.view.Apply(res)
+		whole := *res
+		whole.Rows, whole.Deletes, whole.Updating = q.view.Rows(), nil, false
+		res = &whole
+	}
 	q.m.observe(q.id, res)
 	data := encodeResult(q.id, res)
 	q.mu.Lock()

@@ -146,7 +146,7 @@ func TestPipedCommands(t *testing.T) {
 	}
 
 	stdout, stderr, code = runBinary(t, "", pipeOf(t, "SELECT 1 AS x;\nSET output = 'xml'\nSELECT 2 AS y;\n"), "--output", "csv")
-	if want := "streamsql: SET output: unknown format \"xml\" (choose table, jsonl or csv)\n"; code != 1 || stdout != "x\n1\n" || stderr != want {
+	if want := "streamsql: SET output: unknown format \"xml\" (choose table, jsonl, changelog or csv)\n"; code != 1 || stdout != "x\n1\n" || stderr != want {
 		t.Errorf("exit %d, stdout:\n%s\nstderr: %q\nwant exit 1, x 1, stderr %q", code, stdout, stderr, want)
 	}
 }
@@ -223,7 +223,7 @@ func TestFormatVersion(t *testing.T) {
 func TestOutputTakesConsoleFormats(t *testing.T) {
 	for _, f := range []string{"sqlite", "file", "kafka", "xml"} {
 		stdout, stderr, code := runBinary(t, "", nil, "--output", f, "-e", "SELECT 1 AS x")
-		want := `streamsql: --output takes a console format: table, jsonl or csv, not "` + f + `" (results go to a database, files or Kafka with INSERT INTO sink(...) SELECT ...)` + "\n"
+		want := `streamsql: --output takes a console format: table, jsonl, changelog or csv, not "` + f + `" (results go to a database, files or Kafka with INSERT INTO sink(...) SELECT ...)` + "\n"
 		if code != 2 || stdout != "" || stderr != want {
 			t.Errorf("--output %s: exit %d, stdout %q, stderr %q\nwant %q", f, code, stdout, stderr, want)
 		}

@@ -44,7 +44,7 @@ Commands (a trailing ; is optional):
   STOP QUERY <n>              stop background query n
   SET batch_interval = '500ms'  micro-batch interval of the queries started next
   SET checkpoint = 'dir'        queries started next checkpoint in dir and resume from it
-  SET output = 'jsonl'        result format: table, jsonl or csv
+  SET output = 'jsonl'        result format: table, jsonl, changelog or csv
   SET                         show the settings
   \i <file.sql>               run the statements and commands of a file
   \help                       this help

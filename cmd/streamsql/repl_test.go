@@ -100,7 +100,7 @@ func TestREPLCommands(t *testing.T) {
 	if got := stdout.String(); got != wantOut {
 		t.Errorf("stdout:\n%s\nwant:\n%s", got, wantOut)
 	}
-	wantErr := "streamsql: SET output: unknown format \"xml\" (choose table, jsonl or csv)\n" +
+	wantErr := "streamsql: SET output: unknown format \"xml\" (choose table, jsonl, changelog or csv)\n" +
 		"streamsql: SET: unknown setting \"foo\" (settings: batch_interval, output, checkpoint)\n" +
 		"streamsql: SET batch_interval: \"soon\" is not a duration (say '500ms', '2s')\n" +
 		"streamsql: DESCRIBE: stream \"nope\" does not exist (streams: w)\n" +
@@ -225,14 +225,14 @@ func TestCompleter(t *testing.T) {
 		want []string
 	}{
 		{"sel", []string{"ect "}},
-		{"SELECT COU", []string{"NT "}},
+		{"SELECT COU", []string{"NT ", "NT_CHAR "}},
 		{"SELECT x FROM fil", []string{"e("}},
 		{"SELECT word_", []string{"len "}},
 		{"SELECT x ", nil},
 		// After INSERT INTO only sinks: no functions, keywords or sources.
 		{"INSERT INTO f", []string{"ile("}},
 		{"insert into sq", []string{"lite("}},
-		{"INSERT INTO ", []string{"csv(", "file(", "jsonl(", "kafka(", "postgres(", "sqlite(", "table("}},
+		{"INSERT INTO ", []string{"changelog(", "csv(", "file(", "jsonl(", "kafka(", "postgres(", "sqlite(", "table("}},
 		{"SELECT a FROM s", []string{"ocket(", "tdin("}},
 		{"SELECT a FROM f() JOIN ta", []string{"ble("}},
 	}
