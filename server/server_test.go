@@ -243,7 +243,7 @@ func TestPushedBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	r := submit(t, ts, "SELECT user, COUNT(*) AS n FROM srv_clicks() GROUP BY user ORDER BY user")
+	r := submit(t, ts, "SELECT user, COUNT(*) AS n FROM srv_clicks() GROUP BY user WINDOW 1s ORDER BY user")
 	a, b := subscribe(t, ts, r.ID, ""), subscribe(t, ts, r.ID, "")
 	push := func(users ...string) {
 		for _, u := range users {
@@ -423,5 +423,33 @@ func TestLimits(t *testing.T) {
 	second.Body.Close()
 	if second.StatusCode != 503 || !strings.Contains(string(b), "too many event streams open (the limit is 1)") {
 		t.Errorf("second stream: %d %s", second.StatusCode, b)
+	}
+}
+
+// TestUpdatingTable: an aggregate without WINDOW is a table kept up to
+// date; subscribers are sent it whole after each batch that changed it.
+func TestUpdatingTable(t *testing.T) {
+	fake := clock.NewFake(time.Unix(0, 0).UTC())
+	srv, ts := newTestServer(t, fake)
+	src, err := srv.eng.NewPushSource("srv_views", "user TEXT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	r := submit(t, ts, "SELECT user, COUNT(*) AS n FROM srv_views() GROUP BY user")
+	ch := subscribe(t, ts, r.ID, "")
+	var got []string
+	for _, users := range [][]string{{"ann", "bob", "ann"}, {"cid", "bob"}} {
+		for _, u := range users {
+			if err := src.Push(u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fake.Advance(time.Second)
+		got = append(got, rowsText(decodeResult(t, next(t, ch, "")).Rows))
+	}
+	want := []string{"ann|2\nbob|1\n", "ann|2\nbob|2\ncid|1\n"}
+	if strings.Join(got, "/") != strings.Join(want, "/") {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }
