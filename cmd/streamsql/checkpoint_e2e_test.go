@@ -129,8 +129,9 @@ func (r *ckptRun) start() *exec.Cmd {
 			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;
 		INSERT INTO kafka('%s', topic => 'out-%s', transactional_id => 'w-%s') SELECT window_start, k, COUNT(*) AS n, SUM(v) AS s FROM s
 			GROUP BY k WINDOW %ds EVENT TIME ts LATENESS 30s;
-		INSERT INTO file('%s') SELECT k, COUNT(*) AS n, SUM(v) AS s FROM s GROUP BY k WINDOW 100ms;`,
-		r.from, r.out, ckptWindowS, r.db, ckptWindowS, r.sink, r.name, r.name, ckptWindowS, r.out+"-pt")
+		INSERT INTO file('%s') SELECT k, COUNT(*) AS n, SUM(v) AS s FROM s GROUP BY k WINDOW 100ms;
+		INSERT INTO sqlite('%s', table => 'totals') SELECT k, COUNT(*) AS n, SUM(v) AS s FROM s GROUP BY k;`,
+		r.from, r.out, ckptWindowS, r.db, ckptWindowS, r.sink, r.name, r.name, ckptWindowS, r.out+"-pt", r.db)
 	log, err := os.OpenFile(r.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		r.t.Fatal(err)
@@ -324,6 +325,38 @@ func (r *ckptRun) tableRows() []string {
 	return out
 }
 
+// totalsRows is the SQLite table an updating aggregate (no WINDOW) keeps
+// up to date, as "k n s", sorted.
+func (r *ckptRun) totalsRows() []string {
+	if _, err := os.Stat(r.db); err != nil {
+		return nil
+	}
+	conn, err := sql.Open("sqlite", r.db+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query("SELECT k, n, s FROM totals")
+	if err != nil {
+		if strings.Contains(err.Error(), "no such table") {
+			return nil
+		}
+		r.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		var n, s int64
+		if err := rows.Scan(&k, &n, &s); err != nil {
+			r.t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s %d %d", k, n, s))
+	}
+	sort.Strings(out)
+	return out
+}
+
 // finish runs the query (again) until both sinks hold as many rows as
 // every window has, then kills it.
 func (r *ckptRun) finish(want int) {
@@ -340,7 +373,7 @@ func (r *ckptRun) finish(want int) {
 	}()
 	deadline := time.Now().Add(90 * time.Second)
 	totals := ckptTotals()
-	for len(r.fileRows()) < want || len(r.tableRows()) < want || !r.ptDone(totals) {
+	for len(r.fileRows()) < want || len(r.tableRows()) < want || !r.ptDone(totals) || !reflect.DeepEqual(r.totalsRows(), totals) {
 		select {
 		case <-exited:
 			log, _ := os.ReadFile(r.log)
@@ -349,7 +382,8 @@ func (r *ckptRun) finish(want int) {
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(r.log)
-			r.t.Fatalf("sinks hold %d and %d rows, want %d; stderr:\n%s", len(r.fileRows()), len(r.tableRows()), want, log)
+			r.t.Fatalf("sinks hold %d and %d rows, want %d; the totals table holds\n%s\nwant\n%s\nstderr:\n%s",
+				len(r.fileRows()), len(r.tableRows()), want, strings.Join(r.totalsRows(), "\n"), strings.Join(totals, "\n"), log)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -370,6 +404,9 @@ func (r *ckptRun) check(want []string) {
 	}
 	if got, want := r.ptTotals(), ckptTotals(); !reflect.DeepEqual(got, want) {
 		r.t.Errorf("processing-time windows add up to\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got, want := r.totalsRows(), ckptTotals(); !reflect.DeepEqual(got, want) {
+		r.t.Errorf("the updating totals table holds\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if got := r.topicRows(len(want)); !reflect.DeepEqual(got, want) {
 		r.t.Errorf("kafka sink: %d rows, want %d\n%s", len(got), len(want), diffRows(got, want))
