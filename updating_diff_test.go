@@ -41,6 +41,11 @@ var updatingHand = []string{
 	"SELECT name, id, price FROM (SELECT name, id, price, ROW_NUMBER() OVER (PARTITION BY name ORDER BY price, id DESC) AS rn FROM t) AS d WHERE rn = 1",
 	"SELECT id, ROW_NUMBER() OVER (PARTITION BY flag ORDER BY id, qty) AS rn FROM t",
 	"SELECT city, name, n, rn FROM (SELECT city, name, n, ROW_NUMBER() OVER (PARTITION BY city ORDER BY n DESC, name) AS rn FROM (SELECT city, name, COUNT(*) AS n FROM t GROUP BY city, name) AS c) AS r WHERE rn <= 2",
+	// Aggregates OVER a frame of each row's partition. The rows that are
+	// sent twice, the second time out of order, are left out: live, a
+	// late row does not revise the frames already emitted.
+	"SELECT id, city, SUM(qty) OVER (PARTITION BY city ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS s, COUNT(qty) OVER (PARTITION BY city ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS c FROM t WHERE id NOT IN (3, 17, 42, 99, 150, 200)",
+	"SELECT id, flag, AVG(price) OVER (PARTITION BY flag ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running, MAX(name) OVER (PARTITION BY flag ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS hi FROM t WHERE id NOT IN (3, 17, 42, 99, 150, 200)",
 	// A filter over an updating table: rows enter and leave it.
 	"SELECT city, n FROM (SELECT city, COUNT(*) AS n FROM t GROUP BY city) AS c WHERE n % 2 = 0",
 	// Top-N of an updating table, and of an aggregate over one.

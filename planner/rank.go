@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/streamsql/streamsql/expr"
@@ -61,7 +62,7 @@ func (p *planning) rank(sel *parser.Select, calls []*parser.Call, in *scope, ret
 		}
 	}
 	if !strings.EqualFold(c.Name, "row_number") {
-		return nil, nil, p.errorf(c.Pos, ErrUnsupported, "%s OVER (...) is not supported yet; the window function streamsql has is ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...)", c.Name)
+		return nil, nil, p.errorf(c.Pos, ErrUnsupported, "%s OVER (...) is not supported; the window functions are ROW_NUMBER() and the aggregates (COUNT, SUM, AVG, MIN, MAX, ...)", c.Name)
 	}
 	if len(c.Args) > 0 || c.Star || c.Distinct || c.Filter != nil {
 		return nil, nil, p.errorf(c.Pos, ErrUnsupported, "ROW_NUMBER() takes no arguments")
@@ -155,4 +156,107 @@ func pushRankLimit(sel *parser.Select, in *input) {
 	if limit >= 0 {
 		up.rank.Limit = limit
 	}
+}
+
+// OverAgg computes aggregates over each row's frame (AVG(x) OVER
+// (PARTITION BY ... ORDER BY ... ROWS BETWEEN n PRECEDING AND CURRENT
+// ROW)): every row once, with its aggregates; an append-only result.
+type OverAgg struct {
+	chain
+	Calls []*parser.Call
+	op    operators.Over
+}
+
+func (o *OverAgg) Describe() string {
+	names := make([]string, len(o.Calls))
+	for i, c := range o.Calls {
+		names[i] = c.String()
+	}
+	return "Over " + strings.Join(names, ", ")
+}
+
+func (o *OverAgg) operator(next operators.Operator) operators.Operator {
+	op := o.op
+	op.Next = next
+	return &op
+}
+
+// overAgg plans aggregates OVER (...) of sel over the rows of in; their
+// values are columns of the returned scope.
+func (p *planning) overAgg(sel *parser.Select, calls []*parser.Call, in *scope, updating bool) (*OverAgg, *scope, error) {
+	c := calls[0]
+	var uniq []*parser.Call
+	for _, o := range calls {
+		if !p.isAggName(o.Name) {
+			return nil, nil, p.errorf(o.Pos, ErrUnsupported, "%s OVER (...) is not supported; the window functions are ROW_NUMBER() and the aggregates (COUNT, SUM, AVG, MIN, MAX, ...)", o.Name)
+		}
+		if o.Over.String() != c.Over.String() {
+			return nil, nil, p.errorf(o.Pos, ErrUnsupported, "the aggregates OVER (...) of one query must share their OVER (...); compute %s in a subquery", o)
+		}
+		if !slices.ContainsFunc(uniq, func(u *parser.Call) bool { return parser.Equal(u, o) }) {
+			uniq = append(uniq, o)
+		}
+	}
+	switch {
+	case p.isAggregate(sel):
+		return nil, nil, p.errorf(c.Pos, ErrUnsupported, "an aggregate OVER (...) cannot be combined with GROUP BY or other aggregates in one SELECT yet: aggregate in a subquery")
+	case updating:
+		return nil, nil, p.errorf(c.Pos, ErrUnsupported, "an aggregate OVER (...) needs an append-only input, but %s is an updating result (an aggregate without WINDOW)", fromName(sel))
+	case len(c.Over.OrderBy) == 0:
+		return nil, nil, p.errorf(c.Over.Pos, ErrUnsupported, "an aggregate OVER (...) needs ORDER BY: the rows before each row in that order make its frame")
+	}
+	o := &OverAgg{Calls: uniq, op: operators.Over{Rows: -1}}
+	switch f := c.Over.Frame; {
+	case f == nil || f.Unbounded:
+		o.op.Unbounded = true
+	case f.Rows:
+		o.op.Rows = f.N
+	default:
+		d, err := p.interval(f.Range)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(c.Over.OrderBy) != 1 || c.Over.OrderBy[0].Desc {
+			return nil, nil, p.errorf(f.Pos, ErrUnsupported, "RANGE BETWEEN INTERVAL ... PRECEDING needs one ascending ORDER BY time")
+		}
+		if d <= 0 {
+			return nil, nil, p.errorf(f.Pos, ErrUnsupported, "RANGE BETWEEN INTERVAL ... PRECEDING needs a positive interval")
+		}
+		o.op.Range = d
+	}
+	in.clause = "PARTITION BY"
+	for _, e := range c.Over.PartitionBy {
+		fn, err := p.compile(e, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		o.op.Partition = append(o.op.Partition, fn)
+	}
+	in.clause = "ORDER BY"
+	for _, it := range c.Over.OrderBy {
+		key := operators.SortKey{Desc: it.Desc, NullsFirst: !it.Desc}
+		switch it.Nulls {
+		case "FIRST":
+			key.NullsFirst = true
+		case "LAST":
+			key.NullsFirst = false
+		}
+		fn, err := p.compile(it.Expr, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		key.Expr = fn
+		o.op.Order = append(o.op.Order, key)
+	}
+	out := &scope{cols: append([]scopeCol{}, in.cols...)}
+	in.clause = "aggregate arguments"
+	for _, u := range uniq {
+		f, err := p.aggCall(u, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		o.op.Aggs = append(o.op.Aggs, f)
+		out.cols = append(out.cols, scopeCol{expr: u, kind: p.typeOf(u, in)})
+	}
+	return o, out, nil
 }

@@ -211,7 +211,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 		return nil, err
 	}
 	var rank *Rank
-	if calls := windowCalls(sel); len(calls) > 0 {
+	if calls := windowCalls(sel); len(calls) > 0 && !p.isAggName(calls[0].Name) {
 		r, sc, err := p.rank(sel, calls, inScope, updating)
 		if err != nil {
 			return nil, err
@@ -219,6 +219,13 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 		r.input = node
 		node, inScope, rank = r, sc, r
 		updating = true
+	} else if len(calls) > 0 {
+		o, sc, err := p.overAgg(sel, calls, inScope, updating)
+		if err != nil {
+			return nil, err
+		}
+		o.input = node
+		node, inScope = o, sc
 	}
 
 	rowScope := inScope // what the select list is compiled against
