@@ -431,3 +431,61 @@ func runNexmark(t *testing.T, query string, events []nexmark.Event, live bool) [
 	})
 	return got
 }
+
+// BenchmarkNexmark runs each query bounded over 60 s of events (6000, as
+// TestNexmark), pushed into the engine: events per second through the
+// whole engine, for the note of a change. Run with
+//
+//	go test -run '^$' -bench Nexmark .
+func BenchmarkNexmark(b *testing.B) {
+	events := nexmarkEvents()
+	for _, q := range nexmarkQueries {
+		b.Run(q.name, func(b *testing.B) {
+			for range b.N {
+				eng := streamsql.New(streamsql.Config{Once: true, Log: io.Discard})
+				script := ""
+				srcs := map[string]*streamsql.PushSource{}
+				for name, schema := range nexmarkSchemas {
+					src, err := eng.NewPushSource(name+"_src", schema)
+					if err != nil {
+						b.Fatal(err)
+					}
+					srcs[name] = src
+					script += fmt.Sprintf("CREATE STREAM %s AS SELECT * FROM %s_src();\n", name, name)
+				}
+				stmts, err := eng.Prepare(script + q.sql)
+				if err != nil {
+					b.Fatal(err)
+				}
+				started, err := eng.Start(context.Background(), stmts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				qs := started[0]
+				read := map[string]bool{}
+				for _, m := range nexmarkNames.FindAllStringSubmatch(q.sql, -1) {
+					read[strings.ToLower(m[1]+m[2])] = true
+				}
+				done := make(chan struct{})
+				go func() {
+					for range qs.Results() {
+					}
+					close(done)
+				}()
+				for _, e := range events {
+					name, vals := nexmarkValues(e)
+					if read[name] {
+						if err := srcs[name].Push(vals...); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				for name := range read {
+					srcs[name].Close()
+				}
+				<-done
+			}
+			b.ReportMetric(float64(len(events)*b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
