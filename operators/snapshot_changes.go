@@ -1,6 +1,7 @@
 package operators
 
 import (
+	"github.com/streamsql/streamsql/agg"
 	"github.com/streamsql/streamsql/types"
 	"github.com/streamsql/streamsql/window"
 )
@@ -107,6 +108,47 @@ func (k *Rank) Restore(b []byte) error {
 			p.keys = append(p.keys, k.sortKey(r))
 		}
 		k.parts[key] = p
+	}
+	return nil
+}
+
+type overState struct {
+	Parts map[string]overPartState
+}
+
+type overPartState struct {
+	Rows   []types.Row
+	States []agg.State
+}
+
+func (o *Over) Snapshot() ([]byte, error) {
+	s := overState{Parts: make(map[string]overPartState, len(o.parts))}
+	for k, p := range o.parts {
+		s.Parts[k] = overPartState{Rows: p.rows, States: p.states}
+	}
+	return encodeState(s)
+}
+
+func (o *Over) Restore(b []byte) error {
+	var s overState
+	if err := decodeState(b, &s); err != nil {
+		return err
+	}
+	o.parts = map[string]*overPart{}
+	for k, st := range s.Parts {
+		p := &overPart{rows: st.Rows, states: st.States}
+		for _, r := range p.rows {
+			key := make([]types.Value, len(o.Order))
+			for j, sk := range o.Order {
+				key[j] = sk.Expr(r)
+			}
+			p.keys = append(p.keys, key)
+			if o.Range > 0 {
+				t, _ := o.rd.Read(key[0])
+				p.times = append(p.times, t)
+			}
+		}
+		o.parts[k] = p
 	}
 	return nil
 }
