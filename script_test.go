@@ -25,7 +25,8 @@ import (
 // clock the script moves. A case looks like:
 //
 //	query SELECT word, COUNT(*) AS n FROM test() GROUP BY word WINDOW 2s
-//	batch 1s                  (optional, default 1s; `once` for a bounded run)
+//	batch 1s                  (optional, default 1s; `once` for a bounded run;
+//	                           `ttl 2s` for Config.StateTTL)
 //	at 0.5s                   (move the clock to 0.5s, then these rows arrive)
 //	  hello world
 //	at 2s                     (move the clock; batches ending at 1s and 2s close)
@@ -93,6 +94,7 @@ type scriptCase struct {
 	query string
 	batch time.Duration
 	once  bool
+	ttl   time.Duration
 	steps []directive
 }
 
@@ -134,6 +136,13 @@ func parseScript(t *testing.T, name, text string) []*scriptCase {
 			continue
 		case "once":
 			cur.once = true
+			continue
+		case "ttl":
+			d, err := time.ParseDuration(arg)
+			if err != nil {
+				t.Fatalf("%s:%d: %v", name, n, err)
+			}
+			cur.ttl = d
 			continue
 		case "at", "expect", "stop", "end", "error", "explain", "stats", "file", "log":
 		default:
@@ -235,7 +244,7 @@ func offset(tm time.Time) string {
 func (c *scriptCase) run(t *testing.T) {
 	fake := clock.NewFake(time.Unix(0, 0).UTC())
 	logs := &logLines{added: make(chan struct{}, 1)}
-	eng := streamsql.New(streamsql.Config{BatchInterval: c.batch, Once: c.once, Clock: fake, Log: logs})
+	eng := streamsql.New(streamsql.Config{BatchInterval: c.batch, Once: c.once, StateTTL: c.ttl, Clock: fake, Log: logs})
 	where := func(d directive) string { return fmt.Sprintf("%s:%d", c.file, d.line) }
 	dir := t.TempDir()
 	writeFile := func(d directive) {

@@ -67,6 +67,11 @@ type Config struct {
 	// an error naming the limit. It is checked as the state grows, after
 	// every chunk of input, not only after a batch.
 	MaxKeys int64
+	// StateTTL, when positive, bounds how long an aggregate without
+	// WINDOW (an updating table) keeps a key that receives no rows: after
+	// that long its row is deleted from the table and its state dropped
+	// (Flink's table.exec.state.ttl; a row for it later starts again).
+	StateTTL time.Duration
 	// MaxQueries, when positive, bounds the queries running at once:
 	// starting more fails with ErrTooManyQueries. Every query holds
 	// goroutines, buffers and state, so a service that takes queries from
@@ -321,7 +326,7 @@ func (e *Engine) PrepareContext(ctx context.Context, sql string) ([]*Statement, 
 // planOptions are what the planner needs of the engine: its settings,
 // path policy, functions, push sources and the catalog c of streams.
 func (e *Engine) planOptions(ctx context.Context, c *catalog) planner.Options {
-	return planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, Streams: c, CheckPath: e.pathCheck(),
+	return planner.Options{Batch: e.BatchInterval(), Once: e.cfg.Once, StateTTL: e.cfg.StateTTL, Streams: c, CheckPath: e.pathCheck(),
 		Context: ctx, Functions: &e.funcs, Sources: &e.pushes}
 }
 

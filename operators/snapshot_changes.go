@@ -1,6 +1,8 @@
 package operators
 
 import (
+	"time"
+
 	"github.com/streamsql/streamsql/agg"
 	"github.com/streamsql/streamsql/types"
 	"github.com/streamsql/streamsql/window"
@@ -29,11 +31,12 @@ type updatingState struct {
 	Table   *window.Table
 	Bags    map[string]bagState
 	Started bool
+	Seen    map[string]time.Time
 }
 
 func (u *Updating) Snapshot() ([]byte, error) {
 	u.init()
-	s := updatingState{Table: u.table, Started: u.started}
+	s := updatingState{Table: u.table, Started: u.started, Seen: u.seen}
 	if u.Retracting {
 		s.Bags = make(map[string]bagState, len(u.bags))
 		for k, b := range u.bags {
@@ -49,7 +52,7 @@ func (u *Updating) Restore(b []byte) error {
 	if err := decodeState(b, &s); err != nil {
 		return err
 	}
-	u.table, u.started = fixTable(s.Table), s.Started
+	u.table, u.started, u.seen = fixTable(s.Table), s.Started, s.Seen
 	if u.Retracting {
 		for k, st := range s.Bags {
 			u.bags[k] = bagOf(st)

@@ -2,6 +2,8 @@ package operators
 
 import (
 	"errors"
+	"sort"
+	"time"
 
 	"github.com/streamsql/streamsql/agg"
 	"github.com/streamsql/streamsql/types"
@@ -27,7 +29,10 @@ type Updating struct {
 	Grouping // Aggs: the query's aggregates
 	// Retracting says the input is updating.
 	Retracting bool
-	Next       Operator
+	// TTL, when positive, deletes the row of a key that received no rows
+	// for that long (by batch time) and drops its state.
+	TTL  time.Duration
+	Next Operator
 
 	table   *window.Table
 	nAggs   int                         // the query's aggregates; Aggs[nAggs] counts rows
@@ -35,7 +40,7 @@ type Updating struct {
 	bags    map[string]*netting         // Retracting: each group's input rows
 	dirty   map[*window.Group]bool      // Retracting: groups that lost rows this batch
 	started bool                        // a global aggregate has emitted its first row
-	scratch []types.Row
+	seen    map[string]time.Time        // TTL: the batch each key last received rows
 }
 
 func (u *Updating) init() {
@@ -168,6 +173,9 @@ func (u *Updating) EndBatch(b *BatchEnd) error {
 			delete(u.bags, g.Enc())
 		}
 	}
+	if u.TTL > 0 && len(u.Keys) > 0 {
+		dels = u.expire(b.Time, groups, dels)
+	}
 	clear(u.changed)
 	clear(u.dirty)
 	if err := Retract(u.Next, dels); err != nil {
@@ -205,3 +213,36 @@ func rowsEqual(a, b types.Row) bool {
 // errAppendOnly is the error of a deletion reaching an operator the
 // planner built for an append-only input: a planner bug, not bad input.
 var errAppendOnly = errors.New("operators: a deletion reached an operator built for an append-only input")
+
+// expire notes when the keys of touched last got rows and deletes, with
+// their rows, the keys idle for TTL at batch time now.
+func (u *Updating) expire(now time.Time, touched []*window.Group, dels []types.Row) []types.Row {
+	if u.seen == nil {
+		u.seen = map[string]time.Time{}
+	}
+	for _, g := range touched {
+		if u.table.Lookup(g.Enc()) == g {
+			u.seen[g.Enc()] = now
+		} else {
+			delete(u.seen, g.Enc()) // deleted this batch: no rows left
+		}
+	}
+	var idle []string
+	for k, t := range u.seen {
+		if !t.Add(u.TTL).After(now) {
+			idle = append(idle, k)
+		}
+	}
+	sort.Strings(idle)
+	for _, k := range idle {
+		delete(u.seen, k)
+		if g := u.table.Lookup(k); g != nil {
+			if r := u.render(g); r != nil {
+				dels = append(dels, r)
+			}
+			u.table.Delete(k)
+			delete(u.bags, k)
+		}
+	}
+	return dels
+}

@@ -308,6 +308,8 @@ type Aggregate struct {
 	inCols  []string // the names of the columns of the rows aggregated
 	// retracting: the input is updating, so the aggregate takes deletions.
 	retracting bool
+	// ttl: an aggregate without a window forgets keys idle this long.
+	ttl time.Duration
 	// once: a bounded run, one batch; an aggregate without a window then
 	// answers once, with no earlier rows to update, and folds like a
 	// per-batch aggregate (on two goroutines for the word count).
@@ -380,6 +382,9 @@ func (a *Aggregate) Describe() string {
 		if a.retracting {
 			s += ", takes deletions"
 		}
+		if a.ttl > 0 && !a.once {
+			s += ", keys idle " + parser.FormatDuration(a.ttl) + " deleted"
+		}
 	}
 	return s
 }
@@ -404,7 +409,7 @@ func (a *Aggregate) operator(next operators.Operator) operators.Operator {
 	if a.once && !a.retracting {
 		return &operators.Aggregate{Grouping: g, Next: next}
 	}
-	return &operators.Updating{Grouping: g, Retracting: a.retracting, Next: next}
+	return &operators.Updating{Grouping: g, Retracting: a.retracting, TTL: a.ttl, Next: next}
 }
 
 // Project computes the result columns (and any hidden sort columns).

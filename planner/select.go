@@ -21,6 +21,10 @@ import (
 type Options struct {
 	Batch time.Duration // batch interval; windows must be multiples of it
 	Once  bool          // bounded run: read what is there, as one batch
+	// StateTTL, when positive, is how long an aggregate without WINDOW
+	// keeps a key that receives no rows: then its row is deleted and its
+	// state dropped.
+	StateTTL time.Duration
 	// Streams resolves the named streams FROM may read; nil means none
 	// are defined.
 	Streams Catalog
@@ -237,7 +241,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 		if updating && a.Time.Kind != NoWindow {
 			return nil, p.errorf(sel.Window.Pos, ErrUnsupported, "a window needs an append-only input, but %s is an updating result (an aggregate without WINDOW): aggregate it without WINDOW, or window the aggregate upstream", fromName(sel))
 		}
-		a.retracting, a.once = updating, p.opts.Once
+		a.retracting, a.once, a.ttl = updating, p.opts.Once, p.opts.StateTTL
 		updating = a.Time.Kind == NoWindow
 		a.input = node
 		node = a

@@ -56,6 +56,7 @@ type options struct {
 	checkpoint string
 	every      int
 	maxKeys    int64
+	stateTTL   time.Duration
 	maxQueries int
 	allowDirs  []string
 	// cpuprofile and memprofile are the files of --cpuprofile and
@@ -92,6 +93,7 @@ func newFlags(o *options) *flag.FlagSet {
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "save each query's source positions, state and pending results in `dir` at batch boundaries, and resume from there when started again")
 	fs.IntVar(&o.every, "checkpoint-every", 1, "checkpoint every `n` batches (results wait for their checkpoint)")
 	fs.Int64Var(&o.maxKeys, "max-keys", 0, "end a query whose state grows past `n` keys, checked as keys are added (0: no limit)")
+	fs.DurationVar(&o.stateTTL, "state-ttl", 0, "an aggregate without WINDOW deletes a key that got no rows for this `long`, e.g. 1h (0: keys are kept)")
 	fs.StringVar(&o.maxMemory, "max-memory", "", "memory limit of the process, e.g. 2GB: the Go runtime's soft limit, and near it the query with the largest state is stopped with an error (default: none)")
 	fs.IntVar(&o.maxQueries, "max-queries", -1, "refuse to run more than `n` queries at once (default: 100 with --http, else no limit; 0: no limit)")
 	fs.StringVar(&o.cluster, "cluster", "", "run the script's one INSERT INTO kafka(...) query as a member of the cluster query `name`: processes started with the same name share its work (see docs/SCALING.md)")
@@ -147,6 +149,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "streamsql: --checkpoint-every must be at least 1, got %d\n", o.every)
 		return 2
 	}
+	if o.stateTTL < 0 {
+		fmt.Fprintf(stderr, "streamsql: --state-ttl must not be negative, got %s\n", o.stateTTL)
+		return 2
+	}
 	if o.maxKeys < 0 {
 		fmt.Fprintf(stderr, "streamsql: --max-keys must not be negative, got %d\n", o.maxKeys)
 		return 2
@@ -190,7 +196,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			o.maxQueries = defaultHTTPMaxQueries
 		}
 	}
-	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, Stdout: stdout, MaxKeys: o.maxKeys, MaxQueries: o.maxQueries, AllowedDirs: o.allowDirs, MaxMemory: maxMemory})
+	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, Stdout: stdout, MaxKeys: o.maxKeys, StateTTL: o.stateTTL, MaxQueries: o.maxQueries, AllowedDirs: o.allowDirs, MaxMemory: maxMemory})
 	if o.http != "" {
 		token := o.httpToken
 		if token == "" {
