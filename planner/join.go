@@ -444,10 +444,8 @@ func (p *planning) joinInput(sel *parser.Select) (*input, error) {
 		if r.upstream == nil || !r.upstream.Open {
 			continue
 		}
-		for _, it := range sel.Items {
-			if it.Star && (it.Table == "" || strings.EqualFold(it.Table, r.name)) {
-				return nil, p.errorf(it.Pos, ErrColumnNotFound, "SELECT * over stream %s, whose source had no data to show its columns when it was created: name the columns you want (or give the source a schema)", r.name)
-			}
+		if err := p.starOverOpen(sel, r.item); err != nil {
+			return nil, err
 		}
 		if err := extendOpen(r.upstream, r.need); err != nil {
 			return nil, p.errorf(r.item.Pos, ErrSource, "%v", err)

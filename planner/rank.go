@@ -88,22 +88,11 @@ func (p *planning) rank(sel *parser.Select, calls []*parser.Call, in *scope, ret
 		}
 		r.partition = append(r.partition, fn)
 	}
-	in.clause = "ORDER BY"
-	for _, it := range c.Over.OrderBy {
-		key := operators.SortKey{Desc: it.Desc, NullsFirst: !it.Desc}
-		switch it.Nulls {
-		case "FIRST":
-			key.NullsFirst = true
-		case "LAST":
-			key.NullsFirst = false
-		}
-		fn, err := p.compile(it.Expr, in)
-		if err != nil {
-			return nil, nil, err
-		}
-		key.Expr = fn
-		r.order = append(r.order, key)
+	order, err := p.overOrder(c.Over, in)
+	if err != nil {
+		return nil, nil, err
 	}
+	r.order = order
 	out := &scope{cols: append(append([]scopeCol{}, in.cols...), scopeCol{expr: c, kind: types.KindInt})}
 	return r, out, nil
 }
@@ -232,22 +221,11 @@ func (p *planning) overAgg(sel *parser.Select, calls []*parser.Call, in *scope, 
 		}
 		o.op.Partition = append(o.op.Partition, fn)
 	}
-	in.clause = "ORDER BY"
-	for _, it := range c.Over.OrderBy {
-		key := operators.SortKey{Desc: it.Desc, NullsFirst: !it.Desc}
-		switch it.Nulls {
-		case "FIRST":
-			key.NullsFirst = true
-		case "LAST":
-			key.NullsFirst = false
-		}
-		fn, err := p.compile(it.Expr, in)
-		if err != nil {
-			return nil, nil, err
-		}
-		key.Expr = fn
-		o.op.Order = append(o.op.Order, key)
+	order, err := p.overOrder(c.Over, in)
+	if err != nil {
+		return nil, nil, err
 	}
+	o.op.Order = order
 	out := &scope{cols: append([]scopeCol{}, in.cols...)}
 	in.clause = "aggregate arguments"
 	for _, u := range uniq {
@@ -259,4 +237,31 @@ func (p *planning) overAgg(sel *parser.Select, calls []*parser.Call, in *scope, 
 		out.cols = append(out.cols, scopeCol{expr: u, kind: p.typeOf(u, in)})
 	}
 	return o, out, nil
+}
+
+// overOrder compiles the ORDER BY of an OVER (...) over the rows of in.
+func (p *planning) overOrder(over *parser.Over, in *scope) ([]operators.SortKey, error) {
+	in.clause = "ORDER BY"
+	var out []operators.SortKey
+	for _, it := range over.OrderBy {
+		fn, err := p.compile(it.Expr, in)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sortKey(it, fn))
+	}
+	return out, nil
+}
+
+// sortKey is the sort key of an ORDER BY item over fn: NULLs first when
+// ascending and last when descending unless the item says.
+func sortKey(it *parser.OrderItem, fn expr.Func) operators.SortKey {
+	key := operators.SortKey{Expr: fn, Desc: it.Desc, NullsFirst: !it.Desc}
+	switch it.Nulls {
+	case "FIRST":
+		key.NullsFirst = true
+	case "LAST":
+		key.NullsFirst = false
+	}
+	return key
 }

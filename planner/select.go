@@ -9,7 +9,6 @@ import (
 
 	"github.com/streamsql/streamsql/agg"
 	"github.com/streamsql/streamsql/expr"
-	"github.com/streamsql/streamsql/operators"
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/sources"
 	"github.com/streamsql/streamsql/tables"
@@ -1065,13 +1064,7 @@ func (p *planning) order(sel *parser.Select, proj *Project, out, below *scope) (
 	}
 	out.clause, below.clause = "ORDER BY", "ORDER BY"
 	for _, it := range sel.OrderBy {
-		key := operators.SortKey{Desc: it.Desc, NullsFirst: !it.Desc}
-		switch it.Nulls {
-		case "FIRST":
-			key.NullsFirst = true
-		case "LAST":
-			key.NullsFirst = false
-		}
+		key := sortKey(it, nil)
 		if l, ok := it.Expr.(*parser.Literal); ok && l.Value.Kind() == types.KindInt {
 			i := l.Value.AsInt()
 			if i < 1 || int(i) > len(proj.fns)-proj.Hidden {
