@@ -203,7 +203,7 @@ func rowsEqual(a, b types.Row) bool {
 		return false
 	}
 	for i := range a {
-		if string(types.AppendKey(nil, a[i])) != string(types.AppendKey(nil, b[i])) {
+		if !types.Equal(a[i], b[i]) {
 			return false
 		}
 	}
