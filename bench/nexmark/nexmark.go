@@ -11,6 +11,7 @@
 package nexmark
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -80,8 +81,11 @@ func (e Event) JSON() []byte {
 	case e.Auction != nil:
 		v = e.Auction
 	}
-	b, _ := json.Marshal(v)
-	return b
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // URLs keep their &
+	enc.Encode(v)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // Layout is how event times are written.

@@ -343,3 +343,58 @@ func TestFailedInsertThenShowQueries(t *testing.T) {
 		t.Errorf("SHOW QUERIES after the failed INSERT:\n%s", stdout.String())
 	}
 }
+
+// TestExamplesRun: every example README lists runs, as README says, with
+// no error; the Nexmark one gives the answer computed here from its data.
+func TestExamplesRun(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*.sql")
+	if len(files) < 5 {
+		t.Fatalf("examples: %v", files)
+	}
+	for _, f := range files {
+		rel := "examples/" + filepath.Base(f)
+		cmd := exec.Command(binary, "--once", "--output", "jsonl", "-f", rel)
+		cmd.Dir = "../.."
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil || strings.Contains(stderr.String(), "error") {
+			t.Errorf("%s: %v\n%s", rel, err, stderr.String())
+			continue
+		}
+		if len(bytes.TrimSpace(out)) == 0 {
+			t.Errorf("%s printed nothing", rel)
+		}
+		if rel != "examples/nexmark.sql" {
+			continue
+		}
+		// q15 over the bundled bids, counted here.
+		var bids, low, mid, high int
+		bidders, auctions := map[int64]bool{}, map[int64]bool{}
+		data, err := os.ReadFile("../../examples/nexmark/bid/part-000.jsonl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+			var b struct{ Auction, Bidder, Price int64 }
+			if err := json.Unmarshal(line, &b); err != nil {
+				t.Fatal(err)
+			}
+			bids++
+			switch {
+			case b.Price < 10000:
+				low++
+			case b.Price < 1000000:
+				mid++
+			default:
+				high++
+			}
+			bidders[b.Bidder], auctions[b.Auction] = true, true
+		}
+		want := fmt.Sprintf(`{"day":"2026-01-01","total_bids":%d,"rank1_bids":%d,"rank2_bids":%d,"rank3_bids":%d,"total_bidders":%d,"total_auctions":%d}`,
+			bids, low, mid, high, len(bidders), len(auctions))
+		if !strings.Contains(string(out), want+"\n") {
+			t.Errorf("%s: no line %s in\n%s", rel, want, out)
+		}
+	}
+}
