@@ -376,6 +376,9 @@ func cellOf(v types.Value) any {
 		return v.AsFloat()
 	case types.KindText:
 		return v.AsText()
+	case types.KindDecimal:
+		f, _ := v.Float64()
+		return f
 	}
 	return v.String()
 }

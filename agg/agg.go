@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/types"
 )
@@ -26,6 +28,9 @@ type State struct {
 	Set map[string]types.Value
 	// Sketch is the HyperLogLog registers of approx_count_distinct.
 	Sketch []byte
+	// Dec is the DECIMAL part of a SUM/AVG, as text ("" when none): a
+	// sum of DECIMALs (and BIGINTs) stays exact.
+	Dec string
 }
 
 // Func is an aggregate function bound to its argument.
@@ -169,6 +174,9 @@ func addNumber(s *State, v types.Value) {
 		s.N++
 		s.F += v.AsFloat()
 		s.Float = true
+	case types.KindDecimal:
+		s.N++
+		s.Dec = addDec(s.Dec, v)
 	case types.KindText:
 		if n, ok := expr.ParseNumber(v.AsText()); ok {
 			addNumber(s, n)
@@ -200,6 +208,31 @@ func mergeSum(d, s *State) {
 	addInt(d, s.I)
 	d.F += s.F
 	d.Float = d.Float || s.Float
+	if s.Dec != "" {
+		d.Dec = addDec(d.Dec, types.DecimalText(s.Dec))
+	}
+}
+
+// addDec adds the DECIMAL v to the decimal sum acc (text, "" for none).
+func addDec(acc string, v types.Value) string {
+	x, ok := v.AsDecimal()
+	if !ok {
+		return acc
+	}
+	if acc != "" {
+		y, _ := types.DecimalText(acc).AsDecimal()
+		types.DecimalContext.Add(x, x, y)
+	}
+	return x.Text('f')
+}
+
+// decSum is an exact sum's value: the integer part plus the DECIMAL part.
+func decSum(s *State) types.Value {
+	d, _ := types.DecimalText(s.Dec).AsDecimal()
+	var i apd.Decimal
+	i.SetInt64(s.I)
+	types.DecimalContext.Add(d, d, &i)
+	return types.Decimal(d)
 }
 
 type sum struct{ arg expr.Func }
@@ -211,7 +244,10 @@ func (sum) Result(s *State) types.Value {
 	case s.N == 0:
 		return types.Null
 	case s.Float:
-		return types.Float(float64(s.I) + s.F)
+		f, _ := types.DecimalText(s.Dec).Float64()
+		return types.Float(float64(s.I) + s.F + f)
+	case s.Dec != "":
+		return decSum(s)
 	}
 	return types.Int(s.I)
 }
@@ -225,7 +261,8 @@ func (avg) Result(s *State) types.Value {
 	if s.N == 0 {
 		return types.Null
 	}
-	return types.Float((float64(s.I) + s.F) / float64(s.N))
+	f, _ := types.DecimalText(s.Dec).Float64()
+	return types.Float((float64(s.I) + s.F + f) / float64(s.N))
 }
 func (avg) Kind() types.Kind { return types.KindFloat }
 

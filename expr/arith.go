@@ -2,8 +2,11 @@ package expr
 
 import (
 	"math"
+
 	"strconv"
 	"strings"
+
+	"github.com/cockroachdb/apd/v3"
 
 	"github.com/streamsql/streamsql/types"
 )
@@ -24,6 +27,10 @@ func Arith(op ArithOp, a, b types.Value) types.Value {
 	}
 	if a.Kind() == types.KindInt && b.Kind() == types.KindInt {
 		return arithInt(op, a.AsInt(), b.AsInt())
+	}
+	if (a.Kind() == types.KindDecimal || b.Kind() == types.KindDecimal) &&
+		a.Kind() != types.KindFloat && b.Kind() != types.KindFloat {
+		return arithDecimal(op, a, b)
 	}
 	x, _ := a.Float64()
 	y, _ := b.Float64()
@@ -108,6 +115,10 @@ func Negate(v types.Value) types.Value {
 		return types.Int(-v.AsInt())
 	case types.KindFloat:
 		return types.Float(-v.AsFloat())
+	case types.KindDecimal:
+		d, _ := v.AsDecimal()
+		d.Neg(d)
+		return types.Decimal(d)
 	}
 	return types.Null
 }
@@ -116,7 +127,7 @@ func Negate(v types.Value) types.Value {
 // NULL otherwise.
 func numeric(v types.Value) types.Value {
 	switch v.Kind() {
-	case types.KindInt, types.KindFloat:
+	case types.KindInt, types.KindFloat, types.KindDecimal:
 		return v
 	case types.KindText:
 		if n, ok := ParseNumber(v.AsText()); ok {
@@ -153,4 +164,53 @@ func Concat(a, b types.Value) types.Value {
 		return types.Null
 	}
 	return types.Text(a.String() + b.String())
+}
+
+// arithDecimal is exact arithmetic on DECIMALs (and BIGINTs with them):
+// + - * keep every digit (the scale of a product is the sum of the
+// scales, as in SQL); / gives up to 18 digits after the point (at least
+// the operands'); % is the remainder. Division by zero is NULL.
+func arithDecimal(op ArithOp, a, b types.Value) types.Value {
+	x, ok1 := a.AsDecimal()
+	y, ok2 := b.AsDecimal()
+	if !ok1 || !ok2 {
+		return types.Null
+	}
+	var r apd.Decimal
+	ctx := types.DecimalContext
+	var err error
+	switch op {
+	case '+':
+		_, err = ctx.Add(&r, x, y)
+	case '-':
+		_, err = ctx.Sub(&r, x, y)
+	case '*':
+		_, err = ctx.Mul(&r, x, y)
+	case '/', '%':
+		if y.IsZero() {
+			return types.Null
+		}
+		if op == '%' {
+			_, err = ctx.Rem(&r, x, y)
+			break
+		}
+		if _, err = ctx.Quo(&r, x, y); err == nil {
+			// 18 digits after the point at most, trailing zeros dropped
+			// down to the operands' scale: 1.0 / 4 = 0.25, 1.0 / 3 =
+			// 0.333333333333333333, 10.0 / 2 = 5.0.
+			keep := max(-x.Exponent, -y.Exponent, 0)
+			if _, err = ctx.Quantize(&r, &r, -max(18, keep)); err == nil {
+				r.Reduce(&r)
+				if -r.Exponent < keep {
+					_, err = ctx.Quantize(&r, &r, -keep)
+				}
+			}
+		}
+	}
+	if err != nil {
+		x, _ := a.Float64()
+		y, _ := b.Float64()
+		return arithFloat(op, x, y)
+	}
+	return types.Decimal(&r)
 }

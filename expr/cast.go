@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -16,8 +18,18 @@ func Cast(v types.Value, k types.Kind) types.Value {
 	switch k {
 	case types.KindText:
 		return types.Text(v.String())
+	case types.KindDecimal:
+		switch n := numeric(v); n.Kind() {
+		case types.KindInt, types.KindFloat, types.KindDecimal:
+			if d, ok := n.AsDecimal(); ok {
+				return types.Decimal(d)
+			}
+		}
 	case types.KindInt:
 		switch v.Kind() {
+		case types.KindDecimal:
+			f, _ := v.Float64() // truncated, as from a DOUBLE
+			return types.Int(int64(f))
 		case types.KindFloat:
 			return types.Int(int64(v.AsFloat()))
 		case types.KindBool:
@@ -70,6 +82,27 @@ func KindByName(name string) (types.Kind, bool) {
 		return types.KindText, true
 	case "TIMESTAMP":
 		return types.KindTime, true
+	case "DECIMAL", "NUMERIC", "DEC":
+		return types.KindDecimal, true
 	}
 	return types.KindNull, false
+}
+
+// CastDecimal converts v to DECIMAL rounded to scale digits after the
+// point (half away from zero), as CAST(v AS DECIMAL(p, s)); NULL when it
+// has more than prec digits.
+func CastDecimal(v types.Value, prec, scale int) types.Value {
+	v = Cast(v, types.KindDecimal)
+	d, ok := v.AsDecimal()
+	if !ok {
+		return types.Null
+	}
+	var r apd.Decimal
+	if _, err := types.DecimalContext.Quantize(&r, d, int32(-scale)); err != nil {
+		return types.Null
+	}
+	if prec > 0 && int(r.NumDigits()) > prec {
+		return types.Null
+	}
+	return types.Decimal(&r)
 }

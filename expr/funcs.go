@@ -240,6 +240,10 @@ func textArg(v types.Value) string {
 // false for anything else (non-numeric text, NaN, timestamps, arrays).
 func intArg(v types.Value) (int64, bool) {
 	v = numeric(v)
+	if v.Kind() == types.KindDecimal {
+		f, _ := v.Float64()
+		v = types.Float(f)
+	}
 	switch v.Kind() {
 	case types.KindInt:
 		return v.AsInt(), true

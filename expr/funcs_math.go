@@ -45,6 +45,10 @@ func absFn(a []types.Value) types.Value {
 	if a[0].Kind() == types.KindText {
 		v = numeric(Cast(v, types.KindFloat))
 	}
+	if v.Kind() == types.KindDecimal {
+		d, _ := v.AsDecimal()
+		return types.Decimal(d.Abs(d))
+	}
 	switch v.Kind() {
 	case types.KindInt:
 		if v.AsInt() < 0 {
@@ -66,6 +70,10 @@ func absFn(a []types.Value) types.Value {
 func intOrFloat(f func(float64) float64) func([]types.Value) types.Value {
 	return func(a []types.Value) types.Value {
 		v := numeric(a[0])
+		if v.Kind() == types.KindDecimal {
+			f, _ := v.Float64()
+			v = types.Float(f)
+		}
 		switch v.Kind() {
 		case types.KindInt:
 			return v

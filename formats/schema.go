@@ -27,9 +27,10 @@ var schemaTypes = map[string]types.Kind{
 	"TEXT": types.KindText, "VARCHAR": types.KindText, "STRING": types.KindText,
 	"BOOLEAN": types.KindBool, "BOOL": types.KindBool,
 	"TIMESTAMP": types.KindTime,
+	"DECIMAL":   types.KindDecimal, "NUMERIC": types.KindDecimal,
 }
 
-const schemaTypeList = "BIGINT, BOOLEAN, DOUBLE, TEXT, TIMESTAMP"
+const schemaTypeList = "BIGINT, BOOLEAN, DECIMAL, DOUBLE, TEXT, TIMESTAMP"
 
 // ParseSchema reads a declared schema: comma-separated "name TYPE" pairs.
 // A name is a run of characters other than spaces and commas (dots
@@ -344,6 +345,12 @@ func convertText(col string, b []byte, k types.Kind, literal bool) (types.Value,
 				return types.Float(f), nil
 			}
 			return fail("is out of range for DOUBLE")
+		}
+	case types.KindDecimal:
+		if scanNumber(t) != notNumber {
+			if d, ok := types.ParseDecimal(string(t)); ok {
+				return d, nil
+			}
 		}
 	case types.KindBool:
 		if bv, ok := isBoolText(t); ok {

@@ -336,6 +336,9 @@ type Cast struct {
 	Pos  Pos
 	X    Expr
 	Type string
+	// Prec and Scale are DECIMAL(p, s)'s, Prec 0 when not given: the
+	// value is rounded to Scale digits after the point.
+	Prec, Scale int
 }
 
 func (*Select) statement()       {}

@@ -258,7 +258,7 @@ func convPrimary(g *gPrimary) Expr {
 	lit := func(v types.Value) Expr { return &Literal{Pos: p, Value: v} }
 	switch {
 	case g.Float != nil:
-		return lit(types.Float(float64(*g.Float)))
+		return lit(g.Float.v)
 	case g.Int != nil:
 		return lit(types.Int(int64(*g.Int)))
 	case g.Str != "":
@@ -279,7 +279,14 @@ func convPrimary(g *gPrimary) Expr {
 		k.Else = convOptExpr(g.Case.Else)
 		return k
 	case g.Cast != nil:
-		return &Cast{Pos: p, X: convExpr(g.Cast.X), Type: string(g.Cast.Type)}
+		c := &Cast{Pos: p, X: convExpr(g.Cast.X), Type: string(g.Cast.Type)}
+		if g.Cast.Prec != nil {
+			c.Prec, c.Scale = int(*g.Cast.Prec), 0
+			if g.Cast.Scale != nil {
+				c.Scale = int(*g.Cast.Scale)
+			}
+		}
+		return c
 	case g.Name != nil:
 		return convName(g.Name)
 	default:

@@ -70,7 +70,7 @@ func Equal(a, b Expr) bool {
 		return true
 	case *Cast:
 		b, ok := b.(*Cast)
-		return ok && a.Type == b.Type && Equal(a.X, b.X)
+		return ok && a.Type == b.Type && a.Prec == b.Prec && a.Scale == b.Scale && Equal(a.X, b.X)
 	}
 	return a != nil && b != nil && a.String() == b.String()
 }

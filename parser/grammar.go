@@ -415,8 +415,10 @@ type gWhen struct {
 }
 
 type gCast struct {
-	X    *gExpr   `parser:"'CAST' '(' @@"`
-	Type typeName `parser:"'AS' @Ident ')'"`
+	X     *gExpr   `parser:"'CAST' '(' @@"`
+	Type  typeName `parser:"'AS' @Ident"`
+	Prec  *intLit  `parser:"( '(' @Int"`
+	Scale *intLit  `parser:"  ( ',' @Int )? ')' )? ')'"`
 }
 
 // gName is a column reference, `table.column`, or a function call; the

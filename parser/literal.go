@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/streamsql/streamsql/types"
 )
 
 // Literal tokens are checked as participle captures them, not afterwards:
@@ -35,14 +37,23 @@ func (n *intLit) Capture(v []string) error {
 	return nil
 }
 
-type floatLit float64
+// floatLit is a number with a point or an exponent. With a point and no
+// exponent it is an exact DECIMAL (`0.908`, as in SQL, PostgreSQL and
+// Flink); with an exponent a DOUBLE (`1e3`, `2.5e-1`).
+type floatLit struct{ v types.Value }
 
 func (f *floatLit) Capture(v []string) error {
+	if !strings.ContainsAny(v[0], "eE") {
+		if d, ok := types.ParseDecimal(v[0]); ok {
+			f.v = d
+			return nil
+		}
+	}
 	x, err := strconv.ParseFloat(v[0], 64)
 	if err != nil && x != 0 { // overflow; underflow quietly becomes 0
 		return literalErrorf("number %s is too large", v[0])
 	}
-	*f = floatLit(x)
+	f.v = types.Float(x)
 	return nil
 }
 
@@ -152,7 +163,7 @@ func (t *timestampLit) Capture(v []string) error {
 var castTypes = map[string]bool{
 	"BOOLEAN": true, "BOOL": true, "BIGINT": true, "INT": true, "INTEGER": true,
 	"DOUBLE": true, "FLOAT": true, "REAL": true, "TEXT": true, "VARCHAR": true,
-	"STRING": true, "TIMESTAMP": true,
+	"STRING": true, "TIMESTAMP": true, "DECIMAL": true, "NUMERIC": true, "DEC": true,
 }
 
 type typeName string
@@ -160,7 +171,7 @@ type typeName string
 func (t *typeName) Capture(v []string) error {
 	name := strings.ToUpper(v[0])
 	if !castTypes[name] {
-		return literalErrorf("unknown type %q; expected BOOLEAN, BIGINT, DOUBLE, TEXT or TIMESTAMP", v[0])
+		return literalErrorf("unknown type %q; expected BOOLEAN, BIGINT, DOUBLE, DECIMAL, TEXT or TIMESTAMP", v[0])
 	}
 	*t = typeName(name)
 	return nil

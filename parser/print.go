@@ -193,6 +193,9 @@ func (p *exprPrinter) expr(e Expr) {
 		p.expr(n.X)
 		p.str(" AS ")
 		p.str(n.Type)
+		if n.Prec > 0 {
+			p.str("(" + strconv.Itoa(n.Prec) + ", " + strconv.Itoa(n.Scale) + ")")
+		}
 		p.str(")")
 	default:
 		p.str(e.String())
@@ -445,15 +448,15 @@ func literalString(v types.Value) string {
 	return v.String()
 }
 
-// formatFloat keeps a decimal point or exponent so the number reads back as
-// DOUBLE rather than BIGINT.
+// formatFloat keeps an exponent so the number reads back as DOUBLE rather
+// than BIGINT or DECIMAL.
 func formatFloat(f float64) string {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return "CAST(" + quoteString(strconv.FormatFloat(f, 'g', -1, 64)) + " AS DOUBLE)"
 	}
 	s := strconv.FormatFloat(f, 'g', -1, 64)
-	if !strings.ContainsAny(s, ".e") {
-		s += ".0"
+	if !strings.ContainsAny(s, "e") {
+		s += "e0"
 	}
 	return s
 }

@@ -55,8 +55,9 @@ func TestPrintBuilt(t *testing.T) {
 		{col("Größe"), "Größe"},
 		{col("window_start"), "window_start"},
 		{&Literal{Value: types.Text("it's")}, "'it''s'"},
-		{&Literal{Value: types.Float(1)}, "1.0"},
-		{&Literal{Value: types.Float(0.1)}, "0.1"},
+		{&Literal{Value: types.Float(1)}, "1e0"},
+		{&Literal{Value: types.Float(0.1)}, "0.1e0"},
+		{&Literal{Value: types.DecimalText("0.908")}, "0.908"},
 		{&Literal{Value: types.Float(1e21)}, "1e+21"},
 		{&Literal{Value: types.Float(1.5e-7)}, "1.5e-07"},
 		{&Literal{Value: types.Bool(false)}, "FALSE"},
@@ -88,7 +89,7 @@ func TestPrintUnparsed(t *testing.T) {
 	}{
 		{&Literal{Value: types.Int(-5)}, "-5"},
 		{&Unary{Op: "-", X: &Literal{Value: types.Int(-5)}}, "- -5"}, // not "--5", a comment
-		{bin("-", col("a"), &Literal{Value: types.Float(-1.5)}), "a - -1.5"},
+		{bin("-", col("a"), &Literal{Value: types.Float(-1.5)}), "a - -1.5e0"},
 		{&Literal{Value: types.Float(math.Inf(1))}, "CAST('+Inf' AS DOUBLE)"},
 	} {
 		if got := tc.e.String(); got != tc.want {

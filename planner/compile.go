@@ -155,6 +155,12 @@ func (p *planning) compile(e parser.Expr, sc *scope) (expr.Func, error) {
 		if err != nil {
 			return nil, err
 		}
+		if k == types.KindDecimal && e.Prec > 0 {
+			if e.Scale > e.Prec || e.Prec > 38 {
+				return nil, p.errorf(e.Pos, ErrType, "DECIMAL(%d, %d): the scale must be at most the precision, and the precision at most 38", e.Prec, e.Scale)
+			}
+			return func(r types.Row) types.Value { return expr.CastDecimal(x(r), e.Prec, e.Scale) }, nil
+		}
 		return func(r types.Row) types.Value { return expr.Cast(x(r), k) }, nil
 	}
 	return nil, p.errorf(e.Position(), ErrUnsupported, "unsupported expression %s", e)

@@ -72,8 +72,12 @@ func (p *planning) inferType(e parser.Expr, sc *scope) types.Kind {
 		switch {
 		case l == types.KindInt && r == types.KindInt:
 			return types.KindInt
+		case l == types.KindFloat || r == types.KindFloat:
+			if l.Numeric() && r.Numeric() {
+				return types.KindFloat
+			}
 		case l.Numeric() && r.Numeric():
-			return types.KindFloat
+			return types.KindDecimal // BIGINT and DECIMAL
 		}
 	case *parser.IsNull, *parser.In, *parser.Between, *parser.Like:
 		return types.KindBool
@@ -107,7 +111,7 @@ func (p *planning) inferType(e parser.Expr, sc *scope) types.Kind {
 func (p *planning) numericOperand(e parser.Expr, sc *scope) (types.Kind, bool) {
 	k := p.typeOf(e, sc)
 	switch k {
-	case types.KindNull, types.KindInt, types.KindFloat:
+	case types.KindNull, types.KindInt, types.KindFloat, types.KindDecimal:
 		return k, true
 	case types.KindText:
 		if l, ok := e.(*parser.Literal); ok {

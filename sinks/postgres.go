@@ -187,6 +187,8 @@ func postgresType(k types.Kind) string {
 		return "TIMESTAMPTZ"
 	case types.KindArray:
 		return "JSONB"
+	case types.KindDecimal:
+		return "NUMERIC"
 	}
 	return "TEXT"
 }
@@ -200,6 +202,8 @@ func pgClass(typ string) string {
 		return "int8"
 	case t == "double precision":
 		return "float8"
+	case t == "numeric", strings.HasPrefix(t, "numeric("):
+		return "numeric"
 	case t == "boolean":
 		return "bool"
 	case t == "timestamptz", t == "timestamp with time zone":
@@ -258,6 +262,10 @@ func pgValue(cls string, v types.Value) (any, error) {
 		}
 	case "json":
 		return string(v.AppendJSON(nil)), nil
+	case "numeric":
+		if k.Numeric() {
+			return v.String(), nil // exact, as PostgreSQL reads numeric text
+		}
 	case "text":
 		return tableText(v), nil
 	}

@@ -206,6 +206,8 @@ func sqliteType(k types.Kind) string {
 		return "INTEGER"
 	case types.KindFloat:
 		return "REAL"
+	case types.KindDecimal:
+		return "NUMERIC"
 	case types.KindText, types.KindTime, types.KindArray:
 		return "TEXT"
 	}

@@ -40,13 +40,13 @@ func TestParseSchemaErrors(t *testing.T) {
 		"a INT,":             `schema: column 2 is empty`,
 		"a INT,,b INT":       `schema: column 2 is empty`,
 		"sensor":             `schema: "sensor": missing type (write it as name TYPE)`,
-		"a INT, ts TIMESTMP": `schema: "ts TIMESTMP": unknown type TIMESTMP (types: BIGINT, BOOLEAN, DOUBLE, TEXT, TIMESTAMP)`,
+		"a INT, ts TIMESTMP": `schema: "ts TIMESTMP": unknown type TIMESTMP (types: BIGINT, BOOLEAN, DECIMAL, DOUBLE, TEXT, TIMESTAMP)`,
 		"a INT NOT NULL":     `schema: "a INT NOT NULL": unexpected "NOT NULL" after the type`,
 		"a INT, a TEXT":      `schema: "a TEXT": duplicate column a`,
 		`"a INT`:             `schema: unterminated quoted name in "\"a INT"`,
 		`b INT, "a"x" INT`:   `schema: unterminated quoted name in "\"a\"x\" INT"`,
 		`"" INT`:             `schema: "\"\" INT": empty column name`,
-		"n VARCHAR(10)":      `schema: "n VARCHAR(10)": unknown type VARCHAR(10) (types: BIGINT, BOOLEAN, DOUBLE, TEXT, TIMESTAMP)`,
+		"n VARCHAR(10)":      `schema: "n VARCHAR(10)": unknown type VARCHAR(10) (types: BIGINT, BOOLEAN, DECIMAL, DOUBLE, TEXT, TIMESTAMP)`,
 	} {
 		_, err := formats.ParseSchema(in)
 		if err == nil || err.Error() != want {
@@ -59,7 +59,7 @@ func TestParseSchemaErrors(t *testing.T) {
 	dir := t.TempDir()
 	_, err := spec.OpenChecked(Args{Positional: []types.Value{types.Text(dir)}, Named: map[string]types.Value{
 		"format": types.Text("jsonl"), "schema": types.Text("a INT, ts TIMESTMP")}})
-	if err == nil || err.Error() != `file(): schema: "ts TIMESTMP": unknown type TIMESTMP (types: BIGINT, BOOLEAN, DOUBLE, TEXT, TIMESTAMP)` {
+	if err == nil || err.Error() != `file(): schema: "ts TIMESTMP": unknown type TIMESTMP (types: BIGINT, BOOLEAN, DECIMAL, DOUBLE, TEXT, TIMESTAMP)` {
 		t.Fatalf("file() with a bad schema = %v", err)
 	}
 }

@@ -11,6 +11,9 @@ import (
 // sorts before everything; callers that need SQL's NULL semantics check
 // IsNull first.
 func Compare(a, b Value) int {
+	if (a.kind == KindDecimal || b.kind == KindDecimal) && a.kind.Numeric() && b.kind.Numeric() {
+		return compareDecimal(a, b)
+	}
 	if a.kind == b.kind {
 		switch a.kind {
 		case KindNull:
@@ -65,7 +68,7 @@ func compareMixed(a, b Value) int {
 // Equal reports whether two values are the same for grouping: NULL equals
 // NULL (as GROUP BY treats it), and 1 equals 1.0.
 func Equal(a, b Value) bool {
-	if a.kind == b.kind && a.kind != KindArray {
+	if a.kind == b.kind && a.kind != KindArray && a.kind != KindDecimal {
 		return a.n == b.n && a.s == b.s
 	}
 	return Compare(a, b) == 0

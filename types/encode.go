@@ -15,7 +15,7 @@ func (v Value) appendBinary(b []byte) []byte {
 	b = append(b, byte(v.kind))
 	switch v.kind {
 	case KindNull:
-	case KindText:
+	case KindText, KindDecimal:
 		b = binary.AppendUvarint(b, uint64(len(v.s)))
 		b = append(b, v.s...)
 	case KindArray:
@@ -53,12 +53,12 @@ func (v *Value) decode(b []byte) ([]byte, error) {
 	switch k {
 	case KindNull:
 		*v = Null
-	case KindText:
+	case KindText, KindDecimal:
 		n, w := binary.Uvarint(b)
 		if w <= 0 || uint64(len(b)-w) < n {
 			return nil, errShort
 		}
-		*v = Text(string(b[w : w+int(n)]))
+		*v = Value{kind: k, s: string(b[w : w+int(n)])}
 		b = b[w+int(n):]
 	case KindArray:
 		n, w := binary.Uvarint(b)

@@ -16,10 +16,11 @@ const (
 	KindFloat // DOUBLE
 	KindText  // TEXT
 	KindTime  // TIMESTAMP, nanoseconds since the Unix epoch, UTC
-	KindArray // ARRAY of values, as split() returns and UNNEST consumes
+	KindArray   // ARRAY of values, as split() returns and UNNEST consumes
+	KindDecimal // DECIMAL, exact, kept as its text (see decimal.go)
 )
 
-var kindNames = [...]string{"NULL", "BOOLEAN", "BIGINT", "DOUBLE", "TEXT", "TIMESTAMP", "ARRAY"}
+var kindNames = [...]string{"NULL", "BOOLEAN", "BIGINT", "DOUBLE", "TEXT", "TIMESTAMP", "ARRAY", "DECIMAL"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -29,7 +30,7 @@ func (k Kind) String() string {
 }
 
 // Numeric reports whether values of k take part in arithmetic.
-func (k Kind) Numeric() bool { return k == KindInt || k == KindFloat }
+func (k Kind) Numeric() bool { return k == KindInt || k == KindFloat || k == KindDecimal }
 
 // Value is one SQL value. The zero Value is NULL.
 //
@@ -87,6 +88,8 @@ func (v Value) Float64() (f float64, ok bool) {
 		return float64(int64(v.n)), true
 	case KindFloat:
 		return v.AsFloat(), true
+	case KindDecimal:
+		return decimalFloat(v.s), true
 	}
 	return 0, false
 }
@@ -105,7 +108,7 @@ func (v Value) String() string {
 		return strconv.FormatInt(int64(v.n), 10)
 	case KindFloat:
 		return formatFloat(v.AsFloat())
-	case KindText:
+	case KindText, KindDecimal:
 		return v.s
 	case KindTime:
 		return v.AsTime().Format(time.RFC3339Nano)
@@ -139,6 +142,8 @@ func (v Value) AppendJSON(b []byte) []byte {
 		return strconv.AppendFloat(b, f, 'g', -1, 64)
 	case KindText:
 		return appendJSONString(b, v.s)
+	case KindDecimal:
+		return append(b, v.s...) // a JSON number as it is
 	case KindTime:
 		return appendJSONString(b, v.AsTime().Format(time.RFC3339Nano))
 	case KindArray:
