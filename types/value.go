@@ -12,10 +12,10 @@ type Kind uint8
 const (
 	KindNull Kind = iota
 	KindBool
-	KindInt   // BIGINT
-	KindFloat // DOUBLE
-	KindText  // TEXT
-	KindTime  // TIMESTAMP, nanoseconds since the Unix epoch, UTC
+	KindInt     // BIGINT
+	KindFloat   // DOUBLE
+	KindText    // TEXT
+	KindTime    // TIMESTAMP, nanoseconds since the Unix epoch, UTC
 	KindArray   // ARRAY of values, as split() returns and UNNEST consumes
 	KindDecimal // DECIMAL, exact, kept as its text (see decimal.go)
 )
