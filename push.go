@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/sources"
@@ -375,6 +376,33 @@ func (r *pushReader) Run(ctx context.Context, out sources.Emitter) error {
 
 // toValue converts a pushed Go value to a value of kind k.
 func toValue(v any, k types.Kind) (types.Value, error) {
+	if k == types.KindDecimal {
+		// A DECIMAL column takes any number (a DOUBLE by its shortest
+		// text), or text spelling one.
+		switch x := v.(type) {
+		case nil:
+			return types.Null, nil
+		case types.Value:
+			if x.IsNull() || x.Kind() == types.KindDecimal {
+				return x, nil
+			}
+			if x.Kind().Numeric() {
+				return expr.Cast(x, types.KindDecimal), nil
+			}
+		case string:
+			if d, ok := types.ParseDecimal(strings.TrimSpace(x)); ok {
+				return d, nil
+			}
+		default:
+			if n, err := toValue(v, types.KindInt); err == nil {
+				return expr.Cast(n, types.KindDecimal), nil
+			}
+			if n, err := toValue(v, types.KindFloat); err == nil && !n.IsNull() {
+				return expr.Cast(n, types.KindDecimal), nil
+			}
+		}
+		return types.Null, fmt.Errorf("cannot take %T %v as a DECIMAL", v, v)
+	}
 	switch x := v.(type) {
 	case nil:
 		return types.Null, nil

@@ -466,3 +466,21 @@ func TestQueryEach(t *testing.T) {
 		t.Fatalf("Each = %v, want boom", err)
 	}
 }
+
+// TestPushDecimal: a DECIMAL column takes integers exactly, floats by
+// their shortest text and text spelling a number; sums stay exact.
+func TestPushDecimal(t *testing.T) {
+	eng, _ := ptEngine(true)
+	src := ptSource(t, eng, "pt_prices", "price DECIMAL")
+	q := ptQuery(t, eng, "SELECT SUM(price) AS total, MAX(price) AS hi FROM pt_prices()")
+	for _, v := range []any{1, 0.1, "0.20", types.Int(3), nil} {
+		ptPush(t, src, v)
+	}
+	if err := src.Push(true); err == nil {
+		t.Error("a BOOLEAN was taken as a DECIMAL")
+	}
+	src.Close()
+	if got := ptRows(ptNext(t, q)); got != "4.30|3\n" {
+		t.Errorf("got %q, want 4.30|3", got)
+	}
+}
