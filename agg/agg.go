@@ -28,10 +28,11 @@ type State struct {
 	Set map[string]types.Value
 	// Sketch is the HyperLogLog registers of approx_count_distinct.
 	Sketch []byte
-	// Dec is the DECIMAL part of a SUM/AVG, as text ("" when none): a
-	// sum of DECIMALs (and BIGINTs) stays exact.
-	Dec string
 }
+
+// The DECIMAL part of a SUM or AVG is kept in V (which only MIN and MAX
+// use otherwise), so a sum of DECIMALs (and BIGINTs) stays exact without
+// making every state bigger.
 
 // Func is an aggregate function bound to its argument.
 type Func interface {
@@ -176,7 +177,7 @@ func addNumber(s *State, v types.Value) {
 		s.Float = true
 	case types.KindDecimal:
 		s.N++
-		s.Dec = addDec(s.Dec, v)
+		s.V = addDec(s.V, v)
 	case types.KindText:
 		if n, ok := expr.ParseNumber(v.AsText()); ok {
 			addNumber(s, n)
@@ -208,27 +209,27 @@ func mergeSum(d, s *State) {
 	addInt(d, s.I)
 	d.F += s.F
 	d.Float = d.Float || s.Float
-	if s.Dec != "" {
-		d.Dec = addDec(d.Dec, types.DecimalText(s.Dec))
+	if s.V.Kind() == types.KindDecimal {
+		d.V = addDec(d.V, s.V)
 	}
 }
 
-// addDec adds the DECIMAL v to the decimal sum acc (text, "" for none).
-func addDec(acc string, v types.Value) string {
+// addDec adds the DECIMAL v to the decimal sum acc (NULL for none).
+func addDec(acc, v types.Value) types.Value {
 	x, ok := v.AsDecimal()
 	if !ok {
 		return acc
 	}
-	if acc != "" {
-		y, _ := types.DecimalText(acc).AsDecimal()
+	if !acc.IsNull() {
+		y, _ := acc.AsDecimal()
 		types.DecimalContext.Add(x, x, y)
 	}
-	return x.Text('f')
+	return types.Decimal(x)
 }
 
 // decSum is an exact sum's value: the integer part plus the DECIMAL part.
 func decSum(s *State) types.Value {
-	d, _ := types.DecimalText(s.Dec).AsDecimal()
+	d, _ := s.V.AsDecimal()
 	var i apd.Decimal
 	i.SetInt64(s.I)
 	types.DecimalContext.Add(d, d, &i)
@@ -244,9 +245,9 @@ func (sum) Result(s *State) types.Value {
 	case s.N == 0:
 		return types.Null
 	case s.Float:
-		f, _ := types.DecimalText(s.Dec).Float64()
+		f, _ := s.V.Float64()
 		return types.Float(float64(s.I) + s.F + f)
-	case s.Dec != "":
+	case s.V.Kind() == types.KindDecimal:
 		return decSum(s)
 	}
 	return types.Int(s.I)
@@ -261,7 +262,7 @@ func (avg) Result(s *State) types.Value {
 	if s.N == 0 {
 		return types.Null
 	}
-	f, _ := types.DecimalText(s.Dec).Float64()
+	f, _ := s.V.Float64()
 	return types.Float((float64(s.I) + s.F + f) / float64(s.N))
 }
 func (avg) Kind() types.Kind { return types.KindFloat }

@@ -11,9 +11,6 @@ import (
 // sorts before everything; callers that need SQL's NULL semantics check
 // IsNull first.
 func Compare(a, b Value) int {
-	if (a.kind == KindDecimal || b.kind == KindDecimal) && a.kind.Numeric() && b.kind.Numeric() {
-		return compareDecimal(a, b)
-	}
 	if a.kind == b.kind {
 		switch a.kind {
 		case KindNull:
@@ -26,6 +23,8 @@ func Compare(a, b Value) int {
 			return cmp.Compare(a.s, b.s)
 		case KindBool:
 			return cmp.Compare(a.n, b.n)
+		case KindDecimal:
+			return compareDecimal(a, b)
 		case KindArray:
 			x, y := a.AsArray(), b.AsArray()
 			for i := 0; i < len(x) && i < len(y); i++ {
@@ -37,6 +36,9 @@ func Compare(a, b Value) int {
 		}
 	}
 	if a.kind.Numeric() && b.kind.Numeric() {
+		if a.kind == KindDecimal || b.kind == KindDecimal {
+			return compareDecimal(a, b)
+		}
 		return compareMixed(a, b)
 	}
 	return cmp.Compare(a.kind, b.kind)

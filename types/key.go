@@ -9,11 +9,10 @@ import (
 // same bytes exactly when Equal says they are the same group. It is the
 // hash-map key of grouped state.
 func AppendKey(b []byte, v Value) []byte {
-	if v.kind == KindDecimal {
-		// Groups with the equal BIGINT or DOUBLE (1.50 = 1.5 = 1.5e0).
-		v = Float(decimalFloat(v.s))
-	}
 	switch v.kind {
+	case KindDecimal:
+		// Groups with the equal BIGINT or DOUBLE (1.50 = 1.5 = 1.5e0).
+		return AppendKey(b, Float(decimalFloat(v.s)))
 	case KindFloat:
 		// An integral double groups with the equal BIGINT.
 		f := v.AsFloat()
