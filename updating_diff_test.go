@@ -46,6 +46,9 @@ var updatingHand = []string{
 	// late row does not revise the frames already emitted.
 	"SELECT id, city, SUM(qty) OVER (PARTITION BY city ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS s, COUNT(qty) OVER (PARTITION BY city ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS c FROM t WHERE id NOT IN (3, 17, 42, 99, 150, 200)",
 	"SELECT id, flag, AVG(price) OVER (PARTITION BY flag ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running, MAX(name) OVER (PARTITION BY flag ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS hi FROM t WHERE id NOT IN (3, 17, 42, 99, 150, 200)",
+	// SELECT DISTINCT of an updating table.
+	"SELECT DISTINCT n FROM (SELECT city, COUNT(*) AS n FROM t GROUP BY city) AS c",
+	"SELECT DISTINCT n % 3 AS r, m FROM (SELECT name, COUNT(*) AS n, MAX(flag) AS m FROM t GROUP BY name) AS c",
 	// A filter over an updating table: rows enter and leave it.
 	"SELECT city, n FROM (SELECT city, COUNT(*) AS n FROM t GROUP BY city) AS c WHERE n % 2 = 0",
 	// Top-N of an updating table, and of an aggregate over one.

@@ -122,3 +122,90 @@ func (n *netting) result() (inserts, deletes []types.Row) {
 	}
 	return inserts, deletes
 }
+
+// DistinctTable is SELECT DISTINCT over an updating input: the distinct
+// rows of the table the input maintains. It counts each row's copies and
+// emits a row when its first copy arrives and deletes it when its last
+// one is deleted, once per batch.
+type DistinctTable struct {
+	Next   Operator
+	counts map[string]int
+	before map[string]int // counts at the start of the batch, of the rows touched
+	rows   map[string]types.Row
+	order  []string // rows touched this batch, in order
+	buf    []byte
+}
+
+func (d *DistinctTable) change(rows []types.Row, delta int) {
+	if d.counts == nil {
+		d.counts, d.before, d.rows = map[string]int{}, map[string]int{}, map[string]types.Row{}
+	}
+	for _, r := range rows {
+		d.buf = types.RowKey(d.buf[:0], r)
+		k := string(d.buf)
+		if _, seen := d.before[k]; !seen {
+			d.before[k] = d.counts[k]
+			d.order = append(d.order, k)
+			d.rows[k] = r
+		}
+		d.counts[k] += delta
+	}
+}
+
+func (d *DistinctTable) Push(rows []types.Row) error    { d.change(rows, 1); return nil }
+func (d *DistinctTable) Retract(rows []types.Row) error { d.change(rows, -1); return nil }
+
+func (d *DistinctTable) EndBatch(b *BatchEnd) error {
+	var ins, dels []types.Row
+	for _, k := range d.order {
+		was, now := d.before[k] > 0, d.counts[k] > 0
+		switch {
+		case !was && now:
+			ins = append(ins, d.rows[k])
+		case was && !now:
+			dels = append(dels, d.rows[k])
+		}
+		if d.counts[k] <= 0 {
+			delete(d.counts, k)
+			delete(d.rows, k)
+		}
+		delete(d.before, k)
+	}
+	d.order = d.order[:0]
+	if err := Retract(d.Next, dels); err != nil {
+		return err
+	}
+	if len(ins) > 0 {
+		if err := d.Next.Push(ins); err != nil {
+			return err
+		}
+	}
+	b.StateKeys += int64(len(d.counts))
+	return d.Next.EndBatch(b)
+}
+
+func (d *DistinctTable) Children() []Operator { return []Operator{d.Next} }
+
+// HeldKeys is the distinct rows of the table.
+func (d *DistinctTable) HeldKeys() int64 { return int64(len(d.counts)) }
+
+type distinctTableState struct {
+	Counts map[string]int
+	Rows   map[string]types.Row
+}
+
+func (d *DistinctTable) Snapshot() ([]byte, error) {
+	return encodeState(distinctTableState{Counts: d.counts, Rows: d.rows})
+}
+
+func (d *DistinctTable) Restore(b []byte) error {
+	var s distinctTableState
+	if err := decodeState(b, &s); err != nil {
+		return err
+	}
+	d.counts, d.rows, d.before = s.Counts, s.Rows, map[string]int{}
+	if d.counts == nil {
+		d.counts, d.rows = map[string]int{}, map[string]types.Row{}
+	}
+	return nil
+}

@@ -61,8 +61,9 @@ func TestChangeOperatorsRestore(t *testing.T) {
 		"updating over deletions": func(n Operator) Operator {
 			return &Updating{Grouping: Grouping{Keys: key, Aggs: []agg.Func{max}}, Retracting: true, Next: n}
 		},
-		"top-n": func(n Operator) Operator { return &TopN{Order: Order{Keys: byV, Limit: 2, Next: n}} },
-		"rank":  func(n Operator) Operator { return &Rank{Partition: key, Order: byV, Limit: 2, Next: n} },
+		"top-n":          func(n Operator) Operator { return &TopN{Order: Order{Keys: byV, Limit: 2, Next: n}} },
+		"distinct table": func(n Operator) Operator { return &DistinctTable{Next: n} },
+		"rank":           func(n Operator) Operator { return &Rank{Partition: key, Order: byV, Limit: 2, Next: n} },
 		"over rows": func(n Operator) Operator {
 			return &Over{Partition: key, Order: []SortKey{{Expr: expr.Column(1)}}, Aggs: []agg.Func{sum}, Rows: 1, Next: n}
 		},
@@ -79,7 +80,7 @@ func TestChangeOperatorsRestore(t *testing.T) {
 	}
 	for name, mk := range makers {
 		t.Run(name, func(t *testing.T) {
-			retracting := name == "updating over deletions" || name == "top-n"
+			retracting := name == "updating over deletions" || name == "top-n" || name == "distinct table"
 			run := func(op Operator, from, to int) {
 				for i := from; i < to; i++ {
 					b := batches[i]

@@ -448,10 +448,22 @@ func ownsRows(n Node) bool {
 }
 
 // Distinct drops duplicate result rows within an emission.
-type Distinct struct{ chain }
+type Distinct struct {
+	chain
+	// updating: the distinct rows of an updating table, kept up to date.
+	updating bool
+}
 
-func (Distinct) Describe() string { return "Distinct" }
-func (Distinct) operator(next operators.Operator) operators.Operator {
+func (d *Distinct) Describe() string {
+	if d.updating {
+		return "Distinct (of the table, kept up to date)"
+	}
+	return "Distinct"
+}
+func (d *Distinct) operator(next operators.Operator) operators.Operator {
+	if d.updating {
+		return &operators.DistinctTable{Next: next}
+	}
 	return &operators.Distinct{Next: next}
 }
 

@@ -275,10 +275,7 @@ func (p *planning) plan(sel *parser.Select) (*Plan, error) {
 	proj.input = node
 	node = proj
 	if sel.Distinct {
-		if updating {
-			return nil, p.errorf(sel.Pos, ErrUnsupported, "SELECT DISTINCT over an updating result (an aggregate without WINDOW) is not supported yet: GROUP BY the selected columns instead")
-		}
-		node = &Distinct{chain{node}}
+		node = &Distinct{chain: chain{node}, updating: updating}
 	}
 	if len(sel.OrderBy) > 0 || sel.Limit != nil {
 		o, err := p.order(sel, proj, outScope, rowScope)
