@@ -365,6 +365,13 @@ func TestExamplesRun(t *testing.T) {
 		if len(bytes.TrimSpace(out)) == 0 {
 			t.Errorf("%s printed nothing", rel)
 		}
+		// With --output jsonl stdout is JSON lines only: `stream ...
+		// created` goes to stderr.
+		for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+			if !json.Valid(line) {
+				t.Errorf("%s: stdout line %q is not JSON", rel, line)
+			}
+		}
 		if rel != "examples/nexmark.sql" {
 			continue
 		}

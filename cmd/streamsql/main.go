@@ -225,14 +225,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "streamsql: use -e or -f, not both")
 		return 2
 	case o.exec != "":
-		return runScript(eng, o, "", o.exec, stdout, stderr)
+		return runScript(eng, o, "", o.exec, stdout, stderr, true)
 	case o.file != "":
 		text, err := os.ReadFile(o.file)
 		if err != nil {
 			fmt.Fprintf(stderr, "streamsql: %v\n", err)
 			return 1
 		}
-		return runScript(eng, o, o.file, string(text), stdout, stderr)
+		return runScript(eng, o, o.file, string(text), stdout, stderr, true)
 	}
 	if !isInteractive(stdin) {
 		return runPiped(eng, o, stdin, stdout, stderr)
@@ -265,7 +265,10 @@ func printErrorIn(w io.Writer, name string, err error) {
 // runScript plans every statement, prints EXPLAINs, then runs the queries
 // side by side until their input ends or a signal stops them. name is
 // where text comes from, for the positions of errors ("" for -e).
-func runScript(eng *streamsql.Engine, o options, name, text string, stdout, stderr io.Writer) int {
+// runScript runs the statements of text. With records, a run of -e or
+// -f, stdout carries only results when they are JSON or CSV: the
+// confirmations of CREATE/DROP STREAM go to stderr.
+func runScript(eng *streamsql.Engine, o options, name, text string, stdout, stderr io.Writer, records bool) int {
 	stmts, err := eng.Prepare(text)
 	if err != nil {
 		printErrorIn(stderr, name, err)
@@ -274,7 +277,11 @@ func runScript(eng *streamsql.Engine, o options, name, text string, stdout, stde
 	if o.cluster != "" {
 		return runCluster(o, stmts, stdout, stderr)
 	}
-	if !printStatements(stdout, stmts) {
+	confirm := stdout
+	if records && o.output != "table" {
+		confirm = stderr // stdout is for the results' records
+	}
+	if !printStatements(stdout, confirm, stmts) {
 		return 0
 	}
 	if o.checkpoint != "" {
@@ -415,14 +422,17 @@ func runCluster(o options, stmts []*streamsql.Statement, stdout, stderr io.Write
 
 // printStatements shows what the statements that do not run have to say
 // (EXPLAIN plans, SHOW listings, DDL confirmations) and reports whether
-// any statement is a query to run.
-func printStatements(w io.Writer, stmts []*streamsql.Statement) (queries bool) {
+// any statement is a query to run. Confirmations (`stream s created`) go
+// to confirm, which is stderr when stdout carries a query's JSON or CSV.
+func printStatements(w, confirm io.Writer, stmts []*streamsql.Statement) (queries bool) {
 	for _, st := range stmts {
 		switch st.Kind {
 		case streamsql.KindQuery, streamsql.KindInsert:
 			queries = true
 		case streamsql.KindExplain:
 			fmt.Fprint(w, st.Plan())
+		case streamsql.KindCreateStream, streamsql.KindDropStream:
+			fmt.Fprint(confirm, st.Output)
 		default:
 			fmt.Fprint(w, st.Output)
 		}

@@ -671,7 +671,7 @@ func (s *session) runSQL(text string) {
 	if ddl {
 		s.refreshColumns()
 	}
-	if !printStatements(s.stdout, stmts) {
+	if !printStatements(s.stdout, s.stdout, stmts) {
 		return
 	}
 	if s.o.checkpoint != "" {
