@@ -45,8 +45,10 @@ type options struct {
 	file   string
 	batch  time.Duration
 	output string
-	once   bool
-	http   string
+	// flagOutput is --output as given; output changes with SET output.
+	flagOutput string
+	once       bool
+	http       string
 	// httpToken is --http-token, or STREAMSQL_HTTP_TOKEN.
 	httpToken string
 	// cluster names the cluster query this process is a member of ("" for none).
@@ -129,6 +131,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		printUsage(stderr, fs)
 		return 2
 	}
+	o.flagOutput = o.output
 	if o.version {
 		fmt.Fprintln(stdout, version())
 		return 0
@@ -225,14 +228,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "streamsql: use -e or -f, not both")
 		return 2
 	case o.exec != "":
-		return runScript(eng, o, "", o.exec, stdout, stderr, true)
+		return runScript(eng, o, "", o.exec, stdout, stderr)
 	case o.file != "":
 		text, err := os.ReadFile(o.file)
 		if err != nil {
 			fmt.Fprintf(stderr, "streamsql: %v\n", err)
 			return 1
 		}
-		return runScript(eng, o, o.file, string(text), stdout, stderr, true)
+		return runScript(eng, o, o.file, string(text), stdout, stderr)
 	}
 	if !isInteractive(stdin) {
 		return runPiped(eng, o, stdin, stdout, stderr)
@@ -265,10 +268,11 @@ func printErrorIn(w io.Writer, name string, err error) {
 // runScript plans every statement, prints EXPLAINs, then runs the queries
 // side by side until their input ends or a signal stops them. name is
 // where text comes from, for the positions of errors ("" for -e).
-// runScript runs the statements of text. With records, a run of -e or
-// -f, stdout carries only results when they are JSON or CSV: the
-// confirmations of CREATE/DROP STREAM go to stderr.
-func runScript(eng *streamsql.Engine, o options, name, text string, stdout, stderr io.Writer, records bool) int {
+// runScript runs the statements of text. When --output asks for JSON or
+// CSV, stdout carries only results: the confirmations of CREATE/DROP
+// STREAM go to stderr (in -e, -f and a script on stdin alike; a SET
+// output typed in a session does not move them).
+func runScript(eng *streamsql.Engine, o options, name, text string, stdout, stderr io.Writer) int {
 	stmts, err := eng.Prepare(text)
 	if err != nil {
 		printErrorIn(stderr, name, err)
@@ -278,7 +282,7 @@ func runScript(eng *streamsql.Engine, o options, name, text string, stdout, stde
 		return runCluster(o, stmts, stdout, stderr)
 	}
 	confirm := stdout
-	if records && o.output != "table" {
+	if o.flagOutput != "table" {
 		confirm = stderr // stdout is for the results' records
 	}
 	if !printStatements(stdout, confirm, stmts) {

@@ -118,7 +118,7 @@ func (s *session) flush() bool {
 	text, src := p.text.String(), p.src
 	p.text.Reset()
 	p.lines = 0
-	if code := runScript(s.eng, s.o, src, text, s.stdout, s.stderr, false); code != 0 {
+	if code := runScript(s.eng, s.o, src, text, s.stdout, s.stderr); code != 0 {
 		s.failed, s.exit = true, code
 	}
 	return !s.failed
