@@ -33,15 +33,37 @@ func DecimalText(s string) Value {
 	return Value{kind: KindDecimal, s: s}
 }
 
-// ParseDecimal reads a decimal number ("12", "-0.908", "1.50"); ok is
-// false for anything else.
+// ParseDecimal reads a decimal number ("12", "-0.908", "1.50", "1e5");
+// ok is false for anything else. It is rounded to 38 significant digits
+// and 38 places, and refused beyond 38 digits before the point: text
+// such as "1e100000" would otherwise become a value of 100 000 digits.
 func ParseDecimal(s string) (Value, bool) {
 	d, _, err := apd.NewFromString(s)
 	if err != nil || d.Form != apd.Finite {
 		return Null, false
 	}
+	if _, err := DecimalContext.Round(d, d); err != nil {
+		return Null, false
+	}
+	switch {
+	case d.Exponent > 0:
+		// 1e5 is 100000: its zeros are written out, 38 digits at most.
+		if int64(d.NumDigits())+int64(d.Exponent) > maxDecimalDigits {
+			return Null, false
+		}
+		if _, err := DecimalContext.Quantize(d, d, 0); err != nil {
+			return Null, false
+		}
+	case d.Exponent < -maxDecimalDigits:
+		if _, err := DecimalContext.Quantize(d, d, -maxDecimalDigits); err != nil {
+			return Null, false
+		}
+	}
 	return Decimal(d), true
 }
+
+// maxDecimalDigits bounds a DECIMAL read from text, as SQL's DECIMAL(38, s).
+const maxDecimalDigits = 38
 
 // AsDecimal returns a numeric value as an exact decimal: a DECIMAL or a
 // BIGINT as they are, a DOUBLE by its shortest text. ok is false for
