@@ -17,13 +17,22 @@ type SortKey struct {
 }
 
 // Order sorts and/or limits the rows of each emitted result. ORDER BY and
-// LIMIT apply per emission, as each emission is a complete answer.
+// LIMIT apply per emission, as each emission is a complete answer. Over an
+// updating input (ORDER BY without LIMIT: a top-N is a Rank) a batch's
+// deletions pass on first, then its insertions sorted: a table has no
+// order to keep, and a bounded run's one result comes out in order.
 type Order struct {
 	Keys  []SortKey
 	Limit int64 // -1 for none
 	Next  Operator
 
 	rows []types.Row
+	dels []types.Row
+}
+
+func (o *Order) Retract(rows []types.Row) error {
+	o.dels = append(o.dels, rows...)
+	return nil
 }
 
 func (o *Order) Push(rows []types.Row) error {
@@ -32,8 +41,11 @@ func (o *Order) Push(rows []types.Row) error {
 }
 
 func (o *Order) EndBatch(b *BatchEnd) error {
-	rows := o.rows
-	o.rows = nil
+	rows, dels := o.rows, o.dels
+	o.rows, o.dels = nil, nil
+	if err := Retract(o.Next, dels); err != nil {
+		return err
+	}
 	if len(o.Keys) > 0 && len(rows) > 1 {
 		o.sort(rows)
 	}
@@ -129,75 +141,4 @@ func (d *Distinct) Push(rows []types.Row) error {
 func (d *Distinct) EndBatch(b *BatchEnd) error {
 	d.seen = nil
 	return d.Next.EndBatch(b)
-}
-
-// TopN is ORDER BY ... LIMIT over an updating input: the first Limit rows,
-// in order, of the table the input maintains. It keeps that table and,
-// each batch it changed, emits how its first rows changed: deletions of
-// rows that left them, insertions of rows that entered.
-type TopN struct {
-	Order
-	all   *netting
-	shown []types.Row // the rows emitted, in order
-	moved bool
-}
-
-func (t *TopN) Push(rows []types.Row) error {
-	if t.all == nil {
-		t.all = newNetting()
-	}
-	for _, r := range rows {
-		t.all.add(r, 1)
-	}
-	t.moved = t.moved || len(rows) > 0
-	return nil
-}
-
-func (t *TopN) Retract(rows []types.Row) error {
-	if t.all == nil {
-		t.all = newNetting()
-	}
-	for _, r := range rows {
-		t.all.add(r, -1)
-	}
-	t.moved = t.moved || len(rows) > 0
-	return nil
-}
-
-func (t *TopN) EndBatch(b *BatchEnd) error {
-	if !t.moved {
-		return t.Next.EndBatch(b)
-	}
-	t.moved = false
-	rows, _ := t.all.result()
-	// Compact: forget rows whose count fell to zero.
-	kept := newNetting()
-	for _, r := range rows {
-		kept.add(r, 1)
-	}
-	t.all = kept
-	if len(t.Keys) > 0 && len(rows) > 1 {
-		t.sort(rows)
-	}
-	if t.Limit >= 0 && int64(len(rows)) > t.Limit {
-		rows = rows[:t.Limit]
-	}
-	diff := newNetting()
-	for _, r := range t.shown {
-		diff.add(r, -1)
-	}
-	for _, r := range rows {
-		diff.add(r, 1)
-	}
-	ins, dels := diff.result()
-	t.shown = rows
-	if err := Retract(t.Next, dels); err != nil {
-		return err
-	}
-	if len(ins) > 0 {
-		if err := t.Next.Push(ins); err != nil {
-			return err
-		}
-	}
-	return t.Next.EndBatch(b)
 }

@@ -3,7 +3,6 @@ package operators
 import (
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/streamsql/streamsql/agg"
@@ -34,29 +33,20 @@ type Over struct {
 
 	batch []types.Row
 	parts map[string]*overPart
+	held  int64 // rows the partitions keep, and one per running aggregate (HeldKeys)
 	buf   []byte
 	rd    expr.TimeReader
 }
 
 type overPart struct {
-	rows   []types.Row
-	keys   [][]types.Value // each row's ORDER BY values
-	times  []int64         // RANGE: each row's time
-	states []agg.State     // UNBOUNDED: the running aggregates
+	orderedRows
+	times  []int64     // RANGE: each row's time
+	states []agg.State // UNBOUNDED: the running aggregates
 }
 
 func (o *Over) Push(rows []types.Row) error {
 	o.batch = append(o.batch, rows...)
 	return nil
-}
-
-func (o *Over) compare(a, b []types.Value) int {
-	for i, k := range o.Order {
-		if c := compareKey(a[i], b[i], k); c != 0 {
-			return c
-		}
-	}
-	return 0
 }
 
 func (o *Over) EndBatch(b *BatchEnd) error {
@@ -65,19 +55,16 @@ func (o *Over) EndBatch(b *BatchEnd) error {
 	if o.parts == nil {
 		o.parts = map[string]*overPart{}
 	}
+	order := sortKeys(o.Order)
 	keys := make([][]types.Value, len(rows))
 	for i, r := range rows {
-		k := make([]types.Value, len(o.Order))
-		for j, s := range o.Order {
-			k[j] = s.Expr(r)
-		}
-		keys[i] = k
+		keys[i] = order.of(r)
 	}
 	idx := make([]int, len(rows))
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(x, y int) bool { return o.compare(keys[idx[x]], keys[idx[y]]) < 0 })
+	sort.SliceStable(idx, func(x, y int) bool { return order.compare(keys[idx[x]], keys[idx[y]]) < 0 })
 	out := make([]types.Row, 0, len(rows))
 	for _, i := range idx {
 		r, key := rows[i], keys[i]
@@ -87,6 +74,7 @@ func (o *Over) EndBatch(b *BatchEnd) error {
 		if o.Unbounded {
 			if p.states == nil {
 				p.states = make([]agg.State, len(o.Aggs))
+				o.held++
 			}
 			for j, f := range o.Aggs {
 				f.Add(&p.states[j], r)
@@ -95,19 +83,13 @@ func (o *Over) EndBatch(b *BatchEnd) error {
 			out = append(out, res)
 			continue
 		}
-		// The row's place: after every row that does not come after it.
-		at, _ := slices.BinarySearchFunc(p.keys, key, func(e, t []types.Value) int {
-			if o.compare(e, t) <= 0 {
-				return -1
-			}
-			return 1
-		})
 		var t int64
 		if o.Range > 0 {
 			t, _ = o.rd.Read(key[0])
 		}
-		p.rows = slices.Insert(p.rows, at, r)
-		p.keys = slices.Insert(p.keys, at, key)
+		at := p.place(order, key)
+		p.insert(at, r, key)
+		o.held++
 		if o.Range > 0 {
 			p.times = slices.Insert(p.times, at, t)
 		}
@@ -157,34 +139,25 @@ func (o *Over) trim(p *overPart) {
 	if n == 0 {
 		return
 	}
-	p.rows, p.keys = slices.Delete(p.rows, 0, n), slices.Delete(p.keys, 0, n)
+	p.dropFront(n)
+	o.held -= int64(n)
 	if o.Range > 0 {
 		p.times = slices.Delete(p.times, 0, n)
 	}
 }
 
 func (o *Over) part(r types.Row) *overPart {
-	buf := o.buf[:0]
-	for _, f := range o.Partition {
-		buf = types.AppendKey(buf, f(r))
-	}
-	o.buf = buf
-	p := o.parts[string(buf)]
+	o.buf = partitionKey(o.buf[:0], o.Partition, r)
+	p := o.parts[string(o.buf)]
 	if p == nil {
 		p = &overPart{}
-		o.parts[strings.Clone(string(buf))] = p
+		o.parts[string(o.buf)] = p
 	}
 	return p
 }
 
 // HeldKeys is the rows the partitions keep (a running aggregate's
 // partition counts one).
-func (o *Over) HeldKeys() int64 {
-	n := 0
-	for _, p := range o.parts {
-		n += max(len(p.rows), min(1, len(p.states)))
-	}
-	return int64(n)
-}
+func (o *Over) HeldKeys() int64 { return o.held }
 
 func (o *Over) Children() []Operator { return []Operator{o.Next} }

@@ -61,28 +61,6 @@ func (u *Updating) Restore(b []byte) error {
 	return nil
 }
 
-type topNState struct {
-	All   bagState
-	Shown []types.Row
-}
-
-func (t *TopN) Snapshot() ([]byte, error) {
-	s := topNState{Shown: t.shown}
-	if t.all != nil {
-		s.All = t.all.state()
-	}
-	return encodeState(s)
-}
-
-func (t *TopN) Restore(b []byte) error {
-	var s topNState
-	if err := decodeState(b, &s); err != nil {
-		return err
-	}
-	t.all, t.shown = bagOf(s.All), s.Shown
-	return nil
-}
-
 type rankState struct {
 	Parts map[string]rankPartState
 }
@@ -104,13 +82,14 @@ func (k *Rank) Restore(b []byte) error {
 	if err := decodeState(b, &s); err != nil {
 		return err
 	}
-	k.parts, k.touched = map[string]*rankPart{}, map[*rankPart]bool{}
+	k.parts, k.touched, k.held = map[string]*rankPart{}, map[*rankPart]bool{}, 0
 	for key, st := range s.Parts {
-		p := &rankPart{key: key, rows: st.Rows, shown: st.Shown}
+		p := &rankPart{key: key, orderedRows: orderedRows{rows: st.Rows}, shown: st.Shown}
 		for _, r := range p.rows {
-			p.keys = append(p.keys, k.sortKey(r))
+			p.keys = append(p.keys, sortKeys(k.Order).of(r))
 		}
 		k.parts[key] = p
+		k.held += int64(len(p.rows))
 	}
 	return nil
 }
@@ -137,14 +116,11 @@ func (o *Over) Restore(b []byte) error {
 	if err := decodeState(b, &s); err != nil {
 		return err
 	}
-	o.parts = map[string]*overPart{}
+	o.parts, o.held = map[string]*overPart{}, 0
 	for k, st := range s.Parts {
-		p := &overPart{rows: st.Rows, states: st.States}
+		p := &overPart{orderedRows: orderedRows{rows: st.Rows}, states: st.States}
 		for _, r := range p.rows {
-			key := make([]types.Value, len(o.Order))
-			for j, sk := range o.Order {
-				key[j] = sk.Expr(r)
-			}
+			key := sortKeys(o.Order).of(r)
 			p.keys = append(p.keys, key)
 			if o.Range > 0 {
 				t, _ := o.rd.Read(key[0])
@@ -152,6 +128,7 @@ func (o *Over) Restore(b []byte) error {
 			}
 		}
 		o.parts[k] = p
+		o.held += int64(max(len(p.rows), min(1, len(p.states))))
 	}
 	return nil
 }

@@ -32,7 +32,6 @@ func (e *EventWindow) Children() []Operator { return []Operator{e.Next} }
 func (s *Session) Children() []Operator     { return []Operator{s.Next} }
 func (r *Running) Children() []Operator     { return []Operator{r.Next} }
 func (u *Updating) Children() []Operator    { return []Operator{u.Next} }
-func (t *TopN) Children() []Operator        { return []Operator{t.Next} }
 func (f *Fanout) Children() []Operator      { return f.Next }
 func (c *Collect) Children() []Operator     { return nil }
 

@@ -490,14 +490,14 @@ func (o *Order) Describe() string {
 	if o.Limit >= 0 {
 		parts = append(parts, fmt.Sprintf("Limit %d", o.Limit))
 	}
-	if o.updating {
+	if o.updating && o.Limit >= 0 {
 		return strings.Join(parts, " ") + " (of the table, kept up to date)"
 	}
 	return strings.Join(parts, " ") + " (per emission)"
 }
 func (o *Order) operator(next operators.Operator) operators.Operator {
-	if o.updating {
-		return &operators.TopN{Order: operators.Order{Keys: o.keys, Limit: o.Limit, Next: next}}
+	if o.updating && o.Limit >= 0 {
+		return &operators.Rank{Order: o.keys, Limit: o.Limit, Retracting: true, Next: next}
 	}
 	return &operators.Order{Keys: o.keys, Limit: o.Limit, Next: next}
 }

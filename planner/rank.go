@@ -33,7 +33,7 @@ func (r *Rank) Describe() string {
 }
 
 func (r *Rank) operator(next operators.Operator) operators.Operator {
-	return &operators.Rank{Partition: r.partition, Order: r.order, Limit: r.Limit, Retracting: r.retracting, Next: next}
+	return &operators.Rank{Partition: r.partition, Order: r.order, Limit: r.Limit, Number: true, Retracting: r.retracting, Next: next}
 }
 
 // windowCalls are the window functions (calls with OVER) of the select
