@@ -61,7 +61,7 @@ func TestChangeOperatorsRestore(t *testing.T) {
 		"updating over deletions": func(n Operator) Operator {
 			return &Updating{Grouping: Grouping{Keys: key, Aggs: []agg.Func{max}}, Retracting: true, Next: n}
 		},
-		"top-n":          func(n Operator) Operator { return &Rank{Order: byV, Limit: 2, Retracting: true, Next: n} },
+		"top-n":          func(n Operator) Operator { return &TopN{Order: Order{Keys: byV, Limit: 2, Next: n}} },
 		"distinct table": func(n Operator) Operator { return &DistinctTable{Next: n} },
 		"rank":           func(n Operator) Operator { return &Rank{Partition: key, Order: byV, Limit: 2, Next: n} },
 		"over rows": func(n Operator) Operator {

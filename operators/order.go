@@ -1,7 +1,9 @@
 package operators
 
 import (
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/types"
@@ -142,3 +144,103 @@ func (d *Distinct) EndBatch(b *BatchEnd) error {
 	d.seen = nil
 	return d.Next.EndBatch(b)
 }
+
+// TopN is ORDER BY ... LIMIT over an updating input: the first Limit rows,
+// in order, of the table the input maintains. It keeps the table's rows
+// by their encoding and, in a batch that changed a row that is shown or
+// would enter (one not after the last shown), sorts again and emits how
+// its first rows changed; changes further down the table cost one map
+// update. Rows equal under ORDER BY are ordered by their encoding.
+type TopN struct {
+	Order
+	all   map[string]*topRow
+	shown []*topRow // the rows emitted, in order
+	dirty bool
+	buf   []byte
+}
+
+type topRow struct {
+	enc string
+	row types.Row
+	key []types.Value
+	n   int // copies in the table
+}
+
+func (t *TopN) change(rows []types.Row, d int) {
+	if t.all == nil {
+		t.all = map[string]*topRow{}
+	}
+	o := sortKeys(t.Keys)
+	for _, r := range rows {
+		t.buf = types.RowKey(t.buf[:0], r)
+		e := t.all[string(t.buf)]
+		if e == nil {
+			if d < 0 {
+				continue // a deletion of a row never seen
+			}
+			e = &topRow{enc: string(t.buf), row: r, key: o.of(r)}
+			t.all[e.enc] = e
+		}
+		e.n += d
+		if e.n <= 0 {
+			delete(t.all, e.enc)
+		}
+		if !t.dirty && (len(t.shown) == 0 || int64(len(t.shown)) < t.Limit || t.before(e, t.shown[len(t.shown)-1]) <= 0) {
+			t.dirty = true
+		}
+	}
+}
+
+// before orders two rows of the table: ORDER BY, then encoding.
+func (t *TopN) before(a, b *topRow) int {
+	if c := sortKeys(t.Keys).compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return strings.Compare(a.enc, b.enc)
+}
+
+func (t *TopN) Push(rows []types.Row) error    { t.change(rows, 1); return nil }
+func (t *TopN) Retract(rows []types.Row) error { t.change(rows, -1); return nil }
+
+func (t *TopN) EndBatch(b *BatchEnd) error {
+	if !t.dirty {
+		b.StateKeys += int64(len(t.all))
+		return t.Next.EndBatch(b)
+	}
+	t.dirty = false
+	rows := make([]*topRow, 0, len(t.all))
+	for _, e := range t.all {
+		rows = append(rows, e)
+	}
+	slices.SortFunc(rows, t.before)
+	var top []*topRow
+	for _, e := range rows {
+		for range e.n {
+			if int64(len(top)) == t.Limit {
+				break
+			}
+			top = append(top, e)
+		}
+	}
+	diff := newNetting()
+	for _, e := range t.shown {
+		diff.add(e.row, -1)
+	}
+	for _, e := range top {
+		diff.add(e.row, 1)
+	}
+	ins, dels := diff.result()
+	t.shown = top
+	if err := Retract(t.Next, dels); err != nil {
+		return err
+	}
+	if len(ins) > 0 {
+		if err := t.Next.Push(ins); err != nil {
+			return err
+		}
+	}
+	b.StateKeys += int64(len(t.all))
+	return t.Next.EndBatch(b)
+}
+
+func (t *TopN) Children() []Operator { return []Operator{t.Next} }

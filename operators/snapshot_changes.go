@@ -132,3 +132,41 @@ func (o *Over) Restore(b []byte) error {
 	}
 	return nil
 }
+
+type topNState struct {
+	All   bagState
+	Shown []types.Row
+}
+
+func (t *TopN) Snapshot() ([]byte, error) {
+	var s topNState
+	for _, e := range t.all {
+		s.All.Rows, s.All.N = append(s.All.Rows, e.row), append(s.All.N, e.n)
+	}
+	for _, e := range t.shown {
+		s.Shown = append(s.Shown, e.row)
+	}
+	return encodeState(s)
+}
+
+func (t *TopN) Restore(b []byte) error {
+	var s topNState
+	if err := decodeState(b, &s); err != nil {
+		return err
+	}
+	t.all, t.shown = nil, nil
+	t.change(nil, 0)
+	for i, r := range s.All.Rows {
+		t.buf = types.RowKey(t.buf[:0], r)
+		t.all[string(t.buf)] = &topRow{enc: string(t.buf), row: r, key: sortKeys(t.Keys).of(r), n: s.All.N[i]}
+	}
+	for _, r := range s.Shown {
+		t.buf = types.RowKey(t.buf[:0], r)
+		if e := t.all[string(t.buf)]; e != nil {
+			t.shown = append(t.shown, e)
+		} else {
+			t.shown = append(t.shown, &topRow{enc: string(t.buf), row: r, key: sortKeys(t.Keys).of(r)})
+		}
+	}
+	return nil
+}

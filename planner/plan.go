@@ -497,7 +497,7 @@ func (o *Order) Describe() string {
 }
 func (o *Order) operator(next operators.Operator) operators.Operator {
 	if o.updating && o.Limit >= 0 {
-		return &operators.Rank{Order: o.keys, Limit: o.Limit, Retracting: true, Next: next}
+		return &operators.TopN{Order: operators.Order{Keys: o.keys, Limit: o.Limit, Next: next}}
 	}
 	return &operators.Order{Keys: o.keys, Limit: o.Limit, Next: next}
 }
