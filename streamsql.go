@@ -22,7 +22,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -712,18 +711,7 @@ type Query struct {
 // each inserted row (+I, or +U). A result of a query that is not
 // Updating lists its rows as inserts.
 func (q *Query) Changelog(r *Result) []types.Change {
-	var key []int
-	if q.Key != nil {
-		// Key is empty, not nil, for a global aggregate: its one row
-		// has the empty key, and a new version of it updates it.
-		key = []int{}
-	}
-	for _, k := range q.Key {
-		if i := slices.Index(q.Columns, k); i >= 0 {
-			key = append(key, i)
-		}
-	}
-	return types.Changelog(r, key)
+	return types.Changelog(r, types.KeyColumns(q.Columns, q.Key))
 }
 
 // IsInsert reports whether the query writes to a sink (INSERT INTO): the

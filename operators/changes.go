@@ -3,7 +3,6 @@ package operators
 import (
 	"fmt"
 
-	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/types"
 )
 
@@ -31,32 +30,14 @@ func Retract(next Operator, rows []types.Row) error {
 
 // Retract removes the deleted rows that passed the filter: a row's
 // predicate gives the same answer on insert and on delete.
-func (f *Filter) Retract(rows []types.Row) error {
-	out := rows[:0:0]
-	for _, r := range rows {
-		if expr.TruthOf(f.Pred(r)) == expr.True {
-			out = append(out, r)
-		}
-	}
-	return Retract(f.Next, out)
-}
+func (f *Filter) Retract(rows []types.Row) error { return Retract(f.Next, f.keep(rows)) }
 
 // Retract deletes the projections of the deleted rows.
 func (p *Project) Retract(rows []types.Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	w := len(p.Exprs)
-	out := make([]types.Row, len(rows))
-	arena := make([]types.Value, len(rows)*w)
-	for i, r := range rows {
-		o := arena[i*w : (i+1)*w : (i+1)*w]
-		for j, e := range p.Exprs {
-			o[j] = e(r)
-		}
-		out[i] = o
-	}
-	return Retract(p.Next, out)
+	return Retract(p.Next, p.fresh(rows))
 }
 
 func (f *Fanout) Retract(rows []types.Row) error {

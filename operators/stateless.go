@@ -12,16 +12,22 @@ type Filter struct {
 }
 
 func (f *Filter) Push(rows []types.Row) error {
+	out := f.keep(rows)
+	if len(out) == 0 {
+		return nil
+	}
+	return f.Next.Push(out)
+}
+
+// keep is the rows for which Pred is true, in a new slice.
+func (f *Filter) keep(rows []types.Row) []types.Row {
 	out := rows[:0:0]
 	for _, r := range rows {
 		if expr.TruthOf(f.Pred(r)) == expr.True {
 			out = append(out, r)
 		}
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	return f.Next.Push(out)
+	return out
 }
 
 func (f *Filter) EndBatch(b *BatchEnd) error { return f.Next.EndBatch(b) }
@@ -57,6 +63,12 @@ func (p *Project) Push(rows []types.Row) error {
 		}
 		return p.Next.Push(rows)
 	}
+	return p.Next.Push(p.fresh(rows))
+}
+
+// fresh is the projections of rows, in new rows.
+func (p *Project) fresh(rows []types.Row) []types.Row {
+	w := len(p.Exprs)
 	arena := make([]types.Value, len(rows)*w)
 	out := make([]types.Row, len(rows))
 	for i, r := range rows {
@@ -66,7 +78,7 @@ func (p *Project) Push(rows []types.Row) error {
 		}
 		out[i] = o
 	}
-	return p.Next.Push(out)
+	return out
 }
 
 func (p *Project) EndBatch(b *BatchEnd) error { return p.Next.EndBatch(b) }

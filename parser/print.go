@@ -310,17 +310,22 @@ func (n *From) String() string {
 	return s
 }
 
-func (n *Join) String() string {
-	s := "JOIN "
+// Kind is the join's kind as SQL writes it: JOIN, LEFT JOIN, RIGHT JOIN or
+// FULL JOIN.
+func (n *Join) Kind() string {
 	switch {
 	case n.Left && n.RightOuter:
-		s = "FULL JOIN "
+		return "FULL JOIN"
 	case n.Left:
-		s = "LEFT JOIN "
+		return "LEFT JOIN"
 	case n.RightOuter:
-		s = "RIGHT JOIN "
+		return "RIGHT JOIN"
 	}
-	s += n.Right.String()
+	return "JOIN"
+}
+
+func (n *Join) String() string {
+	s := n.Kind() + " " + n.Right.String()
 	if n.Within > 0 {
 		s += " WITHIN " + FormatDuration(n.Within)
 		if len(n.EventTime) > 0 {

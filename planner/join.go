@@ -787,15 +787,7 @@ func (s *StreamJoin) Children() []Node { return []Node{s.Left.Root, s.Right.Root
 func (s *StreamJoin) Describe() string {
 	j := s.Join
 	if j.Within == 0 {
-		kind := "Join"
-		switch {
-		case j.Left && j.RightOuter:
-			kind = "FullJoin"
-		case j.Left:
-			kind = "LeftJoin"
-		case j.RightOuter:
-			kind = "RightJoin"
-		}
+		kind := map[string]string{"JOIN": "Join", "LEFT JOIN": "LeftJoin", "RIGHT JOIN": "RightJoin", "FULL JOIN": "FullJoin"}[j.Kind()]
 		return fmt.Sprintf("%s ON %s (regular: every row of both sides kept, no time bound)", kind, j.On)
 	}
 	kind := "IntervalJoin"

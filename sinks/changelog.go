@@ -3,7 +3,6 @@ package sinks
 import (
 	"context"
 	"io"
-	"slices"
 
 	"github.com/streamsql/streamsql/formats"
 	"github.com/streamsql/streamsql/types"
@@ -34,18 +33,9 @@ func (s *changelogSink) Write(ctx context.Context, r *types.Result) error {
 		return err
 	}
 	s.obj.SetColumns(append([]string{"op"}, r.Columns...))
-	var key []int
-	if s.key != nil {
-		key = []int{} // empty, not nil: a global aggregate's one row
-	}
-	for _, k := range s.key {
-		if i := slices.Index(r.Columns, k); i >= 0 {
-			key = append(key, i)
-		}
-	}
 	b := s.buf[:0]
 	row := make(types.Row, len(r.Columns)+1)
-	for _, c := range types.Changelog(r, key) {
+	for _, c := range types.Changelog(r, types.KeyColumns(r.Columns, s.key)) {
 		row[0] = types.Text(c.Op.String())
 		copy(row[1:], c.Row)
 		b = s.obj.AppendRow(b, row)

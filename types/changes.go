@@ -70,6 +70,25 @@ func Changelog(r *Result, key []int) []Change {
 	return out
 }
 
+// KeyColumns is the positions in columns of the key columns, as Changelog
+// takes them: nil when key is nil (rows without a key), empty and not nil
+// for the empty key of a global aggregate.
+func KeyColumns(columns, key []string) []int {
+	if key == nil {
+		return nil
+	}
+	out := []int{}
+	for _, k := range key {
+		for i, c := range columns {
+			if c == k {
+				out = append(out, i)
+				break
+			}
+		}
+	}
+	return out
+}
+
 func keyOf(r Row, key []int) string {
 	var b []byte
 	for _, i := range key {
