@@ -334,6 +334,36 @@ func TestNexmark(t *testing.T) {
 	}
 }
 
+// startNexmark starts query on eng over push sources person_src,
+// auction_src and bid_src, read through streams person, auction and bid;
+// read says which streams the query reads (only those may be pushed to).
+func startNexmark(tb testing.TB, eng *streamsql.Engine, query string) (*streamsql.Query, map[string]*streamsql.PushSource, map[string]bool) {
+	tb.Helper()
+	script := ""
+	srcs := map[string]*streamsql.PushSource{}
+	for name, schema := range nexmarkSchemas {
+		src, err := eng.NewPushSource(name+"_src", schema)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		srcs[name] = src
+		script += fmt.Sprintf("CREATE STREAM %s AS SELECT * FROM %s_src();\n", name, name)
+	}
+	stmts, err := eng.Prepare(script + query)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	qs, err := eng.Start(context.Background(), stmts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	read := map[string]bool{}
+	for _, m := range nexmarkNames.FindAllStringSubmatch(query, -1) {
+		read[strings.ToLower(m[1]+m[2])] = true
+	}
+	return qs[0], srcs, read
+}
+
 // runNexmark runs query over the events (bounded, or live with 100 ms
 // batches) and returns its final table.
 func runNexmark(t *testing.T, query string, events []nexmark.Event, live bool) [][]any {
@@ -342,30 +372,8 @@ func runNexmark(t *testing.T, query string, events []nexmark.Event, live bool) [
 	synctest.Test(t, func(t *testing.T) {
 		fake := clock.NewFake(time.Unix(0, 0).UTC())
 		eng := streamsql.New(streamsql.Config{BatchInterval: 100 * time.Millisecond, Once: !live, Clock: fake, Log: io.Discard})
-		script := ""
-		srcs := map[string]*streamsql.PushSource{}
-		for name, schema := range nexmarkSchemas {
-			src, err := eng.NewPushSource(name+"_src", schema)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srcs[name] = src
-			script += fmt.Sprintf("CREATE STREAM %s AS SELECT * FROM %s_src();\n", name, name)
-		}
-		stmts, err := eng.Prepare(script + query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		qs, err := eng.Start(context.Background(), stmts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		q := qs[0]
+		q, srcs, read := startNexmark(t, eng, query)
 		defer eng.Stop()
-		read := map[string]bool{}
-		for _, m := range nexmarkNames.FindAllStringSubmatch(query, -1) {
-			read[strings.ToLower(m[1]+m[2])] = true
-		}
 		var view types.View
 		take := func(r *types.Result) {
 			if !r.Emitted {
@@ -443,29 +451,7 @@ func BenchmarkNexmark(b *testing.B) {
 		b.Run(q.name, func(b *testing.B) {
 			for range b.N {
 				eng := streamsql.New(streamsql.Config{Once: true, Log: io.Discard})
-				script := ""
-				srcs := map[string]*streamsql.PushSource{}
-				for name, schema := range nexmarkSchemas {
-					src, err := eng.NewPushSource(name+"_src", schema)
-					if err != nil {
-						b.Fatal(err)
-					}
-					srcs[name] = src
-					script += fmt.Sprintf("CREATE STREAM %s AS SELECT * FROM %s_src();\n", name, name)
-				}
-				stmts, err := eng.Prepare(script + q.sql)
-				if err != nil {
-					b.Fatal(err)
-				}
-				started, err := eng.Start(context.Background(), stmts)
-				if err != nil {
-					b.Fatal(err)
-				}
-				qs := started[0]
-				read := map[string]bool{}
-				for _, m := range nexmarkNames.FindAllStringSubmatch(q.sql, -1) {
-					read[strings.ToLower(m[1]+m[2])] = true
-				}
+				qs, srcs, read := startNexmark(b, eng, q.sql)
 				done := make(chan struct{})
 				go func() {
 					for range qs.Results() {
