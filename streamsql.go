@@ -104,6 +104,7 @@ type Engine struct {
 	// their listing, so concurrent Starts cannot both pass it.
 	starting int
 	streams  map[string]*stream
+	views    map[string]*view // materialized views by lower-case name
 	nextID   int
 	paths    *dirPolicy // nil: any path
 	pathsErr error      // AllowedDirs could not be resolved
@@ -127,7 +128,7 @@ func New(cfg Config) *Engine {
 	if cfg.Stdout == nil {
 		cfg.Stdout = os.Stdout
 	}
-	e := &Engine{cfg: cfg, queries: map[int]*Query{}, streams: map[string]*stream{}}
+	e := &Engine{cfg: cfg, queries: map[int]*Query{}, streams: map[string]*stream{}, views: map[string]*view{}}
 	e.paths, e.pathsErr = newDirPolicy(cfg.AllowedDirs)
 	if cfg.MaxMemory > 0 {
 		debug.SetMemoryLimit(cfg.MaxMemory)
@@ -188,6 +189,10 @@ const (
 	KindDropStream               // DROP STREAM
 	KindShow                     // SHOW STREAMS: Output is the listing
 	KindInsert                   // INSERT INTO: a query whose results go to a sink
+	KindCreateView               // CREATE MATERIALIZED VIEW: a query whose results the engine keeps
+	KindDropView                 // DROP MATERIALIZED VIEW
+	KindPull                     // SELECT ... FROM a view: Pull answers it from the view now
+	KindSubscribe                // SUBSCRIBE: Subscribe follows a view's or a query's changes
 )
 
 // Statement is one planned statement of a script.
@@ -201,6 +206,12 @@ type Statement struct {
 	Output  string
 	plan    *planner.Plan
 	target  *planner.Target // INSERT INTO only
+	view    *view           // CREATE MATERIALIZED VIEW only
+	// pullView is the view a pull query reads, lookup the key it fixes
+	// (nil: every row).
+	pullView *view
+	lookup   []types.Value
+	subView  *view // SUBSCRIBE TO a view
 	eng     *Engine
 	started bool
 	ckpt    checkpointOpts
@@ -251,7 +262,11 @@ func (c *catalog) Stream(name string) (*planner.Plan, bool, error) {
 	}
 	c.e.mu.Lock()
 	st, ok := c.e.streams[key]
+	v := c.e.views[key]
 	c.e.mu.Unlock()
+	if v != nil {
+		return nil, true, fmt.Errorf("materialized view %s is read by a pull query, SELECT ... FROM %s alone (its rows now), or followed with SUBSCRIBE TO %s; a continuous query reads the streams it is defined over", v.name, v.name, v.name)
+	}
 	if !ok {
 		return nil, false, nil
 	}
@@ -333,6 +348,9 @@ func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Stateme
 	s := &Statement{Text: st.String(), eng: e}
 	switch st := st.(type) {
 	case *parser.Select:
+		if v := e.pullOf(st); v != nil {
+			return s, e.preparePull(st, text, v, c, s)
+		}
 		plan, err := planner.PlanSelect(st, text, c.opts)
 		if err != nil {
 			return nil, err
@@ -348,6 +366,8 @@ func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Stateme
 		sel, ok := st.Stmt.(*parser.Select)
 		switch inner := st.Stmt.(type) {
 		case *parser.CreateStream:
+			sel, ok = inner.Query, true
+		case *parser.CreateView:
 			sel, ok = inner.Query, true
 		case *parser.Insert:
 			plan, target, err := planner.PlanInsert(inner, text, c.opts)
@@ -365,14 +385,38 @@ func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Stateme
 			return nil, err
 		}
 		s.Kind, s.plan = KindExplain, plan
-	case *parser.CreateStream:
-		key := strings.ToLower(st.Name)
-		e.mu.Lock()
-		_, exists := e.streams[key]
-		e.mu.Unlock()
-		if exists {
-			return nil, &parser.Error{Pos: st.Pos, Msg: fmt.Sprintf("stream %q already exists; DROP STREAM %s first", st.Name, st.Name), Query: text, Err: ErrStreamExists}
+	case *parser.CreateView:
+		if err := e.prepareView(st, text, c, s); err != nil {
+			return nil, err
 		}
+	case *parser.DropView:
+		out, err := e.dropView(st, text)
+		if err != nil {
+			return nil, err
+		}
+		s.Kind, s.Output = KindDropView, out
+	case *parser.Subscribe:
+		s.Kind = KindSubscribe
+		if st.Query != nil {
+			plan, err := planner.PlanSelect(st.Query, text, c.opts)
+			if err != nil {
+				return nil, err
+			}
+			s.plan = plan
+			break
+		}
+		if s.subView = e.lookupView(st.View); s.subView == nil {
+			msg := fmt.Sprintf("materialized view %q does not exist", st.View)
+			if names := e.viewNames(); len(names) > 0 {
+				msg += " (views: " + strings.Join(names, ", ") + ")"
+			}
+			return nil, &parser.Error{Pos: st.Pos, Msg: msg, Query: text, Err: planner.ErrSourceNotFound}
+		}
+	case *parser.CreateStream:
+		if err := e.nameFree(st.Name, st.Pos, text); err != nil {
+			return nil, err
+		}
+		key := strings.ToLower(st.Name)
 		plan, err := planner.PlanStream(st.Query, text, c.opts)
 		if err != nil {
 			return nil, err
@@ -403,6 +447,9 @@ func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Stateme
 		}
 	case *parser.Show:
 		s.Kind, s.Output = KindShow, e.showStreams()
+		if st.What == "VIEWS" {
+			s.Output = e.showViews()
+		}
 	default:
 		return nil, &parser.Error{Pos: st.Position(), Msg: "unsupported statement", Query: text, Err: planner.ErrUnsupported}
 	}
@@ -463,7 +510,7 @@ func (s *Statement) Start(ctx context.Context) (*Query, error) {
 func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error) {
 	var run []*Statement
 	for _, s := range stmts {
-		if s.Kind != KindQuery && s.Kind != KindInsert {
+		if s.Kind != KindQuery && s.Kind != KindInsert && s.Kind != KindCreateView {
 			continue
 		}
 		if s.started {
@@ -488,7 +535,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 	qs := make([]*Query, len(run))
 	plans := make([]*planner.Plan, len(run))
 	for i, s := range run {
-		qs[i] = &Query{SQL: s.Text, Columns: s.plan.Columns, Updating: s.plan.Updating, Key: s.plan.Key, eng: e, target: s.target}
+		qs[i] = &Query{SQL: s.Text, Columns: s.plan.Columns, Updating: s.plan.Updating, Key: s.plan.Key, eng: e, target: s.target, view: s.view}
 		plans[i] = s.plan
 	}
 	groups := planner.Group(plans)
@@ -529,6 +576,13 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		}
 	}
 	e.list(qs, jobs, held)
+	for _, q := range qs {
+		if q.view != nil {
+			q.view.mu.Lock()
+			q.view.q = q
+			q.view.mu.Unlock()
+		}
+	}
 	return qs, nil
 }
 
@@ -581,6 +635,10 @@ func (e *Engine) open(ctx context.Context, qs []*Query, groups []*planner.Graph)
 		}
 	}
 	for _, q := range qs {
+		if q.view != nil {
+			q.sink = q.view
+			continue
+		}
 		if q.target == nil {
 			continue
 		}
@@ -697,6 +755,7 @@ type Query struct {
 	eng      *Engine
 
 	target   *planner.Target // INSERT INTO: where results go
+	view     *view           // CREATE MATERIALIZED VIEW: the view it keeps
 	sink     sinks.Sink
 	ctx      context.Context // Start's: a sink write gives up when it is done
 	drained  chan struct{}   // closed when the sink has written the last result
@@ -717,7 +776,15 @@ func (q *Query) Changelog(r *Result) []types.Change {
 // IsInsert reports whether the query writes to a sink (INSERT INTO): the
 // engine then writes its results itself, and Results is not for reading;
 // Progress tells what has been written.
-func (q *Query) IsInsert() bool { return q.target != nil }
+func (q *Query) IsInsert() bool { return q.target != nil || q.view != nil }
+
+// dest names where an INSERT INTO or a view's query writes, for notices.
+func (q *Query) dest() string {
+	if q.view != nil {
+		return "materialized view " + q.view.name
+	}
+	return "INSERT INTO " + q.target.Call.String()
+}
 
 // Progress delivers, for an INSERT INTO query, each Result once its sink
 // has handled it (Stats say how the write went), and closes when the query
@@ -748,7 +815,7 @@ func (q *Query) feedSink() {
 			q.sinkErr = err
 			q.refused++
 			q.mu.Unlock()
-			q.eng.logf("query %d: INSERT INTO %s: %v", q.ID, q.target.Call, err)
+			q.eng.logf("query %d: %s: %v", q.ID, q.dest(), err)
 		}
 		select {
 		case q.progress <- res:
@@ -756,7 +823,7 @@ func (q *Query) feedSink() {
 		}
 	}
 	if err := q.sink.Close(); err != nil {
-		q.eng.logf("query %d: closing %s: %v", q.ID, q.target.Call, err)
+		q.eng.logf("query %d: closing %s: %v", q.ID, q.dest(), err)
 	}
 }
 

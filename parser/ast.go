@@ -143,6 +143,33 @@ type Insert struct {
 	Query *Select
 }
 
+// CreateView is `CREATE MATERIALIZED VIEW name [WITH (option = value,
+// ...)] AS SELECT ...`: a query whose result the engine keeps, to be read
+// at once by pull queries (SELECT ... FROM name) and followed by
+// SUBSCRIBE.
+type CreateView struct {
+	Pos     Pos
+	Name    string
+	Options []*NamedArg
+	Query   *Select
+}
+
+// DropView is `DROP MATERIALIZED VIEW [IF EXISTS] name`.
+type DropView struct {
+	Pos      Pos
+	Name     string
+	IfExists bool
+}
+
+// Subscribe is `SUBSCRIBE [TO] view` or `SUBSCRIBE [TO] (SELECT ...)`:
+// the view's (or query's) rows, then every change to them, each with its
+// op. Exactly one of View and Query is set.
+type Subscribe struct {
+	Pos   Pos
+	View  string
+	Query *Select
+}
+
 // DropStream is `DROP STREAM [IF EXISTS] name`.
 type DropStream struct {
 	Pos      Pos
@@ -150,7 +177,8 @@ type DropStream struct {
 	IfExists bool
 }
 
-// Show is `SHOW STREAMS` (What is "STREAMS"; later QUERIES).
+// Show is `SHOW STREAMS` or `SHOW [MATERIALIZED] VIEWS` (What is
+// "STREAMS" or "VIEWS").
 type Show struct {
 	Pos  Pos
 	What string
@@ -347,6 +375,9 @@ func (*CreateStream) statement() {}
 func (*Insert) statement()       {}
 func (*DropStream) statement()   {}
 func (*Show) statement()         {}
+func (*CreateView) statement()   {}
+func (*DropView) statement()     {}
+func (*Subscribe) statement()    {}
 
 func (*ColumnRef) expr() {}
 func (*Literal) expr()   {}
@@ -371,6 +402,9 @@ func (n *CreateStream) Position() Pos { return n.Pos }
 func (n *Insert) Position() Pos       { return n.Pos }
 func (n *DropStream) Position() Pos   { return n.Pos }
 func (n *Show) Position() Pos         { return n.Pos }
+func (n *CreateView) Position() Pos   { return n.Pos }
+func (n *DropView) Position() Pos     { return n.Pos }
+func (n *Subscribe) Position() Pos    { return n.Pos }
 func (n *NamedArg) Position() Pos     { return n.Pos }
 func (n *Window) Position() Pos       { return n.Pos }
 func (n *OrderItem) Position() Pos    { return n.Pos }

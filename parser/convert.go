@@ -16,8 +16,22 @@ func pos(p lexer.Position) Pos { return Pos{Offset: p.Offset, Line: p.Line, Colu
 func convStatement(g *gStatement) Statement {
 	var s Statement
 	switch {
+	case g.Drop != nil && g.Drop.View:
+		return &DropView{Pos: pos(g.Drop.Pos), Name: ident(g.Drop.Name), IfExists: g.Drop.IfExists}
 	case g.Drop != nil:
 		return &DropStream{Pos: pos(g.Drop.Pos), Name: ident(g.Drop.Name), IfExists: g.Drop.IfExists}
+	case g.Sub != nil:
+		sub := &Subscribe{Pos: pos(g.Sub.Pos), View: ident(g.Sub.Name)}
+		if g.Sub.Query != nil {
+			sub.Query = convQuery(g.Sub.Query)
+		}
+		s = sub
+	case g.Create != nil && g.Create.View:
+		v := &CreateView{Pos: pos(g.Create.Pos), Name: ident(g.Create.Name), Query: convQuery(g.Create.Query)}
+		for _, o := range g.Create.Options {
+			v.Options = append(v.Options, &NamedArg{Pos: pos(o.Pos), Name: ident(o.Name), Value: convExpr(o.Value)})
+		}
+		s = v
 	case g.Show != nil:
 		return &Show{Pos: pos(g.Show.Pos), What: strings.ToUpper(g.Show.What)}
 	case g.Create != nil:

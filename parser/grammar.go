@@ -33,7 +33,8 @@ var keywords = []string{
 // the two apart (`DROP STREAM if` drops the stream "if"; `TIMESTAMP '...'`
 // is a literal only when a string follows). TIMESTAMP is not listed: it
 // never stands where a name could not.
-var softKeywords = append([]string{"CREATE", "DROP", "SHOW", "STREAM", "STREAMS", "IF", "EXISTS", "UNNEST", "INSERT", "INTO", "FIRST", "LAST", "WITHIN"}, windowWords...)
+var softKeywords = append([]string{"CREATE", "DROP", "SHOW", "STREAM", "STREAMS", "IF", "EXISTS", "UNNEST", "INSERT", "INTO", "FIRST", "LAST", "WITHIN",
+	"MATERIALIZED", "VIEW", "VIEWS", "WITH", "SUBSCRIBE", "TO"}, windowWords...)
 
 // windowWords are the soft keywords of the WINDOW clause and of EMIT
 // CHANGES, which may only follow one. No name can stand after WINDOW, after
@@ -94,13 +95,32 @@ type gStatement struct {
 	Create  *gCreate `parser:"    | @@"`
 	Insert  *gInsert `parser:"    | @@ )"`
 	Drop    *gDrop   `parser:"| @@"`
-	Show    *gShow   `parser:"| @@ )"`
+	Show    *gShow   `parser:"| @@"`
+	Sub     *gSub    `parser:"| @@ )"`
 }
 
+// gCreate is CREATE STREAM or CREATE MATERIALIZED VIEW, the latter with
+// options: WITH (windows = 3).
 type gCreate struct {
+	Pos     lexer.Position
+	View    bool       `parser:"'CREATE':Ident ( 'STREAM':Ident | @'MATERIALIZED':Ident 'VIEW':Ident )"`
+	Name    string     `parser:"@(Ident | QuotedIdent)"`
+	Options []*gOption `parser:"( 'WITH':Ident '(' @@ ( ',' @@ )* ')' )?"`
+	Query   *gQuery    `parser:"'AS' @@"`
+}
+
+// gOption is `name = value` in a view's WITH list.
+type gOption struct {
 	Pos   lexer.Position
-	Name  string  `parser:"'CREATE':Ident 'STREAM':Ident @(Ident | QuotedIdent)"`
-	Query *gQuery `parser:"'AS' @@"`
+	Name  string `parser:"@(Ident | QuotedIdent) '='"`
+	Value *gExpr `parser:"@@"`
+}
+
+// gSub is SUBSCRIBE [TO] view, or SUBSCRIBE [TO] (query).
+type gSub struct {
+	Pos   lexer.Position
+	Query *gQuery `parser:"'SUBSCRIBE':Ident 'TO':Ident? ( '(' @@ ')'"`
+	Name  string  `parser:"| @(Ident | QuotedIdent) )"`
 }
 
 // gInsert is INSERT INTO sink(args) SELECT ...; the sink call has the
@@ -115,13 +135,14 @@ type gInsert struct {
 // be called "if" (or "exists") like any other.
 type gDrop struct {
 	Pos      lexer.Position
-	IfExists bool   `parser:"'DROP':Ident 'STREAM':Ident ( (?= 'IF':Ident 'EXISTS':Ident) @'IF':Ident 'EXISTS':Ident )?"`
+	View     bool   `parser:"'DROP':Ident ( 'STREAM':Ident | @'MATERIALIZED':Ident 'VIEW':Ident )"`
+	IfExists bool   `parser:"( (?= 'IF':Ident 'EXISTS':Ident) @'IF':Ident 'EXISTS':Ident )?"`
 	Name     string `parser:"@(Ident | QuotedIdent)"`
 }
 
 type gShow struct {
 	Pos  lexer.Position
-	What string `parser:"'SHOW':Ident @'STREAMS':Ident"`
+	What string `parser:"'SHOW':Ident ( @'STREAMS':Ident | 'MATERIALIZED':Ident? @'VIEWS':Ident )"`
 }
 
 // HAVING and WINDOW may come in either order (WINDOW reads naturally right

@@ -35,6 +35,13 @@ func setItemText(st Statement, text string) {
 		sel = st
 	case *CreateStream:
 		sel = st.Query
+	case *CreateView:
+		sel = st.Query
+	case *Subscribe:
+		if st.Query == nil {
+			return
+		}
+		sel = st.Query
 	case *Insert:
 		sel = st.Query
 	case *Explain:

@@ -358,6 +358,33 @@ func (n *DropStream) String() string {
 
 func (n *Show) String() string { return "SHOW " + n.What }
 
+func (n *CreateView) String() string {
+	s := "CREATE MATERIALIZED VIEW " + quoteIdent(n.Name)
+	if len(n.Options) > 0 {
+		opts := make([]string, len(n.Options))
+		for i, o := range n.Options {
+			opts[i] = quoteIdent(o.Name) + " = " + o.Value.String()
+		}
+		s += " WITH (" + strings.Join(opts, ", ") + ")"
+	}
+	return s + " AS " + n.Query.String()
+}
+
+func (n *DropView) String() string {
+	s := "DROP MATERIALIZED VIEW "
+	if n.IfExists {
+		s += "IF EXISTS "
+	}
+	return s + quoteIdent(n.Name)
+}
+
+func (n *Subscribe) String() string {
+	if n.Query != nil {
+		return "SUBSCRIBE TO (" + n.Query.String() + ")"
+	}
+	return "SUBSCRIBE TO " + quoteIdent(n.View)
+}
+
 // A named argument may be a reserved word (limit => 10), so it needs
 // quotes only when it is not a plain name.
 func (n *NamedArg) String() string {
