@@ -203,18 +203,18 @@ type Statement struct {
 	// Output is what to show the user for SHOW and DDL statements (the
 	// plan of an EXPLAIN is Plan(), printed once the whole script is
 	// planned).
-	Output  string
-	plan    *planner.Plan
-	target  *planner.Target // INSERT INTO only
-	view    *view           // CREATE MATERIALIZED VIEW only
+	Output string
+	plan   *planner.Plan
+	target *planner.Target // INSERT INTO only
+	view   *view           // CREATE MATERIALIZED VIEW only
 	// pullView is the view a pull query reads, lookup the key it fixes
 	// (nil: every row).
 	pullView *view
 	lookup   []types.Value
 	subView  *view // SUBSCRIBE TO a view
-	eng     *Engine
-	started bool
-	ckpt    checkpointOpts
+	eng      *Engine
+	started  bool
+	ckpt     checkpointOpts
 	// readers counts the queries of the script reading each named
 	// stream, for EXPLAIN.
 	readers map[*planner.Plan]int

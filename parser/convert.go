@@ -26,9 +26,9 @@ func convStatement(g *gStatement) Statement {
 			sub.Query = convQuery(g.Sub.Query)
 		}
 		s = sub
-	case g.Create != nil && g.Create.View:
-		v := &CreateView{Pos: pos(g.Create.Pos), Name: ident(g.Create.Name), Query: convQuery(g.Create.Query)}
-		for _, o := range g.Create.Options {
+	case g.Create != nil && g.Create.View != nil:
+		v := &CreateView{Pos: pos(g.Create.Pos), Name: ident(g.Create.View.Name), Query: convQuery(g.Create.Query)}
+		for _, o := range g.Create.View.Options {
 			v.Options = append(v.Options, &NamedArg{Pos: pos(o.Pos), Name: ident(o.Name), Value: convExpr(o.Value)})
 		}
 		s = v

@@ -102,11 +102,15 @@ type gStatement struct {
 // gCreate is CREATE STREAM or CREATE MATERIALIZED VIEW, the latter with
 // options: WITH (windows = 3).
 type gCreate struct {
-	Pos     lexer.Position
-	View    bool       `parser:"'CREATE':Ident ( 'STREAM':Ident | @'MATERIALIZED':Ident 'VIEW':Ident )"`
-	Name    string     `parser:"@(Ident | QuotedIdent)"`
+	Pos   lexer.Position
+	Name  string     `parser:"'CREATE':Ident ( 'STREAM':Ident @(Ident | QuotedIdent)"`
+	View  *gViewHead `parser:"| @@ )"`
+	Query *gQuery    `parser:"'AS' @@"`
+}
+
+type gViewHead struct {
+	Name    string     `parser:"'MATERIALIZED':Ident 'VIEW':Ident @(Ident | QuotedIdent)"`
 	Options []*gOption `parser:"( 'WITH':Ident '(' @@ ( ',' @@ )* ')' )?"`
-	Query   *gQuery    `parser:"'AS' @@"`
 }
 
 // gOption is `name = value` in a view's WITH list.
