@@ -218,3 +218,40 @@ func (s *Statement) Pull() (*Result, error) {
 	res.Time = now
 	return res, nil
 }
+
+// Table is rows a caller holds, for PullFrom.
+type Table struct {
+	Columns []types.Column
+	Rows    []types.Row
+}
+
+// PullFrom runs a pull query over tables the caller holds instead of
+// views (the PostgreSQL catalog a wire client browses): sql's FROM names
+// one of them.
+func (e *Engine) PullFrom(sql string, tables map[string]*Table) (*Result, error) {
+	stmts, err := parser.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	sel, ok := stmts[0].(*parser.Select)
+	if len(stmts) != 1 || !ok || sel.From == nil || sel.From.Stream == "" {
+		return nil, ErrNotOneQuery
+	}
+	t := tables[strings.ToLower(sel.From.Stream)]
+	if t == nil {
+		return nil, notFound(fmt.Sprintf("relation %q does not exist", sel.From.Stream))
+	}
+	v := &view{name: sel.From.Stream, def: &parser.CreateView{Name: sel.From.Stream}}
+	for _, c := range t.Columns {
+		v.columns = append(v.columns, c.Name)
+		v.kinds = append(v.kinds, c.Type)
+	}
+	v.table.Apply(&types.Result{Rows: t.Rows})
+	c := &catalog{e: e, plans: map[string]*planner.Plan{}}
+	c.opts = e.planOptions(context.Background(), c)
+	s := &Statement{Text: sel.String(), eng: e}
+	if err := e.preparePull(sel, sql, v, c, s); err != nil {
+		return nil, err
+	}
+	return s.Pull()
+}

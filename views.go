@@ -432,18 +432,20 @@ func (e *Engine) subscribeView(v *view) *Subscription {
 }
 
 // Subscribe runs a SUBSCRIBE statement: for a view, its rows then its
-// changes; for a query, the query is started and each of its results is
-// delivered as changes (Close stops it).
+// changes; for a query (SUBSCRIBE TO (SELECT ...), or a SELECT), the
+// query is started and each of its results is delivered as changes
+// (Close stops it).
 func (s *Statement) Subscribe(ctx context.Context) (*Subscription, error) {
-	if s.Kind != KindSubscribe {
-		return nil, fmt.Errorf("streamsql: Subscribe takes a SUBSCRIBE statement, not %s", s.Text)
+	if s.Kind != KindSubscribe && s.Kind != KindQuery {
+		return nil, fmt.Errorf("streamsql: Subscribe takes a SUBSCRIBE statement or a SELECT, not %s", s.Text)
 	}
 	if s.subView != nil {
 		return s.eng.subscribeView(s.subView), nil
 	}
+	kind := s.Kind
 	s.Kind = KindQuery // started as the query it is
 	qs, err := s.eng.Start(ctx, []*Statement{s})
-	s.Kind = KindSubscribe
+	s.Kind = kind
 	if err != nil {
 		return nil, err
 	}
@@ -464,4 +466,31 @@ func (s *Statement) Subscribe(ctx context.Context) (*Subscription, error) {
 		sub.end(q.Wait())
 	}()
 	return sub, nil
+}
+
+// Kinds are the types of the result columns of a query, pull query or
+// SUBSCRIBE (KindNull: known only at run time); nil for other
+// statements.
+func (s *Statement) Kinds() []types.Kind {
+	if s.subView != nil {
+		return s.subView.kinds
+	}
+	if s.plan == nil {
+		return nil
+	}
+	return s.plan.Kinds
+}
+
+// ResultColumns are the names of the columns Pull, Start or Subscribe
+// deliver (without the op of SUBSCRIBE).
+func (s *Statement) ResultColumns() []string {
+	if s.subView != nil {
+		return s.subView.columns
+	}
+	return s.Columns()
+}
+
+// Updating says the query's result is a table that keeps changing.
+func (s *Statement) Updating() bool {
+	return s.subView != nil || (s.plan != nil && s.plan.Updating)
 }

@@ -51,6 +51,13 @@ type options struct {
 	http       string
 	// httpToken is --http-token, or STREAMSQL_HTTP_TOKEN.
 	httpToken string
+	// pg is --pg: the address of the PostgreSQL wire server ("" for
+	// none); pgUsers its users (--pg-user name:password), pgTrust
+	// --pg-trust, pgCert and pgKey its TLS certificate.
+	pg            string
+	pgUsers       map[string]string
+	pgTrust       bool
+	pgCert, pgKey string
 	// cluster names the cluster query this process is a member of ("" for none).
 	cluster string
 	// checkpoint is the directory of the queries' checkpoints ("" for
@@ -105,6 +112,21 @@ func newFlags(o *options) *flag.FlagSet {
 	})
 	fs.StringVar(&o.httpToken, "http-token", "", "the `token` API clients must send (Authorization: Bearer); default STREAMSQL_HTTP_TOKEN, else a random one printed in the dashboard URL")
 	fs.StringVar(&o.http, "http", "", "serve the dashboard, query API and /metrics on `addr` (host:port; no host means 127.0.0.1); with -e/-f while they run")
+	fs.StringVar(&o.pg, "pg", "", "serve the PostgreSQL wire protocol on `addr` (host:port; no host means 127.0.0.1): psql, drivers and Grafana run SQL and read materialized views")
+	fs.Func("pg-user", "a `name:password` the PostgreSQL wire server accepts (SCRAM-SHA-256); repeat for several; default user streamsql with STREAMSQL_PG_PASSWORD, else a random password printed at start", func(v string) error {
+		name, pass, ok := strings.Cut(v, ":")
+		if !ok || name == "" || pass == "" {
+			return fmt.Errorf("want name:password, got %q", v)
+		}
+		if o.pgUsers == nil {
+			o.pgUsers = map[string]string{}
+		}
+		o.pgUsers[name] = pass
+		return nil
+	})
+	fs.BoolVar(&o.pgTrust, "pg-trust", false, "let PostgreSQL clients in without a password (only on a loopback address)")
+	fs.StringVar(&o.pgCert, "pg-tls-cert", "", "TLS certificate `file` (PEM) offered to PostgreSQL clients, with --pg-tls-key")
+	fs.StringVar(&o.pgKey, "pg-tls-key", "", "TLS private key `file` (PEM) of --pg-tls-cert")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs
 }
@@ -195,11 +217,27 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if o.maxQueries < 0 { // not given: bound what the network may start
 		o.maxQueries = 0
-		if o.http != "" {
+		if o.http != "" || o.pg != "" {
 			o.maxQueries = defaultHTTPMaxQueries
 		}
 	}
 	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, Stdout: stdout, MaxKeys: o.maxKeys, StateTTL: o.stateTTL, MaxQueries: o.maxQueries, AllowedDirs: o.allowDirs, MaxMemory: maxMemory})
+	if o.pg != "" {
+		stop, err := startPG(eng, o, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "streamsql: %v\n", err)
+			return 1
+		}
+		defer stop()
+		if o.exec == "" && o.file == "" && o.http == "" {
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sig)
+			<-sig
+			eng.Stop()
+			return 0
+		}
+	}
 	if o.http != "" {
 		token := o.httpToken
 		if token == "" {
@@ -431,10 +469,22 @@ func runCluster(o options, stmts []*streamsql.Statement, stdout, stderr io.Write
 func printStatements(w, confirm io.Writer, stmts []*streamsql.Statement) (queries bool) {
 	for _, st := range stmts {
 		switch st.Kind {
-		case streamsql.KindQuery, streamsql.KindInsert:
+		case streamsql.KindQuery, streamsql.KindInsert, streamsql.KindCreateView:
 			queries = true
 		case streamsql.KindExplain:
 			fmt.Fprint(w, st.Plan())
+		case streamsql.KindPull:
+			res, err := st.Pull()
+			if err != nil {
+				fmt.Fprintf(confirm, "streamsql: %v\n", err)
+				continue
+			}
+			spec, _ := sinks.Lookup("table")
+			sink, _ := spec.Open(w, sinks.Options{Columns: res.Columns})
+			sink.Write(context.Background(), res)
+			sink.Close()
+		case streamsql.KindSubscribe:
+			fmt.Fprintf(confirm, "streamsql: SUBSCRIBE streams over the PostgreSQL wire (--pg); here a query without WINDOW shows the table as it changes\n")
 		case streamsql.KindCreateStream, streamsql.KindDropStream:
 			fmt.Fprint(confirm, st.Output)
 		default:
