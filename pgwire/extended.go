@@ -90,10 +90,21 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 			return nil
 		}
 		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: p.params})
-		// Described with every parameter NULL: the shape does not
-		// depend on them.
-		nulls := make([][]byte, len(p.params))
-		text, _ = bindParams(p.text, p.params, nil, nulls)
+		// Described with a zero of each parameter's type: the shape
+		// does not depend on the values (NULL would not do for LIMIT).
+		zeros := make([][]byte, len(p.params))
+		for i, oid := range p.params {
+			zeros[i] = []byte("0")
+			switch oid {
+			case oidBool:
+				zeros[i] = []byte("f")
+			case oidTimestamp, oidTimestamptz:
+				zeros[i] = []byte("1970-01-01 00:00:00")
+			case oidText, oidVarchar:
+				zeros[i] = []byte("")
+			}
+		}
+		text, _ = bindParams(p.text, p.params, nil, zeros)
 	} else {
 		pt := c.portals[m.Name]
 		if pt == nil {

@@ -206,6 +206,9 @@ func errorResponse(err error, query string, base int) *pgproto3.ErrorResponse {
 	var perr *parser.Error
 	if errors.As(err, &perr) {
 		r.Message = perr.Msg
+		if msg := err.Error(); strings.HasPrefix(msg, perr.Pos.String()+": ") {
+			r.Message = strings.TrimPrefix(msg, perr.Pos.String()+": ")
+		}
 		if perr.Pos.Line > 0 && base+perr.Pos.Offset <= len(query) {
 			r.Position = int32(len([]rune(query[:base+perr.Pos.Offset])) + 1)
 		}

@@ -95,6 +95,13 @@ func (p *planning) inferType(e parser.Expr, sc *scope) types.Kind {
 			if len(e.Args) == 1 {
 				return p.typeOf(e.Args[0], sc)
 			}
+		case "sum":
+			// BIGINT sums stay BIGINT, DOUBLE DOUBLE, DECIMAL exact.
+			if len(e.Args) == 1 {
+				if k := p.typeOf(e.Args[0], sc); k.Numeric() {
+					return k
+				}
+			}
 		case "lower", "upper", "trim", "ltrim", "rtrim", "substr", "replace", "concat", "split_part":
 			return types.KindText
 		case "to_timestamp", "date_trunc", "now":
