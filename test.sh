@@ -71,6 +71,18 @@ export STREAMSQL_REQUIRE_POSTGRES=1
 step chromium install_chromium
 export STREAMSQL_REQUIRE_BROWSER=1
 
+# psql, psycopg and the JDBC driver for TestPGClients (the --pg server
+# against real clients): scripts/pgclients.sh installs what is missing.
+install_pgclients() {
+	if ! clients_env=$(sh scripts/pgclients.sh); then
+		echo "test.sh: could not install the PostgreSQL clients (the reason is above)" >&2
+		return 1
+	fi
+	eval "$clients_env"
+}
+step "postgresql clients" install_pgclients
+export STREAMSQL_REQUIRE_PGCLIENTS=1
+
 step "go test -race" go test -race -count=1 ./...
 
 # Each fuzz target for 10 s (their seeds already ran above). A crash fails

@@ -510,42 +510,10 @@ func (c *conn) declare(ctx context.Context, text string, o *out) error {
 // (timeout = 'd')]: what the cursor has; on a subscription with nothing
 // yet, it waits for the next change (up to the timeout, when given).
 func (c *conn) fetch(ctx context.Context, text string, o *out) error {
-	body := stripComments(text)
-	var timeout time.Duration = -1
-	if i := strings.Index(strings.ToLower(body), " with "); i >= 0 {
-		opt := body[i+6:]
-		body = body[:i]
-		_, v, _ := strings.Cut(opt, "=")
-		v = strings.Trim(strings.TrimSpace(strings.Trim(strings.TrimSpace(v), "();")), `'`)
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return errorf(codeParameter, fmt.Sprintf("FETCH ... WITH (timeout = '1s'): %q is not a duration", v))
-		}
-		timeout = d
+	name, limit, timeout, err := parseFetch(text)
+	if err != nil {
+		return err
 	}
-	f := strings.Fields(strings.TrimSuffix(strings.TrimSpace(body), ";"))[1:]
-	limit := -1
-	for len(f) > 1 {
-		w := strings.ToLower(f[0])
-		switch {
-		case w == "forward" || w == "from" || w == "in":
-		case w == "all":
-			limit = -1
-		case w == "next":
-			limit = 1
-		default:
-			n, err := strconv.Atoi(w)
-			if err != nil || n < 0 {
-				return errorf(codeSyntax, "usage: FETCH [ALL | NEXT | n] [FROM] cursor")
-			}
-			limit = n
-		}
-		f = f[1:]
-	}
-	if len(f) != 1 {
-		return errorf(codeSyntax, "usage: FETCH [ALL | NEXT | n] [FROM] cursor")
-	}
-	name := strings.Trim(f[0], `"`)
 	cur := c.cursors[name]
 	if cur == nil {
 		return errorf(codeCursor, fmt.Sprintf("cursor %q does not exist", name))
@@ -580,6 +548,47 @@ func (c *conn) fetch(ctx context.Context, text string, o *out) error {
 	cur.pending = cur.pending[n:]
 	o.complete(fmt.Sprintf("FETCH %d", n))
 	return nil
+}
+
+// parseFetch reads FETCH [FORWARD] [ALL | NEXT | n] [FROM | IN] name
+// [WITH (timeout = 'd')]: limit -1 is ALL, timeout -1 none.
+func parseFetch(text string) (name string, limit int, timeout time.Duration, err error) {
+	body := stripComments(text)
+	timeout, limit = -1, -1
+	if i := strings.Index(strings.ToLower(body), " with "); i >= 0 {
+		opt := body[i+6:]
+		body = body[:i]
+		_, v, _ := strings.Cut(opt, "=")
+		v = strings.Trim(strings.TrimSpace(strings.Trim(strings.TrimSpace(v), "();")), `'`)
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return "", 0, 0, errorf(codeParameter, fmt.Sprintf("FETCH ... WITH (timeout = '1s'): %q is not a duration", v))
+		}
+		timeout = d
+	}
+	f := strings.Fields(strings.TrimSuffix(strings.TrimSpace(body), ";"))[1:]
+	usage := errorf(codeSyntax, "usage: FETCH [ALL | NEXT | n] [FROM] cursor [WITH (timeout = '1s')]")
+	for len(f) > 1 {
+		w := strings.ToLower(f[0])
+		switch {
+		case w == "forward" || w == "from" || w == "in":
+		case w == "all":
+			limit = -1
+		case w == "next":
+			limit = 1
+		default:
+			n, err := strconv.Atoi(w)
+			if err != nil || n < 0 {
+				return "", 0, 0, usage
+			}
+			limit = n
+		}
+		f = f[1:]
+	}
+	if len(f) != 1 {
+		return "", 0, 0, usage
+	}
+	return strings.Trim(f[0], `"`), limit, timeout, nil
 }
 
 // take moves the changes the subscription holds to pending.

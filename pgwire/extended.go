@@ -154,11 +154,14 @@ func (c *conn) shape(text string) (*columns, error) {
 		}
 		return textColumns("name", "columns", "key", "rows", "updated", "definition"), nil
 	case "fetch":
-		f := strings.Fields(strings.TrimSuffix(strings.TrimSpace(stripComments(sts[0].text)), ";"))
-		if cur := c.cursors[strings.Trim(f[len(f)-1], `"`)]; cur != nil {
+		name, _, _, err := parseFetch(sts[0].text)
+		if err != nil {
+			return nil, err
+		}
+		if cur := c.cursors[name]; cur != nil {
 			return cur.cols, nil
 		}
-		return nil, nil
+		return nil, errorf(codeCursor, fmt.Sprintf("cursor %q does not exist", name))
 	case "select", "explain", "subscribe", "with", "values", "table":
 	default:
 		return nil, nil

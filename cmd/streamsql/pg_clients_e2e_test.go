@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// pgServer is the binary serving --pg, with the address it printed.
+type pgServer struct {
+	host, port string
+}
+
+var pgLine = regexp.MustCompile(`PostgreSQL wire on ([0-9.]+):([0-9]+)`)
+
+func startPGServer(t *testing.T, args ...string) *pgServer {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"--pg", "127.0.0.1:0", "--pg-user", "alice:s3cret", "--batch", "50ms"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if m := pgLine.FindStringSubmatch(sc.Text()); m != nil {
+			go io.Copy(io.Discard, stderr)
+			return &pgServer{host: m[1], port: m[2]}
+		}
+	}
+	t.Fatal("no PostgreSQL wire line on stderr")
+	return nil
+}
+
+// psql runs psql with args (unaligned, tuples only unless told) and
+// returns its stdout and stderr.
+func (s *pgServer) psql(t *testing.T, password string, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := exec.Command("psql", append([]string{"-X", "-h", s.host, "-p", s.port, "-U", "alice", "-d", "streamsql"}, args...)...)
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+password, "PGSSLMODE=disable")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+// feedWords moves a file of words into dir.
+func feedWords(t *testing.T, dir, name, words string) {
+	t.Helper()
+	tmp := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(tmp, []byte(strings.ReplaceAll(words, " ", "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPGClients runs real PostgreSQL clients against the binary: psql,
+// psycopg (Python) and the JDBC driver, each with a password, creating a
+// view, feeding words, and reading exact counts back by pull queries,
+// a subscription, a positioned error and a cancelled statement.
+// scripts/pgclients.sh installs them; test.sh sets
+// STREAMSQL_REQUIRE_PGCLIENTS=1 so a missing one fails the run.
+func TestPGClients(t *testing.T) {
+	required := os.Getenv("STREAMSQL_REQUIRE_PGCLIENTS") == "1"
+	missing := func(what string) {
+		if required {
+			t.Fatalf("%s is missing (scripts/pgclients.sh installs it)", what)
+		}
+		t.Skipf("%s is missing: run eval \"$(sh scripts/pgclients.sh)\"", what)
+	}
+	srv := startPGServer(t)
+	t.Run("psql", func(t *testing.T) {
+		if _, err := exec.LookPath("psql"); err != nil {
+			missing("psql")
+		}
+		dir := t.TempDir()
+		if _, e, err := srv.psql(t, "s3cret", "-c", fmt.Sprintf("CREATE MATERIALIZED VIEW ps_counts AS SELECT word, COUNT(*) AS n FROM file('%s') GROUP BY word", dir)); err != nil {
+			t.Fatal(e)
+		}
+		feedWords(t, dir, "1.txt", "to be or not to be")
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			out, e, err := srv.psql(t, "s3cret", "-A", "-t", "-c", "SELECT SUM(n) AS s FROM ps_counts")
+			if err != nil {
+				t.Fatal(e)
+			}
+			if strings.TrimSpace(out) == "6" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the view never counted 6 words: %q", out)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		out, e, err := srv.psql(t, "s3cret", "-A", "-t", "-c", "SELECT word, n FROM ps_counts ORDER BY n DESC, word", "-c", "SELECT n FROM ps_counts WHERE word = 'to'")
+		if want := "be|2\nto|2\nnot|1\nor|1\n2\n"; err != nil || out != want {
+			t.Errorf("pull queries: got %q (%s), want %q", out, e, want)
+		}
+		out, _, _ = srv.psql(t, "s3cret", "-c", `\dv`)
+		if !strings.Contains(out, "public | ps_counts | materialized view | alice") {
+			t.Errorf(`\dv: %s`, out)
+		}
+		out, _, _ = srv.psql(t, "s3cret", "-c", `\d ps_counts`)
+		if !strings.Contains(out, `Materialized view "public.ps_counts"`) || !strings.Contains(out, " word   | text   |") || !strings.Contains(out, " n      | bigint |") {
+			t.Errorf(`\d ps_counts: %s`, out)
+		}
+		_, e, _ = srv.psql(t, "s3cret", "-c", "SELECT wrd FROM ps_counts")
+		if want := "ERROR:  column \"wrd\" not found; did you mean \"word\"?\nLINE 1: SELECT wrd FROM ps_counts\n               ^\n"; e != want {
+			t.Errorf("error: got %q, want %q", e, want)
+		}
+		_, e, err = srv.psql(t, "wrong", "-c", "SELECT 1")
+		if err == nil || !strings.Contains(e, `FATAL:  password authentication failed for user "alice"`) {
+			t.Errorf("wrong password: %v %s", err, e)
+		}
+		// Ctrl-C cancels a continuous SELECT: psql sends a CancelRequest.
+		live := exec.Command("psql", "-X", "-h", srv.host, "-p", srv.port, "-U", "alice", "-d", "streamsql", "-c", fmt.Sprintf("SELECT word FROM file('%s')", dir))
+		live.Env = append(os.Environ(), "PGPASSWORD=s3cret", "PGSSLMODE=disable")
+		var lerr bytes.Buffer
+		live.Stderr = &lerr
+		if err := live.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for { // wait until the query runs
+			out, _, _ := srv.psql(t, "s3cret", "-A", "-t", "-c", "SHOW QUERIES")
+			if strings.Contains(out, "SELECT word FROM file(") {
+				break
+			}
+			if time.Now().After(deadline.Add(30 * time.Second)) {
+				t.Fatalf("the continuous SELECT never ran: %q", out)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		live.Process.Signal(os.Interrupt)
+		live.Wait()
+		if !strings.Contains(lerr.String(), "ERROR:  canceling statement due to user request") {
+			t.Errorf("cancel: %q", lerr.String())
+		}
+	})
+	clientOut := func(t *testing.T, cmd *exec.Cmd) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v\n%s%s", err, out.String(), errb.String())
+		}
+		return out.String()
+	}
+	t.Run("psycopg", func(t *testing.T) {
+		py := os.Getenv("STREAMSQL_PG_PYTHON")
+		if py == "" {
+			missing("psycopg (STREAMSQL_PG_PYTHON)")
+		}
+		dir := t.TempDir()
+		got := clientOut(t, exec.Command(py, "../../pgwire/testdata/clients/client.py", srv.host, srv.port, "alice", "s3cret", dir))
+		want := `pull a [3]
+pull b [1]
+pull c [1]
+pull zz []
+binary [('a', 3), ('b', 1), ('c', 1)]
+fetch [('+I', 'a', 3), ('+I', 'b', 1), ('+I', 'c', 1)]
+fetch [('-U', 'b', 1), ('+U', 'b', 2), ('+I', 'd', 1)]
+error 42703 column "wrd" not found; did you mean "word"? 8
+cancel 57014
+`
+		if got != want {
+			t.Errorf("got:\n%s\nwant:\n%s", got, want)
+		}
+	})
+	t.Run("jdbc", func(t *testing.T) {
+		jar := os.Getenv("STREAMSQL_PG_JDBC")
+		if jar == "" {
+			missing("the JDBC driver (STREAMSQL_PG_JDBC)")
+		}
+		if _, err := exec.LookPath("java"); err != nil {
+			missing("java")
+		}
+		dir := t.TempDir()
+		got := clientOut(t, exec.Command("java", "-cp", jar, "../../pgwire/testdata/clients/Client.java", srv.host, srv.port, "alice", "s3cret", dir))
+		want := `pull a [3]
+pull b [1]
+pull c [1]
+pull zz []
+typed [a,3]
+fetch [+I,a,3 +I,b,1 +I,c,1]
+fetch [-U,b,1 +U,b,2 +I,d,1]
+error 42703 column "wrd" not found; did you mean "word"? 8
+cancel 57014
+`
+		if got != want {
+			t.Errorf("got:\n%s\nwant:\n%s", got, want)
+		}
+	})
+}

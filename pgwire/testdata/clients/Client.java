@@ -1,0 +1,105 @@
+import java.nio.file.*;
+import java.sql.*;
+import java.util.*;
+
+/**
+ * A PostgreSQL JDBC client of streamsql's wire server, for TestPGClients:
+ * it prints what it reads, and the Go test compares the lines.
+ *
+ * usage: java -cp postgresql.jar Client.java host port user password dir
+ */
+public class Client {
+    static String dir;
+
+    static void feed(String name, String words) throws Exception {
+        Path tmp = Files.createTempFile("feed", ".txt");
+        Files.writeString(tmp, String.join("\n", words.split(" ")) + "\n");
+        Files.move(tmp, Paths.get(dir, name));
+    }
+
+    static String rows(ResultSet rs) throws SQLException {
+        List<String> out = new ArrayList<>();
+        int n = rs.getMetaData().getColumnCount();
+        while (rs.next()) {
+            List<String> vals = new ArrayList<>();
+            for (int i = 1; i <= n; i++) vals.add(rs.getString(i));
+            out.add(String.join(",", vals));
+        }
+        return "[" + String.join(" ", out) + "]";
+    }
+
+    public static void main(String[] args) throws Exception {
+        dir = args[4];
+        String url = "jdbc:postgresql://" + args[0] + ":" + args[1] + "/streamsql";
+        Connection conn = DriverManager.getConnection(url, args[2], args[3]);
+        Statement st = conn.createStatement();
+        st.execute("CREATE MATERIALIZED VIEW j_counts AS SELECT word, COUNT(*) AS n FROM file('" + dir + "') GROUP BY word");
+        feed("1.txt", "a b a c a");
+        long deadline = System.currentTimeMillis() + 60000;
+        while (true) {
+            ResultSet rs = st.executeQuery("SELECT SUM(n) AS s FROM j_counts");
+            rs.next();
+            if (rs.getLong(1) == 5) break;
+            if (System.currentTimeMillis() > deadline) throw new RuntimeException("the view never counted 5 words");
+            Thread.sleep(10);
+        }
+        // A prepared statement reused past the driver's prepare threshold
+        // (it then asks for binary results).
+        PreparedStatement ps = conn.prepareStatement("SELECT n FROM j_counts WHERE word = ?");
+        for (int i = 0; i < 20; i++) {
+            for (String w : new String[] {"a", "b", "c", "zz"}) {
+                ps.setString(1, w);
+                ResultSet rs = ps.executeQuery();
+                String got = rows(rs);
+                if (i == 19) System.out.println("pull " + w + " " + got);
+            }
+        }
+        PreparedStatement typed = conn.prepareStatement("SELECT word, n FROM j_counts WHERE n >= ? ORDER BY word");
+        for (int i = 0; i < 10; i++) {
+            typed.setLong(1, 2);
+            ResultSet rs = typed.executeQuery();
+            String got = rows(rs);
+            if (i == 9) System.out.println("typed " + got);
+        }
+        // A subscription through a cursor.
+        conn.setAutoCommit(false);
+        st.execute("DECLARE c CURSOR FOR SUBSCRIBE TO j_counts");
+        System.out.println("fetch " + rows(st.executeQuery("FETCH ALL c")));
+        feed("2.txt", "b d");
+        System.out.println("fetch " + rows(st.executeQuery("FETCH ALL c WITH (timeout = '60s')")));
+        st.execute("CLOSE c");
+        conn.commit();
+        conn.setAutoCommit(true);
+        // A positioned error with its SQLSTATE.
+        try {
+            st.executeQuery("SELECT wrd FROM j_counts");
+        } catch (SQLException e) {
+            org.postgresql.util.ServerErrorMessage m = ((org.postgresql.util.PSQLException) e).getServerErrorMessage();
+            System.out.println("error " + e.getSQLState() + " " + m.getMessage() + " " + m.getPosition());
+        }
+        // Cancel a statement that waits for changes that never come.
+        Connection other = DriverManager.getConnection(url, args[2], args[3]);
+        other.setAutoCommit(false);
+        Statement os = other.createStatement();
+        os.execute("DECLARE w CURSOR FOR SUBSCRIBE TO j_counts");
+        os.executeQuery("FETCH ALL w");
+        Thread canceller = new Thread(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    os.cancel();
+                    Thread.sleep(100);
+                }
+            } catch (Exception e) {
+            }
+        });
+        canceller.start();
+        try {
+            os.executeQuery("FETCH ALL w");
+            System.out.println("cancel not cancelled");
+        } catch (SQLException e) {
+            System.out.println("cancel " + e.getSQLState());
+        }
+        canceller.interrupt();
+        canceller.join();
+    }
+}
