@@ -353,6 +353,9 @@ func TestExamplesRun(t *testing.T) {
 	}
 	for _, f := range files {
 		rel := "examples/" + filepath.Base(f)
+		if rel == "examples/views.sql" {
+			continue // it serves views and prints nothing: TestViewsExample reads them
+		}
 		cmd := exec.Command(binary, "--once", "--output", "jsonl", "-f", rel)
 		cmd.Dir = "../.."
 		var stderr bytes.Buffer

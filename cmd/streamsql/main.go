@@ -469,8 +469,11 @@ func runCluster(o options, stmts []*streamsql.Statement, stdout, stderr io.Write
 func printStatements(w, confirm io.Writer, stmts []*streamsql.Statement) (queries bool) {
 	for _, st := range stmts {
 		switch st.Kind {
-		case streamsql.KindQuery, streamsql.KindInsert, streamsql.KindCreateView:
+		case streamsql.KindQuery, streamsql.KindInsert:
 			queries = true
+		case streamsql.KindCreateView:
+			queries = true
+			fmt.Fprint(confirm, st.Output)
 		case streamsql.KindExplain:
 			fmt.Fprint(w, st.Plan())
 		case streamsql.KindPull:
@@ -485,7 +488,7 @@ func printStatements(w, confirm io.Writer, stmts []*streamsql.Statement) (querie
 			sink.Close()
 		case streamsql.KindSubscribe:
 			fmt.Fprintf(confirm, "streamsql: SUBSCRIBE streams over the PostgreSQL wire (--pg); here a query without WINDOW shows the table as it changes\n")
-		case streamsql.KindCreateStream, streamsql.KindDropStream:
+		case streamsql.KindCreateStream, streamsql.KindDropStream, streamsql.KindDropView:
 			fmt.Fprint(confirm, st.Output)
 		default:
 			fmt.Fprint(w, st.Output)

@@ -208,3 +208,71 @@ cancel 57014
 		}
 	})
 }
+
+// TestViewsExample serves examples/views.sql as README shows and reads
+// its views with psql: the word counts of the bundled files, and a row
+// per sensor and closed window.
+func TestViewsExample(t *testing.T) {
+	if _, err := exec.LookPath("psql"); err != nil {
+		if os.Getenv("STREAMSQL_REQUIRE_PGCLIENTS") == "1" {
+			t.Fatal("psql is missing (scripts/pgclients.sh installs it)")
+		}
+		t.Skip("psql is missing")
+	}
+	cmd := exec.Command(binary, "--pg", "127.0.0.1:0", "--pg-user", "alice:s3cret", "-f", "examples/views.sql")
+	cmd.Dir = "../.."
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	var srv *pgServer
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if m := pgLine.FindStringSubmatch(sc.Text()); m != nil {
+			srv = &pgServer{host: m[1], port: m[2]}
+			break
+		}
+	}
+	if srv == nil {
+		t.Fatal("no PostgreSQL wire line on stderr")
+	}
+	go io.Copy(io.Discard, stderr)
+	files, _ := filepath.Glob("../../examples/logfile/*")
+	var texts []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, string(b))
+	}
+	total := 0
+	for _, n := range wordCounts(texts...) {
+		total += n
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, e, err := srv.psql(t, "s3cret", "-A", "-t", "-c", "SELECT SUM(n) AS s FROM word_counts")
+		if err != nil {
+			t.Fatal(e)
+		}
+		if strings.TrimSpace(out) == fmt.Sprint(total) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("word_counts never summed to %d: %q", total, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	out, e, err := srv.psql(t, "s3cret", "-A", "-t", "-c", "SELECT COUNT(*) AS n, COUNT(DISTINCT sensor) AS s FROM sensor_temps")
+	if err != nil || out == "" || strings.HasPrefix(out, "0|") {
+		t.Fatalf("sensor_temps: %q %s %v", out, e, err)
+	}
+}
