@@ -50,6 +50,9 @@ func checkpointFor(g *planner.Graph, stmts map[*planner.Plan]*Statement, index f
 				Path:  filepath.Join(s.ckpt.dir, fmt.Sprintf("query-%d.ckpt", index(p))),
 				Every: s.ckpt.every,
 			}
+			if s.view != nil {
+				c.Path = viewCheckpoint(s.ckpt.dir, s.view.name)
+			}
 		}
 	}
 	if c == nil {

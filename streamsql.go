@@ -212,6 +212,9 @@ type Statement struct {
 	pullView *view
 	lookup   []types.Value
 	subView  *view // SUBSCRIBE TO a view
+	// resumed is a CREATE MATERIALIZED VIEW of a view RestoreViews
+	// started already, with the same definition: Start skips it.
+	resumed bool
 	eng      *Engine
 	started  bool
 	ckpt     checkpointOpts
@@ -510,7 +513,7 @@ func (s *Statement) Start(ctx context.Context) (*Query, error) {
 func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error) {
 	var run []*Statement
 	for _, s := range stmts {
-		if s.Kind != KindQuery && s.Kind != KindInsert && s.Kind != KindCreateView {
+		if s.Kind != KindQuery && s.Kind != KindInsert && s.Kind != KindCreateView || s.resumed {
 			continue
 		}
 		if s.started {
@@ -539,7 +542,7 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		plans[i] = s.plan
 	}
 	groups := planner.Group(plans)
-	graphs, err := e.open(ctx, qs, groups)
+	graphs, err := e.open(ctx, qs, groups, run)
 	if err != nil {
 		return nil, err
 	}
@@ -580,7 +583,13 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 		if q.view != nil {
 			q.view.mu.Lock()
 			q.view.q = q
+			dir := q.view.dir
 			q.view.mu.Unlock()
+			if dir != "" {
+				if err := e.saveCatalog(dir); err != nil {
+					e.logf("materialized view %s: saving %s: %v", q.view.name, catalogFile(dir), err)
+				}
+			}
 		}
 	}
 	return qs, nil
@@ -626,7 +635,7 @@ func (r *reservation) releaseLocked() {
 
 // open opens the sinks of qs and what the graphs read; on an error it
 // closes the sinks already open.
-func (e *Engine) open(ctx context.Context, qs []*Query, groups []*planner.Graph) ([]*scheduler.Graph, error) {
+func (e *Engine) open(ctx context.Context, qs []*Query, groups []*planner.Graph, run []*Statement) ([]*scheduler.Graph, error) {
 	closeSinks := func() {
 		for _, q := range qs {
 			if q.sink != nil {
@@ -634,8 +643,19 @@ func (e *Engine) open(ctx context.Context, qs []*Query, groups []*planner.Graph)
 			}
 		}
 	}
-	for _, q := range qs {
+	for i, q := range qs {
 		if q.view != nil {
+			if dir := run[i].ckpt.dir; dir != "" && q.view.store == nil {
+				// The view's table as saved, before its query resumes.
+				q.view.mu.Lock()
+				err := q.view.load(viewFiles(dir, q.view.name))
+				q.view.dir = dir
+				q.view.mu.Unlock()
+				if err != nil {
+					closeSinks()
+					return nil, fmt.Errorf("materialized view %s: %w", q.view.name, err)
+				}
+			}
 			q.sink = q.view
 			continue
 		}

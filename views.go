@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -52,7 +53,14 @@ type view struct {
 	q       *Query                 // nil until started
 	subs    map[*Subscription]struct{}
 	dropped bool
+
+	updating bool       // the query's result is an updating table
+	dir      string     // checkpoint directory, "" when not checkpointing
+	store    *viewStore // its files there
+	restored bool       // started by RestoreViews
 }
+
+func (v *view) isUpdating() bool { return v.updating }
 
 // ViewInfo describes a materialized view, for SHOW VIEWS and catalogs.
 type ViewInfo struct {
@@ -143,6 +151,11 @@ func (e *Engine) prepareView(st *parser.CreateView, text string, c *catalog, s *
 		}
 		windows = int(lit.Value.AsInt())
 	}
+	if old := e.lookupView(st.Name); old != nil && sameView(old, st) {
+		s.Kind, s.view, s.resumed = KindCreateView, old, true
+		s.Output = fmt.Sprintf("materialized view %s resumed from its checkpoint\n", old.name)
+		return nil
+	}
 	if err := e.nameFree(st.Name, st.Pos, text); err != nil {
 		return err
 	}
@@ -150,7 +163,7 @@ func (e *Engine) prepareView(st *parser.CreateView, text string, c *catalog, s *
 	if err != nil {
 		return err
 	}
-	v := &view{name: st.Name, def: st, columns: plan.Columns, kinds: plan.Kinds, windows: windows,
+	v := &view{name: st.Name, def: st, columns: plan.Columns, kinds: plan.Kinds, windows: windows, updating: plan.Updating,
 		key: types.KeyColumns(plan.Columns, plan.Key), byKey: map[string][]types.Row{}, subs: map[*Subscription]struct{}{}}
 	e.mu.Lock()
 	e.views[strings.ToLower(st.Name)] = v
@@ -198,6 +211,7 @@ func (e *Engine) dropView(st *parser.DropView, text string) (string, error) {
 	v.mu.Lock()
 	v.dropped = true
 	q := v.q
+	dir := v.dir
 	for sub := range v.subs {
 		sub.end(fmt.Errorf("materialized view %s was dropped", v.name))
 	}
@@ -206,6 +220,16 @@ func (e *Engine) dropView(st *parser.DropView, text string) (string, error) {
 	if q != nil {
 		q.Stop()
 		q.Wait()
+	}
+	if dir != "" {
+		v.closeStore()
+		files := viewFiles(dir, v.name)
+		for _, f := range []string{files.snap, files.log, viewCheckpoint(dir, v.name)} {
+			os.Remove(f)
+		}
+		if err := e.saveCatalog(dir); err != nil {
+			return "", err
+		}
 	}
 	return fmt.Sprintf("materialized view %s dropped\n", st.Name), nil
 }
@@ -234,30 +258,44 @@ func (e *Engine) showViews() string {
 }
 
 // Write applies one result of the view's query: the view is the query's
-// sink.
+// sink. A checkpointing view saves the change before it returns (and so
+// before the result is acknowledged).
 func (v *view) Write(_ context.Context, r *types.Result) error {
 	if !r.Emitted {
 		return nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.store != nil && !v.updated.IsZero() && !r.Time.After(v.updated) {
+		return nil // delivered again by a query resumed from its checkpoint: applied before
 	}
 	change := r
 	if !r.Updating {
 		// An append-only query's emission replaces the oldest one kept.
 		change = &types.Result{Updating: true, Rows: r.Rows}
-		v.mu.RLock()
 		if len(v.recent) >= v.windows {
 			change.Deletes = v.recent[0]
-		}
-		v.mu.RUnlock()
-	}
-	changes := &Changes{Time: r.Time, Changes: types.Changelog(change, v.key)}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if !r.Updating {
-		if len(v.recent) >= v.windows {
 			v.recent = v.recent[1:]
 		}
 		v.recent = append(v.recent, r.Rows)
 	}
+	changes := &Changes{Time: r.Time, Changes: types.Changelog(change, v.key)}
+	v.applyLocked(change, r.Time)
+	if v.store != nil {
+		if err := v.persist(change, r.Time); err != nil {
+			return err
+		}
+	}
+	if len(changes.Changes) > 0 {
+		for sub := range v.subs {
+			sub.send(changes)
+		}
+	}
+	return nil
+}
+
+// applyLocked applies an updating change to the table and its index.
+func (v *view) applyLocked(change *types.Result, t time.Time) {
 	v.table.Apply(change)
 	var buf []byte
 	for _, row := range change.Deletes {
@@ -279,26 +317,8 @@ func (v *view) Write(_ context.Context, r *types.Result) error {
 		buf = v.keyOf(buf[:0], row)
 		v.byKey[string(buf)] = append(v.byKey[string(buf)], row)
 	}
-	v.updated = r.Time
+	v.updated = t
 	v.batches++
-	if len(changes.Changes) > 0 {
-		for sub := range v.subs {
-			sub.send(changes)
-		}
-	}
-	return nil
-}
-
-func equalRows(a, b types.Row) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !types.Equal(a[i], b[i]) || a[i].Kind() != b[i].Kind() {
-			return false
-		}
-	}
-	return true
 }
 
 // Close is the end of the view's query: the table stays readable.
@@ -493,4 +513,16 @@ func (s *Statement) ResultColumns() []string {
 // Updating says the query's result is a table that keeps changing.
 func (s *Statement) Updating() bool {
 	return s.subView != nil || (s.plan != nil && s.plan.Updating)
+}
+
+func equalRows(a, b types.Row) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !types.Equal(a[i], b[i]) || a[i].Kind() != b[i].Kind() {
+			return false
+		}
+	}
+	return true
 }

@@ -219,6 +219,9 @@ func (c *conn) runEngine(ctx context.Context, s *streamsql.Statement, o *out) er
 	case streamsql.KindCreateView, streamsql.KindInsert:
 		// Background queries belong to the engine, not to the
 		// connection: they run on after the client leaves.
+		if s.Kind == streamsql.KindCreateView && c.srv.cfg.Checkpoint != "" {
+			s.Checkpoint(c.srv.cfg.Checkpoint, c.srv.cfg.CheckpointEvery)
+		}
 		qs, err := c.srv.eng.Start(context.Background(), []*streamsql.Statement{s})
 		if err != nil {
 			return err

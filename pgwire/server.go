@@ -54,6 +54,11 @@ type Config struct {
 	AuthTimeout time.Duration
 	// Version is reported by version(); "" for "streamsql".
 	Version string
+	// Checkpoint, when set, is the directory the materialized views
+	// created by clients checkpoint in, every CheckpointEvery batches:
+	// Engine.RestoreViews starts them again after a restart.
+	Checkpoint      string
+	CheckpointEvery int
 }
 
 // Server serves one engine.

@@ -222,6 +222,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, Stdout: stdout, MaxKeys: o.maxKeys, StateTTL: o.stateTTL, MaxQueries: o.maxQueries, AllowedDirs: o.allowDirs, MaxMemory: maxMemory})
+	if o.checkpoint != "" && !o.once && o.cluster == "" {
+		// Views that checkpointed there run again, with their tables.
+		names, err := eng.RestoreViews(context.Background(), o.checkpoint, o.every)
+		if err != nil {
+			fmt.Fprintf(stderr, "streamsql: --checkpoint %s: restoring its materialized views: %v\n", o.checkpoint, err)
+			return 1
+		}
+		if len(names) > 0 {
+			fmt.Fprintf(stderr, "streamsql: materialized views restored from %s: %s\n", o.checkpoint, strings.Join(names, ", "))
+		}
+	}
 	if o.pg != "" {
 		stop, err := startPG(eng, o, stderr)
 		if err != nil {

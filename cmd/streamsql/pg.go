@@ -32,7 +32,7 @@ func startPG(eng *streamsql.Engine, o options, log io.Writer) (stop func(), err 
 	if o.pgTrust && !server.IsLoopback(host) {
 		return nil, fmt.Errorf("--pg-trust lets clients in without a password: only on a loopback address, not %s", host)
 	}
-	cfg := pgwire.Config{Users: o.pgUsers, Trust: o.pgTrust, Version: version(),
+	cfg := pgwire.Config{Users: o.pgUsers, Trust: o.pgTrust, Version: version(), Checkpoint: o.checkpoint, CheckpointEvery: o.every,
 		Logf: func(format string, args ...any) { fmt.Fprintf(log, "streamsql: "+format+"\n", args...) }}
 	made := ""
 	if len(cfg.Users) == 0 && !cfg.Trust {

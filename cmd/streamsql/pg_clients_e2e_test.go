@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // pgServer is the binary serving --pg, with the address it printed.
@@ -274,5 +277,94 @@ func TestViewsExample(t *testing.T) {
 	out, e, err := srv.psql(t, "s3cret", "-A", "-t", "-c", "SELECT COUNT(*) AS n, COUNT(DISTINCT sensor) AS s FROM sensor_temps")
 	if err != nil || out == "" || strings.HasPrefix(out, "0|") {
 		t.Fatalf("sensor_temps: %q %s %v", out, e, err)
+	}
+}
+
+// TestPGViewSurvivesRestart creates a view over the wire on a server with
+// --checkpoint, kills the server (SIGKILL) and starts it again on the same
+// directory: the view is back, with its rows, and counts what arrived
+// while it was down, each word once.
+func TestPGViewSurvivesRestart(t *testing.T) {
+	ckpt, in := t.TempDir(), t.TempDir()
+	start := func() (*pgServer, *exec.Cmd) {
+		cmd := exec.Command(binary, "--pg", "127.0.0.1:0", "--pg-user", "alice:s3cret", "--batch", "50ms", "--checkpoint", ckpt)
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := pgLine.FindStringSubmatch(sc.Text()); m != nil {
+				go io.Copy(io.Discard, stderr)
+				return &pgServer{host: m[1], port: m[2]}, cmd
+			}
+		}
+		t.Fatal("no PostgreSQL wire line on stderr")
+		return nil, nil
+	}
+	connect := func(s *pgServer) *pgx.Conn {
+		c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://alice:s3cret@%s:%s/streamsql?sslmode=disable", s.host, s.port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close(context.Background()) })
+		return c
+	}
+	table := func(c *pgx.Conn, total int64) string {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			var sum *int64
+			if err := c.QueryRow(context.Background(), "SELECT SUM(n) AS s FROM counts").Scan(&sum); err != nil {
+				t.Fatal(err)
+			}
+			if sum != nil && *sum == total {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the view never counted %d words (%v)", total, sum)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		rows, err := c.Query(context.Background(), "SELECT word, n FROM counts ORDER BY word")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for rows.Next() {
+			var w string
+			var n int64
+			rows.Scan(&w, &n)
+			out = append(out, fmt.Sprintf("%s=%d", w, n))
+		}
+		return strings.Join(out, " ")
+	}
+	srv, cmd := start()
+	c := connect(srv)
+	if _, err := c.Exec(context.Background(), fmt.Sprintf("CREATE MATERIALIZED VIEW counts AS SELECT word, COUNT(*) AS n FROM file('%s') GROUP BY word", in)); err != nil {
+		t.Fatal(err)
+	}
+	feedWords(t, in, "1.txt", "a b a")
+	if got := table(c, 3); got != "a=2 b=1" {
+		t.Fatalf("before the restart: %s", got)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	feedWords(t, in, "2.txt", "b c") // while it is down
+	srv, _ = start()
+	c = connect(srv)
+	if got := table(c, 5); got != "a=2 b=2 c=1" {
+		t.Fatalf("after the restart: %s", got)
+	}
+	feedWords(t, in, "3.txt", "c")
+	if got := table(c, 6); got != "a=2 b=2 c=2" {
+		t.Fatalf("after the restart, more words: %s", got)
 	}
 }
