@@ -215,9 +215,9 @@ type Statement struct {
 	// resumed is a CREATE MATERIALIZED VIEW of a view RestoreViews
 	// started already, with the same definition: Start skips it.
 	resumed bool
-	eng      *Engine
-	started  bool
-	ckpt     checkpointOpts
+	eng     *Engine
+	started bool
+	ckpt    checkpointOpts
 	// readers counts the queries of the script reading each named
 	// stream, for EXPLAIN.
 	readers map[*planner.Plan]int
