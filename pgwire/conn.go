@@ -91,7 +91,9 @@ func (c *conn) startup() (ok bool, err error) {
 				return false, err
 			}
 			tc := tls.Server(c.nc, c.srv.cfg.TLS)
+			c.srv.mu.Lock() // closeConns reads c.nc
 			c.nc = tc
+			c.srv.mu.Unlock()
 			c.be = pgproto3.NewBackend(tc, tc)
 			c.be.SetMaxBodyLen(maxMessage)
 		case *pgproto3.GSSEncRequest:

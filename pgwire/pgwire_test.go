@@ -3,6 +3,13 @@ package pgwire_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +23,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/xdg-go/scram"
 
 	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/pgwire"
@@ -378,5 +387,141 @@ func TestBadClients(t *testing.T) {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
+	}
+}
+
+// TestSlowSubscriber: a client that subscribes and stops reading is
+// dropped once a write to it has waited WriteTimeout; the view and the
+// other clients go on.
+func TestSlowSubscriber(t *testing.T) {
+	e := newEnv(t, pgwire.Config{WriteTimeout: 300 * time.Millisecond})
+	c := e.connect()
+	// Enough distinct words that the view's rows fill the socket's
+	// buffers many times over.
+	var words strings.Builder
+	for i := 0; i < 300000; i++ {
+		fmt.Fprintf(&words, "word%07d ", i)
+	}
+	e.feed(words.String())
+	e.waitTotal(c, 300000)
+	nc, err := net.Dial("tcp", e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	fe := pgproto3.NewFrontend(nc, nc)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "alice"}})
+	fe.Flush()
+	if err := scramLogin(fe, "alice", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	fe.Send(&pgproto3.Query{String: "SUBSCRIBE TO counts"})
+	fe.Flush()
+	// Never read again: the server must give up on this client.
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(e.log.String(), "(user alice) dropped: write failed: write tcp") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the slow subscriber was never dropped; log:\n%s", e.log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.feed("zzz")
+	e.waitTotal(c, 300001)
+}
+
+// TestHalfMessage: a client that sends half a message after logging in
+// and goes away is dropped; one that sends a message of a type that does
+// not exist is told so.
+func TestHalfMessage(t *testing.T) {
+	e := newEnv(t, pgwire.Config{})
+	for _, junk := range [][]byte{{'Q', 0, 0, 1, 0, 'S', 'E'}, {'!', 0, 0, 0, 4}} {
+		nc, err := net.Dial("tcp", e.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fe := pgproto3.NewFrontend(nc, nc)
+		fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "alice"}})
+		fe.Flush()
+		if err := scramLogin(fe, "alice", "s3cret"); err != nil {
+			t.Fatal(err)
+		}
+		nc.Write(junk)
+		if junk[0] == 'Q' {
+			nc.Close()
+			continue
+		}
+		msg, err := fe.Receive()
+		if er, ok := msg.(*pgproto3.ErrorResponse); !ok || er.Code != "08P01" {
+			t.Errorf("unknown message: got %#v, %v; want a protocol violation", msg, err)
+		}
+		nc.Close()
+	}
+	c := e.connect()
+	e.feed("still here")
+	e.waitTotal(c, 2)
+}
+
+// scramLogin answers the server's SCRAM-SHA-256 exchange and reads up to
+// ReadyForQuery.
+func scramLogin(fe *pgproto3.Frontend, user, pass string) error {
+	client, err := scram.SHA256.NewClient(user, pass, "")
+	if err != nil {
+		return err
+	}
+	conv := client.NewConversation()
+	for {
+		msg, err := fe.Receive()
+		if err != nil {
+			return err
+		}
+		switch m := msg.(type) {
+		case *pgproto3.AuthenticationSASL:
+			first, _ := conv.Step("")
+			fe.Send(&pgproto3.SASLInitialResponse{AuthMechanism: "SCRAM-SHA-256", Data: []byte(first)})
+			fe.Flush()
+		case *pgproto3.AuthenticationSASLContinue:
+			final, err := conv.Step(string(m.Data))
+			if err != nil {
+				return err
+			}
+			fe.Send(&pgproto3.SASLResponse{Data: []byte(final)})
+			fe.Flush()
+		case *pgproto3.AuthenticationSASLFinal:
+			if _, err := conv.Step(string(m.Data)); err != nil {
+				return err
+			}
+		case *pgproto3.ErrorResponse:
+			return errors.New(m.Message)
+		case *pgproto3.ReadyForQuery:
+			return nil
+		}
+	}
+}
+
+// TestTLS: a client that asks for TLS gets it, and logs in through it.
+func TestTLS(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	e := newEnv(t, pgwire.Config{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://alice:s3cret@%s/streamsql?sslmode=require", e.addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if _, ok := c.PgConn().Conn().(*tls.Conn); !ok {
+		t.Fatalf("the connection is not TLS: %T", c.PgConn().Conn())
+	}
+	var v string
+	if err := c.QueryRow(context.Background(), "SHOW server_version").Scan(&v); err != nil || v != "15.0" {
+		t.Fatalf("SHOW server_version over TLS: %q, %v", v, err)
 	}
 }
