@@ -47,6 +47,8 @@ func (e *Engine) preparePull(sel *parser.Select, text string, v *view, c *catalo
 	opts := c.opts
 	opts.Once = true
 	opts.Sources = viewSources{v: v, rest: opts.Sources}
+	s.params = new([]types.Value)
+	opts.Params = s.params
 	plan, err := planner.PlanSelect(&pull, text, opts)
 	if err != nil {
 		return err
@@ -125,14 +127,21 @@ func (s *viewSource) Run(context.Context, sources.Emitter) error {
 
 func (s *viewSource) Describe() string { return "materialized view " + s.v.name }
 
+// lookupTerm is what a pull query's WHERE fixes a key column to: a
+// literal, or parameter param (1-based) when param > 0.
+type lookupTerm struct {
+	val   types.Value
+	param int
+}
+
 // lookupIn returns the value of every key column that where fixes by
-// equality with a literal of the column's type (AND-ed terms), in key
-// order; nil when it does not fix them all.
-func (v *view) lookupIn(where parser.Expr) []types.Value {
+// equality with a literal of the column's type or a parameter (AND-ed
+// terms), in key order; nil when it does not fix them all.
+func (v *view) lookupIn(where parser.Expr) []lookupTerm {
 	if len(v.key) == 0 || where == nil {
 		return nil
 	}
-	found := make([]types.Value, len(v.key))
+	found := make([]lookupTerm, len(v.key))
 	have := make([]bool, len(v.key))
 	var walk func(x parser.Expr)
 	walk = func(x parser.Expr) {
@@ -149,17 +158,25 @@ func (v *view) lookupIn(where parser.Expr) []types.Value {
 			return
 		}
 		col, lit := b.L, b.R
-		if _, ok := col.(*parser.Literal); ok {
+		if _, ok := col.(*parser.ColumnRef); !ok {
 			col, lit = lit, col
 		}
-		c, ok1 := col.(*parser.ColumnRef)
-		l, ok2 := lit.(*parser.Literal)
-		if !ok1 || !ok2 || (c.Table != "" && !strings.EqualFold(c.Table, v.name)) {
+		c, ok := col.(*parser.ColumnRef)
+		if !ok || (c.Table != "" && !strings.EqualFold(c.Table, v.name)) {
+			return
+		}
+		var term lookupTerm
+		switch l := lit.(type) {
+		case *parser.Literal:
+			term.val = l.Value
+		case *parser.Param:
+			term.param = l.N
+		default:
 			return
 		}
 		for i, k := range v.key {
-			if strings.EqualFold(v.columns[k], c.Name) && v.kinds[k] == l.Value.Kind() && v.kinds[k] != types.KindNull {
-				found[i], have[i] = l.Value, true
+			if strings.EqualFold(v.columns[k], c.Name) && v.kinds[k] != types.KindNull && (term.param > 0 || v.kinds[k] == term.val.Kind()) {
+				found[i], have[i] = term, true
 			}
 		}
 	}
@@ -173,13 +190,36 @@ func (v *view) lookupIn(where parser.Expr) []types.Value {
 }
 
 // Pull runs a pull query: the result of the query over the view's rows
-// now.
-func (s *Statement) Pull() (*Result, error) {
+// now. args are the values of its parameters ($1, $2, ...): a pull query
+// is prepared once and run many times. A Statement is pulled by one
+// goroutine at a time.
+func (s *Statement) Pull(args ...types.Value) (*Result, error) {
 	if s.Kind != KindPull {
 		return nil, fmt.Errorf("streamsql: Pull takes a SELECT from a materialized view, not %s", s.Text)
 	}
 	v := s.pullView
-	rows := v.snapshot(s.lookup)
+	if v.isDropped() {
+		return nil, notFound(fmt.Sprintf("materialized view %s was dropped", v.name))
+	}
+	*s.params = args
+	var lookup []types.Value
+	if s.lookup != nil {
+		lookup = make([]types.Value, len(s.lookup))
+		for i, t := range s.lookup {
+			lookup[i] = t.val
+			if t.param > 0 {
+				if t.param > len(args) {
+					return nil, fmt.Errorf("streamsql: the query takes parameter $%d; %d given", t.param, len(args))
+				}
+				lookup[i] = args[t.param-1]
+			}
+			if k := v.kinds[v.key[i]]; lookup[i].Kind() != k {
+				lookup = nil // compared as the query says, row by row
+				break
+			}
+		}
+	}
+	rows := v.snapshot(lookup)
 	// The rows as the plan bound the source: its columns, in its order.
 	idx := make([]int, len(s.plan.Source.Columns))
 	for i, name := range s.plan.Source.Columns {

@@ -210,7 +210,8 @@ type Statement struct {
 	// pullView is the view a pull query reads, lookup the key it fixes
 	// (nil: every row).
 	pullView *view
-	lookup   []types.Value
+	lookup   []lookupTerm
+	params   *[]types.Value // a pull query's parameters, as its plan reads them
 	subView  *view // SUBSCRIBE TO a view
 	// resumed is a CREATE MATERIALIZED VIEW of a view RestoreViews
 	// started already, with the same definition: Start skips it.

@@ -526,3 +526,9 @@ func equalRows(a, b types.Row) bool {
 	}
 	return true
 }
+
+func (v *view) isDropped() bool {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.dropped
+}

@@ -112,6 +112,36 @@ func TestViewPull(t *testing.T) {
 		if got, want := e.pull("SELECT c FROM counts WHERE word = 'b'"), "2"; got != want {
 			t.Errorf("point lookup after an update: got %q, want %q", got, want)
 		}
+		// A prepared pull query with parameters, run again and again.
+		stmts, err := e.eng.Prepare("SELECT word, total FROM counts WHERE word = $1 OR total > $2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			args []types.Value
+			want string
+		}{
+			{[]types.Value{types.Text("a"), types.Int(100)}, "a,4"},
+			{[]types.Value{types.Text("c"), types.Int(5)}, "b,7 c,1"},
+			{[]types.Value{types.Text("zz"), types.Int(0)}, "a,4 b,7 c,1"},
+		} {
+			res, err := stmts[0].Pull(tc.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Fields(rowsText(res.Rows))
+			sort.Strings(got)
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("Pull(%v): got %q, want %q", tc.args, got, tc.want)
+			}
+		}
+		lookup, _ := e.eng.Prepare("SELECT c FROM counts WHERE word = $1")
+		for w, want := range map[string]string{"a": "2", "b": "2", "c": "1", "zz": ""} {
+			res, err := lookup[0].Pull(types.Text(w))
+			if err != nil || rowsText(res.Rows) != want {
+				t.Errorf("point lookup of %s: got %v, %v; want %q", w, res, err, want)
+			}
+		}
 		info, ok := e.eng.View("COUNTS")
 		if !ok || info.Rows != 3 || strings.Join(info.Key, ",") != "word" || info.QueryID == 0 {
 			t.Errorf("View: %+v", info)
@@ -177,6 +207,7 @@ func TestViewErrors(t *testing.T) {
 			{"SUBSCRIBE TO cnts", `1:1: materialized view "cnts" does not exist (views: counts)`},
 			{"DROP MATERIALIZED VIEW cnts", `1:1: materialized view "cnts" does not exist (views: counts)`},
 			{"CREATE MATERIALIZED VIEW v WITH (keep = 2) AS SELECT word FROM words()", `1:34: unknown view option keep = 2; a view takes WITH (windows = N), N >= 1: the windows an append-only view keeps`},
+			{"SELECT word FROM words() WHERE n = $1", "1:36: parameters ($1) are taken by prepared pull queries over materialized views; write the value here"},
 			{"SELECT c FROM counts WINDOW 10s", "1:15: a pull query reads materialized view counts alone, without JOIN, UNNEST or WINDOW (its rows as they are now); SUBSCRIBE TO counts follows its changes"},
 		} {
 			_, err := e.eng.Prepare(tc.sql)

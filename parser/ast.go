@@ -250,6 +250,13 @@ type Literal struct {
 	Value types.Value
 }
 
+// Param is `$1`: a parameter of a prepared pull query, given a value
+// each time it runs.
+type Param struct {
+	Pos Pos
+	N   int // 1-based
+}
+
 // Interval is `INTERVAL '10' SECOND`: a length of time, added to or
 // subtracted from a timestamp. Value is the quoted number as written
 // (without quotes), Unit the unit word; the planner checks both.
@@ -381,6 +388,7 @@ func (*Subscribe) statement()    {}
 
 func (*ColumnRef) expr() {}
 func (*Literal) expr()   {}
+func (*Param) expr()     {}
 func (*Interval) expr()  {}
 func (*Unary) expr()     {}
 func (*Binary) expr()    {}
@@ -412,6 +420,7 @@ func (n *Limit) Position() Pos        { return n.Pos }
 func (n *Explain) Position() Pos      { return n.Pos }
 func (n *ColumnRef) Position() Pos    { return n.Pos }
 func (n *Literal) Position() Pos      { return n.Pos }
+func (n *Param) Position() Pos        { return n.Pos }
 func (n *Interval) Position() Pos     { return n.Pos }
 func (n *Unary) Position() Pos        { return n.Pos }
 func (n *Binary) Position() Pos       { return n.Pos }

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -281,6 +282,9 @@ func convPrimary(g *gPrimary) Expr {
 		return lit(types.Bool(strings.EqualFold(g.Bool, "TRUE")))
 	case g.Null:
 		return lit(types.Null)
+	case g.Param != "":
+		n, _ := strconv.Atoi(g.Param[1:])
+		return &Param{Pos: p, N: n}
 	case g.Timestamp != nil:
 		return lit(types.Time(time.Time(*g.Timestamp)))
 	case g.Interval != nil:

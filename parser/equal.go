@@ -18,6 +18,9 @@ func Equal(a, b Expr) bool {
 	case *Literal:
 		b, ok := b.(*Literal)
 		return ok && a.Value.Kind() == b.Value.Kind() && literalString(a.Value) == literalString(b.Value)
+	case *Param:
+		b, ok := b.(*Param)
+		return ok && a.N == b.N
 	case *Interval:
 		b, ok := b.(*Interval)
 		return ok && a.Value == b.Value && strings.EqualFold(a.Unit, b.Unit)

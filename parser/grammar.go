@@ -411,6 +411,7 @@ type gPrimary struct {
 	Str       string        `parser:"| @String"`
 	Bool      string        `parser:"| @('TRUE' | 'FALSE')"`
 	Null      bool          `parser:"| @'NULL'"`
+	Param     string        `parser:"| @Param"`
 	Timestamp *timestampLit `parser:"| (?= 'TIMESTAMP':Ident String) 'TIMESTAMP':Ident @String"`
 	Interval  *gInterval    `parser:"| (?= 'INTERVAL':Ident String) @@"`
 	Case      *gCase        `parser:"| @@"`

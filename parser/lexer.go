@@ -21,6 +21,7 @@ import (
 //	String       '(?:[^']|'')*'
 //	QuotedIdent  "(?:[^"]|"")+"  or  `(?:[^`]|``)+`
 //	Ident        [\p{L}_][\p{L}\p{N}_]*
+//	Param        \$\d+       (a prepared statement's parameter)
 //	Punct        =>|<=|>=|<>|!=|\|\||[-+*/%=<>(),.;]
 //
 // Longer forms come first: a float before its integer part, `<=` before
@@ -47,6 +48,7 @@ const (
 	tokString
 	tokQuotedIdent
 	tokIdent
+	tokParam
 	tokKeyword
 	tokPunct
 )
@@ -61,6 +63,7 @@ var sqlSymbols = map[string]lexer.TokenType{
 	"String":      tokString,
 	"QuotedIdent": tokQuotedIdent,
 	"Ident":       tokIdent,
+	"Param":       tokParam,
 	"Keyword":     tokKeyword,
 	"Punct":       tokPunct,
 }
@@ -137,6 +140,11 @@ func scanToken(rest string) (lexer.TokenType, int) {
 	case c == '"':
 		if n := scanQuoted(rest, '"', true); n > 0 {
 			return tokQuotedIdent, n
+		}
+		return 0, 0
+	case c == '$':
+		if n := digitsEnd(rest, 1); n > 1 {
+			return tokParam, n
 		}
 		return 0, 0
 	}

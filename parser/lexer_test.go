@@ -19,6 +19,7 @@ var regexLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "String", Pattern: `'(?:[^']|'')*'`},
 	{Name: "QuotedIdent", Pattern: `"(?:[^"]|"")+"|` + "`(?:[^`]|``)+`"},
 	{Name: "Ident", Pattern: `[\p{L}_][\p{L}\p{N}_]*`},
+	{Name: "Param", Pattern: `\$\d+`},
 	{Name: "Keyword", Pattern: `[\p{L}_][\p{L}\p{N}_]*`},
 	{Name: "Punct", Pattern: `=>|<=|>=|<>|!=|\|\||[-+*/%=<>(),.;]`},
 })

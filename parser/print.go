@@ -99,6 +99,8 @@ func (p *exprPrinter) expr(e Expr) {
 		p.str(quoteIdent(n.Name))
 	case *Literal:
 		p.str(literalString(n.Value))
+	case *Param:
+		p.str("$" + strconv.Itoa(n.N))
 	case *Interval:
 		p.str("INTERVAL '" + strings.ReplaceAll(n.Value, "'", "''") + "' " + strings.ToUpper(n.Unit))
 	case *Unary:
@@ -443,6 +445,7 @@ func (n *Explain) String() string { return "EXPLAIN " + n.Stmt.String() }
 
 func (n *ColumnRef) String() string { return exprString(n) }
 func (n *Literal) String() string   { return exprString(n) }
+func (n *Param) String() string     { return exprString(n) }
 func (n *Unary) String() string     { return exprString(n) }
 func (n *Binary) String() string    { return exprString(n) }
 func (n *Call) String() string      { return exprString(n) }

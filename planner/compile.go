@@ -93,6 +93,21 @@ func (p *planning) compile(e parser.Expr, sc *scope) (expr.Func, error) {
 		return nil, p.errorf(e.Pos, ErrType, "an INTERVAL can only be added to a timestamp or subtracted from one (ts + INTERVAL '10' SECOND, ts - INTERVAL '10' SECOND)")
 	case *parser.Literal:
 		return expr.Const(e.Value), nil
+	case *parser.Param:
+		params := p.opts.Params
+		if params == nil {
+			return nil, p.errorf(e.Pos, ErrUnsupported, "parameters ($%d) are taken by prepared pull queries over materialized views; write the value here", e.N)
+		}
+		if e.N < 1 || e.N > 65535 {
+			return nil, p.errorf(e.Pos, ErrUnsupported, "parameters are numbered from $1 to $65535")
+		}
+		i := e.N - 1
+		return func(types.Row) types.Value {
+			if i < len(*params) {
+				return (*params)[i]
+			}
+			return types.Null
+		}, nil
 	case *parser.ColumnRef:
 		return p.compileColumn(e, sc)
 	case *parser.Unary:

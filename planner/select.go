@@ -40,6 +40,9 @@ type Options struct {
 	// Sources are the sources FROM may call besides the registered ones
 	// (an engine's push sources), looked up first; nil for none.
 	Sources SourceSet
+	// Params holds the values of $1, $2, ... each time the plan runs (a
+	// prepared pull query); nil refuses parameters.
+	Params *[]types.Value
 }
 
 // Functions is a set of functions beyond the built-ins. A name is a
