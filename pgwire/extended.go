@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -22,14 +23,19 @@ import (
 // into the statement as a literal of its type, so a statement is planned
 // at Execute like any other (planning a pull query takes microseconds).
 
-// prepared is a Parse'd statement.
+// prepared is a Parse'd statement. A pull query is planned once, here,
+// and run with each Bind's values (pull); any other statement gets its
+// parameters written in as literals and is planned at Execute.
 type prepared struct {
 	text   string
 	params []uint32 // parameter types, the client's or inferred
+	pull   *streamsql.Statement
 }
 
 // portal is a Bind'd statement, ready to Execute.
 type portal struct {
+	pull    *streamsql.Statement // a prepared pull query, run with args
+	args    []types.Value
 	text    string
 	formats []int16
 	cols    *columns // described (nil: not yet, or no rows)
@@ -56,6 +62,12 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 			}
 		}
 	}
+	if w := firstWords(text, 1); len(w) == 1 && w[0] == "select" {
+		// Planning a SELECT has no effect beyond the plan.
+		if stmts, err := c.srv.eng.Prepare(text); err == nil && len(stmts) == 1 && stmts[0].Kind == streamsql.KindPull {
+			p.pull = stmts[0]
+		}
+	}
 	c.stmts[m.Name] = p
 	c.be.Send(&pgproto3.ParseComplete{})
 	return nil
@@ -69,6 +81,20 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	}
 	if len(m.Parameters) != len(p.params) {
 		c.sendError(errorf(codeProtocol, fmt.Sprintf("bind message supplies %d parameters, but prepared statement %q requires %d", len(m.Parameters), m.PreparedStatement, len(p.params))), "", 0, true)
+		return nil
+	}
+	if p.pull != nil {
+		args := make([]types.Value, len(p.params))
+		for i, raw := range m.Parameters {
+			v, err := paramValue(p.params[i], formatOf(m.ParameterFormatCodes, i), raw)
+			if err != nil {
+				c.sendError(errorf(codeParameter, fmt.Sprintf("parameter $%d: %v", i+1, err)), "", 0, true)
+				return nil
+			}
+			args[i] = v
+		}
+		c.portals[m.DestinationPortal] = &portal{pull: p.pull, args: args, text: p.text, formats: m.ResultFormatCodes}
+		c.be.Send(&pgproto3.BindComplete{})
 		return nil
 	}
 	text, err := bindParams(p.text, p.params, m.ParameterFormatCodes, m.Parameters)
@@ -90,6 +116,10 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 			return nil
 		}
 		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: p.params})
+		if p.pull != nil {
+			c.be.Send(newColumns(p.pull.ResultColumns(), p.pull.Kinds()).description())
+			return nil
+		}
 		// Described with a zero of each parameter's type: the shape
 		// does not depend on the values (NULL would not do for LIMIT).
 		zeros := make([][]byte, len(p.params))
@@ -112,6 +142,12 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 			return nil
 		}
 		text = pt.text
+		if pt.pull != nil {
+			cols := newColumns(pt.pull.ResultColumns(), pt.pull.Kinds())
+			cols.setFormats(pt.formats)
+			c.be.Send(cols.description())
+			return nil
+		}
 	}
 	cols, err := c.shape(text)
 	if err != nil {
@@ -201,6 +237,15 @@ func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
 	if pt.started {
 		return c.resume(pt, o)
 	}
+	if pt.pull != nil {
+		res, err := pt.pull.Pull(pt.args...)
+		if err != nil {
+			c.sendError(err, pt.text, 0, true)
+			return nil
+		}
+		pt.cols, pt.rows, pt.started = newColumns(res.Columns, pt.pull.Kinds()), res.Rows, true
+		return c.resume(pt, o)
+	}
 	sts := splitStatements(pt.text)
 	if len(sts) == 0 {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
@@ -287,18 +332,126 @@ var (
 	limitParamRe   = regexp.MustCompile(`(?i)\blimit\s+\$([0-9]+)`)
 )
 
+// formatOf is parameter i's format among a Bind's format codes: none
+// (all text), one (for all) or one each.
+func formatOf(formats []int16, i int) int16 {
+	switch {
+	case len(formats) == 1:
+		return formats[0]
+	case i < len(formats):
+		return formats[i]
+	}
+	return 0
+}
+
+// paramValue decodes a parameter of type oid.
+func paramValue(oid uint32, format int16, p []byte) (types.Value, error) {
+	if p == nil {
+		return types.Null, nil
+	}
+	s, err := paramText(oid, format, p)
+	if err != nil {
+		return types.Null, err
+	}
+	switch oid {
+	case oidInt2, oidInt4, oidInt8:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return types.Null, fmt.Errorf("%q is not an integer", s)
+		}
+		return types.Int(n), nil
+	case oidFloat4, oidFloat8:
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return types.Null, fmt.Errorf("%q is not a number", s)
+		}
+		return types.Float(f), nil
+	case oidNumeric:
+		v, ok := types.ParseDecimal(strings.TrimSpace(s))
+		if !ok {
+			return types.Null, fmt.Errorf("%q is not a number", s)
+		}
+		return v, nil
+	case oidBool:
+		b, err := parseBool(s)
+		return types.Bool(b), err
+	case oidTimestamp, oidTimestamptz:
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07", "2006-01-02 15:04:05.999999999", "2006-01-02"} {
+			if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+				return types.Time(t), nil
+			}
+		}
+		return types.Null, fmt.Errorf("%q is not a timestamp", s)
+	}
+	return types.Text(s), nil
+}
+
+// paramText is a parameter in its text form: binary ones decoded.
+func paramText(oid uint32, format int16, p []byte) (string, error) {
+	if format != 1 {
+		return string(p), nil
+	}
+	switch oid {
+	case oidInt2, oidInt4, oidInt8:
+		switch len(p) {
+		case 2:
+			return strconv.Itoa(int(int16(binary.BigEndian.Uint16(p)))), nil
+		case 4:
+			return strconv.Itoa(int(int32(binary.BigEndian.Uint32(p)))), nil
+		case 8:
+			return strconv.FormatInt(int64(binary.BigEndian.Uint64(p)), 10), nil
+		}
+		return "", fmt.Errorf("an integer of %d bytes", len(p))
+	case oidFloat4:
+		if len(p) != 4 {
+			return "", fmt.Errorf("a float4 of %d bytes", len(p))
+		}
+		return strconv.FormatFloat(float64(math.Float32frombits(binary.BigEndian.Uint32(p))), 'g', -1, 32), nil
+	case oidFloat8:
+		if len(p) != 8 {
+			return "", fmt.Errorf("a float8 of %d bytes", len(p))
+		}
+		return strconv.FormatFloat(math.Float64frombits(binary.BigEndian.Uint64(p)), 'g', -1, 64), nil
+	case oidBool:
+		if len(p) != 1 {
+			return "", errors.New("a boolean is one byte")
+		}
+		return map[bool]string{true: "t", false: "f"}[p[0] != 0], nil
+	case oidNumeric:
+		var n pgtype.Numeric
+		if err := typeMap.Scan(oidNumeric, 1, p, &n); err != nil {
+			return "", err
+		}
+		v, err := n.Value()
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprint(v), nil
+	case oidTimestamp, oidTimestamptz:
+		var t pgtype.Timestamptz
+		if err := typeMap.Scan(oidTimestamptz, 1, p, &t); err != nil {
+			return "", err
+		}
+		return t.Time.UTC().Format(time.RFC3339Nano), nil
+	}
+	return string(p), nil
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "t", "true", "on", "yes", "1", "y":
+		return true, nil
+	case "f", "false", "off", "no", "0", "n":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean", s)
+}
+
 // bindParams writes the parameters into text as literals of their types.
 func bindParams(text string, oids []uint32, formats []int16, params [][]byte) (string, error) {
 	lits := make([]string, len(params))
 	for i, p := range params {
-		format := int16(0)
-		switch {
-		case len(formats) == 1:
-			format = formats[0]
-		case i < len(formats):
-			format = formats[i]
-		}
-		lit, err := literal(oids[i], format, p)
+		lit, err := literal(oids[i], formatOf(formats, i), p)
 		if err != nil {
 			return "", errorf(codeParameter, fmt.Sprintf("parameter $%d: %v", i+1, err))
 		}
@@ -328,74 +481,39 @@ func literal(oid uint32, format int16, p []byte) (string, error) {
 	if p == nil {
 		return "NULL", nil
 	}
-	if format == 1 {
-		switch oid {
-		case oidInt2, oidInt4, oidInt8:
-			switch len(p) {
-			case 2:
-				return strconv.Itoa(int(int16(binary.BigEndian.Uint16(p)))), nil
-			case 4:
-				return strconv.Itoa(int(int32(binary.BigEndian.Uint32(p)))), nil
-			case 8:
-				return strconv.FormatInt(int64(binary.BigEndian.Uint64(p)), 10), nil
-			}
-			return "", fmt.Errorf("an integer of %d bytes", len(p))
-		case oidFloat4, oidFloat8:
-			var f float64
-			switch len(p) {
-			case 4:
-				f = float64(math.Float32frombits(binary.BigEndian.Uint32(p)))
-			case 8:
-				f = math.Float64frombits(binary.BigEndian.Uint64(p))
-			default:
-				return "", fmt.Errorf("a float of %d bytes", len(p))
-			}
-			return floatLiteral(f), nil
-		case oidBool:
-			if len(p) != 1 {
-				return "", errors.New("a boolean is one byte")
-			}
-			return map[bool]string{true: "TRUE", false: "FALSE"}[p[0] != 0], nil
-		case oidNumeric:
-			var n pgtype.Numeric
-			if err := typeMap.Scan(oidNumeric, 1, p, &n); err != nil {
-				return "", err
-			}
-			v, err := n.Value()
-			if err != nil {
-				return "", err
-			}
-			return numericLiteral(fmt.Sprint(v))
-		case oidTimestamp, oidTimestamptz:
-			var t pgtype.Timestamptz
-			if err := typeMap.Scan(oidTimestamptz, 1, p, &t); err != nil {
-				return "", err
-			}
-			return "TIMESTAMP '" + t.Time.UTC().Format("2006-01-02 15:04:05.999999999") + "'", nil
-		}
-		return quote(string(p)), nil
+	s, err := paramText(oid, format, p)
+	if err != nil {
+		return "", err
 	}
-	s := string(p)
 	switch oid {
-	case oidInt2, oidInt4, oidInt8, oidFloat4, oidFloat8, oidNumeric:
+	case oidFloat4, oidFloat8:
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return "", fmt.Errorf("%q is not a number", s)
+		}
+		return floatLiteral(f), nil
+	case oidInt2, oidInt4, oidInt8, oidNumeric:
 		return numericLiteral(s)
 	case oidBool:
-		switch strings.ToLower(strings.TrimSpace(s)) {
-		case "t", "true", "on", "yes", "1", "y":
-			return "TRUE", nil
-		case "f", "false", "off", "no", "0", "n":
-			return "FALSE", nil
+		b, err := parseBool(s)
+		if err != nil {
+			return "", err
 		}
-		return "", fmt.Errorf("%q is not a boolean", s)
+		return map[bool]string{true: "TRUE", false: "FALSE"}[b], nil
 	case oidTimestamp, oidTimestamptz:
 		return "TIMESTAMP " + quote(s), nil
 	}
 	return quote(s), nil
 }
 
+// floatLiteral writes f in exponent form, which streamsql reads as a
+// DOUBLE (a number with a point is a DECIMAL).
 func floatLiteral(f float64) string {
 	s := strconv.FormatFloat(f, 'e', -1, 64)
-	return s // exponent form: a DOUBLE, as the parameter was
+	if f < 0 {
+		return "(" + s + ")"
+	}
+	return s
 }
 
 // numericLiteral checks a number written as text.

@@ -236,6 +236,16 @@ func TestTypes(t *testing.T) {
 			t.Errorf("%v: got n=%d total=%s mx=%g last=%s many=%v", mode, n, total, mx, last, many)
 		}
 	}
+	// Parameters of every type, binary (pgx sends them so for the types
+	// the server describes) and as text.
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
+		var name string
+		err := c.QueryRow(context.Background(), "SELECT name FROM typed WHERE n = $1 AND total = $2 AND mx = $3 AND last = $4 AND many = $5",
+			mode, int64(2), "3.35", 2.5, ts, true).Scan(&name)
+		if err != nil || name != "p" {
+			t.Errorf("%v: parameters of every type: %q, %v", mode, name, err)
+		}
+	}
 	var oids []uint32
 	rows, _ := c.Query(context.Background(), "SELECT name, n, total, mx, last, many FROM typed")
 	for _, f := range rows.FieldDescriptions() {

@@ -275,7 +275,60 @@ func (p *planning) compileBinary(e *parser.Binary, sc *scope) (expr.Func, error)
 	if !ok {
 		return nil, p.errorf(e.Pos, ErrUnsupported, "unsupported operator %s", e.Op)
 	}
+	// A quoted literal compared with a number or a boolean is read as
+	// one, as PostgreSQL reads an untyped literal ('2' = 2): drivers
+	// that write parameters into the text quote every value.
+	if lit, ok := e.R.(*parser.Literal); ok {
+		if v, ok, err := p.literalAs(lit, p.typeOf(e.L, sc)); ok {
+			r = expr.Const(v)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if lit, ok := e.L.(*parser.Literal); ok {
+		if v, ok, err := p.literalAs(lit, p.typeOf(e.R, sc)); ok {
+			l = expr.Const(v)
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	return func(row types.Row) types.Value { return expr.Compare(cmp, l(row), r(row)) }, nil
+}
+
+// literalAs reads a quoted literal as a value of kind k when k is a
+// number or a boolean; ok is false for anything else.
+func (p *planning) literalAs(lit *parser.Literal, k types.Kind) (types.Value, bool, error) {
+	if lit.Value.Kind() != types.KindText {
+		return types.Null, false, nil
+	}
+	s := strings.TrimSpace(lit.Value.AsText())
+	var v types.Value
+	ok := true
+	switch k {
+	case types.KindInt:
+		n, err := strconv.ParseInt(s, 10, 64)
+		v, ok = types.Int(n), err == nil
+	case types.KindFloat:
+		f, err := strconv.ParseFloat(s, 64)
+		v, ok = types.Float(f), err == nil
+	case types.KindDecimal:
+		v, ok = types.ParseDecimal(s)
+	case types.KindBool:
+		switch strings.ToLower(s) {
+		case "t", "true", "yes", "on", "1":
+			v = types.Bool(true)
+		case "f", "false", "no", "off", "0":
+			v = types.Bool(false)
+		default:
+			ok = false
+		}
+	default:
+		return types.Null, false, nil
+	}
+	if !ok {
+		return types.Null, false, p.errorf(lit.Pos, ErrType, "%s is compared with a %s, but is not one", lit, k)
+	}
+	return v, true, nil
 }
 
 func (p *planning) compileCall(e *parser.Call, sc *scope) (expr.Func, error) {
