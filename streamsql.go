@@ -212,7 +212,7 @@ type Statement struct {
 	pullView *view
 	lookup   []lookupTerm
 	params   *[]types.Value // a pull query's parameters, as its plan reads them
-	subView  *view // SUBSCRIBE TO a view
+	subView  *view          // SUBSCRIBE TO a view
 	// resumed is a CREATE MATERIALIZED VIEW of a view RestoreViews
 	// started already, with the same definition: Start skips it.
 	resumed bool

@@ -2,23 +2,23 @@
 // pgx clients over loopback, against an engine in the same process that
 // keeps a materialized view up to date while rows arrive:
 //
-//	go run ./bench/pgwire [-keys 1000000] [-rate 100000] [-batch 100ms] [-lookups 20000] [-conns 1000] [-seconds 10]
+//		go run ./bench/pgwire [-keys 1000000] [-rate 100000] [-batch 100ms] [-lookups 20000] [-conns 1000] [-seconds 10]
 //
-//   - pull: the view `SELECT k, COUNT(*) AS n, SUM(v) AS total FROM ev()
-//     GROUP BY k` is filled with -keys keys, then rows keep arriving at
-//     -rate rows/s over random keys while one client runs -lookups point
-//     lookups (`SELECT n, total FROM kv WHERE k = $1`, a prepared
-//     statement, binary results) one after the other; prints the
-//     latency's p50, p99, p99.9 and maximum, and checks every answer
-//     against the count the benchmark pushed (n is exact: the rows of
-//     a key pushed before the lookup began and after it ended bound it).
-//   - conns: -conns clients connect at once (SCRAM-SHA-256 each), each
-//     runs a point lookup, and all stay connected until every one has
-//     answered; prints how long that took and how many were served.
-//   - lag: a client subscribes to a view of the latest send time per key
-//     while rows arrive at -rate; each change's lag is its receipt time
-//     minus the send time it carries. Prints p50, p99 and the maximum
-//     over -seconds, after the first second.
+//	  - pull: the view `SELECT k, COUNT(*) AS n, SUM(v) AS total FROM ev()
+//	    GROUP BY k` is filled with -keys keys, then rows keep arriving at
+//	    -rate rows/s over random keys while one client runs -lookups point
+//	    lookups (`SELECT n, total FROM kv WHERE k = $1`, a prepared
+//	    statement, binary results) one after the other; prints the
+//	    latency's p50, p99, p99.9 and maximum, and checks every answer
+//	    against the count the benchmark pushed (n is exact: the rows of
+//	    a key pushed before the lookup began and after it ended bound it).
+//	  - conns: -conns clients connect at once (SCRAM-SHA-256 each), each
+//	    runs a point lookup, and all stay connected until every one has
+//	    answered; prints how long that took and how many were served.
+//	  - lag: a client subscribes to a view of the latest send time per key
+//	    while rows arrive at -rate; each change's lag is its receipt time
+//	    minus the send time it carries. Prints p50, p99 and the maximum
+//	    over -seconds, after the first second.
 package main
 
 import (
