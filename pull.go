@@ -286,7 +286,8 @@ func (e *Engine) PullFrom(sql string, tables map[string]*Table) (*Result, error)
 		v.columns = append(v.columns, c.Name)
 		v.kinds = append(v.kinds, c.Type)
 	}
-	v.table.Apply(&types.Result{Rows: t.Rows})
+	v.table = newViewTable(nil)
+	v.table.apply(nil, t.Rows, false)
 	c := &catalog{e: e, plans: map[string]*planner.Plan{}}
 	c.opts = e.planOptions(context.Background(), c)
 	s := &Statement{Text: sel.String(), eng: e}

@@ -101,7 +101,7 @@ func (v *view) load(st *viewStore) error {
 		if !rec.Time.After(last) && !last.IsZero() {
 			return
 		}
-		v.applyLocked(&types.Result{Updating: true, Rows: rec.Rows, Deletes: rec.Deletes}, rec.Time)
+		v.applyLocked(&types.Result{Updating: true, Rows: rec.Rows, Deletes: rec.Deletes}, rec.Time, false)
 		if rec.Recent != nil {
 			v.recent = rec.Recent
 		}
@@ -165,7 +165,7 @@ func (v *view) compact(t time.Time) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	rec := &viewRecord{Time: t, Rows: v.table.Rows()}
+	rec := &viewRecord{Time: t, Rows: v.table.rows}
 	if !v.isUpdating() {
 		rec.Recent = v.recent
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -45,8 +46,7 @@ type view struct {
 	windows int   // append-only queries: emissions kept
 
 	mu      sync.RWMutex
-	table   types.View
-	byKey   map[string][]types.Row // key encoding -> rows with that key
+	table   *viewTable
 	recent  [][]types.Row          // append-only: the emissions kept, oldest first
 	updated time.Time              // batch time of the last change
 	batches int64                  // results applied
@@ -108,7 +108,7 @@ func (e *Engine) View(name string) (ViewInfo, bool) {
 func (v *view) info() ViewInfo {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	info := ViewInfo{Name: v.name, Definition: v.def.String(), Rows: len(v.table.Rows()), Updated: v.updated}
+	info := ViewInfo{Name: v.name, Definition: v.def.String(), Rows: len(v.table.rows), Updated: v.updated}
 	for i, c := range v.columns {
 		info.Columns = append(info.Columns, types.Column{Name: c, Type: v.kinds[i]})
 	}
@@ -164,7 +164,8 @@ func (e *Engine) prepareView(st *parser.CreateView, text string, c *catalog, s *
 		return err
 	}
 	v := &view{name: st.Name, def: st, columns: plan.Columns, kinds: plan.Kinds, windows: windows, updating: plan.Updating,
-		key: types.KeyColumns(plan.Columns, plan.Key), byKey: map[string][]types.Row{}, subs: map[*Subscription]struct{}{}}
+		key: types.KeyColumns(plan.Columns, plan.Key), subs: map[*Subscription]struct{}{}}
+	v.table = newViewTable(v.key)
 	e.mu.Lock()
 	e.views[strings.ToLower(st.Name)] = v
 	e.mu.Unlock()
@@ -279,8 +280,7 @@ func (v *view) Write(_ context.Context, r *types.Result) error {
 		}
 		v.recent = append(v.recent, r.Rows)
 	}
-	changes := &Changes{Time: r.Time, Changes: types.Changelog(change, v.key)}
-	v.applyLocked(change, r.Time)
+	changes := &Changes{Time: r.Time, Changes: v.applyLocked(change, r.Time, len(v.subs) > 0)}
 	if v.store != nil {
 		if err := v.persist(change, r.Time); err != nil {
 			return err
@@ -294,60 +294,33 @@ func (v *view) Write(_ context.Context, r *types.Result) error {
 	return nil
 }
 
-// applyLocked applies an updating change to the table and its index.
-func (v *view) applyLocked(change *types.Result, t time.Time) {
-	v.table.Apply(change)
-	var buf []byte
-	for _, row := range change.Deletes {
-		buf = v.keyOf(buf[:0], row)
-		rows := v.byKey[string(buf)]
-		for i, old := range rows {
-			if equalRows(old, row) {
-				rows = append(rows[:i], rows[i+1:]...)
-				break
-			}
-		}
-		if len(rows) == 0 {
-			delete(v.byKey, string(buf))
-		} else {
-			v.byKey[string(buf)] = rows
-		}
-	}
-	for _, row := range change.Rows {
-		buf = v.keyOf(buf[:0], row)
-		v.byKey[string(buf)] = append(v.byKey[string(buf)], row)
-	}
+// applyLocked applies an updating change to the table; with changes set
+// it returns the changelog.
+func (v *view) applyLocked(change *types.Result, t time.Time, changes bool) []types.Change {
+	out := v.table.apply(change.Deletes, change.Rows, changes)
 	v.updated = t
 	v.batches++
+	return out
 }
 
 // Close is the end of the view's query: the table stays readable.
 func (v *view) Close() error { return nil }
 
-// keyOf encodes row's key columns (the whole row when it has no key).
-func (v *view) keyOf(buf []byte, row types.Row) []byte {
-	if v.key == nil {
-		return types.RowKey(buf, row)
-	}
-	for _, i := range v.key {
-		buf = types.AppendKey(buf, row[i])
-	}
-	return buf
-}
-
 // snapshot copies the view's rows; with lookup set (a value for every key
 // column, in key order) only the rows with that key.
 func (v *view) snapshot(lookup []types.Value) []types.Row {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
 	if lookup != nil {
 		var buf []byte
 		for _, val := range lookup {
 			buf = types.AppendKey(buf, val)
 		}
-		return append([]types.Row(nil), v.byKey[string(buf)]...)
+		v.mu.RLock()
+		defer v.mu.RUnlock()
+		return v.table.lookup(buf, nil)
 	}
-	return append([]types.Row(nil), v.table.Rows()...)
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return slices.Clone(v.table.rows)
 }
 
 // Changes is one batch of changes to a subscribed view or query.
@@ -435,7 +408,7 @@ func (e *Engine) subscribeView(v *view) *Subscription {
 		sub.endLocked(fmt.Errorf("materialized view %s was dropped", v.name))
 		return sub
 	}
-	rows := v.table.Rows()
+	rows := v.table.rows
 	first := &Changes{Time: v.updated, Changes: make([]types.Change, len(rows))}
 	for i, r := range rows {
 		first.Changes[i] = types.Change{Op: types.OpInsert, Row: r}

@@ -16,9 +16,12 @@
 //	    runs a point lookup, and all stay connected until every one has
 //	    answered; prints how long that took and how many were served.
 //	  - lag: a client subscribes to a view of the latest send time per key
-//	    while rows arrive at -rate; each change's lag is its receipt time
-//	    minus the send time it carries. Prints p50, p99 and the maximum
-//	    over -seconds, after the first second.
+//	    while rows for it arrive at -rate (the big view's rows stopped),
+//	    keys drawn from -lagkeys: with a million nearly every change is one
+//	    row (the worst case); with 1000 a change sums many rows and carries
+//	    the newest one's time. Each change's lag is its receipt time minus
+//	    that send time. Prints p50, p99 and the maximum over -seconds,
+//	    after the first second.
 package main
 
 import (
@@ -30,6 +33,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -48,28 +52,47 @@ func main() {
 	lookups := flag.Int("lookups", 20000, "point lookups to time")
 	conns := flag.Int("conns", 1000, "concurrent connections")
 	seconds := flag.Int("seconds", 10, "seconds of subscription to measure")
+	lagKeys := flag.Int64("lagkeys", 1000000, "keys of the subscribed view: rows arrive for keys drawn from this many")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
 	flag.Parse()
-	if err := run(*keys, *rate, *batch, *lookups, *conns, *seconds); err != nil {
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pgwire bench:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(*keys, *rate, *batch, *lookups, *conns, *seconds, *lagKeys); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "pgwire bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(keys, rate int, batch time.Duration, lookups, conns, seconds int) error {
+func run(keys, rate int, batch time.Duration, lookups, conns, seconds int, lagKeys int64) error {
 	eng := streamsql.New(streamsql.Config{BatchInterval: batch, Log: io.Discard})
 	defer eng.Stop()
-	ev, err := eng.NewPushSource("ev", "k BIGINT, v BIGINT, sent TIMESTAMP")
+	ev, err := eng.NewPushSource("ev", "k BIGINT, v BIGINT")
 	if err != nil {
 		return err
 	}
-	stmts, err := eng.Prepare(`CREATE STREAM e AS SELECT * FROM ev();
-CREATE MATERIALIZED VIEW kv AS SELECT k, COUNT(*) AS n, SUM(v) AS total FROM e GROUP BY k;
-CREATE MATERIALIZED VIEW latest AS SELECT k % 1000 AS slot, MAX(sent) AS sent FROM e GROUP BY k % 1000`)
+	lagged, err := eng.NewPushSource("lagged", "k BIGINT, sent TIMESTAMP")
 	if err != nil {
 		return err
 	}
-	if _, err := eng.Start(context.Background(), stmts); err != nil {
-		return err
+	for _, q := range []string{
+		"CREATE MATERIALIZED VIEW kv AS SELECT k, COUNT(*) AS n, SUM(v) AS total FROM ev() GROUP BY k",
+		"CREATE MATERIALIZED VIEW latest AS SELECT k, MAX(sent) AS sent FROM lagged() GROUP BY k",
+	} {
+		stmts, err := eng.Prepare(q)
+		if err != nil {
+			return err
+		}
+		if _, err := eng.Start(context.Background(), stmts); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -84,7 +107,7 @@ CREATE MATERIALIZED VIEW latest AS SELECT k % 1000 AS slot, MAX(sent) AS sent FR
 	counts := make([]atomic.Int64, keys)
 	push := func(k int64) error {
 		counts[k].Add(1)
-		return ev.Push(k, int64(1), time.Now())
+		return ev.Push(k, int64(1))
 	}
 	start := time.Now()
 	for k := 0; k < keys; k++ {
@@ -110,33 +133,7 @@ CREATE MATERIALIZED VIEW latest AS SELECT k % 1000 AS slot, MAX(sent) AS sent FR
 	fmt.Fprintf(os.Stderr, "view of %d keys filled in %s\n", keys, time.Since(start).Round(time.Millisecond))
 
 	// Rows arrive at the rate, in 1 ms slices, until stopped.
-	stopFeed := make(chan struct{})
-	var fed sync.WaitGroup
-	fed.Add(1)
-	go func() {
-		defer fed.Done()
-		rng := rand.New(rand.NewPCG(1, 2))
-		t0 := time.Now()
-		sent := 0
-		for {
-			select {
-			case <-stopFeed:
-				return
-			default:
-			}
-			due := int(time.Since(t0).Seconds() * float64(rate))
-			for ; sent < due; sent++ {
-				if push(rng.Int64N(int64(keys))) != nil {
-					return
-				}
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}()
-	defer func() {
-		close(stopFeed)
-		fed.Wait()
-	}()
+	stopFeed := feed(rate, func(rng *rand.Rand) error { return push(rng.Int64N(int64(keys))) })
 
 	// pull
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -196,7 +193,10 @@ CREATE MATERIALIZED VIEW latest AS SELECT k % 1000 AS slot, MAX(sent) AS sent FR
 		return fmt.Errorf("a client failed: %w", e.(error))
 	}
 
-	// lag
+	// lag: the big view's rows stop; rows for the subscribed one arrive.
+	stopFeed()
+	stopLagged := feed(rate, func(rng *rand.Rand) error { return lagged.Push(rng.Int64N(lagKeys), time.Now()) })
+	defer stopLagged()
 	sc, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return err
@@ -212,9 +212,9 @@ CREATE MATERIALIZED VIEW latest AS SELECT k % 1000 AS slot, MAX(sent) AS sent FR
 	var lags []time.Duration
 	for rows.Next() {
 		var op string
-		var slot int64
+		var k int64
 		var sent time.Time
-		if err := rows.Scan(&op, &slot, &sent); err != nil {
+		if err := rows.Scan(&op, &k, &sent); err != nil {
 			return err
 		}
 		now := time.Now()
@@ -229,8 +229,43 @@ CREATE MATERIALIZED VIEW latest AS SELECT k % 1000 AS slot, MAX(sent) AS sent FR
 	if len(lags) == 0 {
 		return errors.New("the subscription delivered no changes")
 	}
-	fmt.Printf("lag\trate=%d/s\tbatch=%s\tchanges=%d\tp50=%s\tp99=%s\tmax=%s\n", rate, batch, len(lags), pct(lags, 50), pct(lags, 99), pct(lags, 100))
+	fmt.Printf("lag\trate=%d/s\tkeys=%d\tbatch=%s\tchanges=%d\tp50=%s\tp99=%s\tmax=%s\n", rate, lagKeys, batch, len(lags), pct(lags, 50), pct(lags, 99), pct(lags, 100))
 	return nil
+}
+
+// feed calls push rate times a second, in 1 ms slices, until the
+// returned function is called.
+func feed(rate int, push func(*rand.Rand) error) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rng := rand.New(rand.NewPCG(1, 2))
+		t0 := time.Now()
+		sent := 0
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			due := int(time.Since(t0).Seconds() * float64(rate))
+			for ; sent < due; sent++ {
+				if push(rng) != nil {
+					return
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			wg.Wait()
+		})
+	}
 }
 
 // pct is the p-th percentile of ds.
