@@ -47,10 +47,10 @@ type view struct {
 
 	mu      sync.RWMutex
 	table   *viewTable
-	recent  [][]types.Row          // append-only: the emissions kept, oldest first
-	updated time.Time              // batch time of the last change
-	batches int64                  // results applied
-	q       *Query                 // nil until started
+	recent  [][]types.Row // append-only: the emissions kept, oldest first
+	updated time.Time     // batch time of the last change
+	batches int64         // results applied
+	q       *Query        // nil until started
 	subs    map[*Subscription]struct{}
 	dropped bool
 
