@@ -244,7 +244,7 @@ func (s *Statement) Pull(args ...types.Value) (*Result, error) {
 	}
 	res := &Result{Columns: s.plan.Columns}
 	collect := &operators.Collect{Out: func(b *operators.BatchEnd, rows, deletes []types.Row) error {
-		res.Rows, res.Emitted, res.Final = rows, true, true
+		res.Rows, res.Emitted = rows, true
 		return nil
 	}}
 	head := s.plan.Build(collect)

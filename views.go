@@ -72,6 +72,8 @@ type ViewInfo struct {
 	Updated    time.Time // batch time of the last change; zero before the first
 	QueryID    int       // the query maintaining it; 0 before it starts
 	Err        error     // why that query ended, when it failed
+	// Subscribers counts the SUBSCRIBE TO this view running now.
+	Subscribers int
 }
 
 func (e *Engine) lookupView(name string) *view {
@@ -108,7 +110,7 @@ func (e *Engine) View(name string) (ViewInfo, bool) {
 func (v *view) info() ViewInfo {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	info := ViewInfo{Name: v.name, Definition: v.def.String(), Rows: len(v.table.rows), Updated: v.updated}
+	info := ViewInfo{Name: v.name, Definition: v.def.String(), Rows: len(v.table.rows), Updated: v.updated, Subscribers: len(v.subs)}
 	for i, c := range v.columns {
 		info.Columns = append(info.Columns, types.Column{Name: c, Type: v.kinds[i]})
 	}

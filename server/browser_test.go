@@ -156,4 +156,36 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatalf("state shown after Stop: %q", state)
 		}
 	}
+
+	// A materialized view made from the page is listed with its rows.
+	vsrc, err := srv.eng.NewPushSource("srv_bview", "page TEXT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vsrc.Close()
+	if err := chromedp.Do(bctx,
+		chromedp.SetValue(chromedp.CSS("#sql"), "CREATE MATERIALIZED VIEW hits AS SELECT page, COUNT(*) AS n FROM srv_bview() GROUP BY page"),
+		chromedp.Click(chromedp.CSS("#run")),
+		chromedp.WaitVisible(chromedp.CSS("#views")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/a", "/b", "/a"} {
+		if err := vsrc.Push(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake.Advance(time.Second)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		got, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector("#views tbody").innerText.trim()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(got, "hits\tpage TEXT, n BIGINT\tpage\t2\t") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the views table shows %q", got)
+		}
+	}
 }

@@ -9,6 +9,8 @@
 //	DELETE /api/queries/{id}        stop a running query (it emits its final
 //	                                result); on an ended query: forget it
 //	GET    /api/queries/{id}/events server-sent events, one per result
+//	GET    /api/views               materialized views: columns, key, rows,
+//	                                last update, subscribers
 //	GET    /metrics                 Prometheus metrics
 //	GET    /                        the dashboard (embedded, no network needed)
 //
@@ -34,6 +36,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +47,7 @@ import (
 
 	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/parser"
+	"github.com/streamsql/streamsql/sinks"
 )
 
 //go:embed static
@@ -117,6 +121,7 @@ func New(eng *streamsql.Engine) *Server {
 	s.mux.HandleFunc("GET /api/queries/{id}", s.getQuery)
 	s.mux.HandleFunc("DELETE /api/queries/{id}", s.deleteQuery)
 	s.mux.HandleFunc("GET /api/queries/{id}/events", s.events)
+	s.mux.HandleFunc("GET /api/views", s.listViews)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	s.mux.Handle("GET /", http.FileServerFS(static))
 	return s
@@ -234,6 +239,18 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		case streamsql.KindExplain:
 			output += st.Plan()
 		case streamsql.KindQuery, streamsql.KindInsert:
+		case streamsql.KindPull:
+			res, err := st.Pull()
+			if err != nil {
+				writeSQLError(w, err)
+				return
+			}
+			var b strings.Builder
+			spec, _ := sinks.Lookup("table")
+			sink, _ := spec.Open(&b, sinks.Options{Columns: res.Columns})
+			sink.Write(r.Context(), res)
+			sink.Close()
+			output += b.String()
 		default:
 			output += st.Output
 		}
@@ -292,6 +309,37 @@ func (s *Server) listQueries(w http.ResponseWriter, r *http.Request) {
 	out := []info{}
 	for _, q := range s.list() {
 		out = append(out, q.snapshot())
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// viewInfo is a materialized view as /api/views lists it.
+type viewInfo struct {
+	Name        string   `json:"name"`
+	Definition  string   `json:"definition"`
+	Columns     []string `json:"columns"`
+	Key         []string `json:"key"`
+	Rows        int      `json:"rows"`
+	Updated     string   `json:"updated,omitempty"`
+	Query       int      `json:"query"`
+	Subscribers int      `json:"subscribers"`
+	Error       string   `json:"error,omitempty"`
+}
+
+func (s *Server) listViews(w http.ResponseWriter, r *http.Request) {
+	out := []viewInfo{}
+	for _, v := range s.eng.Views() {
+		vi := viewInfo{Name: v.Name, Definition: v.Definition, Key: v.Key, Rows: v.Rows, Query: v.QueryID, Subscribers: v.Subscribers}
+		for _, c := range v.Columns {
+			vi.Columns = append(vi.Columns, c.Name+" "+c.Type.String())
+		}
+		if !v.Updated.IsZero() {
+			vi.Updated = v.Updated.UTC().Format(time.RFC3339Nano)
+		}
+		if v.Err != nil {
+			vi.Error = v.Err.Error()
+		}
+		out = append(out, vi)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

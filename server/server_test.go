@@ -453,3 +453,55 @@ func TestUpdatingTable(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+// TestViews: a materialized view created through the API is listed by
+// /api/views with its rows and key, and a pull query posted answers from
+// it at once.
+func TestViews(t *testing.T) {
+	fake := clock.NewFake(time.Unix(0, 0).UTC())
+	srv, ts := newTestServer(t, fake)
+	src, err := srv.eng.NewPushSource("srv_pv", "user TEXT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	submit(t, ts, "CREATE MATERIALIZED VIEW per_user AS SELECT user, COUNT(*) AS n FROM srv_pv() GROUP BY user")
+	for _, u := range []string{"ann", "bob", "ann"} {
+		if err := src.Push(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake.Advance(time.Second)
+	deadline := time.Now().Add(20 * time.Second)
+	var views []viewInfo
+	for {
+		resp, err := http.Get(ts.URL + "/api/views")
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(resp.Body).Decode(&views)
+		resp.Body.Close()
+		if len(views) == 1 && views[0].Rows == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/api/views: %+v", views)
+		}
+		time.Sleep(5 * time.Millisecond) // the view's writer is its own goroutine
+	}
+	v := views[0]
+	if v.Name != "per_user" || strings.Join(v.Columns, ", ") != "user TEXT, n BIGINT" || strings.Join(v.Key, ",") != "user" || v.Query == 0 || v.Updated != "1970-01-01T00:00:01Z" {
+		t.Errorf("/api/views: %+v", v)
+	}
+	body, _ := json.Marshal(map[string]string{"sql": "SELECT n FROM per_user WHERE user = 'ann'"})
+	resp, err := http.Post(ts.URL+"/api/queries", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ Output string }
+	json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(out.Output, "│ 2 │") {
+		t.Errorf("pull query: %d %q", resp.StatusCode, out.Output)
+	}
+}

@@ -233,6 +233,29 @@ async function refresh() {
   }
 }
 
+// refreshViews lists the materialized views, with who subscribes.
+async function refreshViews() {
+  try {
+    const r = await fetch("api/views");
+    if (!r.ok) return;
+    const list = await r.json();
+    const table = document.getElementById("views");
+    const body = table.querySelector("tbody");
+    body.replaceChildren();
+    for (const v of list) {
+      const tr = el("tr", { title: v.definition + (v.error ? "\n" + v.error : "") });
+      for (const cell of [v.name, v.columns.join(", "), (v.key || []).join(", "), v.rows, timeOf(v.updated), v.query || "–", v.subscribers]) {
+        tr.append(el("td", {}, fmt(cell)));
+      }
+      body.append(tr);
+    }
+    table.hidden = list.length === 0;
+    document.getElementById("no-views").hidden = list.length > 0;
+  } catch (e) {
+    // refresh() reports an unreachable server.
+  }
+}
+
 document.getElementById("query-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const errEl = document.getElementById("form-error");
@@ -258,4 +281,5 @@ document.getElementById("query-form").addEventListener("submit", async (e) => {
 });
 
 refresh();
-setInterval(refresh, 2000);
+refreshViews();
+setInterval(() => { refresh(); refreshViews(); }, 2000);
