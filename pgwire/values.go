@@ -227,6 +227,8 @@ func errorResponse(err error, query string, base int) *pgproto3.ErrorResponse {
 		r.Code = codeUndefinedTable
 	case errors.Is(err, planner.ErrFunctionNotFound):
 		r.Code = codeUndefinedFunc
+	case errors.Is(err, planner.ErrSource):
+		r.Code = codeParameter // a source's arguments: a directory that is not there
 	case errors.Is(err, streamsql.ErrStreamExists), errors.Is(err, streamsql.ErrViewExists):
 		r.Code = codeDuplicateTable
 	case errors.Is(err, planner.ErrType):
