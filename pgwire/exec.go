@@ -239,6 +239,9 @@ func (c *conn) runEngine(ctx context.Context, s *streamsql.Statement, o *out) er
 	return nil
 }
 
+// heartbeat is how often a quiet stream writes to its client.
+var heartbeat = 10 * time.Second
+
 // stream runs a continuous SELECT or a SUBSCRIBE: rows (with their op
 // when the result keeps changing) batch by batch, until the input ends
 // or the client cancels.
@@ -264,10 +267,20 @@ func (c *conn) stream(ctx context.Context, s *streamsql.Statement, o *out) error
 		return connError{err}
 	}
 	row := make(types.Row, len(cols))
+	// A quiet stream still writes now and then (a ParameterStatus, which
+	// clients take at any time), so a client that went away is noticed
+	// and its query stopped.
+	beat := time.NewTicker(heartbeat)
+	defer beat.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return errorf(codeCanceled, "canceling statement due to user request")
+		case <-beat.C:
+			c.be.Send(&pgproto3.ParameterStatus{Name: "application_name", Value: c.params["application_name"]})
+			if err := c.flush(); err != nil {
+				return connError{err}
+			}
 		case ch, ok := <-sub.C:
 			if !ok {
 				if err := sub.Err(); err != nil {

@@ -535,3 +535,35 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("SHOW server_version over TLS: %q, %v", v, err)
 	}
 }
+
+// TestGoneSubscriber: a client that subscribes to a query and goes away
+// while nothing changes has its query stopped once the stream's next
+// heartbeat finds it gone.
+func TestGoneSubscriber(t *testing.T) {
+	defer pgwire.SetHeartbeat(20 * time.Millisecond)()
+	e := newEnv(t, pgwire.Config{})
+	c, err := pgx.Connect(context.Background(), e.url("alice", "s3cret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := c.Query(context.Background(), fmt.Sprintf("SUBSCRIBE TO (SELECT word FROM file('%s'))", e.dir), pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rows
+	queries := func() int { return len(e.eng.Queries()) }
+	deadline := time.Now().Add(20 * time.Second)
+	for queries() != 2 { // the view's and the subscription's
+		if time.Now().After(deadline) {
+			t.Fatalf("the subscription's query never started: %d queries", queries())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.PgConn().Conn().Close() // gone, without a word
+	for queries() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the gone subscriber's query still runs: %d queries", queries())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
