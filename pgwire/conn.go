@@ -38,6 +38,11 @@ type conn struct {
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the statement running, nil when none
+	// busy is set while a message is being handled; a CancelRequest that
+	// comes then, before the statement has started to wait, is pending
+	// and cancels it as soon as it does (as PostgreSQL checks for a
+	// cancel at its next chance, not only while waiting).
+	busy, pending bool
 }
 
 func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
@@ -243,30 +248,11 @@ func (c *conn) loop(ctx context.Context) error {
 				continue
 			}
 		}
-		switch m := msg.(type) {
-		case *pgproto3.Query:
-			err = c.simpleQuery(ctx, m.String)
-			c.ready()
-		case *pgproto3.Parse:
-			err = c.parse(m)
-		case *pgproto3.Bind:
-			err = c.bind(m)
-		case *pgproto3.Describe:
-			err = c.describe(m)
-		case *pgproto3.Execute:
-			err = c.execute(ctx, m)
-		case *pgproto3.Close:
-			c.closeObject(m)
-		case *pgproto3.Sync:
-			c.skipping = false
-			delete(c.portals, "")
-			c.ready()
-		case *pgproto3.Flush:
-		case *pgproto3.Terminate:
+		c.setBusy(true)
+		err = c.handle(ctx, msg)
+		c.setBusy(false)
+		if errors.Is(err, errTerminate) {
 			return nil
-		default:
-			c.fatal(codeProtocol, fmt.Sprintf("unexpected message %T", msg))
-			return fmt.Errorf("unexpected message %T", msg)
 		}
 		if err != nil {
 			return err // the connection failed
@@ -275,6 +261,45 @@ func (c *conn) loop(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// errTerminate is a client's Terminate: the connection ends quietly.
+var errTerminate = errors.New("terminate")
+
+// handle answers one message; an error ends the connection.
+func (c *conn) handle(ctx context.Context, msg pgproto3.FrontendMessage) (err error) {
+	switch m := msg.(type) {
+	case *pgproto3.Query:
+		err = c.simpleQuery(ctx, m.String)
+		c.ready()
+	case *pgproto3.Parse:
+		err = c.parse(m)
+	case *pgproto3.Bind:
+		err = c.bind(m)
+	case *pgproto3.Describe:
+		err = c.describe(m)
+	case *pgproto3.Execute:
+		err = c.execute(ctx, m)
+	case *pgproto3.Close:
+		c.closeObject(m)
+	case *pgproto3.Sync:
+		c.skipping = false
+		delete(c.portals, "")
+		c.ready()
+	case *pgproto3.Flush:
+	case *pgproto3.Terminate:
+		return errTerminate
+	default:
+		c.fatal(codeProtocol, fmt.Sprintf("unexpected message %T", msg))
+		return fmt.Errorf("unexpected message %T", msg)
+	}
+	return err
+}
+
+func (c *conn) setBusy(busy bool) {
+	c.mu.Lock()
+	c.busy, c.pending = busy, false
+	c.mu.Unlock()
 }
 
 // flush writes what was sent, bounded by WriteTimeout: a client that
@@ -300,14 +325,21 @@ func (c *conn) sendError(err error, query string, base int, extended bool) {
 func (c *conn) running(cancel context.CancelFunc) {
 	c.mu.Lock()
 	c.cancel = cancel
+	if cancel != nil && c.pending {
+		c.pending = false
+		cancel()
+	}
 	c.mu.Unlock()
 }
 
 func (c *conn) cancelRunning() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cancel != nil {
+	switch {
+	case c.cancel != nil:
 		c.cancel()
+	case c.busy:
+		c.pending = true
 	}
 }
 

@@ -156,8 +156,13 @@ func TestPGClients(t *testing.T) {
 			t.Errorf("cancel: %q", lerr.String())
 		}
 	})
-	clientOut := func(t *testing.T, cmd *exec.Cmd) string {
+	// clientOut runs a client program; one that hangs is killed after
+	// three minutes, and its output so far shows where.
+	clientOut := func(t *testing.T, name string, args ...string) string {
 		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, name, args...)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		if err := cmd.Run(); err != nil {
@@ -171,7 +176,7 @@ func TestPGClients(t *testing.T) {
 			missing("psycopg (STREAMSQL_PG_PYTHON)")
 		}
 		dir := t.TempDir()
-		got := clientOut(t, exec.Command(py, "../../pgwire/testdata/clients/client.py", srv.host, srv.port, "alice", "s3cret", dir))
+		got := clientOut(t, py, "../../pgwire/testdata/clients/client.py", srv.host, srv.port, "alice", "s3cret", dir)
 		want := `pull a [3]
 pull b [1]
 pull c [1]
@@ -195,7 +200,7 @@ cancel 57014
 			missing("java")
 		}
 		dir := t.TempDir()
-		got := clientOut(t, exec.Command("java", "-cp", jar, "../../pgwire/testdata/clients/Client.java", srv.host, srv.port, "alice", "s3cret", dir))
+		got := clientOut(t, "java", "-cp", jar, "../../pgwire/testdata/clients/Client.java", srv.host, srv.port, "alice", "s3cret", dir)
 		want := `pull a [3]
 pull b [1]
 pull c [1]

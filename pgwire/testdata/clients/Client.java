@@ -83,13 +83,20 @@ public class Client {
         Statement os = other.createStatement();
         os.execute("DECLARE w CURSOR FOR SUBSCRIBE TO j_counts");
         os.executeQuery("FETCH ALL w");
+        // A cancel that arrives before the statement runs is dropped (as
+        // PostgreSQL drops it), so cancel until the statement ends.
         Thread canceller = new Thread(() -> {
-            try {
-                while (!Thread.currentThread().isInterrupted()) {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
                     os.cancel();
-                    Thread.sleep(100);
+                } catch (Exception e) {
+                    System.err.println("cancel: " + e);
                 }
-            } catch (Exception e) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         });
         canceller.start();

@@ -71,8 +71,13 @@ done = threading.Event()
 
 
 def canceller():
+    # A cancel that arrives before the statement runs is dropped (as
+    # PostgreSQL drops it), so cancel until the statement ends.
     while not done.is_set():
-        other.cancel_safe()
+        try:
+            other.cancel_safe()
+        except Exception as e:
+            print("cancel:", e, file=sys.stderr)
         done.wait(0.1)
 
 
