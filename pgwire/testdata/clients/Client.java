@@ -77,36 +77,29 @@ public class Client {
             org.postgresql.util.ServerErrorMessage m = ((org.postgresql.util.PSQLException) e).getServerErrorMessage();
             System.out.println("error " + e.getSQLState() + " " + m.getMessage() + " " + m.getPosition());
         }
-        // Cancel a statement that waits for changes that never come.
+        // Cancel a continuous SELECT (it streams until cancelled). The
+        // driver sends one cancel per statement, and a cancel that comes
+        // before the statement runs is dropped (as PostgreSQL drops it), so
+        // it is sent once SHOW QUERIES lists the query.
         Connection other = DriverManager.getConnection(url, args[2], args[3]);
-        other.setAutoCommit(false);
         Statement os = other.createStatement();
-        os.execute("DECLARE w CURSOR FOR SUBSCRIBE TO j_counts");
-        os.executeQuery("FETCH ALL w");
-        // A cancel that arrives before the statement runs is dropped (as
-        // PostgreSQL drops it), so cancel until the statement ends.
-        Thread canceller = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    os.cancel();
-                } catch (Exception e) {
-                    System.err.println("cancel: " + e);
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
+        String live = "SELECT word FROM file('" + dir + "')";
+        String[] result = {"not cancelled"};
+        Thread runner = new Thread(() -> {
+            try {
+                os.executeQuery(live);
+            } catch (SQLException e) {
+                result[0] = e.getSQLState();
             }
         });
-        canceller.start();
-        try {
-            os.executeQuery("FETCH ALL w");
-            System.out.println("cancel not cancelled");
-        } catch (SQLException e) {
-            System.out.println("cancel " + e.getSQLState());
+        runner.start();
+        long until = System.currentTimeMillis() + 60000;
+        while (!rows(st.executeQuery("SHOW QUERIES")).contains(live)) {
+            if (System.currentTimeMillis() > until) throw new RuntimeException("the continuous SELECT never ran");
+            Thread.sleep(10);
         }
-        canceller.interrupt();
-        canceller.join();
+        os.cancel();
+        runner.join();
+        System.out.println("cancel " + result[0]);
     }
 }
