@@ -536,7 +536,7 @@ func (c *conn) fetch(ctx context.Context, text string, o *out) error {
 	}
 	o.start(cur.cols)
 	if cur.sub != nil {
-		cur.take(false)
+		cur.take()
 		if len(cur.pending) == 0 && limit != 0 {
 			ctx, cancel := context.WithCancel(ctx)
 			if timeout >= 0 {
@@ -549,7 +549,7 @@ func (c *conn) fetch(ctx context.Context, text string, o *out) error {
 			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 				return err
 			}
-			cur.take(false)
+			cur.take()
 		}
 	}
 	n := len(cur.pending)
@@ -608,7 +608,7 @@ func parseFetch(text string) (name string, limit int, timeout time.Duration, err
 }
 
 // take moves the changes the subscription holds to pending.
-func (cur *cursor) take(block bool) {
+func (cur *cursor) take() {
 	for {
 		select {
 		case ch, ok := <-cur.sub.C:

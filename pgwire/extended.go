@@ -43,7 +43,6 @@ type portal struct {
 	started bool // a pull whose rows are being fetched in pieces
 }
 
-var paramRe = regexp.MustCompile(`\$([0-9]+)`)
 
 func (c *conn) parse(m *pgproto3.Parse) error {
 	text := m.Query
