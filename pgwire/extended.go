@@ -43,7 +43,6 @@ type portal struct {
 	started bool // a pull whose rows are being fetched in pieces
 }
 
-
 func (c *conn) parse(m *pgproto3.Parse) error {
 	text := m.Query
 	n := 0
