@@ -35,10 +35,14 @@ in the background and the prompt comes back.
   INSERT INTO file('out') SELECT ...;   run in the background
   CREATE STREAM name AS SELECT ...;     define a named stream
   DROP STREAM name;
+  CREATE MATERIALIZED VIEW v AS SELECT ...;  a result kept up to date, in the background
+  SELECT ... FROM v WHERE ...;          read a view as it is now (a pull query)
+  DROP MATERIALIZED VIEW v;
   EXPLAIN SELECT ...;                   show the operator DAG
 
 Commands (a trailing ; is optional):
   SHOW STREAMS                the named streams
+  SHOW VIEWS                  the materialized views
   SHOW QUERIES                the queries running in the background
   DESCRIBE <stream>           a stream's columns
   STOP QUERY <n>              stop background query n
@@ -323,13 +327,18 @@ func (s *session) command(line string, interactive bool) (handled, quit bool) {
 				s.showQueries()
 				return true, false
 			}
-		case "streams":
+		case "streams", "views":
 			if len(fields) == 2 {
-				s.runSQL("SHOW STREAMS;")
+				s.runSQL("SHOW " + strings.ToUpper(arg(1)) + ";")
+				return true, false
+			}
+		case "materialized":
+			if len(fields) == 3 && arg(2) == "views" {
+				s.runSQL("SHOW VIEWS;")
 				return true, false
 			}
 		}
-		s.errorf("SHOW takes STREAMS or QUERIES: SHOW STREAMS, SHOW QUERIES")
+		s.errorf("SHOW takes STREAMS, VIEWS or QUERIES: SHOW STREAMS, SHOW VIEWS, SHOW QUERIES")
 		return true, false
 	case word == "describe" || word == "desc":
 		if len(fields) != 2 {

@@ -104,7 +104,7 @@ func TestREPLCommands(t *testing.T) {
 		"streamsql: SET: unknown setting \"foo\" (settings: batch_interval, output, checkpoint)\n" +
 		"streamsql: SET batch_interval: \"soon\" is not a duration (say '500ms', '2s')\n" +
 		"streamsql: DESCRIBE: stream \"nope\" does not exist (streams: w)\n" +
-		"streamsql: SHOW takes STREAMS or QUERIES: SHOW STREAMS, SHOW QUERIES\n" +
+		"streamsql: SHOW takes STREAMS, VIEWS or QUERIES: SHOW STREAMS, SHOW VIEWS, SHOW QUERIES\n" +
 		"streamsql: no query 7 is running (SHOW QUERIES lists them)\n" +
 		"streamsql: unknown command \"foo\": type a SQL statement (SELECT, INSERT INTO, CREATE STREAM, DROP STREAM, EXPLAIN, SHOW) or a command; \\help lists them\n" +
 		"streamsql: unknown command \"selct\": did you mean SELECT? (\\help lists the commands)\n" +
