@@ -105,6 +105,8 @@ type Engine struct {
 	starting int
 	streams  map[string]*stream
 	views    map[string]*view // materialized views by lower-case name
+	// nextStream numbers the streams in the order they are defined.
+	nextStream int
 	nextID   int
 	paths    *dirPolicy // nil: any path
 	pathsErr error      // AllowedDirs could not be resolved
@@ -249,6 +251,10 @@ type stream struct {
 	name string
 	def  *parser.Select
 	text string
+	seq  int // definition order: a stream may read an earlier one
+	// restored: defined by RestoreViews, so a script that defines it
+	// again the same way leaves it be.
+	restored bool
 }
 
 // catalog resolves named streams for one Prepare: each stream is planned
@@ -417,16 +423,29 @@ func (e *Engine) prepare(st parser.Statement, text string, c *catalog) (*Stateme
 			return nil, &parser.Error{Pos: st.Pos, Msg: msg, Query: text, Err: planner.ErrSourceNotFound}
 		}
 	case *parser.CreateStream:
+		key := strings.ToLower(st.Name)
+		e.mu.Lock()
+		old := e.streams[key]
+		e.mu.Unlock()
+		if old != nil && old.restored && old.def.String() == st.Query.String() {
+			plan, _, err := c.Stream(st.Name)
+			if err != nil {
+				return nil, err
+			}
+			s.Kind, s.plan = KindCreateStream, plan
+			s.Output = fmt.Sprintf("stream %s resumed from its checkpoint\n", st.Name)
+			break
+		}
 		if err := e.nameFree(st.Name, st.Pos, text); err != nil {
 			return nil, err
 		}
-		key := strings.ToLower(st.Name)
 		plan, err := planner.PlanStream(st.Query, text, c.opts)
 		if err != nil {
 			return nil, err
 		}
 		e.mu.Lock()
-		e.streams[key] = &stream{name: st.Name, def: st.Query, text: text}
+		e.nextStream++
+		e.streams[key] = &stream{name: st.Name, def: st.Query, text: text, seq: e.nextStream}
 		e.mu.Unlock()
 		c.plans[key] = plan
 		s.Kind, s.plan = KindCreateStream, plan

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -207,13 +208,29 @@ func viewCheckpoint(dir, name string) string {
 // each, for RestoreViews.
 func catalogFile(dir string) string { return filepath.Join(dir, "views.sql") }
 
-// saveCatalog rewrites dir's list of views: those checkpointing there.
+// saveCatalog rewrites dir's list of views: those checkpointing there,
+// after every stream defined (in the order they were), which the views
+// may read.
 func (e *Engine) saveCatalog(dir string) error {
-	var b strings.Builder
+	var views strings.Builder
 	for _, v := range e.Views() {
 		if vv := e.lookupView(v.Name); vv != nil && vv.dir == dir {
-			b.WriteString(v.Definition + ";\n")
+			views.WriteString(v.Definition + ";\n")
 		}
+	}
+	var b strings.Builder
+	if views.Len() > 0 {
+		e.mu.Lock()
+		streams := make([]*stream, 0, len(e.streams))
+		for _, st := range e.streams {
+			streams = append(streams, st)
+		}
+		e.mu.Unlock()
+		sort.Slice(streams, func(i, j int) bool { return streams[i].seq < streams[j].seq })
+		for _, st := range streams {
+			b.WriteString((&parser.CreateStream{Name: st.name, Query: st.def}).String() + ";\n")
+		}
+		b.WriteString(views.String())
 	}
 	tmp := catalogFile(dir) + ".tmp"
 	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
@@ -240,6 +257,15 @@ func (e *Engine) RestoreViews(ctx context.Context, dir string, every int) ([]str
 	}
 	var names []string
 	for _, s := range stmts {
+		if s.Kind == KindCreateStream {
+			e.mu.Lock()
+			for _, st := range e.streams {
+				if st.text == string(text) {
+					st.restored = true
+				}
+			}
+			e.mu.Unlock()
+		}
 		if s.Kind != KindCreateView {
 			continue
 		}
@@ -251,6 +277,18 @@ func (e *Engine) RestoreViews(ctx context.Context, dir string, every int) ([]str
 		return nil, err
 	}
 	return names, nil
+}
+
+// Resumed is, for a CREATE MATERIALIZED VIEW of a view RestoreViews
+// started already (with the same definition), the query keeping it; nil
+// otherwise. Start does not start such a statement again.
+func (s *Statement) Resumed() *Query {
+	if !s.resumed {
+		return nil
+	}
+	s.view.mu.RLock()
+	defer s.view.mu.RUnlock()
+	return s.view.q
 }
 
 // sameView reports whether st defines the view v already is.

@@ -354,6 +354,11 @@ func runQueries(eng *streamsql.Engine, o options, stmts []*streamsql.Statement, 
 		printError(stderr, err)
 		return 1
 	}
+	for _, st := range stmts {
+		if q := st.Resumed(); q != nil {
+			queries = append(queries, q) // a view restored from --checkpoint: the script's, as if started now
+		}
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, signals...)
 	defer signal.Stop(sig)

@@ -285,18 +285,36 @@ func TestViewsExample(t *testing.T) {
 	}
 }
 
-// TestPGViewSurvivesRestart creates a view over the wire on a server with
-// --checkpoint, kills the server (SIGKILL) and starts it again on the same
-// directory: the view is back, with its rows, and counts what arrived
-// while it was down, each word once.
+// TestPGViewSurvivesRestart kills a server with --checkpoint (SIGKILL)
+// and starts it again on the same directory: the view is back, with its
+// rows, and counts what arrived while it was down, each word once. The
+// view is created over the wire, or by the script the server runs (over a
+// named stream) and which it runs again on restart.
 func TestPGViewSurvivesRestart(t *testing.T) {
-	ckpt, in := t.TempDir(), t.TempDir()
+	t.Run("wire", func(t *testing.T) {
+		in := t.TempDir()
+		testViewRestart(t, in, nil, fmt.Sprintf("CREATE MATERIALIZED VIEW counts AS SELECT word, COUNT(*) AS n FROM file('%s') GROUP BY word", in))
+	})
+	t.Run("script", func(t *testing.T) {
+		in := t.TempDir()
+		script := filepath.Join(t.TempDir(), "views.sql")
+		text := fmt.Sprintf("CREATE STREAM lines AS SELECT * FROM file('%s');\nCREATE MATERIALIZED VIEW counts AS SELECT word, COUNT(*) AS n FROM lines GROUP BY word;\n", in)
+		if err := os.WriteFile(script, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		testViewRestart(t, in, []string{"-f", script}, "")
+	})
+}
+
+func testViewRestart(t *testing.T, in string, args []string, create string) {
+	ckpt := t.TempDir()
 	start := func() (*pgServer, *exec.Cmd) {
-		cmd := exec.Command(binary, "--pg", "127.0.0.1:0", "--pg-user", "alice:s3cret", "--batch", "50ms", "--checkpoint", ckpt)
+		cmd := exec.Command(binary, append([]string{"--pg", "127.0.0.1:0", "--pg-user", "alice:s3cret", "--batch", "50ms", "--checkpoint", ckpt}, args...)...)
 		stderr, err := cmd.StderrPipe()
 		if err != nil {
 			t.Fatal(err)
 		}
+		cmd.Stdout = io.Discard
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -305,13 +323,15 @@ func TestPGViewSurvivesRestart(t *testing.T) {
 			cmd.Wait()
 		})
 		sc := bufio.NewScanner(stderr)
+		var said []string
 		for sc.Scan() {
+			said = append(said, sc.Text())
 			if m := pgLine.FindStringSubmatch(sc.Text()); m != nil {
 				go io.Copy(io.Discard, stderr)
 				return &pgServer{host: m[1], port: m[2]}, cmd
 			}
 		}
-		t.Fatal("no PostgreSQL wire line on stderr")
+		t.Fatalf("no PostgreSQL wire line on stderr:\n%s", strings.Join(said, "\n"))
 		return nil, nil
 	}
 	connect := func(s *pgServer) *pgx.Conn {
@@ -353,8 +373,10 @@ func TestPGViewSurvivesRestart(t *testing.T) {
 	}
 	srv, cmd := start()
 	c := connect(srv)
-	if _, err := c.Exec(context.Background(), fmt.Sprintf("CREATE MATERIALIZED VIEW counts AS SELECT word, COUNT(*) AS n FROM file('%s') GROUP BY word", in)); err != nil {
-		t.Fatal(err)
+	if create != "" {
+		if _, err := c.Exec(context.Background(), create); err != nil {
+			t.Fatal(err)
+		}
 	}
 	feedWords(t, in, "1.txt", "a b a")
 	if got := table(c, 3); got != "a=2 b=1" {
