@@ -107,13 +107,13 @@ type Engine struct {
 	views    map[string]*view // materialized views by lower-case name
 	// nextStream numbers the streams in the order they are defined.
 	nextStream int
-	nextID   int
-	paths    *dirPolicy // nil: any path
-	pathsErr error      // AllowedDirs could not be resolved
-	logMu    sync.Mutex
-	memory   *scheduler.MemoryGuard // nil without MaxMemory
-	funcs    functions              // user-defined functions
-	pushes   pushSources            // push sources
+	nextID     int
+	paths      *dirPolicy // nil: any path
+	pathsErr   error      // AllowedDirs could not be resolved
+	logMu      sync.Mutex
+	memory     *scheduler.MemoryGuard // nil without MaxMemory
+	funcs      functions              // user-defined functions
+	pushes     pushSources            // push sources
 }
 
 // New returns an engine with cfg's settings.
