@@ -1,14 +1,25 @@
 // Command gen writes the benchmark suite's deterministic input data.
 //
-//	go run ./bench/gen text -out DIR [-mb 200] [-files 8] [-vocab 50000] [-seed 1]
-//	go run ./bench/gen json -out DIR [-rows 5000000] [-files 8] [-sensors 1000] [-seed 2]
+//	go run ./bench/gen text -out DIR [-mb 200] [-files 8] [-vocab 50000] [-zipf 1.1] [-flathead 0]
+//	                       [-minlen 0 -maxlen 0] [-minwords 8 -maxwords 12] [-seed 1]
+//	go run ./bench/gen json -out DIR [-rows 5000000] [-files 8] [-sensors 1000] [-tsformat rfc3339] [-seed 2]
 //
-// text: lines of 8 to 12 words drawn from a Zipf distribution over a
-// vocabulary of pseudo-words, single spaces, files part-000.txt ...
+// text: lines of -minwords to -maxwords words drawn from a Zipf
+// distribution of exponent -zipf over a vocabulary of -vocab pseudo-words,
+// single spaces, files part-000.txt ... The axes of the data matrix
+// (bench/matrix.sh): any exponent > 0 (below or at 1 too); -flathead H
+// gives the H most frequent words the same weight (a flatter head, as in
+// text with many common words); -minlen/-maxlen draw each word's length
+// uniformly between them (0: frequent words shorter, lengths 1 to ~12).
+// The defaults give the suite's data byte for byte as before.
 //
 // json: sensor readings, one JSON object per line:
 //
 //	{"sensor":"s-0042","temp":21.5,"ts":"2026-01-01T00:00:01.123Z"}
+//
+// with -tsformat epochms the time is a JSON integer of milliseconds since
+// the epoch (1767225601123), with -tsformat space a text
+// "2026-01-01 00:00:01.123" (UTC, no zone). -sensors is the number of keys.
 //
 // Event time advances by -step per row (100µs by default: 10 readings per
 // sensor per second for 1000 sensors). A fraction -ooo of the rows (3%) is
@@ -109,8 +120,8 @@ func prepareDir(dir string) error {
 }
 
 // vocabulary returns n distinct lowercase pseudo-words; frequent ranks get
-// shorter words, as in natural text.
-func vocabulary(r *rand.Rand, n int) []string {
+// shorter words, as in natural text, unless minLen/maxLen fix the range.
+func vocabulary(r *rand.Rand, n, minLen, maxLen int) []string {
 	const letters = "abcdefghijklmnopqrstuvwxyz"
 	seen := make(map[string]bool, n)
 	words := make([]string, 0, n)
@@ -118,6 +129,9 @@ func vocabulary(r *rand.Rand, n int) []string {
 	for len(words) < n {
 		rank := len(words)
 		l := 1 + r.IntN(3) + int(math.Log2(float64(rank+2))/2)
+		if maxLen > 0 {
+			l = minLen + r.IntN(maxLen-minLen+1)
+		}
 		buf = buf[:0]
 		for range l {
 			buf = append(buf, letters[r.IntN(len(letters))])
@@ -136,15 +150,26 @@ func genText(args []string) error {
 	mb := fs.Float64("mb", 200, "total size in MB (10^6 bytes)")
 	files := fs.Int("files", 8, "number of files")
 	vocab := fs.Int("vocab", 50000, "vocabulary size")
-	zipfS := fs.Float64("zipf", 1.1, "Zipf exponent s (> 1)")
+	zipfS := fs.Float64("zipf", 1.1, "Zipf exponent s (> 0)")
+	flatHead := fs.Int("flathead", 0, "give the H most frequent words the same weight")
+	minLen := fs.Int("minlen", 0, "shortest word, bytes (0: by frequency)")
+	maxLen := fs.Int("maxlen", 0, "longest word, bytes (0: by frequency)")
+	minWords := fs.Int("minwords", 8, "fewest words in a line")
+	maxWords := fs.Int("maxwords", 12, "most words in a line")
 	seed := fs.Uint64("seed", 1, "random seed")
 	fs.Parse(args)
 	if err := prepareDir(*out); err != nil {
 		return err
 	}
+	if *zipfS <= 0 || *minWords < 1 || *maxWords < *minWords || *maxLen < *minLen || (*maxLen > 0 && *minLen < 1) {
+		return fmt.Errorf("want -zipf > 0, 1 <= -minwords <= -maxwords, 1 <= -minlen <= -maxlen")
+	}
+	if *maxLen > 0 && *maxLen < 4 && float64(*vocab) > math.Pow(26, float64(*maxLen))/2 {
+		return fmt.Errorf("-vocab %d does not fit words of at most %d letters", *vocab, *maxLen)
+	}
 	r := rand.New(rand.NewPCG(*seed, 0x5eed))
-	words := vocabulary(r, *vocab)
-	z := rand.NewZipf(r, *zipfS, 1, uint64(*vocab-1))
+	words := vocabulary(r, *vocab, *minLen, *maxLen)
+	draw := zipfDraw(r, *zipfS, *flatHead, *vocab)
 
 	total := int64(*mb * 1e6)
 	per := total / int64(*files)
@@ -162,12 +187,12 @@ func genText(args []string) error {
 			inFile = 0
 		}
 		line = line[:0]
-		n := 8 + r.IntN(5)
+		n := *minWords + r.IntN(*maxWords-*minWords+1)
 		for j := range n {
 			if j > 0 {
 				line = append(line, ' ')
 			}
-			line = append(line, words[z.Uint64()]...)
+			line = append(line, words[draw()]...)
 		}
 		line = append(line, '\n')
 		sw.w.Write(line)
@@ -183,6 +208,37 @@ func genText(args []string) error {
 	return nil
 }
 
+// zipfDraw returns a sampler of ranks 0..n-1 with probability
+// proportional to 1/(k+1)^s, the first flat ranks all weighing as rank
+// flat. The suite's default (s > 1, no flat head) uses math/rand's Zipf,
+// so its data stays what it was; anything else walks a table of the
+// cumulative weights.
+func zipfDraw(r *rand.Rand, s float64, flat, n int) func() uint64 {
+	if s > 1 && flat == 0 {
+		z := rand.NewZipf(r, s, 1, uint64(n-1))
+		return z.Uint64
+	}
+	cdf := make([]float64, n)
+	sum := 0.0
+	for k := range n {
+		sum += 1 / math.Pow(float64(max(k, flat)+1), s)
+		cdf[k] = sum
+	}
+	return func() uint64 {
+		u := r.Float64() * sum
+		lo, hi := 0, n-1
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if cdf[mid] < u {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		return uint64(lo)
+	}
+}
+
 func genJSON(args []string) error {
 	fs := flag.NewFlagSet("json", flag.ExitOnError)
 	out := fs.String("out", "", "output directory (emptied first)")
@@ -194,8 +250,14 @@ func genJSON(args []string) error {
 	jitter := fs.Duration("jitter", 2*time.Second, "how far back an out-of-order row may be")
 	late := fs.Float64("late", 0.0005, "fraction of rows 6-20 s behind (late under LATENESS 5s)")
 	start := fs.String("start", "2026-01-01T00:00:00Z", "event time of the first row")
+	tsFormat := fs.String("tsformat", "rfc3339", "how ts is written: rfc3339, epochms (a JSON integer) or space (YYYY-MM-DD HH:MM:SS.fff)")
 	seed := fs.Uint64("seed", 2, "random seed")
 	fs.Parse(args)
+	switch *tsFormat {
+	case "rfc3339", "epochms", "space":
+	default:
+		return fmt.Errorf("-tsformat %q: want rfc3339, epochms or space", *tsFormat)
+	}
 	if err := prepareDir(*out); err != nil {
 		return err
 	}
@@ -238,9 +300,20 @@ func genJSON(args []string) error {
 		line = appendPad4(line, s)
 		line = append(line, `","temp":`...)
 		line = strconv.AppendFloat(line, temp, 'f', 1, 64)
-		line = append(line, `,"ts":"`...)
-		line = ts.UTC().AppendFormat(line, "2006-01-02T15:04:05.000Z07:00")
-		line = append(line, "\"}\n"...)
+		switch *tsFormat {
+		case "epochms":
+			line = append(line, `,"ts":`...)
+			line = strconv.AppendInt(line, ts.UnixMilli(), 10)
+			line = append(line, "}\n"...)
+		case "space":
+			line = append(line, `,"ts":"`...)
+			line = ts.UTC().AppendFormat(line, "2006-01-02 15:04:05.000")
+			line = append(line, "\"}\n"...)
+		default:
+			line = append(line, `,"ts":"`...)
+			line = ts.UTC().AppendFormat(line, "2006-01-02T15:04:05.000Z07:00")
+			line = append(line, "\"}\n"...)
+		}
 		sw.w.Write(line)
 		written += int64(len(line))
 		inFile++

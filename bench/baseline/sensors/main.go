@@ -153,7 +153,15 @@ func readFastjson(files []string, w *windows) error {
 		}
 		sensor := v.GetStringBytes("sensor")
 		tv := v.Get("temp")
-		ts, ok := parseTS(v.GetStringBytes("ts"))
+		var ts int64
+		ok := false
+		if t := v.Get("ts"); t != nil && t.Type() == fastjson.TypeNumber {
+			// Epoch milliseconds, whole, as the engine takes them.
+			ms, err := t.Int64()
+			ts, ok = ms*1e6, err == nil
+		} else {
+			ts, ok = parseTS(v.GetStringBytes("ts"))
+		}
 		if sensor == nil || tv == nil || !ok {
 			w.malformed++
 			return
@@ -167,9 +175,16 @@ func readFastjson(files []string, w *windows) error {
 	})
 }
 
-// parseTS parses "2006-01-02T15:04:05[.fff...]Z" quickly and anything else
-// RFC 3339 through the time package. It returns Unix nanoseconds.
+// parseTS parses "2006-01-02T15:04:05[.fff...]Z" and "2006-01-02
+// 15:04:05[.fff...]" (UTC) quickly and anything else RFC 3339 through the
+// time package. It returns Unix nanoseconds.
 func parseTS(b []byte) (int64, bool) {
+	if len(b) >= 19 && b[10] == ' ' {
+		// The space form has no zone: UTC. Parsed as the T form.
+		c := make([]byte, 0, 32)
+		c = append(append(append(c, b[:10]...), 'T'), b[11:]...)
+		b = append(c, 'Z')
+	}
 	if len(b) >= 20 && b[4] == '-' && b[7] == '-' && b[10] == 'T' && b[13] == ':' && b[16] == ':' && b[len(b)-1] == 'Z' {
 		y, ok1 := digits(b[0:4])
 		mo, ok2 := digits(b[5:7])
