@@ -34,4 +34,3 @@ func TestSortGroupsTextKeys(t *testing.T) {
 		t.Fatalf("mixed keys: %s", got)
 	}
 }
-
