@@ -26,6 +26,7 @@ type out struct {
 	n        int
 	vals     [][]byte
 	buf      []byte
+	ends     []int // where each value ends in buf; -1 for NULL
 }
 
 func (o *out) start(cols *columns) {
@@ -37,36 +38,37 @@ func (o *out) start(cols *columns) {
 }
 
 func (o *out) row(r types.Row) error {
-	o.vals = o.vals[:0]
-	o.buf = o.buf[:0]
-	// Encode every value into one buffer, then slice it: appending may
-	// move it, so the slices are cut once it is complete.
-	ends := make([]int, 0, len(r))
-	nulls := make([]bool, 0, len(r))
+	// Every value is encoded into one buffer and sliced once it is
+	// complete (appending may move it). The buffer is never nil, so an
+	// empty value is an empty slice, not a NULL.
+	if o.buf == nil {
+		o.buf = make([]byte, 0, 256)
+	}
+	o.buf, o.ends = o.buf[:0], o.ends[:0]
 	for i := range o.cols.names {
 		var v types.Value
 		if i < len(r) {
 			v = r[i]
 		}
-		start := len(o.buf)
+		if v.IsNull() {
+			o.ends = append(o.ends, -1)
+			continue
+		}
 		b, err := o.cols.encode(o.buf, i, v)
 		if err != nil {
 			return err
 		}
-		nulls = append(nulls, b == nil)
-		if b != nil {
-			o.buf = b
-		}
-		_ = start
-		ends = append(ends, len(o.buf))
+		o.buf = b
+		o.ends = append(o.ends, len(o.buf))
 	}
+	o.vals = o.vals[:0]
 	prev := 0
-	for i, end := range ends {
-		if nulls[i] {
+	for _, end := range o.ends {
+		if end < 0 {
 			o.vals = append(o.vals, nil)
-		} else {
-			o.vals = append(o.vals, o.buf[prev:end:end])
+			continue
 		}
+		o.vals = append(o.vals, o.buf[prev:end:end])
 		prev = end
 	}
 	o.c.be.Send(&pgproto3.DataRow{Values: o.vals})

@@ -280,6 +280,11 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%s: got %s %q at %d, want %s %q at %d", tc.sql, pe.Code, pe.Message, pe.Position, tc.code, tc.msg, tc.pos)
 		}
 	}
+	// An empty text is not a NULL.
+	var empty, null *string
+	if err := c.QueryRow(context.Background(), "SELECT '' AS e, NULL AS n").Scan(&empty, &null); err != nil || empty == nil || *empty != "" || null != nil {
+		t.Errorf("'' and NULL: %v %v %v", empty, null, err)
+	}
 	// The connection is still good after its errors.
 	var one int64
 	if err := c.QueryRow(context.Background(), "SELECT 1 AS one").Scan(&one); err != nil || one != 1 {

@@ -107,11 +107,8 @@ func (c *columns) description() *pgproto3.RowDescription {
 
 var typeMap = pgtype.NewMap()
 
-// encode appends v as column i wants it; nil for NULL.
+// encode appends v, not NULL, as column i wants it.
 func (c *columns) encode(buf []byte, i int, v types.Value) ([]byte, error) {
-	if v.IsNull() {
-		return nil, nil
-	}
 	if c.formats[i] == 0 {
 		return appendText(buf, v), nil
 	}
