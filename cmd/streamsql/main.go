@@ -241,12 +241,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer stop()
 		if o.exec == "" && o.file == "" && o.http == "" {
-			sig := make(chan os.Signal, 1)
-			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-			defer signal.Stop(sig)
-			<-sig
-			eng.Stop()
-			return 0
+			return serveUntilSignal(eng)
 		}
 	}
 	if o.http != "" {
@@ -262,14 +257,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer stop()
 		o.watch = srv.Watch
 		if o.exec == "" && o.file == "" {
-			sig := make(chan os.Signal, 1)
-			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-			defer signal.Stop(sig)
-			<-sig
-			// A graceful stop: every query ends with its final result,
-			// and rows acknowledged to http() clients are processed.
-			eng.Stop()
-			return 0
+			return serveUntilSignal(eng)
 		}
 	}
 	switch {
@@ -290,6 +278,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runPiped(eng, o, stdin, stdout, stderr)
 	}
 	return repl(eng, o, stdin, stdout, stderr)
+}
+
+// serveUntilSignal waits for SIGINT or SIGTERM while the servers run,
+// then stops gracefully: every query ends with its final result, and rows
+// acknowledged to http() clients are processed.
+func serveUntilSignal(eng *streamsql.Engine) int {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	<-sig
+	eng.Stop()
+	return 0
 }
 
 // printError shows an error; SQL errors get their line and a caret.

@@ -27,7 +27,17 @@ var pgLine = regexp.MustCompile(`PostgreSQL wire on ([0-9.]+):([0-9]+)`)
 
 func startPGServer(t *testing.T, args ...string) *pgServer {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"--pg", "127.0.0.1:0", "--pg-user", "alice:s3cret", "--batch", "50ms"}, args...)...)
+	srv, _ := runPGBinary(t, "", append([]string{"--pg", "127.0.0.1:0", "--pg-user", "alice:s3cret", "--batch", "50ms"}, args...)...)
+	return srv
+}
+
+// runPGBinary runs the binary with args in dir ("" for here) and waits for
+// the line that says where it serves PostgreSQL; the test's end kills it.
+func runPGBinary(t *testing.T, dir string, args ...string) (*pgServer, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Stdout = io.Discard
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -40,14 +50,16 @@ func startPGServer(t *testing.T, args ...string) *pgServer {
 		cmd.Wait()
 	})
 	sc := bufio.NewScanner(stderr)
+	var said []string
 	for sc.Scan() {
+		said = append(said, sc.Text())
 		if m := pgLine.FindStringSubmatch(sc.Text()); m != nil {
 			go io.Copy(io.Discard, stderr)
-			return &pgServer{host: m[1], port: m[2]}
+			return &pgServer{host: m[1], port: m[2]}, cmd
 		}
 	}
-	t.Fatal("no PostgreSQL wire line on stderr")
-	return nil
+	t.Fatalf("no PostgreSQL wire line on stderr:\n%s", strings.Join(said, "\n"))
+	return nil, nil
 }
 
 // psql runs psql with args (unaligned, tuples only unless told) and
@@ -231,31 +243,7 @@ func TestViewsExample(t *testing.T) {
 		}
 		t.Skip("psql is missing")
 	}
-	cmd := exec.Command(binary, "--pg", "127.0.0.1:0", "--pg-user", "alice:s3cret", "-f", "examples/views.sql")
-	cmd.Dir = "../.."
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	})
-	var srv *pgServer
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if m := pgLine.FindStringSubmatch(sc.Text()); m != nil {
-			srv = &pgServer{host: m[1], port: m[2]}
-			break
-		}
-	}
-	if srv == nil {
-		t.Fatal("no PostgreSQL wire line on stderr")
-	}
-	go io.Copy(io.Discard, stderr)
+	srv, _ := runPGBinary(t, "../..", "--pg", "127.0.0.1:0", "--pg-user", "alice:s3cret", "-f", "examples/views.sql")
 	files, _ := filepath.Glob("../../examples/logfile/*")
 	var texts []string
 	for _, f := range files {
@@ -313,30 +301,7 @@ func TestPGViewSurvivesRestart(t *testing.T) {
 func testViewRestart(t *testing.T, in string, args []string, create string) {
 	ckpt := t.TempDir()
 	start := func() (*pgServer, *exec.Cmd) {
-		cmd := exec.Command(binary, append([]string{"--pg", "127.0.0.1:0", "--pg-user", "alice:s3cret", "--batch", "50ms", "--checkpoint", ckpt}, args...)...)
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stdout = io.Discard
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-		})
-		sc := bufio.NewScanner(stderr)
-		var said []string
-		for sc.Scan() {
-			said = append(said, sc.Text())
-			if m := pgLine.FindStringSubmatch(sc.Text()); m != nil {
-				go io.Copy(io.Discard, stderr)
-				return &pgServer{host: m[1], port: m[2]}, cmd
-			}
-		}
-		t.Fatalf("no PostgreSQL wire line on stderr:\n%s", strings.Join(said, "\n"))
-		return nil, nil
+		return runPGBinary(t, "", append([]string{"--pg", "127.0.0.1:0", "--pg-user", "alice:s3cret", "--batch", "50ms", "--checkpoint", ckpt}, args...)...)
 	}
 	connect := func(s *pgServer) *pgx.Conn {
 		c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://alice:s3cret@%s:%s/streamsql?sslmode=disable", s.host, s.port))
