@@ -16,6 +16,7 @@ import (
 
 	"github.com/streamsql/streamsql"
 	"github.com/streamsql/streamsql/clock"
+	"github.com/streamsql/streamsql/formats"
 )
 
 const limitHint = "; bound it with a window, a TIMEOUT or a filter, or raise the limit (--max-keys)"
@@ -71,9 +72,11 @@ func TestMaxKeysOnceStopsAsKeysAreAdded(t *testing.T) {
 }
 
 // TestMaxKeysWordCountOnce: the word count folds on two goroutines; the
-// keys of both count, and it still stops within a chunk or two.
+// keys of both count, and it still stops within a chunk or two. Its
+// chunks are blocks of lines (formats.JoinLines).
 func TestMaxKeysWordCountOnce(t *testing.T) {
-	dir := distinctLines(t, 100_000)
+	const lines = 400_000 // 3.6 MB, 14 blocks
+	dir := distinctLines(t, lines)
 	eng := streamsql.New(streamsql.Config{Once: true, MaxKeys: 1500, Log: io.Discard})
 	q, err := eng.Query(context.Background(), fmt.Sprintf("SELECT word, COUNT(*) FROM file('%s') GROUP BY word", dir))
 	if err != nil {
@@ -84,8 +87,9 @@ func TestMaxKeysWordCountOnce(t *testing.T) {
 	if !errors.Is(err, streamsql.ErrStateLimit) || !strings.HasSuffix(err.Error(), ", over the limit of 1500"+limitHint) {
 		t.Errorf("got %v, want the state limit's error", err)
 	}
-	if got := q.Stats().RowsIn; got > 4*1024 {
-		t.Errorf("%d rows consumed, want at most 4096 (the limit plus a chunk on each goroutine)", got)
+	perBlock := formats.BlockSize / len("k0000000\n")
+	if got := q.Stats().RowsIn; got > int64(3*perBlock) {
+		t.Errorf("%d rows consumed of %d, want at most %d (the limit plus a block on each goroutine)", got, lines, 3*perBlock)
 	}
 }
 

@@ -227,7 +227,14 @@ type textDecoder struct {
 	n     int // bound columns, each of them "line"
 	bound bool
 	slab  []byte // backing store of the lines handed out (see intern)
+	// joined: records are runs of whole lines from a blockReader, whose
+	// bytes are never reused (see JoinLines).
+	joined bool
 }
+
+// JoinLines makes the decoder's records runs of whole lines (see
+// LineJoiner): the word count's input, read a block at a time.
+func (d *textDecoder) JoinLines() { d.joined = true }
 
 func newTextDecoder() *textDecoder { return &textDecoder{n: 1} }
 
@@ -261,7 +268,14 @@ func (d *textDecoder) Decode(rec []byte, dst types.Row) error {
 	if len(dst) == 0 {
 		return nil
 	}
-	v := types.Text(d.intern(ValidUTF8(rec)))
+	var v types.Value
+	if d.joined {
+		// A block of its own, never written again: kept as it is.
+		rec = ValidUTF8(rec)
+		v = types.Text(unsafe.String(unsafe.SliceData(rec), len(rec)))
+	} else {
+		v = types.Text(d.intern(ValidUTF8(rec)))
+	}
 	for i := range dst {
 		dst[i] = v
 	}

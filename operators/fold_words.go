@@ -49,15 +49,27 @@ type Forker interface {
 	Join(Folder)
 }
 
-// forkMin is the chunk size from which handing a chunk to another
-// goroutine pays for the hand-off.
-const forkMin = 256
+// forkMin is the text, in bytes, from which handing a chunk to another
+// goroutine pays for the hand-off: a chunk of many lines, or one row of
+// many lines joined (formats.JoinLines).
+const forkMin = 8 << 10
+
+// big reports whether rows hold at least forkMin bytes of text.
+func (s *FoldWords) big(rows []types.Row) bool {
+	n := 0
+	for _, r := range rows {
+		if n += len(r[s.Col].AsText()); n >= forkMin {
+			return true
+		}
+	}
+	return false
+}
 
 func (s *FoldWords) Push(rows []types.Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if !s.Parallel || len(rows) < forkMin {
+	if !s.Parallel || !s.big(rows) {
 		s.fold(rows, s.Next)
 		return nil
 	}

@@ -21,14 +21,13 @@ type Grouping struct {
 	buf []byte
 
 	// addTexts' scratch
-	ends   []int32
 	groups []*window.Group
 	row    types.Row
 }
 
 // addTexts folds one-column rows holding the given texts, when the only
 // key is that column (the word count): their lookups go to the table
-// together (window.Table.GetMany).
+// together (window.Table.GetTexts).
 func (g *Grouping) addTexts(t *window.Table, texts []string) {
 	if len(g.Cols) != 1 || g.Cols[0] != 0 {
 		row := types.Row{types.Null}
@@ -38,16 +37,11 @@ func (g *Grouping) addTexts(t *window.Table, texts []string) {
 		}
 		return
 	}
-	buf, ends := g.buf[:0], g.ends[:0]
-	for _, s := range texts {
-		buf = types.AppendKey(buf, types.Text(s))
-		ends = append(ends, int32(len(buf)))
-	}
 	if cap(g.groups) < len(texts) {
 		g.groups = make([]*window.Group, len(texts))
 	}
 	groups := g.groups[:len(texts)]
-	t.GetMany(buf, ends, func(i int) types.Value { return types.Text(texts[i]) }, len(g.Aggs), groups)
+	t.GetTexts(texts, len(g.Aggs), groups)
 	if g.row == nil {
 		g.row = make(types.Row, 1)
 	}
@@ -55,7 +49,6 @@ func (g *Grouping) addTexts(t *window.Table, texts []string) {
 		g.row[0] = types.Text(texts[i])
 		g.fold(grp, g.row)
 	}
-	g.buf, g.ends = buf, ends
 }
 
 // encode computes r's group key into g.key and returns its encoding, valid

@@ -518,9 +518,13 @@ func (p *planning) input(sel *parser.Select) (*input, error) {
 		sw := &SplitWords{chain: chain{in.node}, From: "line", As: "word", col: sc.lookup("line")}
 		in.node = sw
 		if readsOnlyWords(sel) && len(sc.cols) == 1 {
-			// Nothing reads the line itself: rows carry just the word.
+			// Nothing reads the line itself: rows carry just the word,
+			// and a text source may hand over many lines in one row.
 			sw.wordOnly = true
 			sc.cols = nil
+			if in.source != nil {
+				in.source.JoinLines()
+			}
 		}
 		sc.cols = append(sc.cols, scopeCol{name: "word", kind: types.KindText})
 	}

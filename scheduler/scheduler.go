@@ -248,6 +248,9 @@ type chunk struct {
 	pos   sources.Position
 	side  int
 	split int32 // the source's split of the rows (a Kafka partition); -1: none
+	// records is how many records the rows were read from, when not one
+	// each (lines joined for a word count); 0: len(rows).
+	records int64
 }
 
 // emitter is what source number side sees of the job.
@@ -263,11 +266,19 @@ func (e emitter) EmitAt(rows []types.Row, pos sources.Position) error {
 }
 
 func (e emitter) EmitSplit(split int32, rows []types.Row, pos sources.Position) error {
+	return e.emit(chunk{rows: rows, pos: pos, side: e.side, split: split})
+}
+
+func (e emitter) EmitRecords(rows []types.Row, records int64, pos sources.Position) error {
+	return e.emit(chunk{rows: rows, pos: pos, side: e.side, split: -1, records: records})
+}
+
+func (e emitter) emit(c chunk) error {
 	// Not j.stop: a stopping job still takes what its sources hand over
 	// until they return (see drainSources); only a job that has ended
 	// refuses.
 	select {
-	case e.j.in <- chunk{rows: rows, pos: pos, side: e.side, split: split}:
+	case e.j.in <- c:
 		return nil
 	case <-e.j.done:
 		return errStopping
@@ -550,8 +561,12 @@ func (j *Job) drain(heads []operators.Operator, n int) {
 }
 
 func (j *Job) push(heads []operators.Operator, c chunk) error {
-	j.rowsIn.Add(int64(len(c.rows)))
-	j.batchRows.Add(int64(len(c.rows)))
+	n := c.records
+	if n == 0 {
+		n = int64(len(c.rows))
+	}
+	j.rowsIn.Add(n)
+	j.batchRows.Add(n)
 	if c.pos != nil && j.ckpt != nil {
 		j.ckpt.pos = c.pos
 	}

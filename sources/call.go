@@ -15,6 +15,7 @@ type Call struct {
 	Columns []string
 
 	planning Source // until Bind
+	join     bool   // JoinLines was asked for
 	schema   Schema
 	bounded  bool
 	describe string
@@ -83,5 +84,12 @@ func (c *Call) Open() (Source, error) {
 	if err := src.Bind(c.Columns); err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Describe(), err)
 	}
+	if j, ok := src.(LineJoiner); ok && c.join {
+		j.JoinLines()
+	}
 	return src, nil
 }
+
+// JoinLines tells the receivers Open makes that the query reads nothing
+// but the words of their lines (see LineJoiner).
+func (c *Call) JoinLines() { c.join = true }

@@ -271,6 +271,13 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
+// JoinLines hands a query that reads nothing but the words of the lines
+// runs of whole lines in one row (formats.JoinLines); followed files
+// (tail => true) keep one row per line, read as they grow.
+func (s *fileSource) JoinLines() bool {
+	return !s.tail && formats.JoinLines(s.dec)
+}
+
 func (s *fileSource) Run(ctx context.Context, out Emitter) error {
 	out, done := WithRejects(out, s.dec, s.Label())
 	defer done()

@@ -46,3 +46,20 @@ func EmitAt(out Emitter, rows []types.Row, pos Position) error {
 	}
 	return out.Emit(rows)
 }
+
+// RecordEmitter is implemented by an Emitter that counts the records read
+// apart from the rows: a source that joins lines (formats.JoinLines)
+// hands over many lines in one row.
+type RecordEmitter interface {
+	// EmitRecords is EmitAt for rows made of records records.
+	EmitRecords(rows []types.Row, records int64, pos Position) error
+}
+
+// EmitRecords hands rows made of records records over; an Emitter that
+// does not count records apart gets them as rows.
+func EmitRecords(out Emitter, rows []types.Row, records int64, pos Position) error {
+	if re, ok := out.(RecordEmitter); ok {
+		return re.EmitRecords(rows, records, pos)
+	}
+	return EmitAt(out, rows, pos)
+}

@@ -158,6 +158,12 @@ func (r *rejects) EmitAt(rows []types.Row, pos Position) error {
 	return EmitAt(r.Emitter, rows, pos)
 }
 
+// EmitRecords is EmitAt for rows holding records records.
+func (r *rejects) EmitRecords(rows []types.Row, records int64, pos Position) error {
+	r.flush()
+	return EmitRecords(r.Emitter, rows, records, pos)
+}
+
 // EmitSplit is Emit for rows of one split.
 func (r *rejects) EmitSplit(split int32, rows []types.Row, pos Position) error {
 	r.flush()

@@ -52,6 +52,14 @@ type Source interface {
 	Describe() string
 }
 
+// LineJoiner is a Source whose text lines a query reading nothing but
+// their words (the word count) may take many in one row, since the words
+// are the same (formats.JoinLines): no row, copy or check per line.
+type LineJoiner interface {
+	// JoinLines reports whether the source will join lines from now on.
+	JoinLines() bool
+}
+
 // Schema is what a source knows about its columns before the query
 // binds it: its format's (formats.Schema), or one of its own.
 type Schema = formats.Schema

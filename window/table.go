@@ -2,6 +2,7 @@ package window
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"hash/maphash"
 	"iter"
@@ -35,6 +36,20 @@ func (g *Group) matches(k []byte) bool {
 	return g.enc == string(k)
 }
 
+// matchesText reports whether the group's key is the one text s: its
+// encoding is the text kind, len(s) as a uvarint, then s.
+func (g *Group) matchesText(s string) bool {
+	if n := int(g.nshort); n > 0 {
+		// Short keys are under 128 bytes: a one-byte length.
+		return n == len(s)+2 && types.Kind(g.short[0]) == types.KindText && string(g.short[2:n]) == s
+	}
+	hdr := 2
+	for l := len(s) >> 7; l > 0; l >>= 7 {
+		hdr++
+	}
+	return len(g.enc) == hdr+len(s) && types.Kind(g.enc[0]) == types.KindText && g.enc[hdr:] == s
+}
+
 func (g *Group) setEnc(enc string) {
 	g.enc = enc
 	if len(enc) <= len(g.short) {
@@ -63,8 +78,9 @@ type Table struct {
 	states []agg.State
 	keys   []types.Value
 
-	hashes []uint64 // GetMany's scratch
-	sink   uint64   // keeps GetMany's touching loads from being optimised away
+	hashes []uint64 // GetTexts' scratch
+	encBuf []byte   // getText's scratch
+	sink   uint64   // keeps GetTexts' touching loads from being optimised away
 }
 
 type slot struct {
@@ -75,7 +91,41 @@ type slot struct {
 // seed is shared by every table so hashes carry over in merges.
 var seed = maphash.MakeSeed()
 
-func hashOf(k string) uint64 { return maphash.String(seed, k) }
+// hashKey is the table's hash of the encoded key k. A key of one text
+// hashes as that text alone, so the word count's words are hashed as they
+// are, never encoded on the way (GetTexts); any other key hashes whole. A
+// text and another key hashing alike is a collision like any other:
+// matches tells them apart.
+func hashKey(k []byte) uint64 {
+	return maphash.Bytes(seed, k[textStart(k):])
+}
+
+// hashString is hashKey of a key held as a string.
+func hashString(k string) uint64 {
+	return maphash.String(seed, k[textStart(k):])
+}
+
+// textStart is where the text begins when k encodes one text and
+// nothing else (types.AppendKey: the kind, the length as a uvarint, the
+// bytes), else 0.
+func textStart[K string | []byte](k K) int {
+	if len(k) < 2 || types.Kind(k[0]) != types.KindText {
+		return 0
+	}
+	var n, shift uint
+	for i := 1; i < len(k) && i <= binary.MaxVarintLen64; i++ {
+		b := k[i]
+		n |= uint(b&0x7f) << shift
+		if b < 0x80 {
+			if n == uint(len(k)-i-1) {
+				return i + 1
+			}
+			return 0
+		}
+		shift += 7
+	}
+	return 0
+}
 
 // NewTable returns an empty table.
 func NewTable() *Table { return &Table{} }
@@ -86,7 +136,7 @@ func (t *Table) Len() int { return t.n }
 // Get returns the group for the encoded key k, creating it with the key
 // values from key (copied) and nStates empty states if absent.
 func (t *Table) Get(k []byte, key []types.Value, nStates int) *Group {
-	return t.get(maphash.Bytes(seed, k), k, key, nStates)
+	return t.get(hashKey(k), k, key, nStates)
 }
 
 func (t *Table) get(h uint64, k []byte, key []types.Value, nStates int) *Group {
@@ -110,20 +160,19 @@ func (t *Table) get(h uint64, k []byte, key []types.Value, nStates int) *Group {
 	return g
 }
 
-// GetMany is Get for a run of single-column keys: out[i] is the group of
-// the encoded key enc[ends[i-1]:ends[i]]; keyOf(i) is its value, asked
-// for only when the group is new.
+// GetTexts is Get for a run of one-text keys, given as the texts
+// themselves (the word count's words): out[i] is the group of texts[i].
+// The texts are hashed and compared as they are (see hashKey); a key is
+// encoded only when its group is new.
 //
 // Looking keys up one by one, each lookup waits for its cache misses (the
 // slot, then the group) before the next starts. Here every key's slot is
 // touched first, then every candidate group, so the misses of the whole
 // run are in flight together; the exact lookups that follow hit the cache.
-func (t *Table) GetMany(enc []byte, ends []int32, keyOf func(i int) types.Value, nStates int, out []*Group) {
+func (t *Table) GetTexts(texts []string, nStates int, out []*Group) {
 	hs := t.hashes[:0]
-	start := int32(0)
-	for _, end := range ends {
-		hs = append(hs, maphash.Bytes(seed, enc[start:end]))
-		start = end
+	for _, s := range texts {
+		hs = append(hs, maphash.String(seed, s))
 	}
 	t.hashes = hs
 	if len(t.slots) > 0 {
@@ -151,19 +200,40 @@ func (t *Table) GetMany(enc []byte, ends []int32, keyOf func(i int) types.Value,
 	} else {
 		clear(out[:len(hs)])
 	}
-	start = 0
-	for i, end := range ends {
-		k := enc[start:end]
-		if g := out[i]; g == nil || !g.matches(k) {
-			out[i] = t.get(hs[i], k, []types.Value{keyOf(i)}, nStates)
+	for i, s := range texts {
+		if g := out[i]; g == nil || !g.matchesText(s) {
+			out[i] = t.getText(hs[i], s, nStates)
 		}
-		start = end
 	}
+}
+
+// getText is get for the one-text key s with hash h.
+func (t *Table) getText(h uint64, s string, nStates int) *Group {
+	if len(t.slots) > 0 {
+		mask := uint64(len(t.slots) - 1)
+		for i := h & mask; ; i = (i + 1) & mask {
+			sl := &t.slots[i]
+			if sl.g == nil {
+				break
+			}
+			if sl.hash == h && sl.g.matchesText(s) {
+				return sl.g
+			}
+		}
+	}
+	key := [1]types.Value{types.Text(s)}
+	t.encBuf = types.AppendKey(t.encBuf[:0], key[0])
+	g := t.alloc(nStates)
+	var enc string
+	enc, g.Key = cloneKey(t.encBuf, key[:], t.keySlab(1))
+	g.setEnc(enc)
+	t.insert(h, g)
+	return g
 }
 
 // Lookup returns the group with encoded key k, or nil.
 func (t *Table) Lookup(k string) *Group {
-	if i, ok := t.find(hashOf(k), k); ok {
+	if i, ok := t.find(hashString(k), k); ok {
 		return t.slots[i].g
 	}
 	return nil
@@ -187,7 +257,7 @@ func (t *Table) find(h uint64, k string) (uint64, bool) {
 
 // Delete removes the group with encoded key k, if present.
 func (t *Table) Delete(k string) {
-	i, ok := t.find(hashOf(k), k)
+	i, ok := t.find(hashString(k), k)
 	if !ok {
 		return
 	}

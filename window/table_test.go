@@ -3,6 +3,7 @@ package window
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/streamsql/streamsql/agg"
@@ -83,39 +84,44 @@ func TestTableKeyCopied(t *testing.T) {
 	}
 }
 
-// TestGetMany checks the batched lookup against one-by-one Get: runs with
-// repeated keys, keys new to the table, and a table that grows mid-run.
-func TestGetMany(t *testing.T) {
+// TestGetTexts checks the batched lookup of texts against one-by-one Get
+// of their encodings: runs with repeated keys, keys new to the table, a
+// table that grows mid-run, texts of every length class (empty, short
+// enough to live in the group, longer, over 127 bytes: a two-byte length)
+// and, in the same table, keys that are not one text (Get, Lookup).
+func TestGetTexts(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	many, one := NewTable(), NewTable()
-	var enc []byte
-	var ends []int32
-	var vals []types.Value
+	pads := []string{"", "x", strings.Repeat("y", 19), strings.Repeat("z", 20), strings.Repeat("q", 140)}
+	var texts []string
 	for run := 0; run < 300; run++ {
-		enc, ends, vals = enc[:0], ends[:0], vals[:0]
+		texts = texts[:0]
 		n := rng.Intn(300)
 		for i := 0; i < n; i++ {
-			v := types.Text(fmt.Sprintf("w%d", rng.Intn(1+run*20)))
-			enc = types.AppendKey(enc, v)
-			ends = append(ends, int32(len(enc)))
-			vals = append(vals, v)
+			texts = append(texts, fmt.Sprintf("w%d", rng.Intn(1+run*20))+pads[rng.Intn(len(pads))])
 		}
 		out := make([]*Group, n)
-		many.GetMany(enc, ends, func(i int) types.Value { return vals[i] }, 1, out)
+		many.GetTexts(texts, 1, out)
 		for i, g := range out {
-			if g.Key[0].AsText() != vals[i].AsText() {
-				t.Fatalf("run %d: key %d is %v, got the group of %v", run, i, vals[i], g.Key[0])
+			if g.Key[0].AsText() != texts[i] {
+				t.Fatalf("run %d: key %d is %q, got the group of %v", run, i, texts[i], g.Key[0])
 			}
 			g.States[0].N++
-			one.Get(types.AppendKey(nil, vals[i]), vals[i:i+1], 1).States[0].N++
+			v := types.Text(texts[i])
+			one.Get(types.AppendKey(nil, v), []types.Value{v}, 1).States[0].N++
 		}
+		// A number key beside the texts: its own group, found by its
+		// encoding, never mistaken for a text.
+		iv := types.Int(int64(run))
+		many.Get(types.AppendKey(nil, iv), []types.Value{iv}, 1).States[0].N++
+		one.Get(types.AppendKey(nil, iv), []types.Value{iv}, 1).States[0].N++
 	}
 	if many.Len() != one.Len() {
-		t.Fatalf("GetMany made %d groups, Get %d", many.Len(), one.Len())
+		t.Fatalf("GetTexts made %d groups, Get %d", many.Len(), one.Len())
 	}
 	for g := range one.All() {
 		if m := many.Lookup(g.Enc()); m == nil || m.States[0].N != g.States[0].N {
-			t.Fatalf("key %v: GetMany group %+v, Get counted %d", g.Key, m, g.States[0].N)
+			t.Fatalf("key %v: GetTexts group %+v, Get counted %d", g.Key, m, g.States[0].N)
 		}
 	}
 }
