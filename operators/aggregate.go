@@ -32,6 +32,9 @@ type Aggregate struct {
 
 	held  int64      // groups of the panes after the last batch (HeldKeys)
 	forks []*partial // partial tables handed out by Fork (HeldKeys)
+	// parts are tables joined by JoinDisjoint into a per-batch aggregate:
+	// the open batch's groups beside batch, no key in two of them.
+	parts []*window.Table
 }
 
 func (a *Aggregate) Push(rows []types.Row) error {
@@ -49,7 +52,16 @@ func (a *Aggregate) FoldTexts(texts []string) {
 	if a.batch == nil {
 		a.batch = window.NewTable()
 	}
-	a.addTexts(a.batch, texts)
+	a.addTexts(a.batch, texts, nil)
+}
+
+// FoldHashed is FoldTexts for texts whose hashes (window.HashText) are
+// known.
+func (a *Aggregate) FoldHashed(texts []string, hs []uint64) {
+	if a.batch == nil {
+		a.batch = window.NewTable()
+	}
+	a.addTexts(a.batch, texts, hs)
 }
 
 // partial is a forked Aggregate's state: its own grouping buffers and
@@ -60,9 +72,32 @@ type partial struct {
 	n     atomic.Int64 // groups of batch, published after each fold for HeldKeys
 }
 
-func (p *partial) FoldTexts(texts []string) {
-	p.g.addTexts(p.batch, texts)
+func (p *partial) FoldTexts(texts []string) { p.FoldHashed(texts, nil) }
+
+func (p *partial) FoldHashed(texts []string, hs []uint64) {
+	p.g.addTexts(p.batch, texts, hs)
 	p.n.Store(int64(p.batch.Len()))
+}
+
+// Partitioned reports whether the groups are keyed by the folded text
+// alone: texts spread over forks by hash then fold into disjoint groups.
+func (a *Aggregate) Partitioned() bool { return len(a.Keys) == 1 && a.textKeyed() }
+
+// JoinDisjoint is Join for a fork none of whose keys the aggregate holds
+// (Partitioned): a per-batch aggregate keeps its table beside its own, to
+// be sorted and emitted side by side, instead of merging every group.
+func (a *Aggregate) JoinDisjoint(f Folder) {
+	p := f.(*partial)
+	if !a.Window.IsZero() || a.Changes {
+		a.Join(f)
+		return
+	}
+	if p.batch.Len() == 0 {
+		return
+	}
+	a.parts = append(a.parts, p.batch)
+	p.batch = window.NewTable()
+	p.n.Store(0)
 }
 
 // Fork returns a partial aggregate another goroutine can fold into.
@@ -97,7 +132,9 @@ func (a *Aggregate) EndBatch(b *BatchEnd) error {
 		// no GROUP BY still answers one row (COUNT(*) = 0) for an empty
 		// batch, as SQL does for an empty table.
 		w := types.Window{Start: b.Start, End: b.Time, Whole: b.Bounded}
-		if err := a.emit(a.Next, cur, w, true); err != nil {
+		parts := append(a.parts, cur)
+		a.parts = nil
+		if err := a.emitParts(a.Next, parts, w, true); err != nil {
 			return err
 		}
 		b.Window = &w

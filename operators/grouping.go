@@ -1,6 +1,8 @@
 package operators
 
 import (
+	"sync"
+
 	"github.com/streamsql/streamsql/agg"
 	"github.com/streamsql/streamsql/expr"
 	"github.com/streamsql/streamsql/types"
@@ -27,9 +29,10 @@ type Grouping struct {
 
 // addTexts folds one-column rows holding the given texts, when the only
 // key is that column (the word count): their lookups go to the table
-// together (window.Table.GetTexts).
-func (g *Grouping) addTexts(t *window.Table, texts []string) {
-	if len(g.Cols) != 1 || g.Cols[0] != 0 {
+// together (window.Table.GetTexts). hs, when not nil, are the texts'
+// hashes (window.HashText).
+func (g *Grouping) addTexts(t *window.Table, texts []string, hs []uint64) {
+	if !g.textKeyed() {
 		row := types.Row{types.Null}
 		for _, s := range texts {
 			row[0] = types.Text(s)
@@ -41,7 +44,11 @@ func (g *Grouping) addTexts(t *window.Table, texts []string) {
 		g.groups = make([]*window.Group, len(texts))
 	}
 	groups := g.groups[:len(texts)]
-	t.GetTexts(texts, len(g.Aggs), groups)
+	if hs != nil {
+		t.GetHashedTexts(texts, hs, len(g.Aggs), groups)
+	} else {
+		t.GetTexts(texts, len(g.Aggs), groups)
+	}
 	if g.row == nil {
 		g.row = make(types.Row, 1)
 	}
@@ -50,6 +57,10 @@ func (g *Grouping) addTexts(t *window.Table, texts []string) {
 		g.fold(grp, g.row)
 	}
 }
+
+// textKeyed reports whether the one key is the folded text itself (column
+// 0 of addTexts' rows).
+func (g *Grouping) textKeyed() bool { return len(g.Cols) == 1 && g.Cols[0] == 0 }
 
 // encode computes r's group key into g.key and returns its encoding, valid
 // until the next call.
@@ -132,4 +143,65 @@ func (g *Grouping) emit(next Operator, t *window.Table, w types.Window, global b
 		return nil
 	}
 	return next.Push(rows)
+}
+
+// emitParts is emit for a result held in several tables, no key in two of
+// them (a word count folded on two goroutines, its words spread over them
+// by hash): each table is sorted and made rows on a goroutine of its own,
+// then the sorted runs are merged.
+func (g *Grouping) emitParts(next Operator, ts []*window.Table, w types.Window, global bool) error {
+	if len(ts) == 1 {
+		return g.emit(next, ts[0], w, global)
+	}
+	runs := make([][]types.Row, len(ts))
+	var wg sync.WaitGroup
+	for i, t := range ts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runs[i] = g.rows(t.Sorted(), w, false)
+		}()
+	}
+	wg.Wait()
+	rows := mergeRuns(runs, len(g.Keys))
+	if len(rows) == 0 {
+		return nil
+	}
+	return next.Push(rows)
+}
+
+// mergeRuns merges runs of rows sorted by their first nkeys columns.
+func mergeRuns(runs [][]types.Row, nkeys int) []types.Row {
+	n := 0
+	live := runs[:0:0]
+	for _, r := range runs {
+		if len(r) > 0 {
+			live = append(live, r)
+			n += len(r)
+		}
+	}
+	runs = live
+	out := make([]types.Row, 0, n)
+	for len(runs) > 0 {
+		best := 0
+		for i := 1; i < len(runs); i++ {
+			if compareKeys(runs[i][0], runs[best][0], nkeys) < 0 {
+				best = i
+			}
+		}
+		out = append(out, runs[best][0])
+		if runs[best] = runs[best][1:]; len(runs[best]) == 0 {
+			runs = append(runs[:best], runs[best+1:]...)
+		}
+	}
+	return out
+}
+
+func compareKeys(a, b types.Row, nkeys int) int {
+	for i := range nkeys {
+		if c := types.Compare(a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
 }

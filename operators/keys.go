@@ -63,6 +63,9 @@ func (a *Aggregate) HeldKeys() int64 {
 	if a.batch != nil {
 		n += int64(a.batch.Len())
 	}
+	for _, t := range a.parts {
+		n += int64(t.Len())
+	}
 	for _, p := range a.forks {
 		n += p.n.Load()
 	}

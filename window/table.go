@@ -172,9 +172,20 @@ func (t *Table) get(h uint64, k []byte, key []types.Value, nStates int) *Group {
 func (t *Table) GetTexts(texts []string, nStates int, out []*Group) {
 	hs := t.hashes[:0]
 	for _, s := range texts {
-		hs = append(hs, maphash.String(seed, s))
+		hs = append(hs, HashText(s))
 	}
 	t.hashes = hs
+	t.GetHashedTexts(texts, hs, nStates, out)
+}
+
+// HashText is the hash a table gives the one-text key s: the same in
+// every table of the process, so texts can be spread over tables by hash
+// (then no two tables hold the same key) and looked up without hashing
+// again (GetHashedTexts).
+func HashText(s string) uint64 { return maphash.String(seed, s) }
+
+// GetHashedTexts is GetTexts for texts whose hashes (HashText) are known.
+func (t *Table) GetHashedTexts(texts []string, hs []uint64, nStates int, out []*Group) {
 	if len(t.slots) > 0 {
 		mask := uint64(len(t.slots) - 1)
 		var sink uint64
@@ -473,10 +484,30 @@ func SortGroups(gs []*Group) {
 	})
 }
 
-// keyed is a group with its text key at hand, for sorting.
+// keyed is a group with its text key at hand, for sorting: its first 8
+// bytes as a big-endian number (zero-padded) decide most comparisons
+// without touching the key's bytes.
 type keyed struct {
-	key string
-	g   *Group
+	prefix uint64
+	key    string
+	g      *Group
+}
+
+func prefixOf(s string) uint64 {
+	var b [8]byte
+	copy(b[:], s)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// byKey orders keyed groups as strings.Compare orders their keys.
+func byKey(a, b keyed) int {
+	if a.prefix != b.prefix {
+		if a.prefix < b.prefix {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.key, b.key)
 }
 
 // sortTextKeys sorts groups keyed by one text column (a word count's):
@@ -486,9 +517,9 @@ type keyed struct {
 func sortTextKeys(gs []*Group) {
 	ks := make([]keyed, len(gs))
 	for i, g := range gs {
-		ks[i] = keyed{g.Key[0].AsText(), g}
+		k := g.Key[0].AsText()
+		ks[i] = keyed{prefixOf(k), k, g}
 	}
-	byKey := func(a, b keyed) int { return strings.Compare(a.key, b.key) }
 	if len(ks) < 1<<16 {
 		slices.SortFunc(ks, byKey)
 		for i := range ks {
@@ -506,7 +537,7 @@ func sortTextKeys(gs []*Group) {
 	<-done
 	i, j := 0, half
 	for o := range gs {
-		if j == len(ks) || (i < half && ks[i].key <= ks[j].key) {
+		if j == len(ks) || (i < half && byKey(ks[i], ks[j]) <= 0) {
 			gs[o] = ks[i].g
 			i++
 		} else {
