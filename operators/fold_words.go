@@ -33,13 +33,15 @@ type FoldWords struct {
 	turn   bool          // the next big chunk goes to the helper
 
 	// Partitioned folding: toFork gathers the query goroutine's words of
-	// the helper's half until the helper's next start; fromFork is what
-	// the helper found of the query goroutine's half, folded here once
-	// the helper is done. spare is a free buffer.
-	parts         bool
-	toFork, spare *hashedWords
-	fromFork      *hashedWords
-	partsSet      bool
+	// the helper's half until the helper's next start; fromFork is where
+	// the helper puts the words it finds of the query goroutine's half
+	// while it runs. free holds buffers for reuse.
+	parts    bool
+	partsSet bool
+	toFork   *hashedWords
+	fromFork *hashedWords
+	free     []*hashedWords
+	inFlight *hashedWords // the helper's input while it runs
 }
 
 // FoldingOperator is an operator that takes words folded (a Folder) as
@@ -120,7 +122,7 @@ func (s *FoldWords) partitioned() bool {
 		p, ok := s.Next.(Partitioner)
 		s.parts = s.Parallel && ok && p.Partitioned()
 		if s.parts {
-			s.toFork, s.spare, s.fromFork = &hashedWords{}, &hashedWords{}, &hashedWords{}
+			s.toFork = s.buffer()
 		}
 	}
 	return s.parts
@@ -140,7 +142,7 @@ func (s *FoldWords) Push(rows []types.Row) error {
 		s.foldHere(rows, parts)
 		return nil
 	}
-	s.waitHelper()
+	found := s.await()
 	if s.fork == nil {
 		s.fork = s.Next.(Forker).Fork()
 	}
@@ -154,9 +156,10 @@ func (s *FoldWords) Push(rows []types.Row) error {
 		return nil
 	}
 	// The helper takes the words gathered for it so far and gives back
-	// those of ours it finds.
-	in, out := s.toFork, s.fromFork
-	s.toFork, s.spare = s.spare, nil
+	// those of ours it finds; what it found last time is folded here
+	// meanwhile.
+	in, out := s.toFork, s.buffer()
+	s.toFork, s.fromFork = s.buffer(), out
 	fork := s.fork.(HashFolder)
 	go func() {
 		if len(in.texts) > 0 {
@@ -166,8 +169,22 @@ func (s *FoldWords) Push(rows []types.Row) error {
 		s.split(rows, 1, fork, out)
 		close(done)
 	}()
-	s.spare = in // free again once the helper is done (waitHelper)
+	if found != nil {
+		s.foldHashed(s.Next.(HashFolder), found)
+		s.free = append(s.free, found)
+	}
+	s.inFlight = in // free again once the helper is done
 	return nil
+}
+
+// buffer returns an empty hashedWords, reused if one is free.
+func (s *FoldWords) buffer() *hashedWords {
+	if n := len(s.free); n > 0 {
+		b := s.free[n-1]
+		s.free = s.free[:n-1]
+		return b
+	}
+	return &hashedWords{}
 }
 
 // foldHere folds rows on the query's goroutine: with partitions, the
@@ -248,18 +265,30 @@ func (s *FoldWords) split(rows []types.Row, half uint64, f HashFolder, other *ha
 	}
 }
 
-// waitHelper waits until the helper goroutine, if any, has folded its
-// chunk. Each helper folds one chunk and ends, so a query abandoned
-// mid-batch leaves no goroutine behind. With partitions, the words it
-// found of the query goroutine's half are folded here.
-func (s *FoldWords) waitHelper() {
+// await waits until the helper goroutine, if any, has folded its chunk,
+// and returns the words it found of the query goroutine's half (nil
+// without partitions or helper). Each helper folds one chunk and ends, so
+// a query abandoned mid-batch leaves no goroutine behind.
+func (s *FoldWords) await() *hashedWords {
 	if s.helper == nil {
-		return
+		return nil
 	}
 	<-s.helper
 	s.helper = nil
-	if s.parts {
-		s.foldHashed(s.Next.(HashFolder), s.fromFork)
+	if s.inFlight != nil {
+		s.free = append(s.free, s.inFlight)
+		s.inFlight = nil
+	}
+	found := s.fromFork
+	s.fromFork = nil
+	return found
+}
+
+// waitHelper is await, the words found folded here.
+func (s *FoldWords) waitHelper() {
+	if found := s.await(); found != nil {
+		s.foldHashed(s.Next.(HashFolder), found)
+		s.free = append(s.free, found)
 	}
 }
 
