@@ -226,7 +226,7 @@ type textDecoder struct {
 	recordOpts
 	n     int // bound columns, each of them "line"
 	bound bool
-	slab  []byte // backing store of the lines handed out (see intern)
+	slab  slab // backing store of the lines handed out
 	// joined: records are runs of whole lines from a blockReader, whose
 	// bytes are never reused (see JoinLines).
 	joined bool
@@ -282,20 +282,25 @@ func (d *textDecoder) Decode(rec []byte, dst types.Row) error {
 	return nil
 }
 
-// intern copies a line into the decoder's slab and returns it as a string
-// sharing the slab, so lines cost one allocation per 64 KiB rather than one
-// each. Bytes once handed out are never written again (the slab is only
-// appended to, then replaced), which is what makes the string safe.
-func (d *textDecoder) intern(rec []byte) string {
-	if len(rec) == 0 {
+// intern copies a line into the decoder's slab (see slab).
+func (d *textDecoder) intern(rec []byte) string { return d.slab.intern(rec) }
+
+// slab is where a decoder copies the text it hands out, so texts cost one
+// allocation per 64 KiB rather than one each. Bytes once handed out are
+// never written again (the slab is only appended to, then replaced), which
+// is what makes the strings safe.
+type slab struct{ buf []byte }
+
+func (s *slab) intern(b []byte) string {
+	if len(b) == 0 {
 		return ""
 	}
-	if len(rec) > cap(d.slab)-len(d.slab) {
-		d.slab = make([]byte, 0, max(64<<10, len(rec)))
+	if len(b) > cap(s.buf)-len(s.buf) {
+		s.buf = make([]byte, 0, max(64<<10, len(b)))
 	}
-	off := len(d.slab)
-	d.slab = append(d.slab, rec...)
-	return unsafe.String(&d.slab[off], len(rec))
+	off := len(s.buf)
+	s.buf = append(s.buf, b...)
+	return unsafe.String(&s.buf[off], len(b))
 }
 
 // isBlank reports whether b holds only JSON whitespace.

@@ -26,6 +26,14 @@ type jsonDecoder struct {
 	cols    []jsonCol // output columns: bound, or the schema's before Bind
 	colsSet bool      // cols is up to date (before Bind)
 	scratch []byte
+	slab    slab // backing store of the texts handed out
+}
+
+// text is a TEXT value of the JSON text b: valid UTF-8 (fastjson passes
+// invalid bytes in strings through; they become U+FFFD), copied to the
+// slab.
+func (d *jsonDecoder) text(b []byte) types.Value {
+	return types.Text(d.slab.intern(ValidUTF8(b)))
 }
 
 // jsonCol is an output column.
@@ -176,11 +184,12 @@ func (d *jsonDecoder) Decode(rec []byte, dst types.Row) error {
 	if IsBlank(rec) {
 		return ErrSkip
 	}
-	// fastjson passes invalid UTF-8 in strings through: replace it, so
-	// every TEXT value is valid.
-	v, err := d.p.ParseBytes(ValidUTF8(rec))
+	// fastjson passes invalid UTF-8 in strings through: each text taken
+	// from the record is made valid (d.text).
+	v, err := d.p.ParseBytes(rec)
 	if err != nil {
-		return fmt.Errorf("invalid JSON: %w", err)
+		// The message quotes the record, which may not be valid UTF-8.
+		return fmt.Errorf("invalid JSON: %s", strings.ToValidUTF8(err.Error(), "\uFFFD"))
 	}
 	if v.Type() != fastjson.TypeObject {
 		return fmt.Errorf("not a JSON object (got %s)", v.Type())
@@ -228,7 +237,7 @@ func (d *jsonDecoder) convert(v *fastjson.Value) types.Value {
 	switch v.Type() {
 	case fastjson.TypeString:
 		b, _ := v.StringBytes()
-		return types.Text(string(b))
+		return d.text(b)
 	case fastjson.TypeNumber:
 		d.scratch = v.MarshalTo(d.scratch[:0])
 		if i, ok := jsonInt(v, d.scratch); ok {
@@ -238,7 +247,7 @@ func (d *jsonDecoder) convert(v *fastjson.Value) types.Value {
 		if err != nil {
 			// fastjson accepted the token as a number; keep its text
 			// rather than lose it.
-			return types.Text(string(d.scratch))
+			return d.text(d.scratch)
 		}
 		return types.Float(f)
 	case fastjson.TypeTrue:
@@ -254,7 +263,7 @@ func (d *jsonDecoder) convert(v *fastjson.Value) types.Value {
 		return types.Array(out)
 	case fastjson.TypeObject:
 		d.scratch = v.MarshalTo(d.scratch[:0])
-		return types.Text(string(d.scratch))
+		return d.text(d.scratch)
 	}
 	return types.Null
 }
@@ -271,9 +280,9 @@ func (d *jsonDecoder) convertTo(col string, v *fastjson.Value, k types.Kind) (ty
 	case fastjson.TypeString:
 		b, _ := v.StringBytes()
 		if k == types.KindText {
-			return types.Text(string(b)), nil
+			return d.text(b), nil
 		}
-		return convertText(col, b, k, false)
+		return convertText(col, ValidUTF8(b), k, false)
 	case fastjson.TypeNumber:
 		if k == types.KindText {
 			return types.Text(d.convert(v).String()), nil
@@ -296,9 +305,9 @@ func (d *jsonDecoder) convertTo(col string, v *fastjson.Value, k types.Kind) (ty
 	// Objects and arrays.
 	d.scratch = v.MarshalTo(d.scratch[:0])
 	if k == types.KindText {
-		return types.Text(string(d.scratch)), nil
+		return d.text(d.scratch), nil
 	}
-	shown := string(d.scratch)
+	shown := string(ValidUTF8(d.scratch))
 	if len(shown) > 40 {
 		shown = shown[:40] + "..."
 	}
