@@ -42,6 +42,23 @@ func JoinLines(dec Decoder) bool {
 	return ok
 }
 
+// Cloner is implemented by decoders whose records are single lines and
+// that keep nothing from one record to the next but buffers: Clone
+// returns a decoder that decodes alike, with buffers of its own, so the
+// lines of one stream can be decoded on several goroutines.
+type Cloner interface {
+	Decoder
+	Clone() Decoder
+}
+
+// NewBlockReader is a record reader of runs of whole lines (a LineCounter)
+// whatever dec's framing, bounded by dec's max_line: for a reader that
+// splits the runs into lines itself (to decode them on several
+// goroutines).
+func NewBlockReader(dec Decoder, r io.Reader) RecordReader {
+	return newBlockReader(r, optionsOf(dec).limit())
+}
+
 // blockReader reads runs of whole lines. Each run is carved from a block
 // of its own, never written again once returned, so a decoder may keep
 // the bytes (as a string) without copying them.

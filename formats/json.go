@@ -49,6 +49,11 @@ func newJSONDecoder(declared types.Schema) *jsonDecoder {
 
 func (d *jsonDecoder) Name() string { return "jsonl" }
 
+// Clone is a decoder bound like d with buffers of its own (see Cloner).
+func (d *jsonDecoder) Clone() Decoder {
+	return &jsonDecoder{recordOpts: d.recordOpts, shape: d.shape, cols: d.cols, colsSet: d.colsSet}
+}
+
 func (d *jsonDecoder) Schema() Schema {
 	names := make([]string, len(d.cols))
 	for i, c := range d.cols {

@@ -245,11 +245,11 @@ func (s *fileSource) readOnce(ctx context.Context, name string, out Emitter) err
 			skip, p.resuming = p.skip, false
 		}
 		done := p.done
-		err = readRecordsAt(ctx, f, path, s.dec, out, skip, func(n int64) Position {
+		err = readWhole(ctx, f, path, s.dec, out, skip, func(n int64) Position {
 			return filePos{done: done, file: name, records: n}
 		})
 	} else {
-		err = readRecords(ctx, f, path, s.dec, out)
+		err = readWhole(ctx, f, path, s.dec, out, 0, nil)
 	}
 	if err == errStopped {
 		return err

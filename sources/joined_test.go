@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -90,6 +91,107 @@ func TestJoinedLinesResume(t *testing.T) {
 		}
 		if skip < len(lines) && em.position() != "30000" {
 			t.Errorf("skip %d: last position %s, want 30000", skip, em.position())
+		}
+	}
+}
+
+// orderRecorder records what a read emits, in order: each row, each
+// rejected record, and the position after each chunk.
+type orderRecorder struct {
+	events []string
+	rows   int
+}
+
+func (e *orderRecorder) Emit(rows []types.Row) error { return e.EmitAt(rows, nil) }
+func (e *orderRecorder) EmitAt(rows []types.Row, pos Position) error {
+	for _, r := range rows {
+		e.events = append(e.events, fmt.Sprint(r))
+	}
+	e.rows += len(rows)
+	if pos != nil {
+		b, _ := pos.MarshalJSON()
+		e.events = append(e.events, "at "+string(b))
+	}
+	return nil
+}
+func (e *orderRecorder) Malformed(err error) { e.events = append(e.events, "bad "+err.Error()) }
+func (e *orderRecorder) Logf(string, ...any) {}
+
+// TestParallelDecodeMatchesSequential: a jsonl file decoded on several
+// goroutines (readParallel) yields exactly the rows of a read line by line,
+// in the file's order, with the same malformed records (line numbers and
+// reasons), blank lines skipped alike, lines over max_line rejected alike,
+// and the same rows after resuming at any line.
+func TestParallelDecodeMatchesSequential(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	var in strings.Builder
+	lines := 0
+	for i := range 40000 {
+		switch rng.Intn(200) {
+		case 0:
+			in.WriteString(`{"s": "broken` + "\n")
+		case 1:
+			in.WriteString("   \n")
+		case 2:
+			in.WriteString(`{"s": "` + strings.Repeat("x", 1500) + `"}` + "\n")
+		case 3:
+			in.WriteString(`{"s": "bad` + "\xff" + `", "n": 1.5}` + "\r\n")
+		default:
+			fmt.Fprintf(&in, `{"s": "k%d", "n": %d, "ts": %d}`+"\n", rng.Intn(100), i, 1767225600000+i)
+		}
+		lines++
+	}
+	in.WriteString(`{"s": "last", "n": -1}`) // no newline
+	lines++
+	read := func(parallel bool, skip int64) *orderRecorder {
+		dec := openDecoder(t, "format", "jsonl", "max_line", "1KB")
+		if err := dec.Bind([]string{"s", "n", "ts"}); err != nil {
+			t.Fatal(err)
+		}
+		em := &orderRecorder{}
+		pos := func(n int64) Position { return linePos(n) }
+		var err error
+		if parallel {
+			err = readParallel(context.Background(), strings.NewReader(in.String()), "f", dec.(formats.Cloner), em, skip, pos, 3)
+		} else {
+			err = readRecordsAt(context.Background(), strings.NewReader(in.String()), "f", dec, em, skip, pos)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return em
+	}
+	// Chunks differ (line by line: 1024 rows; in parallel: a block), and
+	// with them where positions and rejects fall between the rows:
+	// compare the rows in order, the rejects in order, and the last
+	// position.
+	strip := func(events []string) (kept []string, last string) {
+		var bad []string
+		for _, e := range events {
+			switch {
+			case strings.HasPrefix(e, "at "):
+				last = e
+			case strings.HasPrefix(e, "bad "):
+				bad = append(bad, e)
+			default:
+				kept = append(kept, e)
+			}
+		}
+		return append(kept, bad...), last
+	}
+	for _, skip := range []int64{0, 1, 5000, 12345, int64(lines) - 1, int64(lines)} {
+		want, wantLast := strip(read(false, skip).events)
+		got, gotLast := strip(read(true, skip).events)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			for i := range min(len(got), len(want)) {
+				if got[i] != want[i] {
+					t.Fatalf("skip %d: event %d is %s, want %s", skip, i, got[i], want[i])
+				}
+			}
+			t.Fatalf("skip %d: %d events, want %d", skip, len(got), len(want))
+		}
+		if skip < int64(lines) && (gotLast != wantLast || gotLast != fmt.Sprintf("at %d", lines)) {
+			t.Errorf("skip %d: last position %q, want %q (%d lines)", skip, gotLast, wantLast, lines)
 		}
 	}
 }
