@@ -47,6 +47,12 @@ type Config struct {
 	// Once makes sources bounded: a watched directory is read as it is
 	// now, all input is one batch, and queries end after their result.
 	Once bool
+	// Partial lets a bounded query whose result is append-only (event-time
+	// windows, rows filtered and mapped) hand its rows over as they are
+	// computed, in results marked Partial, instead of all at the end: the
+	// first rows come at once and memory does not grow with the output.
+	// Queries that feed a materialized view or checkpoint do not.
+	Partial bool
 	// Clock drives batches; nil means the wall clock. Tests pass a
 	// *clock.Fake.
 	Clock clock.Clock
@@ -592,6 +598,12 @@ func (e *Engine) Start(ctx context.Context, stmts []*Statement) ([]*Query, error
 	for gi, g := range groups {
 		cfg := scheduler.Config{Batch: e.BatchInterval(), Clock: e.cfg.Clock, Logf: e.logf, MaxKeys: e.cfg.MaxKeys, Memory: e.memory}
 		cfg.Checkpoint = checkpointFor(g, byStmt, func(p *planner.Plan) int { return byPlan[p].ID })
+		if e.cfg.Partial {
+			cfg.Stream = make([]bool, len(g.Queries))
+			for i, p := range g.Queries {
+				cfg.Stream[i] = byPlan[p].view == nil
+			}
+		}
 		job := scheduler.Start(ctx, graphs[gi], cfg)
 		jobs = append(jobs, job)
 		for i, p := range g.Queries {

@@ -51,12 +51,14 @@ type Cloner interface {
 	Clone() Decoder
 }
 
-// NewBlockReader is a record reader of runs of whole lines (a LineCounter)
-// whatever dec's framing, bounded by dec's max_line: for a reader that
-// splits the runs into lines itself (to decode them on several
-// goroutines).
-func NewBlockReader(dec Decoder, r io.Reader) RecordReader {
-	return newBlockReader(r, optionsOf(dec).limit())
+// NewBlockReader is a record reader of runs of whole lines of about size
+// bytes (a LineCounter) whatever dec's framing, bounded by dec's max_line:
+// for a reader that splits the runs into lines itself (to decode them on
+// several goroutines).
+func NewBlockReader(dec Decoder, r io.Reader, size int) RecordReader {
+	b := newBlockReader(r, optionsOf(dec).limit())
+	b.size = size
+	return b
 }
 
 // blockReader reads runs of whole lines. Each run is carved from a block

@@ -151,9 +151,26 @@ func (e *EventWindow) Push(rows []types.Row) error {
 		e.observe(t)
 		if m := e.Mark(); m != math.MinInt64 && (!e.started || m >= e.nextEnd) {
 			e.closeUpTo(m)
+			if err := e.flush(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// flush hands the rows of the windows closed so far downstream now, not
+// when the batch ends: what follows sees the same rows in the same order
+// either way, and a bounded run (one long batch) streams its windows out
+// as they close instead of holding them all (see Collect.Stream). EMIT
+// CHANGES keeps its rows for the batch's end, where it nets them.
+func (e *EventWindow) flush() error {
+	if e.Changes || len(e.pending) == 0 {
+		return nil
+	}
+	rows := e.pending
+	e.pending = nil
+	return e.Next.Push(rows)
 }
 
 // closeUpTo closes every window ending at or before mark: their rows are

@@ -148,8 +148,9 @@ func TestSplitWatermark(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// end closes the batch and reports the rows emitted in it (windows
+	// are handed on as they close, during the batch's pushes too).
 	end := func(at int64) string {
-		out.rows = nil
 		b := &BatchEnd{Start: time.UnixMilli((at - 1) * 1000), Time: time.UnixMilli(at * 1000), Emitted: true}
 		if err := e.EndBatch(b); err != nil {
 			t.Fatal(err)
@@ -158,6 +159,7 @@ func TestSplitWatermark(t *testing.T) {
 		for _, r := range out.rows {
 			s = append(s, fmt.Sprintf("%v:%v", r[0], r[1]))
 		}
+		out.rows = nil
 		sort.Strings(s)
 		return fmt.Sprint(s, " late=", out.late)
 	}

@@ -73,7 +73,15 @@ type Collect struct {
 	rows []types.Row
 	net  *netting // set once a batch saw a deletion
 	Out  func(b *BatchEnd, rows, deletes []types.Row) error
+	// Stream, when set, takes the rows of the open batch as they arrive,
+	// in runs of at least StreamRows, instead of holding them until the
+	// batch closes (a bounded run's one batch can be all of the input).
+	// Only for append-only results: rows are never taken back.
+	Stream func(rows []types.Row) error
 }
+
+// StreamRows is the fewest rows Collect hands to Stream at a time.
+const StreamRows = 1024
 
 func (c *Collect) Push(rows []types.Row) error {
 	if c.net != nil {
@@ -83,6 +91,11 @@ func (c *Collect) Push(rows []types.Row) error {
 		return nil
 	}
 	c.rows = append(c.rows, rows...)
+	if c.Stream != nil && len(c.rows) >= StreamRows {
+		out := c.rows
+		c.rows = nil
+		return c.Stream(out)
+	}
 	return nil
 }
 

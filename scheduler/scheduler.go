@@ -41,6 +41,10 @@ type Config struct {
 	// heap nears its limit, the job with the largest state among those
 	// sharing it ends with a MemoryLimitError.
 	Memory *MemoryGuard
+	// Stream[i] lets output i of a bounded job that does not checkpoint
+	// hand its rows over as they are computed (Result.Partial), when its
+	// result is append-only.
+	Stream []bool
 }
 
 // Stats are a run's running totals.
@@ -313,9 +317,13 @@ func (j *Job) run(ctx context.Context, start time.Time) {
 	sinks := make([]operators.Operator, len(j.outputs))
 	for i, o := range j.outputs {
 		o := o
-		sinks[i] = &operators.Collect{Out: func(b *operators.BatchEnd, rows, deletes []types.Row) error {
+		c := &operators.Collect{Out: func(b *operators.BatchEnd, rows, deletes []types.Row) error {
 			return j.send(o, b, rows, deletes)
 		}}
+		if i < len(j.cfg.Stream) && j.cfg.Stream[i] && j.graph.Bounded && j.cfg.Checkpoint == nil && !o.updating {
+			c.Stream = func(rows []types.Row) error { return j.sendPartial(o, rows) }
+		}
+		sinks[i] = c
 	}
 	heads := j.graph.Heads(sinks)
 	defer j.wire(heads)()
@@ -759,6 +767,15 @@ func (j *Job) send(o *Output, b *operators.BatchEnd, rows, deletes []types.Row) 
 		return nil
 	}
 	return j.deliver(o, r)
+}
+
+// sendPartial hands rows of the open batch to o's consumer before the
+// batch closes (Config.Stream).
+func (j *Job) sendPartial(o *Output, rows []types.Row) error {
+	if o.closed || o.ended {
+		return nil
+	}
+	return j.deliver(o, &types.Result{Time: j.cfg.Clock.Now(), Emitted: true, Partial: true, Columns: o.columns, Rows: rows})
 }
 
 // deliver hands r to the query's consumer.

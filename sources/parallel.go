@@ -22,8 +22,13 @@ import (
 // read line by line, so event time and lateness are not disturbed.
 
 // decodeAhead is how many blocks may be decoded ahead of the one being
-// emitted.
-const decodeAhead = 4
+// emitted, and decodeBlock their size: about a chunk of rows (ChunkRows)
+// of short JSON lines, so what waits for the query is what a read line by
+// line would leave waiting.
+const (
+	decodeAhead = 4
+	decodeBlock = 64 << 10
+)
 
 // parallelDecoders is how many goroutines decode a file's blocks; under 2
 // the file is decoded line by line.
@@ -89,7 +94,7 @@ func (b *block) decode(dec formats.Decoder, ncols int) {
 // readParallel is readRecordsAt decoding on workers goroutines, each with
 // a clone of dec.
 func readParallel(ctx context.Context, r io.Reader, name string, dec formats.Cloner, out Emitter, skip int64, pos func(records int64) Position, workers int) error {
-	rr := formats.NewBlockReader(dec, r)
+	rr := formats.NewBlockReader(dec, r, decodeBlock)
 	lc := rr.(formats.LineCounter)
 	ncols := len(dec.Schema().Columns)
 

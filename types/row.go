@@ -53,7 +53,12 @@ type Result struct {
 	// Window is set when the rows are the aggregate of a window.
 	Window *Window
 	// Final marks the last result of a query whose input ended.
-	Final   bool
+	Final bool
+	// Partial marks rows handed over before their batch closed: a bounded
+	// run that streams (Config.Partial) emits its rows as they are
+	// computed, in Partial results, then the batch's last rows in a result
+	// that is not. Partial results carry no window and no stats.
+	Partial bool
 	Columns []string
 	Rows    []Row
 	// Updating marks the result of a query whose answer is a table that

@@ -221,7 +221,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			o.maxQueries = defaultHTTPMaxQueries
 		}
 	}
-	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Log: stderr, Stdout: stdout, MaxKeys: o.maxKeys, StateTTL: o.stateTTL, MaxQueries: o.maxQueries, AllowedDirs: o.allowDirs, MaxMemory: maxMemory})
+	// A bounded run printing rows line by line prints them as they are
+	// computed (a table is printed whole, at the end).
+	partial := o.once && (o.output == "jsonl" || o.output == "csv")
+	eng := streamsql.New(streamsql.Config{BatchInterval: o.batch, Once: o.once, Partial: partial, Log: stderr, Stdout: stdout, MaxKeys: o.maxKeys, StateTTL: o.stateTTL, MaxQueries: o.maxQueries, AllowedDirs: o.allowDirs, MaxMemory: maxMemory})
 	if o.checkpoint != "" && !o.once && o.cluster == "" {
 		// Views that checkpointed there run again, with their tables.
 		names, err := eng.RestoreViews(context.Background(), o.checkpoint, o.every)
