@@ -15,17 +15,24 @@ import (
 
 // Group is one key's partial aggregates.
 //
-// The fields a lookup touches come first, in one cache line: a short
-// encoded key, the States header and, for the common one-aggregate query,
-// the state itself. A hit then costs the table slot and this line.
+// The fields a lookup touches come first: a short encoded key, then the
+// States header. The group of a one-aggregate table (the word count's)
+// has its state right after it (groupOne), so a hit costs the table slot
+// and these two adjacent lines; other groups' states come from a slab
+// of their own.
 type Group struct {
 	nshort uint8    // len(enc) when it fits in short, else 0
 	short  [23]byte // enc, when short
 	States []agg.State
-	inline [1]agg.State // States of a one-aggregate group
 	Key    []types.Value
 
 	enc string // the encoded key (types.AppendKey of Key), the table's key
+}
+
+// groupOne is a group of a one-aggregate table with its state.
+type groupOne struct {
+	g     Group
+	state [1]agg.State
 }
 
 // matches reports whether the group's encoded key is k.
@@ -75,6 +82,7 @@ type Table struct {
 	n     int
 
 	groups []Group // slabs: the next groups, states and key values to hand out
+	ones   []groupOne
 	states []agg.State
 	keys   []types.Value
 
@@ -354,14 +362,21 @@ func (t *Table) slabChunk() int {
 
 // alloc hands out a group with nStates empty states from the slabs.
 func (t *Table) alloc(nStates int) *Group {
+	if nStates == 1 {
+		if len(t.ones) == 0 {
+			t.ones = make([]groupOne, t.slabChunk())
+		}
+		o := &t.ones[0]
+		t.ones = t.ones[1:]
+		o.g.States = o.state[:]
+		return &o.g
+	}
 	if len(t.groups) == 0 {
 		t.groups = make([]Group, t.slabChunk())
 	}
 	g := &t.groups[0]
 	t.groups = t.groups[1:]
-	if nStates == 1 {
-		g.States = g.inline[:]
-	} else if nStates > 0 {
+	if nStates > 0 {
 		if len(t.states) < nStates {
 			t.states = make([]agg.State, t.slabChunk()*nStates)
 		}
