@@ -24,6 +24,10 @@ type slider struct {
 	back     []int64 // pane indexes, oldest first
 	backTbl  []*window.Table
 	backSum  *window.Table // merge of the back panes
+
+	slab   []window.Group // groups' memory, reused every slide
+	states []agg.State
+	out    []*window.Group
 }
 
 // empty reports whether the window holds no groups; its panes are then
@@ -78,8 +82,9 @@ func (s *slider) flip() {
 }
 
 // groups merges the window's aggregate: the groups of front[0] and the
-// back, sorted by key. They are allocated in two slabs, not one object per
-// group, as a sliding window emits its whole content every slide.
+// back, sorted by key, valid until the next call. They are carved from
+// slabs kept from slide to slide, as a sliding window emits its whole
+// content every slide.
 func (s *slider) groups() []*window.Group {
 	front, back := window.NewTable(), window.NewTable()
 	if len(s.front) > 0 {
@@ -94,10 +99,16 @@ func (s *slider) groups() []*window.Group {
 			n++
 		}
 	}
+	// The groups live until the next slide: the caller makes rows of them
+	// at once, so their memory is reused rather than garbage every slide.
 	na := len(s.g.Aggs)
-	slab := make([]window.Group, n)
-	states := make([]agg.State, n*na)
-	out := make([]*window.Group, 0, n)
+	if cap(s.slab) < n {
+		s.slab = make([]window.Group, n)
+		s.states = make([]agg.State, n*na)
+		s.out = make([]*window.Group, 0, n)
+	}
+	slab, states, out := s.slab[:n], s.states[:n*na], s.out[:0]
+	clear(states)
 	add := func(src *window.Group, other *window.Group) {
 		g := &slab[len(out)]
 		g.Key = src.Key
