@@ -80,7 +80,9 @@ func run(n int, only string, runs int, dir string) error {
 		}
 		hand := "-"
 		if f := handWritten[q.Name]; f != nil {
-			d, _, err := best(runs, func() (time.Duration, int, error) { return timeIt(func() (int, error) { return f(filepath.Join(dir, "bid")) }) })
+			d, _, err := best(runs, func() (time.Duration, int, error) {
+				return timeIt(func() (int, error) { return f(filepath.Join(dir, "bid")) })
+			})
 			if err != nil {
 				return fmt.Errorf("%s hand-written: %w", q.Name, err)
 			}
