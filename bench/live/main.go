@@ -147,8 +147,11 @@ func runTrial(rate float64, trial, batch time.Duration) (bool, string, error) {
 }
 
 // latencyQuery is workload (d): a per-batch GROUP BY that also says which
-// rows each emission holds.
-const latencyQuery = "SELECT sensor, COUNT(*), MIN(seq), MAX(seq) FROM socket('%s', format => 'csv', header => false, schema => 'seq BIGINT, sensor TEXT, temp DOUBLE') GROUP BY sensor"
+// rows each emission holds. It aggregates each batch on its own (a WINDOW
+// of the batch interval), so an emission's MIN(seq) and MAX(seq) are the
+// rows it includes; without a window the aggregate would be a table kept
+// over all input.
+const latencyQuery = "SELECT sensor, COUNT(*), MIN(seq), MAX(seq) FROM socket('%s', format => 'csv', header => false, schema => 'seq BIGINT, sensor TEXT, temp DOUBLE') GROUP BY sensor WINDOW %s"
 
 func latency(args []string) error {
 	fs := flag.NewFlagSet("latency", flag.ExitOnError)
@@ -163,7 +166,7 @@ func latency(args []string) error {
 	}
 	defer ln.Close()
 	eng := streamsql.New(streamsql.Config{BatchInterval: *batch, Log: io.Discard})
-	q, err := eng.Query(context.Background(), fmt.Sprintf(latencyQuery, ln.Addr()))
+	q, err := eng.Query(context.Background(), fmt.Sprintf(latencyQuery, ln.Addr(), *batch))
 	if err != nil {
 		return err
 	}
