@@ -68,7 +68,7 @@ die() {
 # ---- build ----
 log "building streamsql and the bench helpers into $BIN"
 go build -o "$BIN/streamsql" ./cmd/streamsql || die "go build ./cmd/streamsql failed"
-go build -o "$BIN/" ./bench/baseline/wordcount ./bench/baseline/sensors ./bench/compare ./bench/report ./bench/timeit ./bench/live ||
+go build -o "$BIN/" ./bench/baseline/wordcount ./bench/baseline/sensors ./bench/compare ./bench/report ./bench/timeit ./bench/live ./bench/nexmark/throughput ||
 	die "go build ./bench/... failed"
 
 # ---- timer: GNU time if it is there, else the Go wrapper ----
@@ -304,6 +304,19 @@ else
 	log "    (d) failed"
 fi
 
+# ---- (f) Nexmark throughput ----
+NEXMARK=$RUN/nexmark.md
+if [ "$MODE" = quick ]; then
+	NEX_EVENTS=50000
+else
+	NEX_EVENTS=500000
+fi
+log "(f) Nexmark: every query's events/s, bounded and live, over $NEX_EVENTS events"
+if ! "$BIN/throughput" -events "$NEX_EVENTS" >"$NEXMARK" 2> >(sed 's/^/    /' >&2); then
+	log "    (f) failed"
+	echo "(f) Nexmark throughput failed" >"$NEXMARK"
+fi
+
 # ---- report ----
 GOV=$(go version | cut -d' ' -f3-)
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
@@ -317,6 +330,8 @@ RESULTS=$BASE/results.md
 	echo "streamsql at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (with uncommitted changes)')."
 	echo
 	"$BIN/report" "$TSV" "$LIVE"
+	echo
+	sed 's/^# /### (f) /' "$NEXMARK"
 	echo
 	echo "Checks:"
 	echo

@@ -49,6 +49,13 @@ func (g *Grouping) addTexts(t *window.Table, texts []string, hs []uint64) {
 	} else {
 		t.GetTexts(texts, len(g.Aggs), groups)
 	}
+	if len(g.Aggs) == 1 && agg.IsCountStar(g.Aggs[0]) {
+		// The word count: no row to make.
+		for _, grp := range groups {
+			grp.States[0].N++
+		}
+		return
+	}
 	if g.row == nil {
 		g.row = make(types.Row, 1)
 	}
