@@ -93,14 +93,10 @@ func (s *slider) groups() []*window.Group {
 	if s.backSum != nil {
 		back = s.backSum
 	}
-	n := front.Len()
-	for g := range back.All() {
-		if front.Lookup(g.Enc()) == nil {
-			n++
-		}
-	}
-	// The groups live until the next slide: the caller makes rows of them
-	// at once, so their memory is reused rather than garbage every slide.
+	// At most front's groups and back's: no pass to count the union. The
+	// groups live until the next slide (the caller makes rows of them at
+	// once), so their memory is reused rather than garbage every slide.
+	n := front.Len() + back.Len()
 	na := len(s.g.Aggs)
 	if cap(s.slab) < n {
 		s.slab = make([]window.Group, n)
@@ -108,11 +104,11 @@ func (s *slider) groups() []*window.Group {
 		s.out = make([]*window.Group, 0, n)
 	}
 	slab, states, out := s.slab[:n], s.states[:n*na], s.out[:0]
-	clear(states)
 	add := func(src *window.Group, other *window.Group) {
 		g := &slab[len(out)]
 		g.Key = src.Key
 		g.States = states[len(out)*na : (len(out)+1)*na : (len(out)+1)*na]
+		clear(g.States)
 		for i, f := range s.g.Aggs {
 			f.Merge(&g.States[i], &src.States[i])
 			if other != nil {
