@@ -455,13 +455,18 @@ func (t *Table) MergeInto(dst *Table, fs []agg.Func) {
 	// inserted so into a smaller table they pile up in ever longer probe
 	// runs (quadratic: 560 k words took 2 s to merge).
 	dst.reserve(dst.n + t.n)
+	// Into an empty table (a sliding window's merges start so) every
+	// group is new: no lookup first.
+	fresh := dst.n == 0
 	for i := range t.slots {
 		s := &t.slots[i]
 		if s.g == nil {
 			continue
 		}
 		var d *Group
-		if j, ok := dst.find(s.hash, s.g.enc); ok {
+		if fresh {
+			d = dst.adopt(s.hash, s.g, len(fs))
+		} else if j, ok := dst.find(s.hash, s.g.enc); ok {
 			d = dst.slots[j].g
 		} else {
 			d = dst.adopt(s.hash, s.g, len(fs))
