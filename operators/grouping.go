@@ -2,6 +2,7 @@ package operators
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/streamsql/streamsql/agg"
 	"github.com/streamsql/streamsql/expr"
@@ -131,17 +132,49 @@ func (g *Grouping) rows(groups []*window.Group, w types.Window, global bool) []t
 	arena := make([]types.Value, len(groups)*width)
 	out := make([]types.Row, len(groups))
 	start, end := types.Time(w.Start), types.Time(w.End)
-	for i, grp := range groups {
-		r := arena[i*width : (i+1)*width : (i+1)*width]
-		copy(r, grp.Key)
-		for j, f := range g.Aggs {
-			r[len(g.Keys)+j] = f.Result(&grp.States[j])
+	var sink int
+	for lo := 0; lo < len(groups); lo += rowsRun {
+		run := groups[lo:min(lo+rowsRun, len(groups))]
+		if len(groups) >= touchFrom {
+			// Many sorted groups lie anywhere in memory: touch a run's
+			// groups, then their keys, before reading them, so the cache
+			// misses of the run are in flight together rather than one
+			// after another.
+			for _, grp := range run {
+				sink += len(grp.Key)
+			}
+			for _, grp := range run {
+				if len(grp.Key) > 0 {
+					sink += int(grp.Key[0].Kind())
+				}
+			}
 		}
-		r[width-2], r[width-1] = start, end
-		out[i] = r
+		for i, grp := range run {
+			r := arena[(lo+i)*width : (lo+i+1)*width : (lo+i+1)*width]
+			for k := range grp.Key {
+				r[k] = grp.Key[k]
+			}
+			for j, f := range g.Aggs {
+				r[len(g.Keys)+j] = f.Result(&grp.States[j])
+			}
+			r[width-2], r[width-1] = start, end
+			out[lo+i] = r
+		}
 	}
+	rowsSink.Add(int64(sink))
 	return out
 }
+
+// rowsRun is how many groups rows touches ahead of reading them, from
+// touchFrom groups on (fewer stay in the cache anyway).
+const (
+	rowsRun   = 64
+	touchFrom = 1 << 14
+)
+
+// rowsSink keeps rows' touching loads from being optimised away (rows may
+// run on several goroutines at once: see emitParts).
+var rowsSink atomic.Int64
 
 // emit pushes the rows of table t for window w to next, in key order.
 func (g *Grouping) emit(next Operator, t *window.Table, w types.Window, global bool) error {
