@@ -151,9 +151,7 @@ func (g *Grouping) rows(groups []*window.Group, w types.Window, global bool) []t
 		}
 		for i, grp := range run {
 			r := arena[(lo+i)*width : (lo+i+1)*width : (lo+i+1)*width]
-			for k := range grp.Key {
-				r[k] = grp.Key[k]
-			}
+			copy(r, grp.Key)
 			for j, f := range g.Aggs {
 				r[len(g.Keys)+j] = f.Result(&grp.States[j])
 			}
