@@ -479,6 +479,13 @@ func literalString(v types.Value) string {
 		return quoteString(v.AsText())
 	case types.KindTime:
 		return "TIMESTAMP " + quoteString(v.AsTime().UTC().Format(time.RFC3339Nano))
+	case types.KindDecimal:
+		// A point keeps a whole DECIMAL (`0.`) from reading back as BIGINT.
+		s := v.String()
+		if !strings.ContainsAny(s, ".eE") {
+			s += "."
+		}
+		return s
 	}
 	return v.String()
 }
