@@ -87,11 +87,23 @@ type Partitioner interface {
 	JoinDisjoint(Folder)
 }
 
+// hashTaker takes words with their hashes: a HashFolder, or hashedWords
+// keeping them for one.
+type hashTaker interface {
+	FoldHashed(texts []string, hs []uint64)
+}
+
 // hashedWords are words with their hashes, on their way to the goroutine
 // folding their half.
 type hashedWords struct {
 	texts []string
 	hs    []uint64
+}
+
+// FoldHashed keeps texts and their hashes (copied) for a folder that will
+// take them later.
+func (w *hashedWords) FoldHashed(texts []string, hs []uint64) {
+	w.texts, w.hs = append(w.texts, texts...), append(w.hs, hs...)
 }
 
 func (w *hashedWords) reset() {
@@ -187,14 +199,38 @@ func (s *FoldWords) buffer() *hashedWords {
 	return &hashedWords{}
 }
 
-// foldHere folds rows on the query's goroutine: with partitions, the
-// words of the helper's half are kept for it.
+// foldHere folds rows on the query's goroutine. With partitions, the
+// words of the helper's half go to the helper's table when no helper is
+// running, else are kept for the helper's next start: held words keep
+// their lines alive, so they are held only while a helper runs.
 func (s *FoldWords) foldHere(rows []types.Row, parts bool) {
 	if !parts {
 		s.fold(rows, s.Next)
 		return
 	}
-	s.split(rows, 0, s.Next.(HashFolder), s.toFork)
+	var theirs hashTaker = s.toFork
+	if s.helperDone() {
+		s.waitHelper()
+		if s.fork == nil {
+			s.fork = s.Next.(Forker).Fork()
+		}
+		theirs = s.fork.(HashFolder)
+		s.foldHashed(theirs, s.toFork)
+	}
+	s.split(rows, 0, s.Next.(HashFolder), theirs)
+}
+
+// helperDone reports whether no helper goroutine is folding now.
+func (s *FoldWords) helperDone() bool {
+	if s.helper == nil {
+		return true
+	}
+	select {
+	case <-s.helper:
+		return true
+	default:
+		return false
+	}
 }
 
 // foldRun is how many words SplitWords hands a Folder at a time:
@@ -236,10 +272,13 @@ func (s *FoldWords) line(r types.Row) (string, bool) {
 }
 
 // split is fold with the words spread by hash: those whose top hash bit
-// is half go to f, in runs of foldRun, the others to other.
-func (s *FoldWords) split(rows []types.Row, half uint64, f HashFolder, other *hashedWords) {
-	words := make([]string, 0, foldRun)
-	hs := make([]uint64, 0, foldRun)
+// is half go to mine, the others to theirs, in runs of foldRun.
+func (s *FoldWords) split(rows []types.Row, half uint64, mine, theirs hashTaker) {
+	var runs [2]hashedWords
+	for k := range runs {
+		runs[k] = hashedWords{make([]string, 0, foldRun), make([]uint64, 0, foldRun)}
+	}
+	to := [2]hashTaker{mine, theirs}
 	for _, r := range rows {
 		line, ok := s.line(r)
 		if !ok {
@@ -248,20 +287,19 @@ func (s *FoldWords) split(rows []types.Row, half uint64, f HashFolder, other *ha
 		for i, j := nextWord(line, 0); i < j; i, j = nextWord(line, j) {
 			w := line[i:j]
 			h := window.HashText(w)
-			if h>>63 != half {
-				other.texts = append(other.texts, w)
-				other.hs = append(other.hs, h)
-				continue
-			}
-			words, hs = append(words, w), append(hs, h)
-			if len(words) == foldRun {
-				f.FoldHashed(words, hs)
-				words, hs = words[:0], hs[:0]
+			k := h>>63 ^ half // 0: mine
+			run := &runs[k]
+			run.texts, run.hs = append(run.texts, w), append(run.hs, h)
+			if len(run.texts) == foldRun {
+				to[k].FoldHashed(run.texts, run.hs)
+				run.texts, run.hs = run.texts[:0], run.hs[:0]
 			}
 		}
 	}
-	if len(words) > 0 {
-		f.FoldHashed(words, hs)
+	for k := range runs {
+		if len(runs[k].texts) > 0 {
+			to[k].FoldHashed(runs[k].texts, runs[k].hs)
+		}
 	}
 }
 
@@ -293,7 +331,7 @@ func (s *FoldWords) waitHelper() {
 }
 
 // foldHashed folds w into f in runs of foldRun and empties it.
-func (s *FoldWords) foldHashed(f HashFolder, w *hashedWords) {
+func (s *FoldWords) foldHashed(f hashTaker, w *hashedWords) {
 	for i := 0; i < len(w.texts); i += foldRun {
 		end := min(i+foldRun, len(w.texts))
 		f.FoldHashed(w.texts[i:end], w.hs[i:end])
@@ -310,11 +348,7 @@ func (s *FoldWords) EndBatch(b *BatchEnd) error {
 func (s *FoldWords) Settle() {
 	s.waitHelper()
 	if s.fork == nil {
-		if s.parts && len(s.toFork.texts) > 0 {
-			// No helper ever started: the words kept for it are ours.
-			s.foldHashed(s.Next.(HashFolder), s.toFork)
-		}
-		return
+		return // words are kept for a helper only while one runs
 	}
 	if !s.parts {
 		s.Next.(Forker).Join(s.fork)

@@ -126,3 +126,27 @@ func TestFoldWordsParallel(t *testing.T) {
 		})
 	}
 }
+
+// TestFoldWordsHoldsNoWordsWhenIdle: chunks too small to hand off (a live
+// stream's) are folded at once, both halves of the hashes, so no word is
+// held (with the line it was cut from) until the batch ends.
+func TestFoldWordsHoldsNoWordsWhenIdle(t *testing.T) {
+	count, _ := agg.New("count", nil, false)
+	out := &collected{}
+	a := &Aggregate{Grouping: Grouping{Keys: []expr.Func{expr.Column(0)}, Cols: []int{0}, Aggs: []agg.Func{count}}, Next: out}
+	fw := &FoldWords{Col: 0, Next: a, Parallel: true}
+	for i := range 100 {
+		if err := fw.Push([]types.Row{{types.Text(fmt.Sprintf("a%d b%d c d", i, i%7))}}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(fw.toFork.texts); n != 0 {
+			t.Fatalf("after chunk %d, %d words held for a helper that is not running", i, n)
+		}
+	}
+	if err := fw.EndBatch(&BatchEnd{Start: time.Unix(0, 0), Time: time.Unix(1, 0), Emitted: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.batches[0]; !strings.Contains(got, "c=100 ") || !strings.Contains(got, "b3=14 ") || strings.Count(got, "=") != 100+7+2 {
+		t.Fatalf("counts: %.200s", got)
+	}
+}
