@@ -8,10 +8,11 @@ import (
 // Joined lines: a query that only splits the lines of a text input into
 // words (the word count) reads the same words from a run of lines as from
 // each line alone, since a line break is whitespace to the split. Its
-// text decoder is then asked to join lines (JoinLines): records are runs
-// of whole lines of up to BlockSize bytes, read without a row, a copy or a
-// check per line, and the query counts the lines a record holds
-// (LineCounter) so "rows read" and checkpoint positions stay in lines.
+// text decoder is then asked to join lines (JoinLines): its source reads
+// runs of whole lines of up to BlockSize bytes (NewBlockReader), one row
+// each, without a row, a copy or a check per line, and counts the lines a
+// run holds (LineCounter) so "rows read" and checkpoint positions stay in
+// lines.
 
 // BlockSize is how many bytes of whole lines a joined record holds at most
 // (a longer line is a record of its own).
@@ -30,6 +31,13 @@ type LineJoiner interface {
 type LineCounter interface {
 	// RecordLines is how many lines the last record returned holds.
 	RecordLines() int
+}
+
+// JoinsLines reports whether dec was asked to join lines: its records are
+// then the runs of a block reader (NewBlockReader), one row each.
+func JoinsLines(dec Decoder) bool {
+	t, ok := dec.(*textDecoder)
+	return ok && t.joined
 }
 
 // JoinLines is a no-op for decoders that cannot join lines; it reports

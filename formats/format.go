@@ -227,7 +227,7 @@ type textDecoder struct {
 	n     int // bound columns, each of them "line"
 	bound bool
 	slab  slab // backing store of the lines handed out
-	// joined: records are runs of whole lines from a blockReader, whose
+	// joined: records are runs of whole lines from a block reader, whose
 	// bytes are never reused (see JoinLines).
 	joined bool
 }

@@ -53,9 +53,6 @@ func NewRecordReader(dec Decoder, r io.Reader) RecordReader {
 	if f, ok := dec.(framer); ok {
 		return f.newRecordReader(r)
 	}
-	if t, ok := dec.(*textDecoder); ok && t.joined {
-		return newBlockReader(r, optionsOf(dec).limit())
-	}
 	lr := newLineReader(r)
 	lr.max = optionsOf(dec).limit()
 	return lr

@@ -64,7 +64,7 @@ func TestJoinedLinesResume(t *testing.T) {
 			t.Fatal("the text decoder does not join lines")
 		}
 		em := &recordCounter{}
-		err := readRecordsAt(context.Background(), strings.NewReader(in.String()), "f", dec, em, int64(skip), func(n int64) Position { return linePos(n) })
+		err := readWhole(context.Background(), strings.NewReader(in.String()), "f", dec, em, int64(skip), func(n int64) Position { return linePos(n) })
 		if err != nil {
 			t.Fatalf("skip %d: %v", skip, err)
 		}
@@ -118,7 +118,7 @@ func (e *orderRecorder) Malformed(err error) { e.events = append(e.events, "bad 
 func (e *orderRecorder) Logf(string, ...any) {}
 
 // TestParallelDecodeMatchesSequential: a jsonl file decoded on several
-// goroutines (readParallel) yields exactly the rows of a read line by line,
+// goroutines (readBlocks) yields exactly the rows of a read line by line,
 // in the file's order, with the same malformed records (line numbers and
 // reasons), blank lines skipped alike, lines over max_line rejected alike,
 // and the same rows after resuming at any line.
@@ -152,7 +152,7 @@ func TestParallelDecodeMatchesSequential(t *testing.T) {
 		pos := func(n int64) Position { return linePos(n) }
 		var err error
 		if parallel {
-			err = readParallel(context.Background(), strings.NewReader(in.String()), "f", dec.(formats.Cloner), em, skip, pos, 3)
+			err = readBlocks(context.Background(), strings.NewReader(in.String()), "f", dec, em, skip, pos, 3)
 		} else {
 			err = readRecordsAt(context.Background(), strings.NewReader(in.String()), "f", dec, em, skip, pos)
 		}

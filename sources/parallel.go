@@ -12,7 +12,9 @@ import (
 	"github.com/streamsql/streamsql/types"
 )
 
-// Decoding a file on several goroutines. Decoding JSON costs more than
+// Reading a file in blocks of whole lines. A word count's text needs no
+// row per line (formats.JoinLines): each block is one row. Otherwise
+// decoding on several goroutines. Decoding JSON costs more than
 // everything the query does with the rows after it, so a file read by one
 // goroutine would leave the other cores idle. When the decoder can be
 // cloned (formats.Cloner: one record per line, no state between them), the
@@ -35,11 +37,15 @@ const (
 var parallelDecoders = runtime.GOMAXPROCS(0)
 
 // readWhole is readRecordsAt for a stream read to its end at once (a
-// file, not a live stream): its lines are decoded on several goroutines
-// when dec allows (readParallel).
+// file, not a live stream), read in blocks of whole lines (readBlocks)
+// when dec joins lines (a word count's text: one row per block) or can be
+// cloned (its lines decoded on several goroutines).
 func readWhole(ctx context.Context, r io.Reader, name string, dec formats.Decoder, out Emitter, skip int64, pos func(records int64) Position) error {
-	if c, ok := dec.(formats.Cloner); ok && parallelDecoders >= 2 {
-		return readParallel(ctx, r, name, c, out, skip, pos, parallelDecoders)
+	if formats.JoinsLines(dec) {
+		return readBlocks(ctx, r, name, dec, out, skip, pos, 0)
+	}
+	if _, ok := dec.(formats.Cloner); ok && parallelDecoders >= 2 {
+		return readBlocks(ctx, r, name, dec, out, skip, pos, parallelDecoders)
 	}
 	return readRecordsAt(ctx, r, name, dec, out, skip, pos)
 }
@@ -64,10 +70,18 @@ type badRecord struct {
 	rec  []byte
 }
 
-// decode decodes b's lines with dec into rows of ncols values.
+// decode decodes b's lines with dec into rows of ncols values; a decoder
+// that joins lines makes one row of them all.
 func (b *block) decode(dec formats.Decoder, ncols int) {
 	defer close(b.done)
 	if b.tooLong != nil {
+		return
+	}
+	if formats.JoinsLines(dec) {
+		row := make(types.Row, ncols)
+		if err := dec.Decode(b.run, row); err == nil {
+			b.rows = []types.Row{row}
+		}
 		return
 	}
 	arena := make([]types.Value, int(b.lines)*ncols)
@@ -91,10 +105,17 @@ func (b *block) decode(dec formats.Decoder, ncols int) {
 	}
 }
 
-// readParallel is readRecordsAt decoding on workers goroutines, each with
-// a clone of dec.
-func readParallel(ctx context.Context, r io.Reader, name string, dec formats.Cloner, out Emitter, skip int64, pos func(records int64) Position, workers int) error {
-	rr := formats.NewBlockReader(dec, r, decodeBlock)
+// readBlocks is readRecordsAt reading blocks of whole lines: decoded on
+// workers goroutines, each with a clone of dec (a formats.Cloner), or on
+// this one with workers 0; a block of joined lines is one row counted as
+// its lines. Blocks are emitted in order.
+func readBlocks(ctx context.Context, r io.Reader, name string, dec formats.Decoder, out Emitter, skip int64, pos func(records int64) Position, workers int) error {
+	joined := formats.JoinsLines(dec)
+	size := decodeBlock
+	if joined {
+		size = formats.BlockSize
+	}
+	rr := formats.NewBlockReader(dec, r, size)
 	lc := rr.(formats.LineCounter)
 	ncols := len(dec.Schema().Columns)
 
@@ -105,7 +126,7 @@ func readParallel(ctx context.Context, r io.Reader, name string, dec formats.Clo
 		wg.Wait()
 	}()
 	for range workers {
-		d := dec.Clone()
+		d := dec.(formats.Cloner).Clone()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -133,11 +154,15 @@ func readParallel(ctx context.Context, r io.Reader, name string, dec formats.Clo
 		if len(b.rows) == 0 {
 			return nil
 		}
-		var err error
+		var p Position
 		if pos != nil {
-			err = EmitAt(out, b.rows, pos(consumed))
+			p = pos(consumed)
+		}
+		var err error
+		if joined {
+			err = EmitRecords(out, b.rows, b.lines, p)
 		} else {
-			err = out.Emit(b.rows)
+			err = EmitAt(out, b.rows, p)
 		}
 		if err != nil {
 			return errStopped
@@ -187,10 +212,13 @@ func readParallel(ctx context.Context, r io.Reader, name string, dec formats.Clo
 			skip = 0
 		}
 		b := &block{run: run, first: first, lines: n, done: make(chan struct{})}
-		if err != nil {
+		switch {
+		case err != nil:
 			b.tooLong = err
 			close(b.done)
-		} else {
+		case workers == 0:
+			b.decode(dec, ncols)
+		default:
 			work <- b
 		}
 		queue = append(queue, b)
@@ -209,4 +237,20 @@ func isDone(b *block) bool {
 	default:
 		return false
 	}
+}
+
+// lastLines is the last n lines of the run of lines rec.
+func lastLines(rec []byte, n int) []byte {
+	end := len(rec)
+	if end > 0 && rec[end-1] == '\n' {
+		end--
+	}
+	for i := end - 1; i >= 0; i-- {
+		if rec[i] == '\n' {
+			if n--; n == 0 {
+				return rec[i+1:]
+			}
+		}
+	}
+	return rec
 }

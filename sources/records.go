@@ -58,26 +58,13 @@ func readRecordsAt(ctx context.Context, r io.Reader, name string, dec formats.De
 	if s, ok := dec.(formats.StreamStarter); ok {
 		s.StartStream()
 	}
-	// A record of joined lines (formats.JoinLines) counts as its lines and
-	// is a chunk of its own.
-	lc, joined := rr.(formats.LineCounter)
-	var consumed, lines int64
+	var consumed int64
 	emit := out.Emit
-	switch {
-	case joined:
-		emit = func(rows []types.Row) error {
-			var p Position
-			if pos != nil {
-				p = pos(consumed)
-			}
-			return EmitRecords(out, rows, lines, p)
-		}
-	case pos != nil:
+	if pos != nil {
 		emit = func(rows []types.Row) error { return EmitAt(out, rows, pos(consumed)) }
 	}
 	c := newChunker(len(dec.Schema().Columns), emit)
 	var scratch types.Row
-	var rest []byte // the lines of a joined record after skip
 	for consumed < skip {
 		rec, _, err := rr.Next()
 		if err != nil && !formats.IsTooLong(err) {
@@ -86,16 +73,7 @@ func readRecordsAt(ctx context.Context, r io.Reader, name string, dec formats.De
 			}
 			return err
 		}
-		n := int64(1)
-		if joined {
-			n = int64(lc.RecordLines())
-		}
-		consumed += n
-		if joined && err == nil && consumed > skip {
-			lines = consumed - skip
-			rest = lastLines(rec, int(lines))
-			consumed = skip
-		}
+		consumed++
 		if stateful && err == nil {
 			if scratch == nil {
 				scratch = make(types.Row, len(dec.Schema().Columns))
@@ -103,23 +81,11 @@ func readRecordsAt(ctx context.Context, r io.Reader, name string, dec formats.De
 			_ = dec.Decode(rec, scratch) // only for the decoder's own state
 		}
 	}
-	if rest != nil {
-		consumed += lines
-		if err := c.decode(dec, rest); err == nil {
-			if err := c.flush(); err != nil {
-				return err
-			}
-		}
-	}
 	recNo := 0
 	for {
 		rec, lineNo, err := rr.Next()
 		if err == nil || formats.IsTooLong(err) {
-			lines = 1
-			if joined {
-				lines = int64(lc.RecordLines())
-			}
-			consumed += lines
+			consumed++
 		}
 		if formats.IsTooLong(err) {
 			Reject(out, fmt.Sprintf("%s:%d", name, lineNo), err.Error(), rec)
@@ -138,35 +104,19 @@ func readRecordsAt(ctx context.Context, r io.Reader, name string, dec formats.De
 			return err
 		}
 		recNo++
-		if (recNo%ChunkRows == 0 || joined) && ctx.Err() != nil {
+		if recNo%ChunkRows == 0 && ctx.Err() != nil {
 			return errStopped
 		}
 		if err := c.decode(dec, rec); err != nil {
 			reportDecode(out, dec, name, lineNo, err, rec)
 			continue
 		}
-		if c.full() || joined {
+		if c.full() {
 			if err := c.flush(); err != nil {
 				return err
 			}
 		}
 	}
-}
-
-// lastLines is the last n lines of the run of lines rec.
-func lastLines(rec []byte, n int) []byte {
-	end := len(rec)
-	if end > 0 && rec[end-1] == '\n' {
-		end--
-	}
-	for i := end - 1; i >= 0; i-- {
-		if rec[i] == '\n' {
-			if n--; n == 0 {
-				return rec[i+1:]
-			}
-		}
-	}
-	return rec
 }
 
 // reportDecode tells out about a record rec Decode refused: a malformed
