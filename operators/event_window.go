@@ -134,10 +134,10 @@ func (e *EventWindow) Push(rows []types.Row) error {
 			e.panes.Tables[p] = tbl
 		}
 		n := tbl.Len()
-		e.add(tbl, r)
+		grp := e.add(tbl, r)
 		e.held += int64(tbl.Len() - n)
 		if e.slide != nil && e.slide.holds(p) {
-			e.slide.addRow(p, r)
+			e.slide.addRow(p, grp, r)
 		}
 		if e.Changes {
 			if e.changed == nil {

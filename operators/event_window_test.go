@@ -99,19 +99,30 @@ func runEventWindow(t *testing.T, rng *rand.Rand, events []event, size, slide, l
 // into random batches, against the brute-force recount, and checks that
 // two different batchings give the same answer.
 func TestEventWindowEqualsBruteForce(t *testing.T) {
+	defer func(n int) { forgetSlack = n }(forgetSlack)
 	rng := rand.New(rand.NewSource(7))
-	for trial := 0; trial < 300; trial++ {
+	for trial := 0; trial < 400; trial++ {
 		slide := int64(1+rng.Intn(4)) * int64(time.Second)
 		size := slide * int64(1+rng.Intn(4))
+		if trial%2 == 1 {
+			// Up to 16 panes a window (a sliding window's front is kept
+			// in chunks of about √panes), and sizes that are no multiple
+			// of the slide (panes of their gcd).
+			size = int64(1+rng.Intn(16)) * int64(time.Second)
+			slide = min(size, int64(1+rng.Intn(4))*int64(time.Second))
+		}
 		lateness := int64(rng.Intn(6)) * int64(time.Second)
 		var events []event
 		base := int64(0)
-		for n := rng.Intn(60); n > 0; n-- {
+		for n := rng.Intn(60 + trial%2*100); n > 0; n-- {
 			base += int64(rng.Intn(1500))
 			ts := base - int64(rng.Intn(8000)) // out of order, by up to 8s
-			events = append(events, event{string(rune('a' + rng.Intn(3))), ts})
+			events = append(events, event{string(rune('a' + rng.Intn(3+trial%2*3))), ts})
 		}
 		want, wantLate := bruteForce(events, size, slide, lateness)
+		// A sliding window's slider forgets keys that left it when it
+		// holds more than forgetSlack of them: now and then, or always.
+		forgetSlack = []int{0, 1, 1024}[trial%3]
 		for cut := 0; cut < 2; cut++ {
 			got, late := runEventWindow(t, rng, events, size, slide, lateness)
 			if fmt.Sprint(sorted(got)) != fmt.Sprint(sorted(want)) || late != wantLate {
