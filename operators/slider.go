@@ -273,6 +273,7 @@ func (s *slider) popBefore(idx int64) {
 		}
 		s.release(s.sfx[0])
 		s.sfx = s.sfx[1:]
+		s.front[s.pos] = nil // the operator drops the pane: so does the slider
 		s.pos++
 		if s.pos < len(s.front) && len(s.sfx) == 0 {
 			s.enter(s.pos / s.chunk)
