@@ -568,7 +568,7 @@ func TestParseClauses(t *testing.T) {
 	}
 
 	lit, err := ParseExpr("9223372036854775807")
-	if err != nil || lit.(*Literal).Value != types.Int(9223372036854775807) {
+	if err != nil || !types.Equal(lit.(*Literal).Value, types.Int(9223372036854775807)) || lit.(*Literal).Value.Kind() != types.KindInt {
 		t.Errorf("max int = %v, %v", lit, err)
 	}
 }

@@ -20,7 +20,7 @@ func Compare(a, b Value) int {
 		case KindFloat:
 			return cmp.Compare(a.AsFloat(), b.AsFloat())
 		case KindText:
-			return cmp.Compare(a.s, b.s)
+			return cmp.Compare(a.str(), b.str())
 		case KindBool:
 			return cmp.Compare(a.n, b.n)
 		case KindDecimal:
@@ -71,7 +71,10 @@ func compareMixed(a, b Value) int {
 // NULL (as GROUP BY treats it), and 1 equals 1.0.
 func Equal(a, b Value) bool {
 	if a.kind == b.kind && a.kind != KindArray && a.kind != KindDecimal {
-		return a.n == b.n && a.s == b.s
+		if a.kind == KindText {
+			return a.str() == b.str()
+		}
+		return a.n == b.n // the same kind, so no text: what n says is all
 	}
 	return Compare(a, b) == 0
 }

@@ -21,7 +21,7 @@ func Decimal(d *apd.Decimal) Value {
 	if d.Form != apd.Finite {
 		return Null
 	}
-	return Value{kind: KindDecimal, s: d.Text('f')}
+	return textValue(KindDecimal, d.Text('f'))
 }
 
 // DecimalText is the DECIMAL written s, which must be a decimal number
@@ -30,7 +30,7 @@ func DecimalText(s string) Value {
 	if s == "" {
 		return Null
 	}
-	return Value{kind: KindDecimal, s: s}
+	return textValue(KindDecimal, s)
 }
 
 // ParseDecimal reads a decimal number ("12", "-0.908", "1.50", "1e5");
@@ -72,7 +72,7 @@ func (v Value) AsDecimal() (*apd.Decimal, bool) {
 	var d apd.Decimal
 	switch v.kind {
 	case KindDecimal:
-		if _, _, err := d.SetString(v.s); err != nil {
+		if _, _, err := d.SetString(v.str()); err != nil {
 			return nil, false
 		}
 	case KindInt:

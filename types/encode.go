@@ -16,8 +16,8 @@ func (v Value) appendBinary(b []byte) []byte {
 	switch v.kind {
 	case KindNull:
 	case KindText, KindDecimal:
-		b = binary.AppendUvarint(b, uint64(len(v.s)))
-		b = append(b, v.s...)
+		b = binary.AppendUvarint(b, uint64(len(v.str())))
+		b = append(b, v.str()...)
 	case KindArray:
 		elems := v.AsArray()
 		b = binary.AppendUvarint(b, uint64(len(elems)))
@@ -58,7 +58,7 @@ func (v *Value) decode(b []byte) ([]byte, error) {
 		if w <= 0 || uint64(len(b)-w) < n {
 			return nil, errShort
 		}
-		*v = Value{kind: k, s: string(b[w : w+int(n)])}
+		*v = textValue(k, string(b[w:w+int(n)]))
 		b = b[w+int(n):]
 	case KindArray:
 		n, w := binary.Uvarint(b)

@@ -12,7 +12,7 @@ func AppendKey(b []byte, v Value) []byte {
 	switch v.kind {
 	case KindDecimal:
 		// Groups with the equal BIGINT or DOUBLE (1.50 = 1.5 = 1.5e0).
-		return AppendKey(b, Float(decimalFloat(v.s)))
+		return AppendKey(b, Float(decimalFloat(v.str())))
 	case KindFloat:
 		// An integral double groups with the equal BIGINT.
 		f := v.AsFloat()
@@ -25,8 +25,9 @@ func AppendKey(b []byte, v Value) []byte {
 		return binary.LittleEndian.AppendUint64(append(b, byte(KindFloat)), math.Float64bits(f))
 	case KindText:
 		b = append(b, byte(KindText))
-		b = binary.AppendUvarint(b, uint64(len(v.s)))
-		return append(b, v.s...)
+		s := v.str()
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		return append(b, s...)
 	case KindNull:
 		return append(b, byte(KindNull))
 	case KindArray:

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // Kind is the SQL type of a Value.
@@ -35,21 +36,32 @@ func (k Kind) Numeric() bool { return k == KindInt || k == KindFloat || k == Kin
 // Value is one SQL value. The zero Value is NULL.
 //
 // Numbers, booleans and timestamps live in n (floats as their IEEE bits),
-// text in s and array elements behind a, so comparing or hashing a Value
-// needs no type switch on interfaces and scalars cost no allocation.
+// so comparing or hashing a Value needs no type switch on interfaces and
+// scalars cost no allocation. Text (and a DECIMAL's digits) is p and ln,
+// its bytes and length, as a string header is; an array's elements are
+// behind p. Three words, not the five of a separate string and array
+// field: every row, group key and aggregate state holds Values, so their
+// size is much of the engine's memory.
+//
+// Values do not compare with ==, which would compare where texts are held,
+// not what they say: use Equal or Compare.
 type Value struct {
+	_    [0]func() // not comparable
 	kind Kind
+	ln   uint32 // text length; hugeText: it is n
 	n    uint64
-	s    string
-	a    *[]Value
+	p    unsafe.Pointer
 }
+
+// hugeText in ln says a text's length is in n: 4 GiB or more.
+const hugeText = math.MaxUint32
 
 // Null is the SQL NULL.
 var Null = Value{}
 
 func Int(i int64) Value     { return Value{kind: KindInt, n: uint64(i)} }
 func Float(f float64) Value { return Value{kind: KindFloat, n: math.Float64bits(f)} }
-func Text(s string) Value   { return Value{kind: KindText, s: s} }
+func Text(s string) Value   { return textValue(KindText, s) }
 func Time(t time.Time) Value {
 	return Value{kind: KindTime, n: uint64(t.UnixNano())}
 }
@@ -60,23 +72,49 @@ func Bool(b bool) Value {
 	return Value{kind: KindBool}
 }
 
+// textValue is a value of kind k (TEXT or DECIMAL) held as the text s.
+func textValue(k Kind, s string) Value {
+	v := Value{kind: k, ln: uint32(len(s)), p: unsafe.Pointer(unsafe.StringData(s))}
+	if uint64(len(s)) >= hugeText {
+		v.ln, v.n = hugeText, uint64(len(s))
+	}
+	return v
+}
+
+// str is the text of a TEXT or DECIMAL value.
+func (v Value) str() string {
+	n := int(v.ln)
+	if v.ln == hugeText {
+		n = int(v.n)
+	}
+	return unsafe.String((*byte)(v.p), n)
+}
+
 // Array makes an ARRAY value holding elems (not copied).
-func Array(elems []Value) Value { return Value{kind: KindArray, a: &elems} }
+func Array(elems []Value) Value { return Value{kind: KindArray, p: unsafe.Pointer(&elems)} }
 
 // AsArray returns the elements of an ARRAY value (nil for other kinds).
 func (v Value) AsArray() []Value {
-	if v.a == nil {
+	if v.kind != KindArray || v.p == nil {
 		return nil
 	}
-	return *v.a
+	return *(*[]Value)(v.p)
 }
 
 func (v Value) Kind() Kind       { return v.kind }
 func (v Value) IsNull() bool     { return v.kind == KindNull }
 func (v Value) AsInt() int64     { return int64(v.n) }
 func (v Value) AsFloat() float64 { return math.Float64frombits(v.n) }
-func (v Value) AsText() string   { return v.s }
-func (v Value) AsBool() bool     { return v.n != 0 }
+
+// AsText is the text of a TEXT value (a DECIMAL's digits; "" for other
+// kinds).
+func (v Value) AsText() string {
+	if v.kind != KindText && v.kind != KindDecimal {
+		return ""
+	}
+	return v.str()
+}
+func (v Value) AsBool() bool { return v.n != 0 }
 func (v Value) AsTime() time.Time {
 	return time.Unix(0, int64(v.n)).UTC()
 }
@@ -89,7 +127,7 @@ func (v Value) Float64() (f float64, ok bool) {
 	case KindFloat:
 		return v.AsFloat(), true
 	case KindDecimal:
-		return decimalFloat(v.s), true
+		return decimalFloat(v.str()), true
 	}
 	return 0, false
 }
@@ -109,7 +147,7 @@ func (v Value) String() string {
 	case KindFloat:
 		return formatFloat(v.AsFloat())
 	case KindText, KindDecimal:
-		return v.s
+		return v.str()
 	case KindTime:
 		return v.AsTime().Format(time.RFC3339Nano)
 	case KindArray:
@@ -141,9 +179,9 @@ func (v Value) AppendJSON(b []byte) []byte {
 		}
 		return strconv.AppendFloat(b, f, 'g', -1, 64)
 	case KindText:
-		return appendJSONString(b, v.s)
+		return appendJSONString(b, v.str())
 	case KindDecimal:
-		return append(b, v.s...) // a JSON number as it is
+		return append(b, v.str()...) // a JSON number as it is
 	case KindTime:
 		return appendJSONString(b, v.AsTime().Format(time.RFC3339Nano))
 	case KindArray:
