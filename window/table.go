@@ -192,8 +192,20 @@ func (t *Table) GetTexts(texts []string, nStates int, out []*Group) {
 // again (GetHashedTexts).
 func HashText(s string) uint64 { return maphash.String(seed, s) }
 
+// cachedSlots is the size of table up to which GetHashedTexts looks keys
+// up one by one: its slots and groups (some 100 bytes a key) fit in a
+// core's cache, so touching them first would only add a pass.
+const cachedSlots = 1 << 13
+
 // GetHashedTexts is GetTexts for texts whose hashes (HashText) are known.
 func (t *Table) GetHashedTexts(texts []string, hs []uint64, nStates int, out []*Group) {
+	if len(t.slots) <= cachedSlots {
+		// A small table stays in the cache: nothing to overlap.
+		for i, s := range texts {
+			out[i] = t.getText(hs[i], s, nStates)
+		}
+		return
+	}
 	if len(t.slots) > 0 {
 		mask := uint64(len(t.slots) - 1)
 		var sink uint64
