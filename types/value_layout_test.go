@@ -40,12 +40,12 @@ func TestTextValues(t *testing.T) {
 	}
 }
 
-// A text of 4 GiB or more keeps its length in n (one cannot be made in a
-// test: the field is set by hand).
-func TestHugeTextLength(t *testing.T) {
-	s := "abcdef"
-	v := Value{kind: KindText, ln: hugeText, n: 4, p: unsafe.Pointer(unsafe.StringData(s))}
-	if v.AsText() != "abcd" {
-		t.Errorf("huge text reads %q", v.AsText())
+// A text's length is kept where numbers are: the number accessors must not
+// read it.
+func TestTextIsNoNumber(t *testing.T) {
+	for _, v := range []Value{Text("abc"), DecimalText("2.5")} {
+		if v.AsInt() != 0 || v.AsFloat() != 0 || v.AsBool() || v.AsTime().UnixNano() != 0 {
+			t.Errorf("%v: AsInt %d AsFloat %v AsBool %v AsTime %v", v, v.AsInt(), v.AsFloat(), v.AsBool(), v.AsTime())
+		}
 	}
 }
