@@ -100,12 +100,14 @@ func (v *aggVec) at(id int32, na int) []agg.State {
 		v.has = append(v.has, make([]bool, n-len(v.has))...)
 		v.states = append(v.states, make([]agg.State, n*na-len(v.states))...)
 	}
+	i := int(id) * na
+	st := v.states[i : i+na : i+na]
 	if !v.has[id] {
 		v.has[id] = true
 		v.n++
+		clear(st) // what a merge released held: see release
 	}
-	i := int(id) * na
-	return v.states[i : i+na : i+na]
+	return st
 }
 
 // vec returns an empty merge, reusing a freed one.
@@ -118,13 +120,14 @@ func (s *slider) vec() *aggVec {
 	return &aggVec{}
 }
 
-// release makes v reusable: its states are cleared now, as they may hold
-// values (texts, DISTINCT sets) that should not stay alive.
+// release makes v reusable. Its states are cleared as ids become present
+// again (at), not here: a pass over every state each slide cost more than
+// the values it lets go (texts, DISTINCT sets) are worth, and what a free
+// merge holds is bounded by the few merges a slider keeps.
 func (s *slider) release(v *aggVec) {
 	if v == nil {
 		return
 	}
-	clear(v.states)
 	clear(v.has)
 	v.n = 0
 	s.free = append(s.free, v)
