@@ -107,6 +107,40 @@ type EventWindow struct {
 	hi    int64
 
 	held int64 // groups of the panes (HeldKeys), kept as they are added and evicted
+
+	retired []retiredPane // evicted panes whose memory new panes may reuse, oldest first
+}
+
+// retiredPane is an evicted pane, its table to be reused (Table.Reset).
+type retiredPane struct {
+	idx int64
+	tbl *window.Table
+}
+
+// maxRetired is how many evicted panes are kept for reuse: a window sheds
+// about as many panes as it starts, a few at a time.
+const maxRetired = 4
+
+// retire keeps evicted pane idx's table for a pane to come.
+func (e *EventWindow) retire(idx int64, t *window.Table) {
+	if len(e.retired) == maxRetired {
+		e.retired = append(e.retired[:0], e.retired[1:]...)
+	}
+	e.retired = append(e.retired, retiredPane{idx, t})
+}
+
+// newPane returns an empty table for a new pane: the oldest retired
+// pane's, once nothing holds it (a sliding window's slider drops a pane a
+// slide after the operator evicts it), else a new one.
+func (e *EventWindow) newPane() *window.Table {
+	if len(e.retired) > 0 {
+		if r := e.retired[0]; e.slide == nil || !e.slide.holds(r.idx) {
+			e.retired = append(e.retired[:0], e.retired[1:]...)
+			r.tbl.Reset()
+			return r.tbl
+		}
+	}
+	return window.NewTable()
 }
 
 // done reports whether the window ending at end was already closed.
@@ -130,7 +164,7 @@ func (e *EventWindow) Push(rows []types.Row) error {
 		p := e.Window.PaneOf(time.Unix(0, t))
 		tbl, ok := e.panes.Tables[p]
 		if !ok {
-			tbl = window.NewTable()
+			tbl = e.newPane()
 			e.panes.Tables[p] = tbl
 		}
 		n := tbl.Len()
@@ -350,6 +384,7 @@ func (e *EventWindow) evict(mark int64) {
 		// The last window covering pane p ends at most size after its start.
 		if lastEnd := window.FloorDiv(p*pane, int64(e.Window.Slide))*int64(e.Window.Slide) + size; lastEnd <= mark {
 			e.held -= int64(e.panes.Tables[p].Len())
+			e.retire(p, e.panes.Tables[p])
 			delete(e.panes.Tables, p)
 			delete(e.changed, p)
 		}

@@ -86,6 +86,8 @@ type Table struct {
 	states []agg.State
 	keys   []types.Value
 
+	reuse []*Group // groups of a Reset, handed out before the slabs
+
 	hashes []uint64 // GetTexts' scratch
 	encBuf []byte   // getText's scratch
 	sink   uint64   // keeps GetTexts' touching loads from being optimised away
@@ -372,8 +374,36 @@ func (t *Table) slabChunk() int {
 	return min(max(4, t.n), 256)
 }
 
+// Reset empties t to be filled again, keeping its groups' memory: they
+// are handed out again, their states cleared, before the slabs are drawn
+// on. A window's panes come and go at the rate of its slide; reusing the
+// memory of the one that left spares allocating and collecting a table per
+// pane. Nothing may refer to t's groups any more.
+func (t *Table) Reset() {
+	for i := range t.slots {
+		if g := t.slots[i].g; g != nil {
+			// The key's values may be another table's (adopt): never
+			// written into, so dropped.
+			g.Key, g.enc, g.nshort = nil, "", 0
+			t.reuse = append(t.reuse, g)
+		}
+	}
+	clear(t.slots)
+	t.n = 0
+}
+
 // alloc hands out a group with nStates empty states from the slabs.
 func (t *Table) alloc(nStates int) *Group {
+	if n := len(t.reuse); n > 0 {
+		g := t.reuse[n-1]
+		t.reuse[n-1] = nil
+		t.reuse = t.reuse[:n-1]
+		if len(g.States) == nStates {
+			clear(g.States)
+			return g
+		}
+		t.reuse = nil // made for another number of aggregates
+	}
 	if nStates == 1 {
 		if len(t.ones) == 0 {
 			t.ones = make([]groupOne, t.slabChunk())

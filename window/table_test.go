@@ -125,3 +125,49 @@ func TestGetTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestResetReusesGroups fills a table, resets it and fills it with other
+// keys and aggregates of several sizes: the new groups start empty, keep
+// no trace of the old keys, and reuse the old groups' memory.
+func TestResetReusesGroups(t *testing.T) {
+	tbl := NewTable()
+	old := map[*Group]bool{}
+	for i := 0; i < 300; i++ {
+		v := types.Text(fmt.Sprintf("old-%d%s", i, strings.Repeat("x", i%40)))
+		g := tbl.Get(types.AppendKey(nil, v), []types.Value{v}, 2)
+		g.States[0].N += int64(i + 1)
+		old[g] = true
+	}
+	tbl.Reset()
+	if tbl.Len() != 0 || tbl.Lookup(string(types.AppendKey(nil, types.Text("old-1x")))) != nil {
+		t.Fatalf("after Reset: %d groups, old key found", tbl.Len())
+	}
+	reused := 0
+	for i := 0; i < 500; i++ {
+		v := types.Int(int64(i))
+		g := tbl.Get(types.AppendKey(nil, v), []types.Value{v}, 2)
+		if g.States[0].N != 0 || g.States[1].N != 0 {
+			t.Fatalf("key %d: new group's states %+v", i, g.States)
+		}
+		g.States[0].N++
+		if old[g] {
+			reused++
+		}
+	}
+	if reused != 300 {
+		t.Errorf("%d of 300 groups reused", reused)
+	}
+	for i := 0; i < 500; i++ {
+		v := types.Int(int64(i))
+		g := tbl.Lookup(string(types.AppendKey(nil, v)))
+		if g == nil || g.States[0].N != 1 || !types.Equal(g.Key[0], v) {
+			t.Fatalf("key %d: group %+v", i, g)
+		}
+	}
+	// Groups of another number of states are never handed out again.
+	tbl.Reset()
+	v := types.Text("one")
+	if g := tbl.Get(types.AppendKey(nil, v), []types.Value{v}, 1); len(g.States) != 1 || g.States[0].N != 0 {
+		t.Fatalf("one-state group after Reset: %+v", g.States)
+	}
+}
