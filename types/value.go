@@ -184,7 +184,11 @@ func (v Value) AppendJSON(b []byte) []byte {
 	case KindDecimal:
 		return append(b, v.str()...) // a JSON number as it is
 	case KindTime:
-		return appendJSONString(b, v.AsTime().Format(time.RFC3339Nano))
+		// RFC 3339 has nothing to escape: formatted in place, no string
+		// made per row (a window's rows all carry its bounds).
+		b = append(b, '"')
+		b = v.AsTime().AppendFormat(b, time.RFC3339Nano)
+		return append(b, '"')
 	case KindArray:
 		b = append(b, '[')
 		for i, e := range v.AsArray() {
