@@ -83,6 +83,47 @@ func (p *partial) FoldHashed(texts []string, hs []uint64) {
 // alone: texts spread over forks by hash then fold into disjoint groups.
 func (a *Aggregate) Partitioned() bool { return len(a.Keys) == 1 && a.textKeyed() }
 
+// spreadFrom is how many groups the open batch holds before words are
+// spread over the folding goroutines by hash: a smaller table stays in a
+// core's cache, where handing half the words to the other goroutine costs
+// more than the cache misses it saves (measured on 50 MB: 5 k words of 3
+// bytes 0.27 -> 0.23 s; 50 k words 0.32 -> 0.34 s, the spread's one-time
+// wait and move; 5 M words unchanged).
+const spreadFrom = 1 << 13
+
+// Large reports whether the open batch holds enough groups that spreading
+// the words by hash pays (spreadFrom).
+func (a *Aggregate) Large() bool { return a.batch != nil && a.batch.Len() >= spreadFrom }
+
+// Spread makes the open batch and fork f hold disjoint keys, as if the
+// words had been spread by hash all along: the batch keeps the groups of
+// the lower half of the hashes (window.HashText), f those of the upper
+// half, each group moving over merged into the other's.
+func (a *Aggregate) Spread(f Folder) {
+	p := f.(*partial)
+	if a.batch == nil {
+		a.batch = window.NewTable()
+	}
+	move := func(from, to *window.Table, upper uint64) {
+		var gone []*window.Group
+		for g := range from.All() {
+			if window.HashText(g.Key[0].AsText())>>63 != upper {
+				gone = append(gone, g)
+			}
+		}
+		for _, g := range gone {
+			d := to.Get([]byte(g.Enc()), g.Key, len(a.Aggs))
+			for i, f := range a.Aggs {
+				f.Merge(&d.States[i], &g.States[i])
+			}
+			from.Delete(g.Enc())
+		}
+	}
+	move(a.batch, p.batch, 0)
+	move(p.batch, a.batch, 1)
+	p.n.Store(int64(p.batch.Len()))
+}
+
 // JoinDisjoint is Join for a fork none of whose keys the aggregate holds
 // (Partitioned): a per-batch aggregate keeps its table beside its own, to
 // be sorted and emitted side by side, instead of merging every group.

@@ -18,11 +18,13 @@ import (
 // pushed), so the query's goroutine goes back for the next chunk: the two
 // fold side by side while the source keeps reading.
 //
-// When Next is keyed by the word itself (a Partitioner), the words are
-// also spread over the two by hash: each goroutine folds the words of its
-// half of the hashes and hands the others to the other goroutine. The two
-// tables then hold disjoint keys, each half the size (fewer cache misses
-// per word), and the batch closes without merging them.
+// When Next is keyed by the word itself (a Partitioner) and its table has
+// outgrown a core's cache, the words are also spread over the two by hash:
+// each goroutine folds the words of its half of the hashes and hands the
+// others to the other goroutine. The two tables then hold disjoint keys,
+// each half the size (fewer cache misses per word), and the batch closes
+// without merging them. Until then (and in each new batch) both fold
+// whole chunks, and the fork is merged in when the batch closes.
 type FoldWords struct {
 	Col      int
 	Next     FoldingOperator
@@ -36,12 +38,13 @@ type FoldWords struct {
 	// the helper's half until the helper's next start; fromFork is where
 	// the helper puts the words it finds of the query goroutine's half
 	// while it runs. free holds buffers for reuse.
-	parts    bool
-	partsSet bool
-	toFork   *hashedWords
-	fromFork *hashedWords
-	free     []*hashedWords
-	inFlight *hashedWords // the helper's input while it runs
+	parts     bool // words are spread by hash now
+	canSpread bool // Next is a Partitioner keyed by the word
+	canSet    bool // canSpread is known
+	toFork    *hashedWords
+	fromFork  *hashedWords
+	free      []*hashedWords
+	inFlight  *hashedWords // the helper's input while it runs
 }
 
 // FoldingOperator is an operator that takes words folded (a Folder) as
@@ -78,12 +81,16 @@ type HashFolder interface {
 
 // Partitioner is a Forker whose forks (HashFolders too) can be given the
 // words of one half of the hashes: Partitioned reports whether its groups
-// are keyed by the word alone (then forks so fed hold disjoint keys), and
-// JoinDisjoint joins such a fork.
+// are keyed by the word alone (then forks so fed hold disjoint keys), Large
+// whether its table is big enough for that to pay, Spread makes it and a
+// fork hold disjoint keys (it the lower half of the hashes, the fork the
+// upper), and JoinDisjoint joins such a fork.
 type Partitioner interface {
 	Forker
 	HashFolder
 	Partitioned() bool
+	Large() bool
+	Spread(Folder)
 	JoinDisjoint(Folder)
 }
 
@@ -127,17 +134,24 @@ func (s *FoldWords) big(rows []types.Row) bool {
 	return false
 }
 
-// partitioned reports whether words are spread by hash (decided once).
+// partitioned reports whether words are spread by hash, starting to once
+// Next's table has grown large (Partitioner.Large): the helper is waited
+// for and the two tables made disjoint (Spread) first.
 func (s *FoldWords) partitioned() bool {
-	if !s.partsSet {
-		s.partsSet = true
+	if !s.canSet {
+		s.canSet = true
 		p, ok := s.Next.(Partitioner)
-		s.parts = s.Parallel && ok && p.Partitioned()
-		if s.parts {
-			s.toFork = s.buffer()
-		}
+		s.canSpread = s.Parallel && ok && p.Partitioned()
 	}
-	return s.parts
+	if s.parts || !s.canSpread || !s.Next.(Partitioner).Large() {
+		return s.parts
+	}
+	s.await() // folding whole chunks: it found no words for us
+	if s.fork != nil {
+		s.Next.(Partitioner).Spread(s.fork)
+	}
+	s.parts, s.toFork = true, s.buffer()
+	return true
 }
 
 func (s *FoldWords) Push(rows []types.Row) error {
@@ -345,15 +359,27 @@ func (s *FoldWords) EndBatch(b *BatchEnd) error {
 }
 
 // Settle joins the helper goroutine's partial table into the aggregate.
+// The next batch starts with a new table: whole chunks again until it
+// grows large.
 func (s *FoldWords) Settle() {
 	s.waitHelper()
-	if s.fork == nil {
-		return // words are kept for a helper only while one runs
+	parts := s.parts
+	s.parts = false
+	if parts {
+		if len(s.toFork.texts) > 0 && s.fork == nil {
+			s.fork = s.Next.(Forker).Fork()
+		}
+		if s.fork != nil {
+			s.foldHashed(s.fork.(HashFolder), s.toFork)
+		}
+		s.free = append(s.free, s.toFork)
+		s.toFork = nil
 	}
-	if !s.parts {
+	switch {
+	case s.fork == nil:
+	case parts:
+		s.Next.(Partitioner).JoinDisjoint(s.fork)
+	default:
 		s.Next.(Forker).Join(s.fork)
-		return
 	}
-	s.foldHashed(s.fork.(HashFolder), s.toFork)
-	s.Next.(Partitioner).JoinDisjoint(s.fork)
 }

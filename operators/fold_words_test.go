@@ -31,23 +31,27 @@ func (c *collected) EndBatch(*BatchEnd) error {
 	return nil
 }
 
-// TestFoldWordsParallel: the word count folded on two goroutines (words
-// spread over them by hash when the key is the word, chunks alternating
-// otherwise) answers exactly what counting one word at a time does, batch
+// TestFoldWordsParallel: the word count folded on two goroutines (chunks
+// alternating, and words spread over them by hash when the key is the word
+// and the table has grown large) answers exactly what counting one word at a time does, batch
 // after batch, in key order: for chunks of many short lines, for lines
 // joined in big rows, for chunks too small to hand off, for a per-batch
 // aggregate, a tumbling window, and a key that is not the word itself.
 func TestFoldWordsParallel(t *testing.T) {
 	rng := rand.New(rand.NewSource(5))
+	vocab := 0
 	word := func() string {
 		if rng.Intn(3) == 0 {
 			return fmt.Sprintf("w%d", rng.Intn(20))
 		}
-		return fmt.Sprintf("v%d", rng.Intn(5000))
+		return fmt.Sprintf("v%d", rng.Intn(vocab))
 	}
-	// batches of chunks of rows; a row is one line or many joined.
+	// batches of chunks of rows; a row is one line or many joined. The
+	// later batches' tables outgrow spreadFrom on the way: their words are
+	// spread by hash from then on.
 	var input [][][]types.Row
-	for range 4 {
+	for b := range 4 {
+		vocab = []int{5000, 60000, 3000, 60000}[b]
 		var chunks [][]types.Row
 		for range 1 + rng.Intn(8) {
 			var rows []types.Row
@@ -135,9 +139,23 @@ func TestFoldWordsHoldsNoWordsWhenIdle(t *testing.T) {
 	out := &collected{}
 	a := &Aggregate{Grouping: Grouping{Keys: []expr.Func{expr.Column(0)}, Cols: []int{0}, Aggs: []agg.Func{count}}, Next: out}
 	fw := &FoldWords{Col: 0, Next: a, Parallel: true}
+	// Two big chunks of spreadFrom words: one folded by a helper, one
+	// here, so the table is large and words are spread from then on.
+	var big []string
+	for i := range spreadFrom {
+		big = append(big, fmt.Sprintf("w%d", i))
+	}
+	for range 2 {
+		if err := fw.Push([]types.Row{{types.Text(strings.Join(big, " "))}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i := range 100 {
 		if err := fw.Push([]types.Row{{types.Text(fmt.Sprintf("a%d b%d c d", i, i%7))}}); err != nil {
 			t.Fatal(err)
+		}
+		if !fw.parts {
+			t.Fatalf("chunk %d: words not spread by hash over a table of %d groups", i, a.batch.Len())
 		}
 		if n := len(fw.toFork.texts); n != 0 {
 			t.Fatalf("after chunk %d, %d words held for a helper that is not running", i, n)
@@ -146,7 +164,8 @@ func TestFoldWordsHoldsNoWordsWhenIdle(t *testing.T) {
 	if err := fw.EndBatch(&BatchEnd{Start: time.Unix(0, 0), Time: time.Unix(1, 0), Emitted: true}); err != nil {
 		t.Fatal(err)
 	}
-	if got := out.batches[0]; !strings.Contains(got, "c=100 ") || !strings.Contains(got, "b3=14 ") || strings.Count(got, "=") != 100+7+2 {
+	if got := out.batches[0]; !strings.Contains(got, "c=100 ") || !strings.Contains(got, "b3=14 ") || !strings.Contains(got, "w777=2 ") ||
+		strings.Count(got, "=") != 100+7+2+spreadFrom {
 		t.Fatalf("counts: %.200s", got)
 	}
 }
