@@ -260,7 +260,7 @@ func (a *Aggregate) windowGroups(w types.Window) []*window.Group {
 	}
 	pane := int64(a.Window.Pane())
 	if a.slide == nil || a.slide.empty() {
-		a.slide = &slider{g: &a.Grouping}
+		a.slide = newSlider(&a.Grouping)
 		a.hi = window.FloorDiv(w.Start.UnixNano(), pane)
 	}
 	a.slide.advance(a.Window, a.panes.Tables, &a.hi, w.End.UnixNano())

@@ -269,7 +269,7 @@ func (e *EventWindow) EndBatch(b *BatchEnd) error {
 func (e *EventWindow) closeSliding(mark int64) {
 	size, slide, pane := int64(e.Window.Size), int64(e.Window.Slide), int64(e.Window.Pane())
 	if e.slide == nil {
-		e.slide = &slider{g: &e.Grouping}
+		e.slide = newSlider(&e.Grouping)
 		e.hi = window.FloorDiv(e.nextEnd-size, pane) // the first pane of the first open window
 	}
 	for end := e.nextEnd; end <= mark; end += slide {

@@ -40,6 +40,7 @@ import (
 //     one more merge per pane.
 type slider struct {
 	g *Grouping
+	m agg.Merger // g.Aggs' merges
 
 	ids    map[string]int32 // encoded key -> id
 	encs   []string         // id -> encoded key
@@ -63,6 +64,8 @@ type slider struct {
 	states []agg.State
 	out    []*window.Group
 }
+
+func newSlider(g *Grouping) *slider { return &slider{g: g, m: agg.NewMerger(g.Aggs)} }
 
 // forgetSlack is how many ids of keys no longer in the window a slider
 // keeps beyond as many as are in it before handing out ids afresh (a
@@ -150,10 +153,7 @@ func (s *slider) mergeVec(dst, src *aggVec) {
 		if !ok {
 			continue
 		}
-		d, from := dst.at(int32(id), na), src.states[id*na:(id+1)*na]
-		for i, f := range s.g.Aggs {
-			f.Merge(&d[i], &from[i])
-		}
+		s.m.Merge(dst.at(int32(id), na), src.states[id*na:(id+1)*na])
 	}
 }
 
@@ -161,10 +161,7 @@ func (s *slider) mergeVec(dst, src *aggVec) {
 func (s *slider) mergePane(dst *aggVec, p *slidePane) {
 	na := len(s.g.Aggs)
 	for _, r := range s.refs(p) {
-		d := dst.at(r.id, na)
-		for i, f := range s.g.Aggs {
-			f.Merge(&d[i], &r.g.States[i])
-		}
+		s.m.Merge(dst.at(r.id, na), r.g.States)
 	}
 }
 
@@ -361,13 +358,11 @@ func (s *slider) groups() []*window.Group {
 		g.States = states[len(out)*na : (len(out)+1)*na : (len(out)+1)*na]
 		clear(g.States)
 		i := int(id) * na
-		for j, f := range s.g.Aggs {
-			if inFront {
-				f.Merge(&g.States[j], &front.states[i+j])
-			}
-			if inBack {
-				f.Merge(&g.States[j], &back.states[i+j])
-			}
+		if inFront {
+			s.m.Merge(g.States, front.states[i:i+na])
+		}
+		if inBack {
+			s.m.Merge(g.States, back.states[i:i+na])
 		}
 		out = append(out, g)
 	}
