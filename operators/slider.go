@@ -46,6 +46,7 @@ type slider struct {
 	encs   []string         // id -> encoded key
 	keys   []types.Row      // id -> key values (owned copies)
 	order  []int32          // ids sorted by key
+	spare  []int32          // sortIDs' scratch
 	sorted int              // ids below it are in order
 	epoch  int              // changes when ids are handed out afresh
 
@@ -370,17 +371,33 @@ func (s *slider) groups() []*window.Group {
 	return out
 }
 
-// sortIDs puts ids handed out since the last sort in key order.
+// sortIDs puts ids handed out since the last sort in key order: they are
+// sorted on their own and merged into the order (keys that come and go,
+// thousands new every slide, would otherwise re-sort all ids each slide).
 func (s *slider) sortIDs() {
 	if s.sorted == len(s.keys) {
 		return
 	}
-	for id := s.sorted; id < len(s.keys); id++ {
-		s.order = append(s.order, int32(id))
-	}
 	nkeys := len(s.g.Keys)
-	slices.SortFunc(s.order, func(a, b int32) int { return compareKeys(s.keys[a], s.keys[b], nkeys) })
-	s.sorted = len(s.keys)
+	less := func(a, b int32) int { return compareKeys(s.keys[a], s.keys[b], nkeys) }
+	fresh := s.spare[:0]
+	for id := s.sorted; id < len(s.keys); id++ {
+		fresh = append(fresh, int32(id))
+	}
+	slices.SortFunc(fresh, less)
+	merged := make([]int32, 0, len(s.order)+len(fresh))
+	i, j := 0, 0
+	for i < len(s.order) && j < len(fresh) {
+		if less(fresh[j], s.order[i]) < 0 {
+			merged = append(merged, fresh[j])
+			j++
+		} else {
+			merged = append(merged, s.order[i])
+			i++
+		}
+	}
+	merged = append(append(merged, s.order[i:]...), fresh[j:]...)
+	s.order, s.spare, s.sorted = merged, fresh, len(s.keys)
 }
 
 // addRow accounts for a row that went into group g of pane idx after the
