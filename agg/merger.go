@@ -1,12 +1,10 @@
 package agg
 
-import "github.com/streamsql/streamsql/types"
-
 // Merger merges the states of a group for a list of aggregate functions,
-// with the built-in functions' merges written out: a sliding window merges
+// calling the built-in functions' merges directly: a sliding window merges
 // every group of a pane several times over, and an interface call per
 // state was much of that work. Other functions (DISTINCT, sketches,
-// user-defined) go through their Merge.
+// user-defined) go through the interface.
 type Merger struct {
 	fs    []Func
 	kinds []mergeKind
@@ -59,17 +57,10 @@ func (m Merger) Merge(dst, src []State) {
 			d.N += s.N
 		case addSums:
 			mergeSum(d, s)
-		case keepMin, keepMax:
-			// extreme.Merge: a state of no rows has no value.
-			if s.N == 0 {
-				continue
-			}
-			if d.N == 0 {
-				d.V = s.V
-			} else if c := types.Compare(s.V, d.V); (k == keepMax && c > 0) || (k == keepMin && c < 0) {
-				d.V = s.V
-			}
-			d.N += s.N
+		case keepMin:
+			extreme{sign: -1}.Merge(d, s)
+		case keepMax:
+			extreme{sign: 1}.Merge(d, s)
 		default:
 			m.fs[i].Merge(d, s)
 		}
