@@ -366,9 +366,8 @@ func (s *FoldWords) Settle() {
 	parts := s.parts
 	s.parts = false
 	if parts {
-		if len(s.toFork.texts) > 0 && s.fork == nil {
-			s.fork = s.Next.(Forker).Fork()
-		}
+		// Words are held for the helper only while one runs, so there
+		// is a fork when there are any.
 		if s.fork != nil {
 			s.foldHashed(s.fork.(HashFolder), s.toFork)
 		}

@@ -46,7 +46,8 @@ type slider struct {
 	encs   []string         // id -> encoded key
 	keys   []types.Row      // id -> key values (owned copies)
 	order  []int32          // ids sorted by key
-	spare  []int32          // sortIDs' scratch
+	merged []int32          // sortIDs' scratch: the order before the last merge
+	spare  []int32          // sortIDs' scratch: the new ids
 	sorted int              // ids below it are in order
 	epoch  int              // changes when ids are handed out afresh
 
@@ -385,7 +386,7 @@ func (s *slider) sortIDs() {
 		fresh = append(fresh, int32(id))
 	}
 	slices.SortFunc(fresh, less)
-	merged := make([]int32, 0, len(s.order)+len(fresh))
+	merged := slices.Grow(s.merged[:0], len(s.order)+len(fresh))
 	i, j := 0, 0
 	for i < len(s.order) && j < len(fresh) {
 		if less(fresh[j], s.order[i]) < 0 {
@@ -397,7 +398,7 @@ func (s *slider) sortIDs() {
 		}
 	}
 	merged = append(append(merged, s.order[i:]...), fresh[j:]...)
-	s.order, s.spare, s.sorted = merged, fresh, len(s.keys)
+	s.order, s.merged, s.spare, s.sorted = merged, s.order, fresh, len(s.keys)
 }
 
 // addRow accounts for a row that went into group g of pane idx after the
@@ -405,8 +406,9 @@ func (s *slider) sortIDs() {
 func (s *slider) addRow(idx int64, g *window.Group, r types.Row) {
 	id, na := s.idOf(g), len(s.g.Aggs)
 	fold := func(v *aggVec) {
+		st := v.at(id, na)
 		for i, f := range s.g.Aggs {
-			f.Add(&v.at(id, na)[i], r)
+			f.Add(&st[i], r)
 		}
 	}
 	for _, b := range s.back {

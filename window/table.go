@@ -208,31 +208,27 @@ func (t *Table) GetHashedTexts(texts []string, hs []uint64, nStates int, out []*
 		}
 		return
 	}
-	if len(t.slots) > 0 {
-		mask := uint64(len(t.slots) - 1)
-		var sink uint64
-		for _, h := range hs {
-			sink += t.slots[h&mask].hash
-		}
-		for i, h := range hs {
-			var c *Group
-			for j := h & mask; ; j = (j + 1) & mask {
-				s := &t.slots[j]
-				if s.g == nil {
-					break
-				}
-				if s.hash == h {
-					c = s.g
-					sink += uint64(c.nshort)
-					break
-				}
-			}
-			out[i] = c
-		}
-		t.sink += sink
-	} else {
-		clear(out[:len(hs)])
+	mask := uint64(len(t.slots) - 1)
+	var sink uint64
+	for _, h := range hs {
+		sink += t.slots[h&mask].hash
 	}
+	for i, h := range hs {
+		var c *Group
+		for j := h & mask; ; j = (j + 1) & mask {
+			s := &t.slots[j]
+			if s.g == nil {
+				break
+			}
+			if s.hash == h {
+				c = s.g
+				sink += uint64(c.nshort)
+				break
+			}
+		}
+		out[i] = c
+	}
+	t.sink += sink
 	for i, s := range texts {
 		if g := out[i]; g == nil || !g.matchesText(s) {
 			out[i] = t.getText(hs[i], s, nStates)
@@ -497,7 +493,7 @@ func (t *Table) MergeInto(dst *Table, fs []agg.Func) {
 	// inserted so into a smaller table they pile up in ever longer probe
 	// runs (quadratic: 560 k words took 2 s to merge).
 	dst.reserve(dst.n + t.n)
-	// Into an empty table (a sliding window's merges start so) every
+	// Into an empty table (a window merging its panes starts so) every
 	// group is new: no lookup first.
 	fresh := dst.n == 0
 	for i := range t.slots {
